@@ -1,0 +1,24 @@
+//! Norvalt's domain, free of I/O and of AWS.
+//!
+//! The crate reads like the seed document: dealerships own leads, leads own a
+//! conversation, dealerships keep vehicles and automation rules. Storage is
+//! reached only through the small traits in [`ports`]; the HTTP layer and the
+//! Lambda functions call the use cases in [`service`].
+
+pub mod error;
+pub mod ids;
+pub mod model;
+pub mod pagination;
+pub mod permissions;
+pub mod ports;
+pub mod search;
+pub mod service;
+pub mod tenancy;
+pub mod time;
+pub mod validation;
+
+pub use error::{DomainError, DomainResult};
+pub use ids::{DealershipId, LeadId, MessageId, RuleId, UserId, VehicleId};
+pub use permissions::{Actor, Permission, Role};
+pub use ports::{StoreError, StoreResult, Stores};
+pub use tenancy::TenantId;

@@ -1,0 +1,150 @@
+use chrono::{DateTime, NaiveTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::ids::DealershipId;
+use crate::validation::{self, FieldErrors};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Dealership {
+    pub id: DealershipId,
+    pub name: String,
+    /// URL-safe short name, unique across the platform (`bilsenteret-drammen`).
+    pub slug: String,
+    pub email: String,
+    pub phone: Option<String>,
+    pub address: Option<String>,
+    /// The Clerk organisation whose members work for this dealership.
+    pub clerk_org_id: Option<String>,
+    pub subscription_status: SubscriptionStatus,
+    pub subscription_tier: SubscriptionTier,
+    pub opening_hours: OpeningHours,
+    /// IANA zone; every dealership is in Norway today.
+    pub time_zone: String,
+    /// The key in the dealership's website-form URL (`/webhooks/form/{form_key}`).
+    pub form_key: String,
+    /// Where importer portals send this dealership's lead emails.
+    pub inbound_email: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SubscriptionStatus {
+    Active,
+    Trial,
+    Cancelled,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SubscriptionTier {
+    Starter,
+    Professional,
+    Enterprise,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Weekday {
+    Monday,
+    Tuesday,
+    Wednesday,
+    Thursday,
+    Friday,
+    Saturday,
+    Sunday,
+}
+
+/// One opening interval, in the dealership's local (Europe/Oslo) time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OpeningSlot {
+    pub day: Weekday,
+    /// `HH:MM`
+    #[schema(value_type = String, example = "09:00")]
+    pub opens: NaiveTime,
+    /// `HH:MM`
+    #[schema(value_type = String, example = "17:00")]
+    pub closes: NaiveTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
+#[serde(transparent)]
+pub struct OpeningHours(pub Vec<OpeningSlot>);
+
+impl OpeningHours {
+    /// Weekdays 09–17, Saturday 10–15: what most Norwegian dealers keep.
+    pub fn typical() -> Self {
+        use Weekday::*;
+        let t = |h| NaiveTime::from_hms_opt(h, 0, 0).expect("valid hour");
+        let mut slots: Vec<OpeningSlot> = [Monday, Tuesday, Wednesday, Thursday, Friday]
+            .into_iter()
+            .map(|day| OpeningSlot { day, opens: t(9), closes: t(17) })
+            .collect();
+        slots.push(OpeningSlot { day: Saturday, opens: t(10), closes: t(15) });
+        OpeningHours(slots)
+    }
+
+    pub fn validate(&self, field: &str, errors: &mut FieldErrors) {
+        for (i, slot) in self.0.iter().enumerate() {
+            if slot.opens >= slot.closes {
+                errors.add(&format!("{field}[{i}]"), "opens must be before closes");
+            }
+        }
+    }
+}
+
+/// What an operator gives to create a dealership; the rest is generated.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewDealership {
+    pub name: String,
+    pub slug: String,
+    pub email: String,
+    pub phone: Option<String>,
+    pub address: Option<String>,
+    pub clerk_org_id: Option<String>,
+    pub subscription_tier: Option<SubscriptionTier>,
+    pub opening_hours: Option<OpeningHours>,
+}
+
+/// A validated [`NewDealership`].
+pub struct ValidDealership {
+    pub name: String,
+    pub slug: String,
+    pub email: String,
+    pub phone: Option<String>,
+    pub address: Option<String>,
+    pub clerk_org_id: Option<String>,
+    pub subscription_tier: SubscriptionTier,
+    pub opening_hours: OpeningHours,
+}
+
+impl NewDealership {
+    pub fn validate(self) -> Result<ValidDealership, FieldErrors> {
+        let mut e = FieldErrors::new();
+        let name = e.check(validation::required_text("name", Some(&self.name), 200));
+        let slug = e.check(validation::slug("slug", &self.slug));
+        let email = e.check(validation::email("email", &self.email));
+        let phone = self.phone.as_deref().and_then(|p| e.check(validation::phone("phone", p)));
+        let address = e.check(validation::text("address", self.address.as_deref(), 500, true)).flatten();
+        let clerk_org_id = e.check(validation::text("clerk_org_id", self.clerk_org_id.as_deref(), 255, false)).flatten();
+        let opening_hours = self.opening_hours.unwrap_or_else(OpeningHours::typical);
+        opening_hours.validate("opening_hours", &mut e);
+        if !e.is_empty() {
+            return Err(e);
+        }
+        Ok(ValidDealership {
+            name: name.expect("checked"),
+            slug: slug.expect("checked"),
+            email: email.expect("checked"),
+            phone,
+            address,
+            clerk_org_id,
+            subscription_tier: self.subscription_tier.unwrap_or(SubscriptionTier::Starter),
+            opening_hours,
+        })
+    }
+}

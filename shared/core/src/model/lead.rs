@@ -1,0 +1,403 @@
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::patch;
+use crate::ids::{DealershipId, LeadId, UserId};
+use crate::search;
+use crate::validation::{self, FieldErrors};
+
+pub const MAX_NAME: usize = 200;
+pub const MAX_VEHICLE_INTEREST: usize = 255;
+pub const MAX_MESSAGE: usize = 10_000;
+pub const MAX_METADATA_BYTES: usize = 16 * 1024;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LeadSource {
+    Website,
+    Email,
+    Facebook,
+    Manual,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LeadStatus {
+    New,
+    Contacted,
+    Qualified,
+    Won,
+    Lost,
+}
+
+impl LeadSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LeadSource::Website => "website",
+            LeadSource::Email => "email",
+            LeadSource::Facebook => "facebook",
+            LeadSource::Manual => "manual",
+        }
+    }
+}
+
+impl LeadStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LeadStatus::New => "new",
+            LeadStatus::Contacted => "contacted",
+            LeadStatus::Qualified => "qualified",
+            LeadStatus::Won => "won",
+            LeadStatus::Lost => "lost",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Lead {
+    pub id: LeadId,
+    pub dealership_id: DealershipId,
+    pub source: LeadSource,
+    pub status: LeadStatus,
+    pub customer_name: Option<String>,
+    pub customer_email: Option<String>,
+    /// E.164, e.g. `+4791234567`.
+    pub customer_phone: Option<String>,
+    pub vehicle_interest: Option<String>,
+    pub initial_message: Option<String>,
+    /// 1–100; higher is hotter.
+    pub lead_score: Option<u8>,
+    pub assigned_to: Option<UserId>,
+    pub source_url: Option<String>,
+    #[schema(value_type = Object)]
+    pub source_metadata: serde_json::Value,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub last_contact_at: Option<DateTime<Utc>>,
+    pub converted_at: Option<DateTime<Utc>>,
+    pub deleted_at: Option<DateTime<Utc>>,
+    /// Bumped on every write; stores refuse a write based on a stale version.
+    pub version: u64,
+}
+
+impl Lead {
+    /// The folded text that `search` matches against.
+    pub fn search_text(&self) -> String {
+        search::document([
+            self.customer_name.as_deref(),
+            self.customer_email.as_deref(),
+            self.customer_phone.as_deref(),
+            self.vehicle_interest.as_deref(),
+            self.initial_message.as_deref(),
+        ])
+    }
+
+    pub fn is_deleted(&self) -> bool {
+        self.deleted_at.is_some()
+    }
+
+    /// Moves the lead to `status`, keeping `converted_at` in step with `won`.
+    pub fn set_status(&mut self, status: LeadStatus, now: DateTime<Utc>) {
+        if status == LeadStatus::Won && self.status != LeadStatus::Won {
+            self.converted_at = Some(now);
+        } else if status != LeadStatus::Won {
+            self.converted_at = None;
+        }
+        self.status = status;
+    }
+}
+
+/// `POST /api/leads`: a lead a sales rep types in (source `manual`).
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewLead {
+    pub customer_name: Option<String>,
+    pub customer_email: Option<String>,
+    pub customer_phone: Option<String>,
+    pub vehicle_interest: Option<String>,
+    pub initial_message: Option<String>,
+    pub lead_score: Option<i64>,
+    pub assigned_to: Option<UserId>,
+    pub source_url: Option<String>,
+    #[schema(value_type = Option<Object>)]
+    pub source_metadata: Option<serde_json::Value>,
+}
+
+impl NewLead {
+    pub fn into_lead(
+        self,
+        dealership_id: DealershipId,
+        source: LeadSource,
+        now: DateTime<Utc>,
+    ) -> Result<Lead, FieldErrors> {
+        let mut e = FieldErrors::new();
+        let contact = ContactFields::validate(
+            &mut e,
+            self.customer_name.as_deref(),
+            self.customer_email.as_deref(),
+            self.customer_phone.as_deref(),
+        );
+        let vehicle_interest = e
+            .check(validation::text("vehicle_interest", self.vehicle_interest.as_deref(), MAX_VEHICLE_INTEREST, false))
+            .flatten();
+        let initial_message = e
+            .check(validation::text("initial_message", self.initial_message.as_deref(), MAX_MESSAGE, true))
+            .flatten();
+        let lead_score = self.lead_score.and_then(|s| e.check(score(s)));
+        let source_url = self.source_url.as_deref().and_then(|u| e.check(validation::url("source_url", u)));
+        let source_metadata = match self.source_metadata {
+            None | Some(serde_json::Value::Null) => serde_json::json!({}),
+            Some(m) => e.check(validation::metadata("source_metadata", m, MAX_METADATA_BYTES)).unwrap_or_default(),
+        };
+        require_contact(&mut e, &contact.email, &contact.phone);
+        e.finish(Lead {
+            id: LeadId::new_at(now),
+            dealership_id,
+            source,
+            status: LeadStatus::New,
+            customer_name: contact.name,
+            customer_email: contact.email,
+            customer_phone: contact.phone,
+            vehicle_interest,
+            initial_message,
+            lead_score,
+            assigned_to: self.assigned_to,
+            source_url,
+            source_metadata,
+            created_at: now,
+            updated_at: now,
+            last_contact_at: None,
+            converted_at: None,
+            deleted_at: None,
+            version: 1,
+        })
+    }
+}
+
+/// `PATCH /api/leads/{id}`: absent fields stay, `null` clears.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LeadPatch {
+    pub status: Option<LeadStatus>,
+    #[serde(default, deserialize_with = "patch::nullable")]
+    #[schema(value_type = Option<String>)]
+    pub customer_name: Option<Option<String>>,
+    #[serde(default, deserialize_with = "patch::nullable")]
+    #[schema(value_type = Option<String>)]
+    pub customer_email: Option<Option<String>>,
+    #[serde(default, deserialize_with = "patch::nullable")]
+    #[schema(value_type = Option<String>)]
+    pub customer_phone: Option<Option<String>>,
+    #[serde(default, deserialize_with = "patch::nullable")]
+    #[schema(value_type = Option<String>)]
+    pub vehicle_interest: Option<Option<String>>,
+    #[serde(default, deserialize_with = "patch::nullable")]
+    #[schema(value_type = Option<i64>)]
+    pub lead_score: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "patch::nullable")]
+    #[schema(value_type = Option<String>, format = Uuid)]
+    pub assigned_to: Option<Option<UserId>>,
+}
+
+impl LeadPatch {
+    /// Applies the patch to `lead`, validating every field it touches.
+    pub fn apply(&self, lead: &mut Lead, now: DateTime<Utc>) -> Result<(), FieldErrors> {
+        let mut e = FieldErrors::new();
+        if let Some(name) = &self.customer_name {
+            if let Some(v) = e.check(validation::text("customer_name", name.as_deref(), MAX_NAME, false)) {
+                lead.customer_name = v;
+            }
+        }
+        if let Some(email) = &self.customer_email {
+            match email.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+                None => lead.customer_email = None,
+                Some(v) => {
+                    if let Some(v) = e.check(validation::email("customer_email", v)) {
+                        lead.customer_email = Some(v);
+                    }
+                }
+            }
+        }
+        if let Some(phone) = &self.customer_phone {
+            match phone.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+                None => lead.customer_phone = None,
+                Some(v) => {
+                    if let Some(v) = e.check(validation::phone("customer_phone", v)) {
+                        lead.customer_phone = Some(v);
+                    }
+                }
+            }
+        }
+        if let Some(vi) = &self.vehicle_interest {
+            if let Some(v) = e.check(validation::text("vehicle_interest", vi.as_deref(), MAX_VEHICLE_INTEREST, false)) {
+                lead.vehicle_interest = v;
+            }
+        }
+        if let Some(s) = self.lead_score {
+            match s {
+                None => lead.lead_score = None,
+                Some(s) => {
+                    if let Some(s) = e.check(score(s)) {
+                        lead.lead_score = Some(s);
+                    }
+                }
+            }
+        }
+        if let Some(a) = self.assigned_to {
+            lead.assigned_to = a;
+        }
+        if let Some(status) = self.status {
+            lead.set_status(status, now);
+        }
+        require_contact(&mut e, &lead.customer_email, &lead.customer_phone);
+        e.finish(())
+    }
+}
+
+struct ContactFields {
+    name: Option<String>,
+    email: Option<String>,
+    phone: Option<String>,
+}
+
+impl ContactFields {
+    fn validate(e: &mut FieldErrors, name: Option<&str>, email: Option<&str>, phone: Option<&str>) -> Self {
+        let name = e.check(validation::text("customer_name", name, MAX_NAME, false)).flatten();
+        let email = email
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .and_then(|v| e.check(validation::email("customer_email", v)));
+        let phone = phone
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .and_then(|v| e.check(validation::phone("customer_phone", v)));
+        ContactFields { name, email, phone }
+    }
+}
+
+/// A lead nobody can answer is no lead: it needs an email or a phone number.
+fn require_contact(e: &mut FieldErrors, email: &Option<String>, phone: &Option<String>) {
+    let field_failed = e.fields.iter().any(|f| f.field == "customer_email" || f.field == "customer_phone");
+    if email.is_none() && phone.is_none() && !field_failed {
+        e.add("customer_email", "customer_email or customer_phone is required");
+    }
+}
+
+fn score(s: i64) -> Result<u8, validation::FieldError> {
+    validation::in_range("lead_score", s, 1, 100).map(|s| s as u8)
+}
+
+/// Filters of `GET /api/leads`, already validated and folded.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LeadQuery {
+    pub status: Option<LeadStatus>,
+    pub source: Option<LeadSource>,
+    pub assigned_to: Option<UserId>,
+    pub created_after: Option<DateTime<Utc>>,
+    pub created_before: Option<DateTime<Utc>>,
+    /// Folded with [`search::fold_query`].
+    pub search: Option<String>,
+}
+
+impl LeadQuery {
+    /// Whether `lead` passes these filters (deleted leads never do). Adapters
+    /// push what they can into their query and use this for the rest.
+    pub fn matches(&self, lead: &Lead) -> bool {
+        !lead.is_deleted()
+            && self.status.is_none_or(|s| s == lead.status)
+            && self.source.is_none_or(|s| s == lead.source)
+            && self.assigned_to.is_none_or(|a| Some(a) == lead.assigned_to)
+            && self.created_after.is_none_or(|t| lead.created_at >= t)
+            && self.created_before.is_none_or(|t| lead.created_at < t)
+            && self.search.as_ref().is_none_or(|q| lead.search_text().contains(q.as_str()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dealer() -> DealershipId {
+        DealershipId::new_at(Utc::now())
+    }
+
+    #[test]
+    fn a_manual_lead_is_normalised() {
+        let lead = NewLead {
+            customer_name: Some("  Kari Nordmann ".into()),
+            customer_email: Some("Kari@Example.no".into()),
+            customer_phone: Some("912 34 567".into()),
+            vehicle_interest: Some("Toyota RAV4 Hybrid".into()),
+            ..Default::default()
+        }
+        .into_lead(dealer(), LeadSource::Manual, Utc::now())
+        .unwrap();
+        assert_eq!(lead.customer_name.as_deref(), Some("Kari Nordmann"));
+        assert_eq!(lead.customer_email.as_deref(), Some("kari@example.no"));
+        assert_eq!(lead.customer_phone.as_deref(), Some("+4791234567"));
+        assert_eq!(lead.status, LeadStatus::New);
+        assert_eq!(lead.source_metadata, serde_json::json!({}));
+    }
+
+    #[test]
+    fn every_bad_field_is_named() {
+        let err = NewLead {
+            customer_email: Some("not-an-email".into()),
+            customer_phone: Some("12".into()),
+            lead_score: Some(0),
+            source_url: Some("ftp://x".into()),
+            source_metadata: Some(serde_json::json!([1])),
+            ..Default::default()
+        }
+        .into_lead(dealer(), LeadSource::Manual, Utc::now())
+        .unwrap_err();
+        let fields: Vec<_> = err.fields.iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(fields, ["customer_email", "customer_phone", "lead_score", "source_url", "source_metadata"]);
+    }
+
+    #[test]
+    fn a_lead_needs_a_way_to_answer() {
+        let err = NewLead { customer_name: Some("Ola".into()), ..Default::default() }
+            .into_lead(dealer(), LeadSource::Manual, Utc::now())
+            .unwrap_err();
+        assert_eq!(err.fields[0].message, "customer_email or customer_phone is required");
+    }
+
+    #[test]
+    fn winning_sets_and_reopening_clears_converted_at() {
+        let now = Utc::now();
+        let mut lead = NewLead { customer_phone: Some("91234567".into()), ..Default::default() }
+            .into_lead(dealer(), LeadSource::Manual, now)
+            .unwrap();
+        LeadPatch { status: Some(LeadStatus::Won), ..Default::default() }.apply(&mut lead, now).unwrap();
+        assert_eq!(lead.converted_at, Some(now));
+        LeadPatch { status: Some(LeadStatus::Qualified), ..Default::default() }.apply(&mut lead, now).unwrap();
+        assert_eq!(lead.converted_at, None);
+    }
+
+    #[test]
+    fn patch_null_clears_but_keeps_one_contact() {
+        let now = Utc::now();
+        let mut lead = NewLead {
+            customer_email: Some("a@b.no".into()),
+            customer_phone: Some("91234567".into()),
+            ..Default::default()
+        }
+        .into_lead(dealer(), LeadSource::Manual, now)
+        .unwrap();
+        let clear_email: LeadPatch = serde_json::from_str(r#"{"customer_email": null}"#).unwrap();
+        clear_email.apply(&mut lead, now).unwrap();
+        assert_eq!(lead.customer_email, None);
+        let clear_phone: LeadPatch = serde_json::from_str(r#"{"customer_phone": null}"#).unwrap();
+        assert!(clear_phone.apply(&mut lead.clone(), now).is_err());
+        let absent: LeadPatch = serde_json::from_str(r#"{}"#).unwrap();
+        assert!(absent.customer_phone.is_none());
+    }
+
+    #[test]
+    fn unknown_status_names_the_allowed_values() {
+        let err = serde_json::from_str::<LeadPatch>(r#"{"status":"maybe"}"#).unwrap_err().to_string();
+        assert!(err.contains("new") && err.contains("contacted") && err.contains("lost"), "{err}");
+    }
+}

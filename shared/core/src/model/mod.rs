@@ -1,0 +1,17 @@
+//! The seed's schema as Rust types. Stored records are the full structs;
+//! `New*` and `*Patch` types are what callers may send, validated into them.
+
+pub mod dealership;
+pub mod lead;
+pub mod message;
+pub mod patch;
+pub mod rule;
+pub mod user;
+pub mod vehicle;
+
+pub use dealership::{Dealership, NewDealership, OpeningHours, OpeningSlot};
+pub use lead::{Lead, LeadPatch, LeadQuery, LeadSource, LeadStatus, NewLead};
+pub use message::{Channel, Direction, Message, NewMessage, SenderType};
+pub use rule::{AutomationRule, TriggerType};
+pub use user::{NewUser, NotificationPreferences, User};
+pub use vehicle::{FuelType, NewVehicle, Vehicle, VehiclePatch, VehicleStatus};

@@ -1,0 +1,67 @@
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::ids::{DealershipId, UserId};
+use crate::permissions::Role;
+use crate::validation::{self, FieldErrors};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct User {
+    pub id: UserId,
+    pub dealership_id: DealershipId,
+    pub clerk_user_id: String,
+    pub email: String,
+    pub name: Option<String>,
+    pub role: Role,
+    pub notification_preferences: NotificationPreferences,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NotificationPreferences {
+    /// Email me when a lead is assigned to me or arrives unassigned.
+    pub new_lead_email: bool,
+    /// SMS me for the same (costs money, so off by default).
+    pub new_lead_sms: bool,
+    /// A morning summary of yesterday's leads.
+    pub daily_summary: bool,
+}
+
+impl Default for NotificationPreferences {
+    fn default() -> Self {
+        Self { new_lead_email: true, new_lead_sms: false, daily_summary: true }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewUser {
+    pub clerk_user_id: String,
+    pub email: String,
+    pub name: Option<String>,
+    pub role: Role,
+}
+
+impl NewUser {
+    pub fn into_user(self, dealership_id: DealershipId, now: DateTime<Utc>) -> Result<User, FieldErrors> {
+        let mut e = FieldErrors::new();
+        let clerk_user_id = e.check(validation::required_text("clerk_user_id", Some(&self.clerk_user_id), 255));
+        let email = e.check(validation::email("email", &self.email));
+        let name = e.check(validation::text("name", self.name.as_deref(), 200, false)).flatten();
+        if !e.is_empty() {
+            return Err(e);
+        }
+        Ok(User {
+            id: UserId::new_at(now),
+            dealership_id,
+            clerk_user_id: clerk_user_id.expect("checked"),
+            email: email.expect("checked"),
+            name,
+            role: self.role,
+            notification_preferences: NotificationPreferences::default(),
+            created_at: now,
+        })
+    }
+}

@@ -1,0 +1,174 @@
+//! Storage ports: one small trait per aggregate. Both adapters (SQLite in
+//! `norvalt-local`, DynamoDB in `norvalt-aws`) implement all of them and pass
+//! the same conformance suite (`tests/tests/conformance.rs`).
+//!
+//! Every method takes the caller's [`TenantId`]; the adapter builds its keys
+//! from it, so a record of another dealership is simply not found. Writes of
+//! existing records are conditional on the version the caller read: a stale
+//! write fails with [`StoreError::Conflict`] and the service retries.
+
+use async_trait::async_trait;
+use std::sync::Arc;
+
+use crate::ids::{LeadId, MessageId, RuleId, UserId, VehicleId};
+use crate::model::{AutomationRule, Dealership, Lead, LeadQuery, Message, User, Vehicle, VehicleStatus};
+use crate::tenancy::TenantId;
+use crate::DealershipId;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A conditional write lost: the record changed, already exists, or the
+    /// routing key is taken.
+    #[error("conflicting write")]
+    Conflict,
+    #[error("storage backend failed: {0}")]
+    Backend(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+#[async_trait]
+pub trait DealershipStore: Send + Sync {
+    async fn insert_dealership(&self, tenant: &TenantId, dealership: &Dealership) -> StoreResult<()>;
+    async fn get_dealership(&self, tenant: &TenantId) -> StoreResult<Option<Dealership>>;
+}
+
+#[async_trait]
+pub trait UserStore: Send + Sync {
+    /// Fails with `Conflict` when the dealership already has this Clerk user.
+    async fn insert_user(&self, tenant: &TenantId, user: &User) -> StoreResult<()>;
+    async fn get_user(&self, tenant: &TenantId, id: UserId) -> StoreResult<Option<User>>;
+    async fn find_user_by_clerk_id(&self, tenant: &TenantId, clerk_user_id: &str) -> StoreResult<Option<User>>;
+    async fn list_users(&self, tenant: &TenantId) -> StoreResult<Vec<User>>;
+}
+
+#[async_trait]
+pub trait LeadStore: Send + Sync {
+    /// Fails with `Conflict` when the id exists.
+    async fn insert_lead(&self, tenant: &TenantId, lead: &Lead) -> StoreResult<()>;
+    /// Returns soft-deleted leads too; the service decides what they mean.
+    async fn get_lead(&self, tenant: &TenantId, id: LeadId) -> StoreResult<Option<Lead>>;
+    /// Up to `limit` leads matching `query` (never deleted ones), newest
+    /// first, strictly older than `after` when given.
+    async fn list_leads(
+        &self,
+        tenant: &TenantId,
+        query: &LeadQuery,
+        after: Option<LeadId>,
+        limit: usize,
+    ) -> StoreResult<Vec<Lead>>;
+    /// Replaces the lead if its stored version is `lead.version - 1`.
+    async fn update_lead(&self, tenant: &TenantId, lead: &Lead) -> StoreResult<()>;
+}
+
+#[async_trait]
+pub trait ConversationStore: Send + Sync {
+    async fn insert_message(&self, tenant: &TenantId, message: &Message) -> StoreResult<()>;
+    /// Oldest first, strictly newer than `after` when given.
+    async fn list_messages(
+        &self,
+        tenant: &TenantId,
+        lead: LeadId,
+        after: Option<MessageId>,
+        limit: usize,
+    ) -> StoreResult<Vec<Message>>;
+}
+
+#[async_trait]
+pub trait VehicleStore: Send + Sync {
+    async fn insert_vehicle(&self, tenant: &TenantId, vehicle: &Vehicle) -> StoreResult<()>;
+    async fn get_vehicle(&self, tenant: &TenantId, id: VehicleId) -> StoreResult<Option<Vehicle>>;
+    /// Newest first, strictly older than `after` when given.
+    async fn list_vehicles(
+        &self,
+        tenant: &TenantId,
+        status: Option<VehicleStatus>,
+        after: Option<VehicleId>,
+        limit: usize,
+    ) -> StoreResult<Vec<Vehicle>>;
+    /// Replaces the vehicle if its stored version is `vehicle.version - 1`.
+    async fn update_vehicle(&self, tenant: &TenantId, vehicle: &Vehicle) -> StoreResult<()>;
+    /// `false` when there was nothing to delete.
+    async fn delete_vehicle(&self, tenant: &TenantId, id: VehicleId) -> StoreResult<bool>;
+}
+
+#[async_trait]
+pub trait RuleStore: Send + Sync {
+    async fn insert_rule(&self, tenant: &TenantId, rule: &AutomationRule) -> StoreResult<()>;
+    async fn get_rule(&self, tenant: &TenantId, id: RuleId) -> StoreResult<Option<AutomationRule>>;
+    async fn list_rules(&self, tenant: &TenantId) -> StoreResult<Vec<AutomationRule>>;
+    /// Replaces the rule if its stored version is `rule.version - 1`.
+    async fn update_rule(&self, tenant: &TenantId, rule: &AutomationRule) -> StoreResult<()>;
+    async fn delete_rule(&self, tenant: &TenantId, id: RuleId) -> StoreResult<bool>;
+}
+
+/// The kinds of outside identifier that lead to a dealership.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RouteKind {
+    ClerkOrg,
+    Slug,
+    FormKey,
+    InboundEmail,
+    FacebookPage,
+}
+
+impl RouteKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RouteKind::ClerkOrg => "clerk_org",
+            RouteKind::Slug => "slug",
+            RouteKind::FormKey => "form_key",
+            RouteKind::InboundEmail => "inbound_email",
+            RouteKind::FacebookPage => "facebook_page",
+        }
+    }
+
+    /// Slugs and addresses are case-insensitive; the other keys are opaque.
+    pub fn normalise_key(self, key: &str) -> String {
+        match self {
+            RouteKind::Slug | RouteKind::InboundEmail => key.trim().to_lowercase(),
+            _ => key.trim().to_string(),
+        }
+    }
+}
+
+/// Routing records live outside every tenant: they are how a tenant is found.
+#[async_trait]
+pub trait RoutingStore: Send + Sync {
+    /// Points `key` at the dealership. Idempotent for the same dealership;
+    /// `Conflict` when another dealership holds the key.
+    async fn claim_route(&self, kind: RouteKind, key: &str, tenant: &TenantId) -> StoreResult<()>;
+    async fn lookup_route(&self, kind: RouteKind, key: &str) -> StoreResult<Option<DealershipId>>;
+    /// Removes the record if it points at this dealership (undoes a claim).
+    async fn release_route(&self, kind: RouteKind, key: &str, tenant: &TenantId) -> StoreResult<()>;
+}
+
+/// Every port, as the services take them. Adapters build one of these.
+#[derive(Clone)]
+pub struct Stores {
+    pub dealerships: Arc<dyn DealershipStore>,
+    pub users: Arc<dyn UserStore>,
+    pub leads: Arc<dyn LeadStore>,
+    pub conversations: Arc<dyn ConversationStore>,
+    pub vehicles: Arc<dyn VehicleStore>,
+    pub rules: Arc<dyn RuleStore>,
+    pub routes: Arc<dyn RoutingStore>,
+}
+
+impl Stores {
+    /// All ports served by one adapter value.
+    pub fn from_adapter<A>(adapter: Arc<A>) -> Self
+    where
+        A: DealershipStore + UserStore + LeadStore + ConversationStore + VehicleStore + RuleStore + RoutingStore + 'static,
+    {
+        Stores {
+            dealerships: adapter.clone(),
+            users: adapter.clone(),
+            leads: adapter.clone(),
+            conversations: adapter.clone(),
+            vehicles: adapter.clone(),
+            rules: adapter.clone(),
+            routes: adapter,
+        }
+    }
+}

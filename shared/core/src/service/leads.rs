@@ -1,0 +1,130 @@
+use chrono::{DateTime, Utc};
+
+use super::MAX_WRITE_ATTEMPTS;
+use crate::error::{DomainError, DomainResult, LEAD_NOT_FOUND};
+use crate::ids::{LeadId, UserId};
+use crate::model::{Lead, LeadPatch, LeadQuery, LeadSource, LeadStatus, NewLead};
+use crate::pagination::{self, CursorCodec, Page};
+use crate::permissions::{Actor, Permission};
+use crate::ports::{StoreError, Stores};
+use crate::search;
+use crate::tenancy::TenantId;
+use crate::validation::FieldErrors;
+
+/// `GET /api/leads` parameters as received.
+#[derive(Debug, Clone, Default)]
+pub struct ListLeads {
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+    pub status: Option<LeadStatus>,
+    pub source: Option<LeadSource>,
+    pub assigned_to: Option<UserId>,
+    pub created_after: Option<DateTime<Utc>>,
+    pub created_before: Option<DateTime<Utc>>,
+    pub search: Option<String>,
+}
+
+pub async fn create(stores: &Stores, actor: &Actor, input: NewLead, now: DateTime<Utc>) -> DomainResult<Lead> {
+    actor.require(Permission::WriteLeads)?;
+    let lead = input.into_lead(actor.tenant.dealership_id(), LeadSource::Manual, now)?;
+    if let Some(user) = lead.assigned_to {
+        ensure_team_member(stores, &actor.tenant, user).await?;
+    }
+    stores.leads.insert_lead(&actor.tenant, &lead).await?;
+    Ok(lead)
+}
+
+pub async fn get(stores: &Stores, actor: &Actor, id: LeadId) -> DomainResult<Lead> {
+    actor.require(Permission::ReadLeads)?;
+    load_live(stores, &actor.tenant, id).await
+}
+
+pub async fn list(stores: &Stores, cursors: &CursorCodec, actor: &Actor, params: ListLeads) -> DomainResult<Page<Lead>> {
+    actor.require(Permission::ReadLeads)?;
+    let limit = pagination::limit(params.limit)?;
+    let query = LeadQuery {
+        status: params.status,
+        source: params.source,
+        assigned_to: params.assigned_to,
+        created_after: params.created_after,
+        created_before: params.created_before,
+        search: params.search.as_deref().and_then(search::fold_query),
+    };
+    let scope = pagination::scope(
+        "leads",
+        &[
+            ("status", query.status.map(|s| s.as_str().to_string())),
+            ("source", query.source.map(|s| s.as_str().to_string())),
+            ("assigned_to", query.assigned_to.map(|u| u.to_string())),
+            ("created_after", query.created_after.map(|t| crate::time::sortable(&t))),
+            ("created_before", query.created_before.map(|t| crate::time::sortable(&t))),
+            ("search", query.search.clone()),
+        ],
+    );
+    let after = match &params.cursor {
+        None => None,
+        Some(c) => {
+            let position = cursors.decode(&actor.tenant, &scope, c)?;
+            Some(position.parse::<LeadId>().map_err(|_| DomainError::InvalidCursor)?)
+        }
+    };
+    let items = stores.leads.list_leads(&actor.tenant, &query, after, limit + 1).await?;
+    Ok(pagination::into_page(items, limit, cursors, &actor.tenant, &scope, |l| l.id.to_string()))
+}
+
+pub async fn update(stores: &Stores, actor: &Actor, id: LeadId, patch: LeadPatch, now: DateTime<Utc>) -> DomainResult<Lead> {
+    actor.require(Permission::WriteLeads)?;
+    if let Some(Some(user)) = patch.assigned_to {
+        ensure_team_member(stores, &actor.tenant, user).await?;
+    }
+    modify(stores, &actor.tenant, id, now, |lead| patch.apply(lead, now).map_err(DomainError::from)).await
+}
+
+/// Soft delete: the lead disappears from every listing and read, but stays
+/// stored (with `deleted_at`) until GDPR erasure removes it for good.
+pub async fn delete(stores: &Stores, actor: &Actor, id: LeadId, now: DateTime<Utc>) -> DomainResult<()> {
+    actor.require(Permission::DeleteLeads)?;
+    modify(stores, &actor.tenant, id, now, |lead| {
+        lead.deleted_at = Some(now);
+        Ok(())
+    })
+    .await
+    .map(|_| ())
+}
+
+/// Reads the live lead, applies `change`, and writes it back conditionally on
+/// the version read; retries when a concurrent writer won, so no update is lost.
+pub(crate) async fn modify(
+    stores: &Stores,
+    tenant: &TenantId,
+    id: LeadId,
+    now: DateTime<Utc>,
+    change: impl Fn(&mut Lead) -> DomainResult<()>,
+) -> DomainResult<Lead> {
+    for _ in 0..MAX_WRITE_ATTEMPTS {
+        let mut lead = load_live(stores, tenant, id).await?;
+        change(&mut lead)?;
+        lead.version += 1;
+        lead.updated_at = now;
+        match stores.leads.update_lead(tenant, &lead).await {
+            Ok(()) => return Ok(lead),
+            Err(StoreError::Conflict) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(DomainError::Conflict { code: "write_conflict", message: "The lead is being changed by others; try again".into() })
+}
+
+pub(crate) async fn load_live(stores: &Stores, tenant: &TenantId, id: LeadId) -> DomainResult<Lead> {
+    match stores.leads.get_lead(tenant, id).await? {
+        Some(lead) if !lead.is_deleted() => Ok(lead),
+        _ => Err(LEAD_NOT_FOUND),
+    }
+}
+
+async fn ensure_team_member(stores: &Stores, tenant: &TenantId, user: UserId) -> DomainResult<()> {
+    match stores.users.get_user(tenant, user).await? {
+        Some(_) => Ok(()),
+        None => Err(FieldErrors::single("assigned_to", "is not a member of this dealership").into()),
+    }
+}

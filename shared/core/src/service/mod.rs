@@ -1,0 +1,14 @@
+//! Use cases. Each takes the ports it needs and the authenticated [`Actor`]
+//! (or a routing-derived tenant), checks the permission, validates, and
+//! writes. The HTTP routers and the Lambda job handlers only translate.
+//!
+//! [`Actor`]: crate::Actor
+
+pub mod account;
+pub mod conversations;
+pub mod leads;
+pub mod provisioning;
+pub mod vehicles;
+
+/// How often a read-modify-write is retried when another writer got there first.
+const MAX_WRITE_ATTEMPTS: usize = 8;

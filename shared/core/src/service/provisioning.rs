@@ -1,0 +1,110 @@
+//! Creating dealerships and their team: the operator's side, used by the CLI
+//! and the demo seed. This is the one place (beside routing lookups) where a
+//! [`TenantId`] comes into being.
+
+use chrono::{DateTime, Utc};
+
+use crate::error::{DomainError, DomainResult};
+use crate::ids::DealershipId;
+use crate::model::dealership::{NewDealership, SubscriptionStatus};
+use crate::model::{Dealership, NewUser, User};
+use crate::ports::{RouteKind, StoreError, Stores};
+use crate::tenancy::{self, TenantId};
+
+/// Platform-wide settings that shape a new dealership.
+#[derive(Debug, Clone)]
+pub struct PlatformSettings {
+    /// Importer mail for `<slug>@<domain>` reaches the dealership.
+    pub inbound_email_domain: String,
+}
+
+impl Default for PlatformSettings {
+    fn default() -> Self {
+        Self { inbound_email_domain: "leads.norvalt.no".into() }
+    }
+}
+
+/// Creates a dealership and claims its routing records (slug, Clerk
+/// organisation, form key, inbound address). On any conflict the claims made
+/// so far are released and nothing is left behind.
+pub async fn create_dealership(
+    stores: &Stores,
+    settings: &PlatformSettings,
+    input: NewDealership,
+    now: DateTime<Utc>,
+) -> DomainResult<(TenantId, Dealership)> {
+    let valid = input.validate()?;
+    let tenant = TenantId::mint(DealershipId::new_at(now));
+    let dealership = Dealership {
+        id: tenant.dealership_id(),
+        form_key: new_form_key(),
+        inbound_email: format!("{}@{}", valid.slug, settings.inbound_email_domain),
+        name: valid.name,
+        slug: valid.slug,
+        email: valid.email,
+        phone: valid.phone,
+        address: valid.address,
+        clerk_org_id: valid.clerk_org_id,
+        subscription_status: SubscriptionStatus::Trial,
+        subscription_tier: valid.subscription_tier,
+        opening_hours: valid.opening_hours,
+        time_zone: crate::time::OSLO.to_string(),
+        created_at: now,
+        updated_at: now,
+    };
+    let mut routes = vec![
+        (RouteKind::Slug, dealership.slug.clone(), "slug_taken", "Another dealership has this slug"),
+        (RouteKind::FormKey, dealership.form_key.clone(), "form_key_taken", "Form key collision; try again"),
+        (
+            RouteKind::InboundEmail,
+            dealership.inbound_email.clone(),
+            "inbound_email_taken",
+            "Another dealership has this inbound address",
+        ),
+    ];
+    if let Some(org) = &dealership.clerk_org_id {
+        routes.push((RouteKind::ClerkOrg, org.clone(), "clerk_org_taken", "Another dealership has this Clerk organisation"));
+    }
+    let mut claimed = Vec::new();
+    for (kind, key, code, message) in routes {
+        match stores.routes.claim_route(kind, &key, &tenant).await {
+            Ok(()) => claimed.push((kind, key)),
+            Err(e) => {
+                for (kind, key) in &claimed {
+                    stores.routes.release_route(*kind, key, &tenant).await?;
+                }
+                return Err(match e {
+                    StoreError::Conflict => DomainError::Conflict { code, message: message.into() },
+                    other => other.into(),
+                });
+            }
+        }
+    }
+    stores.dealerships.insert_dealership(&tenant, &dealership).await?;
+    Ok((tenant, dealership))
+}
+
+/// Finds a dealership by its slug (operators think in slugs).
+pub async fn find_by_slug(stores: &Stores, slug: &str) -> DomainResult<Option<(TenantId, Dealership)>> {
+    let Some(tenant) = tenancy::resolve(stores.routes.as_ref(), RouteKind::Slug, slug).await? else {
+        return Ok(None);
+    };
+    Ok(stores.dealerships.get_dealership(&tenant).await?.map(|d| (tenant, d)))
+}
+
+pub async fn add_user(stores: &Stores, tenant: &TenantId, input: NewUser, now: DateTime<Utc>) -> DomainResult<User> {
+    let user = input.into_user(tenant.dealership_id(), now)?;
+    match stores.users.insert_user(tenant, &user).await {
+        Ok(()) => Ok(user),
+        Err(StoreError::Conflict) => Err(DomainError::Conflict {
+            code: "user_exists",
+            message: "This Clerk user already belongs to the dealership".into(),
+        }),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// 24 lower-case hex characters: unguessable, URL-safe, easy to read aloud.
+fn new_form_key() -> String {
+    uuid::Uuid::new_v4().simple().to_string()[..24].to_string()
+}
