@@ -1,0 +1,52 @@
+//! The DynamoDB storage adapter: one table, tenant data partitioned by
+//! dealership.
+//!
+//! | item            | pk                     | sk                        | gsi1pk / gsi1sk                          |
+//! |-----------------|------------------------|---------------------------|------------------------------------------|
+//! | dealership      | `DEALER#<id>`          | `PROFILE`                 |                                          |
+//! | user            | `DEALER#<id>`          | `USER#<user id>`          |                                          |
+//! | user by Clerk id| `DEALER#<id>`          | `CLERKUSER#<clerk id>`    |                                          |
+//! | lead            | `DEALER#<id>`          | `LEAD#<lead id>`          | `DEALER#<id>#STATUS#<status>` / `LEAD#<lead id>` (live leads only) |
+//! | message         | `DEALER#<id>`          | `MSG#<lead id>#<msg id>`  |                                          |
+//! | vehicle         | `DEALER#<id>`          | `VEHICLE#<id>`            |                                          |
+//! | rule            | `DEALER#<id>`          | `RULE#<id>`               |                                          |
+//! | routing record  | `ROUTE#<kind>#<key>`   | `ROUTE`                   |                                          |
+//!
+//! Messages sort under `MSG#`, not under their lead's `LEAD#` key, so that
+//! listing the inbox reads leads only. `gsi1` serves the inbox filtered by
+//! status. Every read is a GetItem or a Query on one partition: no Scan.
+//! `expires_at` is the table's TTL attribute (idempotency records, later).
+
+mod stores;
+mod table;
+
+use aws_sdk_dynamodb::Client;
+
+pub use table::ensure_table;
+
+#[derive(Clone)]
+pub struct DynamoStore {
+    client: Client,
+    table: String,
+}
+
+impl DynamoStore {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self { client, table: table.into() }
+    }
+
+    /// Table name from `NORVALT_TABLE`, endpoint and credentials from the
+    /// standard AWS environment.
+    pub fn from_sdk_config(config: &aws_config::SdkConfig) -> Result<Self, String> {
+        let table = std::env::var("NORVALT_TABLE").map_err(|_| "NORVALT_TABLE is not set".to_string())?;
+        Ok(Self::new(Client::new(config), table))
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+}

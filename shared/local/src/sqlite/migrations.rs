@@ -1,0 +1,75 @@
+//! Schema migrations, applied in order and recorded in `PRAGMA user_version`.
+//! Append new steps; never edit one that has shipped.
+
+use rusqlite::Connection;
+
+const STEPS: &[&str] = &[
+    // 1: the foundation schema.
+    r#"
+    CREATE TABLE dealerships (
+        id TEXT PRIMARY KEY,
+        doc TEXT NOT NULL
+    ) STRICT;
+    CREATE TABLE routes (
+        kind TEXT NOT NULL,
+        key TEXT NOT NULL,
+        dealership_id TEXT NOT NULL,
+        PRIMARY KEY (kind, key)
+    ) STRICT, WITHOUT ROWID;
+    CREATE TABLE users (
+        dealership_id TEXT NOT NULL,
+        id TEXT NOT NULL,
+        clerk_user_id TEXT NOT NULL,
+        doc TEXT NOT NULL,
+        PRIMARY KEY (dealership_id, id),
+        UNIQUE (dealership_id, clerk_user_id)
+    ) STRICT, WITHOUT ROWID;
+    CREATE TABLE leads (
+        dealership_id TEXT NOT NULL,
+        id TEXT NOT NULL,
+        status TEXT NOT NULL,
+        source TEXT NOT NULL,
+        assigned_to TEXT,
+        created_at TEXT NOT NULL,
+        deleted INTEGER NOT NULL,
+        search_text TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        doc TEXT NOT NULL,
+        PRIMARY KEY (dealership_id, id)
+    ) STRICT, WITHOUT ROWID;
+    CREATE INDEX leads_inbox_by_status ON leads (dealership_id, status, id);
+    CREATE TABLE messages (
+        dealership_id TEXT NOT NULL,
+        lead_id TEXT NOT NULL,
+        id TEXT NOT NULL,
+        doc TEXT NOT NULL,
+        PRIMARY KEY (dealership_id, lead_id, id)
+    ) STRICT, WITHOUT ROWID;
+    CREATE TABLE vehicles (
+        dealership_id TEXT NOT NULL,
+        id TEXT NOT NULL,
+        status TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        doc TEXT NOT NULL,
+        PRIMARY KEY (dealership_id, id)
+    ) STRICT, WITHOUT ROWID;
+    CREATE TABLE rules (
+        dealership_id TEXT NOT NULL,
+        id TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        doc TEXT NOT NULL,
+        PRIMARY KEY (dealership_id, id)
+    ) STRICT, WITHOUT ROWID;
+    "#,
+];
+
+pub fn run(conn: &mut Connection) -> rusqlite::Result<()> {
+    let applied: usize = conn.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))? as usize;
+    for (i, step) in STEPS.iter().enumerate().skip(applied) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(step)?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
