@@ -1,1 +1,15 @@
+//! Norvalt's HTTP API. One axum `Router` per resource; the same routers run
+//! inside each API Lambda (through `lambda_http`) and inside the local server.
 
+pub mod app;
+pub mod auth;
+pub mod error;
+pub mod extract;
+pub mod openapi;
+pub mod routes;
+pub mod state;
+pub mod telemetry;
+
+pub use app::{api, finish};
+pub use error::ApiError;
+pub use state::AppState;

@@ -1,6 +1,11 @@
 //! The embedded Norvalt platform: SQLite storage, the local signing key, the
 //! demo seed and the all-in-one server behind the `norvalt` CLI.
 
+mod files;
+pub mod keys;
+pub mod platform;
+pub mod seed;
 pub mod sqlite;
 
+pub use platform::{Backend, Platform};
 pub use sqlite::SqliteStore;

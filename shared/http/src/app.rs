@@ -1,0 +1,54 @@
+//! Assembling routers into services: the JSON 404/405 fallbacks, the body
+//! limit and request logging that every function and the local server share.
+
+use std::time::Instant;
+
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::http::StatusCode;
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::Router;
+
+use crate::error::ApiError;
+use crate::extract::MAX_BODY_BYTES;
+use crate::routes;
+use crate::state::AppState;
+
+/// Every API resource in one router (the local server).
+pub fn api(state: AppState) -> Router {
+    let all = Router::new()
+        .merge(routes::leads::router())
+        .merge(routes::conversations::router())
+        .merge(routes::vehicles::router())
+        .merge(routes::account::router());
+    finish(all, state)
+}
+
+/// Wraps one resource's routes (one Lambda) or several into a service.
+pub fn finish(router: Router<AppState>, state: AppState) -> Router {
+    router
+        .fallback(|| async { ApiError::not_found("route_not_found", "No such route") })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "This route does not accept that method")
+        })
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(middleware::from_fn(log_request))
+        .with_state(state)
+}
+
+/// One line per request: method, route template (never the raw path, which
+/// may hold ids of people), status and latency.
+async fn log_request(request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = request.method().clone();
+    let route = request.extensions().get::<MatchedPath>().map(|p| p.as_str().to_string()).unwrap_or_default();
+    let response = next.run(request).await;
+    tracing::info!(
+        %method,
+        route,
+        status = response.status().as_u16(),
+        millis = started.elapsed().as_millis() as u64,
+        "request"
+    );
+    response
+}

@@ -1,0 +1,44 @@
+//! The OpenAPI 3.1 document, generated from the handlers' annotations and the
+//! domain types, served without auth at `GET /api/openapi.json`.
+
+use axum::Json;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::routes::{account, conversations, leads, vehicles};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Norvalt API", description = "Leads, conversations and inventory of one dealership, for its sales team. Every route but this document needs a Clerk session token."),
+    paths(
+        leads::list_leads, leads::create_lead, leads::get_lead, leads::update_lead, leads::delete_lead,
+        conversations::list_conversation, conversations::add_message,
+        vehicles::list_vehicles, vehicles::list_available, vehicles::create_vehicle, vehicles::get_vehicle,
+        vehicles::update_vehicle, vehicles::delete_vehicle,
+        account::me,
+    ),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "leads", description = "The inbox"),
+        (name = "conversations", description = "Messages with a lead"),
+        (name = "vehicles", description = "Inventory"),
+        (name = "account", description = "The signed-in user"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+        );
+    }
+}
+
+pub async fn document() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}

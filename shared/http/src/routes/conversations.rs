@@ -1,0 +1,62 @@
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use norvalt_core::error::LEAD_NOT_FOUND;
+use norvalt_core::model::{Message, NewMessage};
+use norvalt_core::pagination::Page;
+use norvalt_core::service::conversations;
+use norvalt_core::{LeadId, time};
+
+use super::parse_id;
+use crate::auth::Auth;
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::{ApiQuery, JsonBody};
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/leads/{id}/conversations", get(list_conversation))
+        .route("/api/conversations", post(add_message))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ConversationParams {
+    /// 1–100, default 25.
+    limit: Option<i64>,
+    cursor: Option<String>,
+}
+
+/// A lead's messages, oldest first.
+#[utoipa::path(get, path = "/api/leads/{id}/conversations", tag = "conversations",
+    params(("id" = String, Path, format = Uuid), ConversationParams),
+    responses((status = 200, body = Page<Message>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub(crate) async fn list_conversation(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+    ApiQuery(p): ApiQuery<ConversationParams>,
+) -> Result<Json<Page<Message>>, ApiError> {
+    let id: LeadId = parse_id(&id, LEAD_NOT_FOUND)?;
+    Ok(Json(conversations::list(&state.stores, &state.cursors, &actor, id, p.limit, p.cursor).await?))
+}
+
+/// Logs a message on a lead of the caller's dealership. It is recorded, not sent.
+#[utoipa::path(post, path = "/api/conversations", tag = "conversations", request_body = NewMessage,
+    responses((status = 201, body = Message), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub(crate) async fn add_message(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    JsonBody(input): JsonBody<NewMessage>,
+) -> Result<impl IntoResponse, ApiError> {
+    let message = conversations::add(&state.stores, &actor, input, time::now()).await?;
+    Ok((StatusCode::CREATED, Json(message)))
+}
+

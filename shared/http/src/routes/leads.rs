@@ -1,0 +1,113 @@
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::{Json, Router};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use norvalt_core::error::LEAD_NOT_FOUND;
+use norvalt_core::model::{Lead, LeadPatch, LeadSource, LeadStatus, NewLead};
+use norvalt_core::pagination::Page;
+use norvalt_core::service::leads::{self, ListLeads};
+use norvalt_core::{LeadId, UserId, time};
+
+use super::parse_id;
+use crate::auth::Auth;
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::{ApiQuery, JsonBody};
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/leads", get(list_leads).post(create_lead))
+        .route("/api/leads/{id}", get(get_lead).patch(update_lead).delete(delete_lead))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct LeadListParams {
+    /// 1–100, default 25.
+    limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    cursor: Option<String>,
+    status: Option<LeadStatus>,
+    source: Option<LeadSource>,
+    #[param(value_type = Option<String>, format = Uuid)]
+    assigned_to: Option<UserId>,
+    /// RFC 3339; inclusive.
+    created_after: Option<DateTime<Utc>>,
+    /// RFC 3339; exclusive.
+    created_before: Option<DateTime<Utc>>,
+    /// Case-insensitive over name, email, phone, vehicle interest and message.
+    search: Option<String>,
+}
+
+/// The inbox: leads newest first.
+#[utoipa::path(get, path = "/api/leads", tag = "leads", params(LeadListParams),
+    responses((status = 200, body = Page<Lead>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub(crate) async fn list_leads(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    ApiQuery(p): ApiQuery<LeadListParams>,
+) -> Result<Json<Page<Lead>>, ApiError> {
+    let params = ListLeads {
+        limit: p.limit,
+        cursor: p.cursor,
+        status: p.status,
+        source: p.source,
+        assigned_to: p.assigned_to,
+        created_after: p.created_after,
+        created_before: p.created_before,
+        search: p.search,
+    };
+    Ok(Json(leads::list(&state.stores, &state.cursors, &actor, params).await?))
+}
+
+/// A lead typed in by a sales rep (source `manual`, status `new`).
+#[utoipa::path(post, path = "/api/leads", tag = "leads", request_body = NewLead,
+    responses((status = 201, body = Lead), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub(crate) async fn create_lead(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    JsonBody(input): JsonBody<NewLead>,
+) -> Result<impl IntoResponse, ApiError> {
+    let lead = leads::create(&state.stores, &actor, input, time::now()).await?;
+    Ok((StatusCode::CREATED, Json(lead)))
+}
+
+#[utoipa::path(get, path = "/api/leads/{id}", tag = "leads", params(("id" = String, Path, format = Uuid)),
+    responses((status = 200, body = Lead), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub(crate) async fn get_lead(State(state): State<AppState>, Auth(actor): Auth, Path(id): Path<String>) -> Result<Json<Lead>, ApiError> {
+    let id: LeadId = parse_id(&id, LEAD_NOT_FOUND)?;
+    Ok(Json(leads::get(&state.stores, &actor, id).await?))
+}
+
+/// Change status, contact details, score or assignment; `null` clears a field.
+#[utoipa::path(patch, path = "/api/leads/{id}", tag = "leads", params(("id" = String, Path, format = Uuid)), request_body = LeadPatch,
+    responses((status = 200, body = Lead), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub(crate) async fn update_lead(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+    JsonBody(patch): JsonBody<LeadPatch>,
+) -> Result<Json<Lead>, ApiError> {
+    let id: LeadId = parse_id(&id, LEAD_NOT_FOUND)?;
+    Ok(Json(leads::update(&state.stores, &actor, id, patch, time::now()).await?))
+}
+
+/// Soft delete (admin and manager only).
+#[utoipa::path(delete, path = "/api/leads/{id}", tag = "leads", params(("id" = String, Path, format = Uuid)),
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub(crate) async fn delete_lead(State(state): State<AppState>, Auth(actor): Auth, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
+    let id: LeadId = parse_id(&id, LEAD_NOT_FOUND)?;
+    leads::delete(&state.stores, &actor, id, time::now()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+

@@ -1,0 +1,114 @@
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use norvalt_core::error::VEHICLE_NOT_FOUND;
+use norvalt_core::model::{NewVehicle, Vehicle, VehiclePatch, VehicleStatus};
+use norvalt_core::pagination::Page;
+use norvalt_core::service::vehicles;
+use norvalt_core::{VehicleId, time};
+
+use super::parse_id;
+use crate::auth::Auth;
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::{ApiQuery, JsonBody};
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/vehicles", get(list_vehicles).post(create_vehicle))
+        .route("/api/vehicles/available", get(list_available))
+        .route("/api/vehicles/{id}", get(get_vehicle).patch(update_vehicle).delete(delete_vehicle))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct VehicleListParams {
+    status: Option<VehicleStatus>,
+    /// 1–100, default 25.
+    limit: Option<i64>,
+    cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct PageParams {
+    /// 1–100, default 25.
+    limit: Option<i64>,
+    cursor: Option<String>,
+}
+
+/// Inventory, newest first, optionally filtered by status.
+#[utoipa::path(get, path = "/api/vehicles", tag = "vehicles", params(VehicleListParams),
+    responses((status = 200, body = Page<Vehicle>), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub(crate) async fn list_vehicles(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    ApiQuery(p): ApiQuery<VehicleListParams>,
+) -> Result<Json<Page<Vehicle>>, ApiError> {
+    Ok(Json(vehicles::list(&state.stores, &state.cursors, &actor, p.status, p.limit, p.cursor).await?))
+}
+
+/// Quick check: vehicles that can be sold right now.
+#[utoipa::path(get, path = "/api/vehicles/available", tag = "vehicles", params(PageParams),
+    responses((status = 200, body = Page<Vehicle>), (status = 401, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub(crate) async fn list_available(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    ApiQuery(p): ApiQuery<PageParams>,
+) -> Result<Json<Page<Vehicle>>, ApiError> {
+    let status = Some(VehicleStatus::Available);
+    Ok(Json(vehicles::list(&state.stores, &state.cursors, &actor, status, p.limit, p.cursor).await?))
+}
+
+/// Add a vehicle (admin and manager).
+#[utoipa::path(post, path = "/api/vehicles", tag = "vehicles", request_body = NewVehicle,
+    responses((status = 201, body = Vehicle), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub(crate) async fn create_vehicle(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    JsonBody(input): JsonBody<NewVehicle>,
+) -> Result<impl IntoResponse, ApiError> {
+    let vehicle = vehicles::create(&state.stores, &actor, input, time::now()).await?;
+    Ok((StatusCode::CREATED, Json(vehicle)))
+}
+
+#[utoipa::path(get, path = "/api/vehicles/{id}", tag = "vehicles", params(("id" = String, Path, format = Uuid)),
+    responses((status = 200, body = Vehicle), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub(crate) async fn get_vehicle(State(state): State<AppState>, Auth(actor): Auth, Path(id): Path<String>) -> Result<Json<Vehicle>, ApiError> {
+    let id: VehicleId = parse_id(&id, VEHICLE_NOT_FOUND)?;
+    Ok(Json(vehicles::get(&state.stores, &actor, id).await?))
+}
+
+/// Update a vehicle, mostly its status (admin and manager).
+#[utoipa::path(patch, path = "/api/vehicles/{id}", tag = "vehicles", params(("id" = String, Path, format = Uuid)), request_body = VehiclePatch,
+    responses((status = 200, body = Vehicle), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub(crate) async fn update_vehicle(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+    JsonBody(patch): JsonBody<VehiclePatch>,
+) -> Result<Json<Vehicle>, ApiError> {
+    let id: VehicleId = parse_id(&id, VEHICLE_NOT_FOUND)?;
+    Ok(Json(vehicles::update(&state.stores, &actor, id, patch, time::now()).await?))
+}
+
+/// Remove a vehicle (admin and manager).
+#[utoipa::path(delete, path = "/api/vehicles/{id}", tag = "vehicles", params(("id" = String, Path, format = Uuid)),
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub(crate) async fn delete_vehicle(State(state): State<AppState>, Auth(actor): Auth, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
+    let id: VehicleId = parse_id(&id, VEHICLE_NOT_FOUND)?;
+    vehicles::delete(&state.stores, &actor, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+

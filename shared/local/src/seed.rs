@@ -1,0 +1,115 @@
+//! The demo data a fresh local platform starts with: two dealerships, each
+//! with an admin, a manager, two sales reps, opening hours and some cars.
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+
+use norvalt_core::model::dealership::{NewDealership, SubscriptionTier};
+use norvalt_core::model::{FuelType, NewUser, NewVehicle, OpeningHours, VehicleStatus};
+use norvalt_core::service::provisioning::{self, PlatformSettings};
+use norvalt_core::{DomainResult, Role, Stores};
+
+struct Demo {
+    name: &'static str,
+    slug: &'static str,
+    email: &'static str,
+    phone: &'static str,
+    address: &'static str,
+    team: [(&'static str, &'static str, Role); 4],
+    cars: &'static [(&'static str, &'static str, i64, FuelType, i64, i64, VehicleStatus)],
+}
+
+const DEMOS: [Demo; 2] = [
+    Demo {
+        name: "Bilsenteret Drammen",
+        slug: "bilsenteret-drammen",
+        email: "post@bilsenteret-drammen.no",
+        phone: "32 21 00 00",
+        address: "Tordenskioldsgate 70, 3044 Drammen",
+        team: [
+            ("Ingrid Haugen", "ingrid", Role::Admin),
+            ("Per Østby", "per", Role::Manager),
+            ("Sofie Bråten", "sofie", Role::SalesRep),
+            ("Magnus Løvås", "magnus", Role::SalesRep),
+        ],
+        cars: &[
+            ("Toyota", "RAV4 Plug-in Hybrid", 2025, FuelType::Hybrid, 529_900, 0, VehicleStatus::Available),
+            ("Toyota", "bZ4X", 2024, FuelType::Electric, 449_900, 8_500, VehicleStatus::Available),
+            ("Toyota", "Corolla Touring Sports", 2022, FuelType::Hybrid, 319_000, 41_000, VehicleStatus::Reserved),
+            ("Toyota", "Hilux", 2021, FuelType::Diesel, 489_000, 62_000, VehicleStatus::Sold),
+        ],
+    },
+    Demo {
+        name: "Fjord Bil Bergen",
+        slug: "fjord-bil-bergen",
+        email: "salg@fjordbil.no",
+        phone: "55 30 40 50",
+        address: "Kanalveien 11, 5068 Bergen",
+        team: [
+            ("Kari Vik", "kari", Role::Admin),
+            ("Øyvind Aase", "oyvind", Role::Manager),
+            ("Åse Nygård", "ase", Role::SalesRep),
+            ("Jonas Ødegård", "jonas", Role::SalesRep),
+        ],
+        cars: &[
+            ("Volkswagen", "ID.4 Pro", 2025, FuelType::Electric, 489_900, 0, VehicleStatus::Available),
+            ("Volkswagen", "ID.Buzz", 2024, FuelType::Electric, 679_000, 3_200, VehicleStatus::DemoOnly),
+            ("Volkswagen", "Golf Variant", 2020, FuelType::Bensin, 229_000, 78_000, VehicleStatus::Available),
+        ],
+    },
+];
+
+pub const DEMO_SLUGS: [&str; 2] = ["bilsenteret-drammen", "fjord-bil-bergen"];
+
+/// Clerk ids of the seeded organisation and users are derived from the slug,
+/// so tokens can be minted for them without a lookup table.
+pub fn demo_org_id(slug: &str) -> String {
+    format!("org_demo_{}", slug.replace('-', "_"))
+}
+
+/// Seeds whichever demo dealership is missing; returns how many it created.
+pub async fn seed_demo(stores: &Stores, settings: &PlatformSettings, now: DateTime<Utc>) -> DomainResult<usize> {
+    let mut created = 0;
+    for demo in &DEMOS {
+        if provisioning::find_by_slug(stores, demo.slug).await?.is_some() {
+            continue;
+        }
+        let input = NewDealership {
+            name: demo.name.into(),
+            slug: demo.slug.into(),
+            email: demo.email.into(),
+            phone: Some(demo.phone.into()),
+            address: Some(demo.address.into()),
+            clerk_org_id: Some(demo_org_id(demo.slug)),
+            subscription_tier: Some(SubscriptionTier::Professional),
+            opening_hours: Some(OpeningHours::typical()),
+        };
+        let (tenant, dealership) = provisioning::create_dealership(stores, settings, input, now).await?;
+        let domain = dealership.email.split('@').nth(1).unwrap_or("example.no").to_string();
+        for (name, handle, role) in demo.team {
+            let user = NewUser {
+                clerk_user_id: format!("user_demo_{}_{handle}", demo.slug.replace('-', "_")),
+                email: format!("{handle}@{domain}"),
+                name: Some(name.into()),
+                role,
+            };
+            provisioning::add_user(stores, &tenant, user, now).await?;
+        }
+        for (make, model, year, fuel, price, mileage, status) in demo.cars {
+            let vehicle = NewVehicle {
+                make: (*make).into(),
+                model: (*model).into(),
+                year: Some(*year),
+                status: Some(*status),
+                price: Some(Decimal::from(*price)),
+                mileage: Some(*mileage),
+                fuel_type: Some(*fuel),
+                ..Default::default()
+            }
+            .into_vehicle(tenant.dealership_id(), now)?;
+            stores.vehicles.insert_vehicle(&tenant, &vehicle).await?;
+        }
+        created += 1;
+    }
+    Ok(created)
+}
