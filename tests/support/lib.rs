@@ -1,1 +1,126 @@
+//! Test helpers that read like the domain: spawn a platform, sign in as a
+//! sales rep of a dealership, post a lead.
 
+use std::sync::Arc;
+
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use norvalt_core::Role;
+use norvalt_core::service::provisioning;
+use norvalt_local::keys::{LOCAL_ISSUER, SessionClaims};
+use norvalt_local::{Backend, Platform, seed};
+use serde_json::{Value, json};
+
+pub const DRAMMEN: &str = "bilsenteret-drammen";
+pub const BERGEN: &str = "fjord-bil-bergen";
+
+/// A local platform on a random port with its own temp data dir, seeded with
+/// the two demo dealerships.
+pub struct TestApp {
+    pub base: String,
+    pub platform: Arc<Platform>,
+    pub http: reqwest::Client,
+    _dir: tempfile::TempDir,
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let platform = Platform::open(dir.path(), Backend::Sqlite).await.expect("open platform");
+        seed::seed_demo(&platform.stores, &platform.settings, norvalt_core::time::now()).await.expect("seed");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let router = platform.router();
+        tokio::spawn(async move { axum::serve(listener, router).await.expect("serve") });
+        Self { base, platform: Arc::new(platform), http: reqwest::Client::new(), _dir: dir }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// A valid session token for the first user with `role` at `slug`.
+    pub async fn token(&self, slug: &str, role: Role) -> String {
+        let user = self.user(slug, role).await;
+        self.platform.keys.mint(
+            &SessionClaims {
+                clerk_user_id: user.clerk_user_id,
+                org_id: seed::demo_org_id(slug),
+                org_slug: slug.into(),
+                role: role.as_str().into(),
+            },
+            600,
+        )
+    }
+
+    pub async fn user(&self, slug: &str, role: Role) -> norvalt_core::model::User {
+        let (tenant, _) = provisioning::find_by_slug(&self.platform.stores, slug).await.unwrap().unwrap();
+        let mut users = self.platform.stores.users.list_users(&tenant).await.unwrap();
+        users.sort_by(|a, b| a.clerk_user_id.cmp(&b.clerk_user_id));
+        users.into_iter().find(|u| u.role == role).expect("seeded user")
+    }
+
+    pub async fn send(&self, method: reqwest::Method, path: &str, token: Option<&str>, body: Option<Value>) -> (u16, Value) {
+        let mut req = self.http.request(method, self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.expect("request");
+        let status = resp.status().as_u16();
+        let text = resp.text().await.unwrap_or_default();
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> (u16, Value) {
+        self.send(reqwest::Method::GET, path, Some(token), None).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> (u16, Value) {
+        self.send(reqwest::Method::POST, path, Some(token), Some(body)).await
+    }
+
+    pub async fn patch(&self, path: &str, token: &str, body: Value) -> (u16, Value) {
+        self.send(reqwest::Method::PATCH, path, Some(token), Some(body)).await
+    }
+
+    pub async fn delete(&self, path: &str, token: &str) -> (u16, Value) {
+        self.send(reqwest::Method::DELETE, path, Some(token), None).await
+    }
+
+    /// Posts a manual lead and returns it.
+    pub async fn post_lead(&self, token: &str, body: Value) -> Value {
+        let (status, lead) = self.post("/api/leads", token, body).await;
+        assert_eq!(status, 201, "{lead}");
+        lead
+    }
+}
+
+/// The error code of an error body.
+pub fn code(body: &Value) -> &str {
+    body["error"]["code"].as_str().unwrap_or("<no error code>")
+}
+
+/// A throwaway RSA key that is not the platform's: tokens it signs are forged.
+pub fn foreign_key() -> EncodingKey {
+    use rsa::pkcs8::EncodePrivateKey;
+    let key = rsa::RsaPrivateKey::new(&mut rand::thread_rng(), 2048).unwrap();
+    EncodingKey::from_rsa_pem(key.to_pkcs8_pem(Default::default()).unwrap().as_bytes()).unwrap()
+}
+
+/// Claims of a valid Clerk v2 session for a demo user, to be bent by tests.
+pub fn v2_claims(clerk_user_id: &str, slug: &str, role: &str) -> Value {
+    let now = chrono::Utc::now().timestamp();
+    json!({
+        "v": 2, "iss": LOCAL_ISSUER, "sub": clerk_user_id, "sid": "sess_test",
+        "iat": now, "nbf": now - 5, "exp": now + 600,
+        "o": {"id": seed::demo_org_id(slug), "slg": slug, "rol": role}
+    })
+}
+
+pub fn sign(claims: &Value, key: &EncodingKey, alg: Algorithm) -> String {
+    let mut header = Header::new(alg);
+    header.kid = Some("norvalt-local".into());
+    jsonwebtoken::encode(&header, claims, key).unwrap()
+}

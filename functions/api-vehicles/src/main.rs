@@ -1,1 +1,12 @@
-fn main(){}
+//! Lambda `api-vehicles`: the vehicles routes of the API behind API Gateway.
+//! Wiring only; the routes live in `norvalt_http::routes::vehicles`.
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    norvalt_http::telemetry::init_json_logs();
+    let config = norvalt_aws::config::load().await;
+    let stores = norvalt_aws::dynamodb::stores_from_env(&config)?;
+    let state = norvalt_http::AppState::from_env(stores)?;
+    let app = norvalt_http::finish(norvalt_http::routes::vehicles::router(), state);
+    lambda_http::run(app).await
+}

@@ -50,3 +50,9 @@ impl DynamoStore {
         &self.table
     }
 }
+
+/// Every storage port on the table named by `NORVALT_TABLE`.
+pub fn stores_from_env(config: &aws_config::SdkConfig) -> Result<norvalt_core::Stores, String> {
+    let store = DynamoStore::from_sdk_config(config)?;
+    Ok(norvalt_core::Stores::from_adapter(std::sync::Arc::new(store)))
+}

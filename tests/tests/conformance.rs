@@ -1,0 +1,538 @@
+//! One behaviour, two adapters: every test here runs against SQLite (in a
+//! temp dir) and DynamoDB (on the moto server that `scripts/test` starts;
+//! its URL in `NORVALT_TEST_DYNAMODB_ENDPOINT`).
+
+use std::sync::Arc;
+
+use chrono::{Duration, TimeZone, Utc};
+use norvalt_core::model::dealership::NewDealership;
+use norvalt_core::model::{
+    AutomationRule, Channel, Direction, LeadPatch, LeadSource, LeadStatus, NewLead, NewMessage, NewUser, NewVehicle,
+    SenderType, TriggerType, VehiclePatch, VehicleStatus,
+};
+use norvalt_core::pagination::CursorCodec;
+use norvalt_core::ports::RouteKind;
+use norvalt_core::service::leads::ListLeads;
+use norvalt_core::service::provisioning::{self, PlatformSettings};
+use norvalt_core::service::{conversations, leads, vehicles};
+use norvalt_core::{Actor, DomainError, Role, RuleId, StoreError, Stores, TenantId, tenancy};
+
+async fn sqlite() -> (Stores, Option<tempfile::TempDir>) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = norvalt_local::SqliteStore::open(&dir.path().join("t.db")).unwrap();
+    (Stores::from_adapter(Arc::new(store)), Some(dir))
+}
+
+async fn dynamodb() -> Option<(Stores, Option<tempfile::TempDir>)> {
+    let Ok(endpoint) = std::env::var("NORVALT_TEST_DYNAMODB_ENDPOINT") else {
+        assert!(
+            std::env::var_os("NORVALT_REQUIRE_MOTO").is_none(),
+            "NORVALT_REQUIRE_MOTO is set but NORVALT_TEST_DYNAMODB_ENDPOINT is not"
+        );
+        eprintln!("skipping: NORVALT_TEST_DYNAMODB_ENDPOINT is not set (scripts/test sets it)");
+        return None;
+    };
+    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .region(aws_config::Region::new("eu-north-1"))
+        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new("test", "test", None, None, "moto"))
+        .load()
+        .await;
+    let client = aws_sdk_dynamodb::Client::new(&config);
+    let table = format!("conformance-{}", uuid::Uuid::new_v4().simple());
+    norvalt_aws::dynamodb::ensure_table(&client, &table).await.unwrap();
+    Some((Stores::from_adapter(Arc::new(norvalt_aws::DynamoStore::new(client, table))), None))
+}
+
+macro_rules! conformance {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $name() {
+                let (stores, _dir) = super::sqlite().await;
+                super::$name(stores).await;
+            })*
+        }
+        mod dynamodb {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $name() {
+                if let Some((stores, _)) = super::dynamodb().await {
+                    super::$name(stores).await;
+                }
+            })*
+        }
+    };
+}
+
+conformance!(
+    dealerships_are_found_by_their_routes,
+    a_taken_slug_leaves_nothing_behind,
+    leads_round_trip_and_stale_writes_conflict,
+    the_inbox_pages_newest_first_without_gaps,
+    the_inbox_filters_by_every_field,
+    soft_deleted_leads_disappear,
+    concurrent_updates_lose_nothing,
+    another_dealership_sees_nothing,
+    conversations_page_oldest_first,
+    vehicles_crud_and_status_filter,
+    users_are_unique_per_clerk_id,
+    rules_crud,
+);
+
+fn dealer(slug: &str) -> NewDealership {
+    NewDealership {
+        name: format!("Bil {slug}"),
+        slug: slug.into(),
+        email: format!("post@{slug}.no"),
+        phone: None,
+        address: None,
+        clerk_org_id: Some(format!("org_{slug}")),
+        subscription_tier: None,
+        opening_hours: None,
+    }
+}
+
+async fn tenant(stores: &Stores, slug: &str) -> TenantId {
+    provisioning::create_dealership(stores, &PlatformSettings::default(), dealer(slug), Utc::now()).await.unwrap().0
+}
+
+fn actor(tenant: TenantId, role: Role) -> Actor {
+    Actor { tenant, clerk_user_id: "user_test".into(), role, user: None }
+}
+
+fn codec() -> CursorCodec {
+    CursorCodec::new([3; 32])
+}
+
+fn phone_lead(n: usize) -> NewLead {
+    NewLead { customer_phone: Some(format!("9{:07}", 1_000_000 + n)), ..Default::default() }
+}
+
+async fn dealerships_are_found_by_their_routes(stores: Stores) {
+    let (t, d) = provisioning::create_dealership(&stores, &PlatformSettings::default(), dealer("drammen"), Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(d.inbound_email, "drammen@leads.norvalt.no");
+    assert_eq!(stores.dealerships.get_dealership(&t).await.unwrap().unwrap(), d);
+    let by_slug = provisioning::find_by_slug(&stores, "DRAMMEN").await.unwrap().unwrap();
+    assert_eq!(by_slug.1.id, d.id);
+    for (kind, key) in [
+        (RouteKind::ClerkOrg, "org_drammen".to_string()),
+        (RouteKind::FormKey, d.form_key.clone()),
+        (RouteKind::InboundEmail, "Drammen@Leads.Norvalt.no".to_string()),
+    ] {
+        let found = tenancy::resolve(stores.routes.as_ref(), kind, &key).await.unwrap();
+        assert_eq!(found, Some(t), "{kind:?}");
+    }
+    assert_eq!(tenancy::resolve(stores.routes.as_ref(), RouteKind::FormKey, "nope").await.unwrap(), None);
+    // Claiming again for the same dealership is idempotent.
+    stores.routes.claim_route(RouteKind::FacebookPage, "1234", &t).await.unwrap();
+    stores.routes.claim_route(RouteKind::FacebookPage, "1234", &t).await.unwrap();
+}
+
+async fn a_taken_slug_leaves_nothing_behind(stores: Stores) {
+    tenant(&stores, "bergen").await;
+    let mut second = dealer("bergen");
+    second.clerk_org_id = Some("org_other".into());
+    let err = provisioning::create_dealership(&stores, &PlatformSettings::default(), second, Utc::now()).await.unwrap_err();
+    assert!(matches!(err, DomainError::Conflict { code: "slug_taken", .. }), "{err:?}");
+    assert_eq!(tenancy::resolve(stores.routes.as_ref(), RouteKind::ClerkOrg, "org_other").await.unwrap(), None);
+
+    // A taken Clerk organisation releases the slug, form key and address already claimed.
+    let mut third = dealer("stavanger");
+    third.clerk_org_id = Some("org_bergen".into());
+    let err = provisioning::create_dealership(&stores, &PlatformSettings::default(), third, Utc::now()).await.unwrap_err();
+    assert!(matches!(err, DomainError::Conflict { code: "clerk_org_taken", .. }), "{err:?}");
+    assert!(provisioning::find_by_slug(&stores, "stavanger").await.unwrap().is_none());
+    let address = tenancy::resolve(stores.routes.as_ref(), RouteKind::InboundEmail, "stavanger@leads.norvalt.no").await;
+    assert_eq!(address.unwrap(), None);
+}
+
+async fn leads_round_trip_and_stale_writes_conflict(stores: Stores) {
+    let t = tenant(&stores, "oslo").await;
+    let input = NewLead {
+        customer_name: Some("Åse Ødegård".into()),
+        customer_email: Some("ase@example.no".into()),
+        customer_phone: Some("+47 482 11 903".into()),
+        vehicle_interest: Some("VW ID.4".into()),
+        initial_message: Some("Hei! Er bilen fortsatt ledig?\nMvh Åse".into()),
+        lead_score: Some(70),
+        source_url: Some("https://fjordbil.no/id4".into()),
+        source_metadata: Some(serde_json::json!({"utm": {"campaign": "høst"}, "n": 1.5})),
+        ..Default::default()
+    };
+    let lead = leads::create(&stores, &actor(t, Role::SalesRep), input, Utc::now()).await.unwrap();
+    let stored = stores.leads.get_lead(&t, lead.id).await.unwrap().unwrap();
+    assert_eq!(stored, lead);
+
+    let mut next = stored.clone();
+    next.version += 1;
+    next.status = LeadStatus::Qualified;
+    stores.leads.update_lead(&t, &next).await.unwrap();
+    // The same write again is now stale.
+    assert!(matches!(stores.leads.update_lead(&t, &next).await, Err(StoreError::Conflict)));
+    // Inserting an existing id conflicts.
+    assert!(matches!(stores.leads.insert_lead(&t, &lead).await, Err(StoreError::Conflict)));
+    assert_eq!(stores.leads.get_lead(&t, lead.id).await.unwrap().unwrap().status, LeadStatus::Qualified);
+}
+
+async fn the_inbox_pages_newest_first_without_gaps(stores: Stores) {
+    let t = tenant(&stores, "moss").await;
+    let a = actor(t, Role::SalesRep);
+    let start = Utc.with_ymd_and_hms(2026, 3, 28, 22, 0, 0).unwrap();
+    let mut ids = Vec::new();
+    for i in 0..23 {
+        let lead = leads::create(&stores, &a, phone_lead(i), start + Duration::minutes(i as i64 * 7)).await.unwrap();
+        ids.push(lead.id);
+    }
+    ids.reverse();
+    let mut seen = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = leads::list(&stores, &codec(), &a, ListLeads { limit: Some(5), cursor, ..Default::default() })
+            .await
+            .unwrap();
+        assert!(page.items.len() <= 5);
+        seen.extend(page.items.iter().map(|l| l.id));
+        match page.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => break,
+        }
+    }
+    assert_eq!(seen, ids);
+    // An exact multiple of the page size ends without an empty page.
+    let page = leads::list(&stores, &codec(), &a, ListLeads { limit: Some(23), ..Default::default() }).await.unwrap();
+    assert_eq!(page.items.len(), 23);
+    assert!(page.next_cursor.is_none());
+}
+
+async fn the_inbox_filters_by_every_field(stores: Stores) {
+    let t = tenant(&stores, "hamar").await;
+    let a = actor(t, Role::Manager);
+    let rep = provisioning::add_user(
+        &stores,
+        &t,
+        NewUser { clerk_user_id: "user_rep".into(), email: "rep@hamar.no".into(), name: None, role: Role::SalesRep },
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    let day = |d| Utc.with_ymd_and_hms(2026, 10, d, 12, 0, 0).unwrap();
+    let bjorn = leads::create(
+        &stores,
+        &a,
+        NewLead {
+            customer_name: Some("BJØRN Ærlig".into()),
+            customer_phone: Some("912 34 567".into()),
+            vehicle_interest: Some("Toyota bZ4X".into()),
+            assigned_to: Some(rep.id),
+            ..Default::default()
+        },
+        day(1),
+    )
+    .await
+    .unwrap();
+    let kari = leads::create(
+        &stores,
+        &a,
+        NewLead {
+            customer_email: Some("kari@nordmann.no".into()),
+            initial_message: Some("Kan jeg prøvekjøre på lørdag?".into()),
+            ..Default::default()
+        },
+        day(5),
+    )
+    .await
+    .unwrap();
+    let won = leads::update(&stores, &a, kari.id, LeadPatch { status: Some(LeadStatus::Won), ..Default::default() }, day(6))
+        .await
+        .unwrap();
+    assert!(won.converted_at.is_some());
+
+    let ids = |params: ListLeads| {
+        let stores = stores.clone();
+        let a = a.clone();
+        async move {
+            leads::list(&stores, &codec(), &a, params).await.unwrap().items.into_iter().map(|l| l.id).collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(ids(ListLeads { status: Some(LeadStatus::Won), ..Default::default() }).await, [kari.id]);
+    assert_eq!(ids(ListLeads { status: Some(LeadStatus::New), ..Default::default() }).await, [bjorn.id]);
+    assert!(ids(ListLeads { status: Some(LeadStatus::Lost), ..Default::default() }).await.is_empty());
+    assert_eq!(ids(ListLeads { source: Some(LeadSource::Manual), ..Default::default() }).await, [kari.id, bjorn.id]);
+    assert!(ids(ListLeads { source: Some(LeadSource::Facebook), ..Default::default() }).await.is_empty());
+    assert_eq!(ids(ListLeads { assigned_to: Some(rep.id), ..Default::default() }).await, [bjorn.id]);
+    assert_eq!(ids(ListLeads { created_after: Some(day(3)), ..Default::default() }).await, [kari.id]);
+    assert_eq!(ids(ListLeads { created_before: Some(day(3)), ..Default::default() }).await, [bjorn.id]);
+    assert_eq!(ids(ListLeads { created_after: Some(day(1)), created_before: Some(day(5)), ..Default::default() }).await, [bjorn.id]);
+    for (query, expected) in [
+        ("bjørn", vec![bjorn.id]),
+        ("ÆRLIG", vec![bjorn.id]),
+        ("912 34 567", vec![bjorn.id]),
+        ("bz4x", vec![bjorn.id]),
+        ("PRØVEKJØRE", vec![kari.id]),
+        ("nordmann.no", vec![kari.id]),
+        ("volvo", vec![]),
+    ] {
+        assert_eq!(ids(ListLeads { search: Some(query.into()), ..Default::default() }).await, expected, "search {query}");
+    }
+    assert_eq!(
+        ids(ListLeads { status: Some(LeadStatus::New), search: Some("toyota".into()), ..Default::default() }).await,
+        [bjorn.id]
+    );
+}
+
+async fn soft_deleted_leads_disappear(stores: Stores) {
+    let t = tenant(&stores, "lillehammer").await;
+    let a = actor(t, Role::Admin);
+    let keep = leads::create(&stores, &a, phone_lead(1), Utc::now()).await.unwrap();
+    let gone = leads::create(&stores, &a, phone_lead(2), Utc::now()).await.unwrap();
+    leads::delete(&stores, &a, gone.id, Utc::now()).await.unwrap();
+    assert!(matches!(leads::get(&stores, &a, gone.id).await, Err(DomainError::NotFound { code: "lead_not_found", .. })));
+    let all = leads::list(&stores, &codec(), &a, ListLeads::default()).await.unwrap();
+    assert_eq!(all.items.iter().map(|l| l.id).collect::<Vec<_>>(), [keep.id]);
+    let new = leads::list(&stores, &codec(), &a, ListLeads { status: Some(LeadStatus::New), ..Default::default() }).await;
+    assert_eq!(new.unwrap().items.len(), 1);
+    // Still stored, marked, for erasure to find later.
+    assert!(stores.leads.get_lead(&t, gone.id).await.unwrap().unwrap().deleted_at.is_some());
+    assert!(matches!(leads::delete(&stores, &a, gone.id, Utc::now()).await, Err(DomainError::NotFound { .. })));
+}
+
+async fn concurrent_updates_lose_nothing(stores: Stores) {
+    let t = tenant(&stores, "tromso").await;
+    let a = actor(t, Role::SalesRep);
+    let lead = leads::create(&stores, &a, phone_lead(7), Utc::now()).await.unwrap();
+    let patches: Vec<LeadPatch> = vec![
+        serde_json::from_value(serde_json::json!({"status": "qualified"})).unwrap(),
+        serde_json::from_value(serde_json::json!({"customer_name": "Ola Nordmann"})).unwrap(),
+        serde_json::from_value(serde_json::json!({"vehicle_interest": "Hilux"})).unwrap(),
+        serde_json::from_value(serde_json::json!({"lead_score": 88})).unwrap(),
+        serde_json::from_value(serde_json::json!({"customer_email": "ola@nordmann.no"})).unwrap(),
+    ];
+    let tasks: Vec<_> = patches
+        .into_iter()
+        .map(|p| {
+            let (stores, a) = (stores.clone(), a.clone());
+            tokio::spawn(async move { leads::update(&stores, &a, lead.id, p, Utc::now()).await })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+    let end = leads::get(&stores, &a, lead.id).await.unwrap();
+    assert_eq!(end.status, LeadStatus::Qualified);
+    assert_eq!(end.customer_name.as_deref(), Some("Ola Nordmann"));
+    assert_eq!(end.vehicle_interest.as_deref(), Some("Hilux"));
+    assert_eq!(end.lead_score, Some(88));
+    assert_eq!(end.customer_email.as_deref(), Some("ola@nordmann.no"));
+    assert_eq!(end.version, 6);
+}
+
+async fn another_dealership_sees_nothing(stores: Stores) {
+    let mine = tenant(&stores, "kristiansand").await;
+    let theirs = tenant(&stores, "arendal").await;
+    let (me, them) = (actor(mine, Role::Admin), actor(theirs, Role::Admin));
+    let lead = leads::create(&stores, &me, phone_lead(3), Utc::now()).await.unwrap();
+    let vehicle = vehicles::create(
+        &stores,
+        &me,
+        NewVehicle { make: "Toyota".into(), model: "Yaris".into(), ..Default::default() },
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    conversations::add(
+        &stores,
+        &me,
+        NewMessage {
+            lead_id: lead.id,
+            channel: Channel::Sms,
+            direction: Direction::Outbound,
+            sender: None,
+            sender_type: SenderType::Human,
+            message_content: "Hei!".into(),
+            metadata: None,
+        },
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+
+    assert!(stores.leads.get_lead(&theirs, lead.id).await.unwrap().is_none());
+    assert!(leads::list(&stores, &codec(), &them, ListLeads::default()).await.unwrap().items.is_empty());
+    let patch = LeadPatch { status: Some(LeadStatus::Lost), ..Default::default() };
+    assert!(matches!(leads::update(&stores, &them, lead.id, patch, Utc::now()).await, Err(DomainError::NotFound { .. })));
+    assert!(matches!(leads::delete(&stores, &them, lead.id, Utc::now()).await, Err(DomainError::NotFound { .. })));
+    assert!(stores.conversations.list_messages(&theirs, lead.id, None, 10).await.unwrap().is_empty());
+    assert!(stores.vehicles.get_vehicle(&theirs, vehicle.id).await.unwrap().is_none());
+    assert!(!stores.vehicles.delete_vehicle(&theirs, vehicle.id).await.unwrap());
+    assert!(stores.vehicles.list_vehicles(&theirs, None, None, 10).await.unwrap().is_empty());
+    // A stale-looking write under the wrong tenant cannot create or change anything.
+    let mut forged = lead.clone();
+    forged.version = 2;
+    assert!(matches!(stores.leads.update_lead(&theirs, &forged).await, Err(StoreError::Conflict)));
+    // Mine is untouched.
+    let after = leads::get(&stores, &me, lead.id).await.unwrap();
+    assert_eq!(after.status, LeadStatus::Contacted);
+    assert!(stores.vehicles.get_vehicle(&mine, vehicle.id).await.unwrap().is_some());
+    // A cursor from one dealership is refused by the other.
+    for i in 0..3 {
+        leads::create(&stores, &me, phone_lead(10 + i), Utc::now()).await.unwrap();
+    }
+    let page = leads::list(&stores, &codec(), &me, ListLeads { limit: Some(1), ..Default::default() }).await.unwrap();
+    let stolen = ListLeads { cursor: page.next_cursor, ..Default::default() };
+    assert!(matches!(leads::list(&stores, &codec(), &them, stolen).await, Err(DomainError::InvalidCursor)));
+}
+
+async fn conversations_page_oldest_first(stores: Stores) {
+    let t = tenant(&stores, "bodo").await;
+    let a = actor(t, Role::SalesRep);
+    let lead = leads::create(&stores, &a, phone_lead(4), Utc::now()).await.unwrap();
+    let other = leads::create(&stores, &a, phone_lead(5), Utc::now()).await.unwrap();
+    let start = Utc::now();
+    let mut ids = Vec::new();
+    for i in 0..7 {
+        let m = conversations::add(
+            &stores,
+            &a,
+            NewMessage {
+                lead_id: lead.id,
+                channel: Channel::Email,
+                direction: if i % 2 == 0 { Direction::Inbound } else { Direction::Outbound },
+                sender: None,
+                sender_type: if i % 2 == 0 { SenderType::Customer } else { SenderType::Human },
+                message_content: format!("Melding {i} – æøå"),
+                metadata: Some(serde_json::json!({"i": i})),
+            },
+            start + Duration::seconds(i),
+        )
+        .await
+        .unwrap();
+        ids.push(m.id);
+    }
+    conversations::add(
+        &stores,
+        &a,
+        NewMessage {
+            lead_id: other.id,
+            channel: Channel::Sms,
+            direction: Direction::Inbound,
+            sender: Some("Kunde".into()),
+            sender_type: SenderType::Customer,
+            message_content: "Other lead".into(),
+            metadata: None,
+        },
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    let mut seen = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = conversations::list(&stores, &codec(), &a, lead.id, Some(3), cursor).await.unwrap();
+        seen.extend(page.items.iter().map(|m| m.id));
+        match page.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => break,
+        }
+    }
+    assert_eq!(seen, ids);
+    let lead = leads::get(&stores, &a, lead.id).await.unwrap();
+    assert_eq!(lead.status, LeadStatus::Contacted);
+    assert_eq!(lead.last_contact_at, Some(start + Duration::seconds(5)));
+}
+
+async fn vehicles_crud_and_status_filter(stores: Stores) {
+    let t = tenant(&stores, "molde").await;
+    let a = actor(t, Role::Manager);
+    let mut made = Vec::new();
+    for (i, status) in [VehicleStatus::Available, VehicleStatus::Sold, VehicleStatus::Available, VehicleStatus::DemoOnly]
+        .into_iter()
+        .enumerate()
+    {
+        let v = vehicles::create(
+            &stores,
+            &a,
+            NewVehicle {
+                make: "Volkswagen".into(),
+                model: format!("ID.{i}"),
+                status: Some(status),
+                price: Some(rust_decimal::Decimal::new(48990050, 2)),
+                ..Default::default()
+            },
+            Utc::now() + Duration::seconds(i as i64),
+        )
+        .await
+        .unwrap();
+        made.push(v);
+    }
+    let available = vehicles::list(&stores, &codec(), &a, Some(VehicleStatus::Available), None, None).await.unwrap();
+    assert_eq!(available.items.iter().map(|v| v.id).collect::<Vec<_>>(), [made[2].id, made[0].id]);
+    let page = vehicles::list(&stores, &codec(), &a, None, Some(3), None).await.unwrap();
+    assert_eq!(page.items.len(), 3);
+    let rest = vehicles::list(&stores, &codec(), &a, None, Some(3), page.next_cursor).await.unwrap();
+    assert_eq!(rest.items.iter().map(|v| v.id).collect::<Vec<_>>(), [made[0].id]);
+
+    let sold = vehicles::update(
+        &stores,
+        &a,
+        made[0].id,
+        VehiclePatch { status: Some(VehicleStatus::Sold), ..Default::default() },
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(sold.version, 2);
+    assert_eq!(stores.vehicles.get_vehicle(&t, made[0].id).await.unwrap().unwrap(), sold);
+    let available = vehicles::list(&stores, &codec(), &a, Some(VehicleStatus::Available), None, None).await.unwrap();
+    assert_eq!(available.items.len(), 1);
+    vehicles::delete(&stores, &a, made[1].id).await.unwrap();
+    assert!(matches!(vehicles::delete(&stores, &a, made[1].id).await, Err(DomainError::NotFound { .. })));
+    let mut stale = sold.clone();
+    stale.version = 2;
+    assert!(matches!(stores.vehicles.update_vehicle(&t, &stale).await, Err(StoreError::Conflict)));
+}
+
+async fn users_are_unique_per_clerk_id(stores: Stores) {
+    let t = tenant(&stores, "alta").await;
+    let other = tenant(&stores, "narvik").await;
+    let new = |id: &str| NewUser { clerk_user_id: id.into(), email: format!("{id}@alta.no"), name: Some("Jørn".into()), role: Role::SalesRep };
+    let user = provisioning::add_user(&stores, &t, new("user_a"), Utc::now()).await.unwrap();
+    let dup = provisioning::add_user(&stores, &t, new("user_a"), Utc::now()).await.unwrap_err();
+    assert!(matches!(dup, DomainError::Conflict { code: "user_exists", .. }));
+    // The same Clerk user may work for a second dealership.
+    provisioning::add_user(&stores, &other, new("user_a"), Utc::now()).await.unwrap();
+    provisioning::add_user(&stores, &t, new("user_b"), Utc::now()).await.unwrap();
+    assert_eq!(stores.users.find_user_by_clerk_id(&t, "user_a").await.unwrap().unwrap(), user);
+    assert_eq!(stores.users.get_user(&t, user.id).await.unwrap().unwrap(), user);
+    assert!(stores.users.find_user_by_clerk_id(&t, "user_c").await.unwrap().is_none());
+    assert_eq!(stores.users.list_users(&t).await.unwrap().len(), 2);
+    assert_eq!(stores.users.list_users(&other).await.unwrap().len(), 1);
+}
+
+async fn rules_crud(stores: Stores) {
+    let t = tenant(&stores, "gjovik").await;
+    let now = Utc::now();
+    let rule = AutomationRule {
+        id: RuleId::new_at(now),
+        dealership_id: t.dealership_id(),
+        name: "Purring etter 24 timer".into(),
+        trigger_type: TriggerType::NoResponse,
+        trigger_conditions: serde_json::json!({"hours": 24}),
+        actions: serde_json::json!([{"type": "send_email"}]),
+        is_active: true,
+        created_at: now,
+        updated_at: now,
+        version: 1,
+    };
+    stores.rules.insert_rule(&t, &rule).await.unwrap();
+    assert_eq!(stores.rules.get_rule(&t, rule.id).await.unwrap().unwrap(), rule);
+    let mut off = rule.clone();
+    off.is_active = false;
+    off.version = 2;
+    stores.rules.update_rule(&t, &off).await.unwrap();
+    assert!(matches!(stores.rules.update_rule(&t, &off).await, Err(StoreError::Conflict)));
+    assert_eq!(stores.rules.list_rules(&t).await.unwrap(), vec![off]);
+    assert!(stores.rules.delete_rule(&t, rule.id).await.unwrap());
+    assert!(!stores.rules.delete_rule(&t, rule.id).await.unwrap());
+}
