@@ -25,13 +25,28 @@ pub struct TestApp {
 impl TestApp {
     pub async fn spawn() -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        let platform = Platform::open(dir.path(), Backend::Sqlite).await.expect("open platform");
-        seed::seed_demo(&platform.stores, &platform.settings, norvalt_core::time::now()).await.expect("seed");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let platform = Platform::open(dir.path(), Backend::Sqlite)
+            .await
+            .expect("open platform");
+        seed::seed_demo(
+            &platform.stores,
+            &platform.settings,
+            norvalt_core::time::now(),
+        )
+        .await
+        .expect("seed");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let base = format!("http://{}", listener.local_addr().unwrap());
         let router = platform.router();
         tokio::spawn(async move { axum::serve(listener, router).await.expect("serve") });
-        Self { base, platform: Arc::new(platform), http: reqwest::Client::new(), _dir: dir }
+        Self {
+            base,
+            platform: Arc::new(platform),
+            http: reqwest::Client::new(),
+            _dir: dir,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -53,13 +68,31 @@ impl TestApp {
     }
 
     pub async fn user(&self, slug: &str, role: Role) -> norvalt_core::model::User {
-        let (tenant, _) = provisioning::find_by_slug(&self.platform.stores, slug).await.unwrap().unwrap();
-        let mut users = self.platform.stores.users.list_users(&tenant).await.unwrap();
+        let (tenant, _) = provisioning::find_by_slug(&self.platform.stores, slug)
+            .await
+            .unwrap()
+            .unwrap();
+        let mut users = self
+            .platform
+            .stores
+            .users
+            .list_users(&tenant)
+            .await
+            .unwrap();
         users.sort_by(|a, b| a.clerk_user_id.cmp(&b.clerk_user_id));
-        users.into_iter().find(|u| u.role == role).expect("seeded user")
+        users
+            .into_iter()
+            .find(|u| u.role == role)
+            .expect("seeded user")
     }
 
-    pub async fn send(&self, method: reqwest::Method, path: &str, token: Option<&str>, body: Option<Value>) -> (u16, Value) {
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (u16, Value) {
         let mut req = self.http.request(method, self.url(path));
         if let Some(t) = token {
             req = req.bearer_auth(t);
@@ -70,23 +103,30 @@ impl TestApp {
         let resp = req.send().await.expect("request");
         let status = resp.status().as_u16();
         let text = resp.text().await.unwrap_or_default();
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
     }
 
     pub async fn get(&self, path: &str, token: &str) -> (u16, Value) {
-        self.send(reqwest::Method::GET, path, Some(token), None).await
+        self.send(reqwest::Method::GET, path, Some(token), None)
+            .await
     }
 
     pub async fn post(&self, path: &str, token: &str, body: Value) -> (u16, Value) {
-        self.send(reqwest::Method::POST, path, Some(token), Some(body)).await
+        self.send(reqwest::Method::POST, path, Some(token), Some(body))
+            .await
     }
 
     pub async fn patch(&self, path: &str, token: &str, body: Value) -> (u16, Value) {
-        self.send(reqwest::Method::PATCH, path, Some(token), Some(body)).await
+        self.send(reqwest::Method::PATCH, path, Some(token), Some(body))
+            .await
     }
 
     pub async fn delete(&self, path: &str, token: &str) -> (u16, Value) {
-        self.send(reqwest::Method::DELETE, path, Some(token), None).await
+        self.send(reqwest::Method::DELETE, path, Some(token), None)
+            .await
     }
 
     /// Posts a manual lead and returns it.

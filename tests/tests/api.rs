@@ -14,8 +14,20 @@ async fn health_and_openapi_need_no_token() {
     let (status, doc) = app.send(Method::GET, "/api/openapi.json", None, None).await;
     assert_eq!(status, 200);
     assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
-    for path in ["/api/leads", "/api/leads/{id}", "/api/leads/{id}/conversations", "/api/conversations", "/api/vehicles", "/api/vehicles/available", "/api/vehicles/{id}", "/api/me"] {
-        assert!(doc["paths"][path].is_object(), "{path} missing from the OpenAPI document");
+    for path in [
+        "/api/leads",
+        "/api/leads/{id}",
+        "/api/leads/{id}/conversations",
+        "/api/conversations",
+        "/api/vehicles",
+        "/api/vehicles/available",
+        "/api/vehicles/{id}",
+        "/api/me",
+    ] {
+        assert!(
+            doc["paths"][path].is_object(),
+            "{path} missing from the OpenAPI document"
+        );
     }
     assert!(doc["components"]["schemas"]["Lead"].is_object());
     let (status, _) = app.send(Method::GET, "/api/docs/", None, None).await;
@@ -57,7 +69,11 @@ async fn a_sales_rep_works_a_lead_from_creation_to_won() {
     assert_eq!((status, &got), (200, &lead));
 
     let (status, patched) = app
-        .patch(&format!("/api/leads/{id}"), &rep, json!({"status": "qualified", "assigned_to": rep_user.id, "lead_score": 80}))
+        .patch(
+            &format!("/api/leads/{id}"),
+            &rep,
+            json!({"status": "qualified", "assigned_to": rep_user.id, "lead_score": 80}),
+        )
         .await;
     assert_eq!(status, 200, "{patched}");
     assert_eq!(patched["assigned_to"], json!(rep_user.id));
@@ -68,15 +84,24 @@ async fn a_sales_rep_works_a_lead_from_creation_to_won() {
         .await;
     assert_eq!(status, 201, "{msg}");
     assert_eq!(msg["sender"], "Magnus Løvås");
-    let (status, convo) = app.get(&format!("/api/leads/{id}/conversations"), &rep).await;
+    let (status, convo) = app
+        .get(&format!("/api/leads/{id}/conversations"), &rep)
+        .await;
     assert_eq!(status, 200);
     assert_eq!(convo["items"].as_array().unwrap().len(), 1);
     assert_eq!(convo["next_cursor"], Value::Null);
 
-    let (_, won) = app.patch(&format!("/api/leads/{id}"), &rep, json!({"status": "won"})).await;
+    let (_, won) = app
+        .patch(&format!("/api/leads/{id}"), &rep, json!({"status": "won"}))
+        .await;
     assert!(won["converted_at"].is_string());
     assert!(won["last_contact_at"].is_string());
-    let (_, mine) = app.get(&format!("/api/leads?assigned_to={}&status=won", rep_user.id), &rep).await;
+    let (_, mine) = app
+        .get(
+            &format!("/api/leads?assigned_to={}&status=won", rep_user.id),
+            &rep,
+        )
+        .await;
     assert_eq!(mine["items"][0]["id"], id);
 }
 
@@ -84,31 +109,73 @@ async fn a_sales_rep_works_a_lead_from_creation_to_won() {
 async fn invalid_input_gets_the_right_status_and_names_the_field() {
     let app = TestApp::spawn().await;
     let rep = app.token(DRAMMEN, Role::SalesRep).await;
-    let (status, body) = app.post("/api/leads", &rep, json!({"customer_email": "nope", "customer_phone": "12", "lead_score": 101})).await;
+    let (status, body) = app
+        .post(
+            "/api/leads",
+            &rep,
+            json!({"customer_email": "nope", "customer_phone": "12", "lead_score": 101}),
+        )
+        .await;
     assert_eq!((status, code(&body)), (422, "validation_failed"));
-    let fields: Vec<&str> = body["error"]["details"]["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
+    let fields: Vec<&str> = body["error"]["details"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap())
+        .collect();
     assert_eq!(fields, ["customer_email", "customer_phone", "lead_score"]);
 
-    let (status, body) = app.post("/api/leads", &rep, json!({"customer_phone": "91234567", "colour": "red"})).await;
+    let (status, body) = app
+        .post(
+            "/api/leads",
+            &rep,
+            json!({"customer_phone": "91234567", "colour": "red"}),
+        )
+        .await;
     assert_eq!((status, code(&body)), (422, "validation_failed"));
     assert_eq!(body["error"]["details"]["fields"][0]["field"], "colour");
 
-    let lead = app.post_lead(&rep, json!({"customer_phone": "91234567"})).await;
-    let (status, body) = app.patch(&format!("/api/leads/{}", lead["id"].as_str().unwrap()), &rep, json!({"status": "maybe"})).await;
+    let lead = app
+        .post_lead(&rep, json!({"customer_phone": "91234567"}))
+        .await;
+    let (status, body) = app
+        .patch(
+            &format!("/api/leads/{}", lead["id"].as_str().unwrap()),
+            &rep,
+            json!({"status": "maybe"}),
+        )
+        .await;
     assert_eq!((status, code(&body)), (422, "validation_failed"));
     assert_eq!(body["error"]["details"]["fields"][0]["field"], "status");
-    let message = body["error"]["details"]["fields"][0]["message"].as_str().unwrap();
-    assert!(message.contains("contacted") && message.contains("qualified"), "{message}");
+    let message = body["error"]["details"]["fields"][0]["message"]
+        .as_str()
+        .unwrap();
+    assert!(
+        message.contains("contacted") && message.contains("qualified"),
+        "{message}"
+    );
 
     let raw = |body: &'static str, content_type: &'static str| {
-        app.http.post(app.url("/api/leads")).bearer_auth(&rep).header("content-type", content_type).body(body).send()
+        app.http
+            .post(app.url("/api/leads"))
+            .bearer_auth(&rep)
+            .header("content-type", content_type)
+            .body(body)
+            .send()
     };
-    let resp = raw("{\"customer_phone\": ", "application/json").await.unwrap();
+    let resp = raw("{\"customer_phone\": ", "application/json")
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 400);
     assert_eq!(code(&resp.json().await.unwrap()), "invalid_json");
     let resp = raw("[1,2]", "application/json").await.unwrap();
     assert_eq!(resp.status(), 400);
-    let resp = raw("customer_phone=91234567", "application/x-www-form-urlencoded").await.unwrap();
+    let resp = raw(
+        "customer_phone=91234567",
+        "application/x-www-form-urlencoded",
+    )
+    .await
+    .unwrap();
     assert_eq!(resp.status(), 415);
     assert_eq!(code(&resp.json().await.unwrap()), "unsupported_media_type");
 
@@ -146,7 +213,13 @@ async fn the_inbox_pages_with_signed_cursors_and_searches_norwegian() {
     loop {
         let (status, page) = app.get(&next, &rep).await;
         assert_eq!(status, 200, "{page}");
-        names.extend(page["items"].as_array().unwrap().iter().map(|l| l["customer_name"].as_str().unwrap().to_string()));
+        names.extend(
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|l| l["customer_name"].as_str().unwrap().to_string()),
+        );
         match page["next_cursor"].as_str() {
             Some(c) => next = format!("/api/leads?limit=3&cursor={c}"),
             None => break,
@@ -161,10 +234,23 @@ async fn the_inbox_pages_with_signed_cursors_and_searches_norwegian() {
     let mut tampered = cursor.clone().into_bytes();
     let last = tampered.len() - 1;
     tampered[last] = if tampered[last] == b'A' { b'B' } else { b'A' };
-    let (status, body) = app.get(&format!("/api/leads?limit=3&cursor={}", String::from_utf8(tampered).unwrap()), &rep).await;
+    let (status, body) = app
+        .get(
+            &format!(
+                "/api/leads?limit=3&cursor={}",
+                String::from_utf8(tampered).unwrap()
+            ),
+            &rep,
+        )
+        .await;
     assert_eq!((status, code(&body)), (400, "invalid_cursor"));
     // The same cursor with other filters is refused too.
-    let (status, _) = app.get(&format!("/api/leads?limit=3&status=new&cursor={cursor}"), &rep).await;
+    let (status, _) = app
+        .get(
+            &format!("/api/leads?limit=3&status=new&cursor={cursor}"),
+            &rep,
+        )
+        .await;
     assert_eq!(status, 400);
 
     for q in ["P%C3%85L", "%C3%A6r%C3%B8", "BZ4X", "aero.no"] {
@@ -181,12 +267,20 @@ async fn roles_limit_what_a_sales_rep_may_do() {
     let rep = app.token(DRAMMEN, Role::SalesRep).await;
     let manager = app.token(DRAMMEN, Role::Manager).await;
     let admin = app.token(DRAMMEN, Role::Admin).await;
-    let lead = app.post_lead(&rep, json!({"customer_phone": "91234567"})).await;
+    let lead = app
+        .post_lead(&rep, json!({"customer_phone": "91234567"}))
+        .await;
     let path = format!("/api/leads/{}", lead["id"].as_str().unwrap());
 
     let (status, body) = app.delete(&path, &rep).await;
     assert_eq!((status, code(&body)), (403, "insufficient_role"));
-    let (status, body) = app.post("/api/vehicles", &rep, json!({"make": "Toyota", "model": "Aygo X"})).await;
+    let (status, body) = app
+        .post(
+            "/api/vehicles",
+            &rep,
+            json!({"make": "Toyota", "model": "Aygo X"}),
+        )
+        .await;
     assert_eq!((status, code(&body)), (403, "insufficient_role"));
     let (status, _) = app.get(&path, &rep).await;
     assert_eq!(status, 200, "a refused delete deletes nothing");
@@ -207,7 +301,13 @@ async fn vehicles_six_endpoints() {
     let (status, seeded) = app.get("/api/vehicles/available", &rep).await;
     assert_eq!(status, 200);
     let available_before = seeded["items"].as_array().unwrap().len();
-    assert!(seeded["items"].as_array().unwrap().iter().all(|v| v["status"] == "available"));
+    assert!(
+        seeded["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|v| v["status"] == "available")
+    );
 
     let (status, car) = app
         .post("/api/vehicles", &manager, json!({"make": "Volkswagen", "model": "ID.7 Tourer", "year": 2025, "vin": "wvwzzzed4se000001", "price": 599900, "mileage": 10, "fuel_type": "electric", "listing_url": "https://www.finn.no/car/used/ad.html?finnkode=1"}))
@@ -219,14 +319,29 @@ async fn vehicles_six_endpoints() {
     let (status, got) = app.get(&path, &rep).await;
     assert_eq!((status, &got), (200, &car));
     let (_, available) = app.get("/api/vehicles/available", &rep).await;
-    assert_eq!(available["items"].as_array().unwrap().len(), available_before + 1);
+    assert_eq!(
+        available["items"].as_array().unwrap().len(),
+        available_before + 1
+    );
 
-    let (status, reserved) = app.patch(&path, &manager, json!({"status": "reserved", "price": null})).await;
+    let (status, reserved) = app
+        .patch(
+            &path,
+            &manager,
+            json!({"status": "reserved", "price": null}),
+        )
+        .await;
     assert_eq!(status, 200, "{reserved}");
     assert_eq!(reserved["price"], Value::Null);
     let (_, list) = app.get("/api/vehicles?status=reserved", &rep).await;
     assert_eq!(list["items"][0]["id"], car["id"]);
-    let (status, body) = app.post("/api/vehicles", &manager, json!({"make": "VW", "model": "Golf", "fuel_type": "petrol", "year": 1850})).await;
+    let (status, body) = app
+        .post(
+            "/api/vehicles",
+            &manager,
+            json!({"make": "VW", "model": "Golf", "fuel_type": "petrol", "year": 1850}),
+        )
+        .await;
     assert_eq!((status, code(&body)), (422, "validation_failed"));
     let (status, _) = app.delete(&path, &manager).await;
     assert_eq!(status, 204);
@@ -242,10 +357,21 @@ async fn vehicles_six_endpoints() {
 async fn another_dealership_gets_404_on_every_route_and_writes_nothing() {
     let app = TestApp::spawn().await;
     let owner = app.token(DRAMMEN, Role::Admin).await;
-    let lead = app.post_lead(&owner, json!({"customer_name": "Hemmelig Kunde", "customer_phone": "91234567"})).await;
+    let lead = app
+        .post_lead(
+            &owner,
+            json!({"customer_name": "Hemmelig Kunde", "customer_phone": "91234567"}),
+        )
+        .await;
     let lead_id = lead["id"].as_str().unwrap().to_string();
     app.post("/api/conversations", &owner, json!({"lead_id": lead_id, "channel": "email", "direction": "inbound", "sender_type": "customer", "message_content": "Privat"})).await;
-    let (_, car) = app.post("/api/vehicles", &owner, json!({"make": "Toyota", "model": "Land Cruiser"})).await;
+    let (_, car) = app
+        .post(
+            "/api/vehicles",
+            &owner,
+            json!({"make": "Toyota", "model": "Land Cruiser"}),
+        )
+        .await;
     let car_id = car["id"].as_str().unwrap().to_string();
 
     for role in [Role::Admin, Role::Manager, Role::SalesRep] {
@@ -254,27 +380,52 @@ async fn another_dealership_gets_404_on_every_route_and_writes_nothing() {
         let car_path = format!("/api/vehicles/{car_id}");
         let attempts: Vec<(Method, String, Option<Value>)> = vec![
             (Method::GET, lead_path.clone(), None),
-            (Method::PATCH, lead_path.clone(), Some(json!({"status": "lost"}))),
+            (
+                Method::PATCH,
+                lead_path.clone(),
+                Some(json!({"status": "lost"})),
+            ),
             (Method::DELETE, lead_path.clone(), None),
             (Method::GET, format!("{lead_path}/conversations"), None),
-            (Method::POST, "/api/conversations".into(), Some(json!({"lead_id": lead_id, "channel": "sms", "direction": "outbound", "sender_type": "human", "message_content": "Hei"}))),
+            (
+                Method::POST,
+                "/api/conversations".into(),
+                Some(
+                    json!({"lead_id": lead_id, "channel": "sms", "direction": "outbound", "sender_type": "human", "message_content": "Hei"}),
+                ),
+            ),
             (Method::GET, car_path.clone(), None),
-            (Method::PATCH, car_path.clone(), Some(json!({"status": "sold"}))),
+            (
+                Method::PATCH,
+                car_path.clone(),
+                Some(json!({"status": "sold"})),
+            ),
             (Method::DELETE, car_path.clone(), None),
         ];
         for (method, path, body) in attempts {
             let (status, resp) = app.send(method.clone(), &path, Some(&intruder), body).await;
             let refused = status == 404 || (status == 403 && code(&resp) == "insufficient_role");
-            assert!(refused, "{method} {path} as {role:?} of {BERGEN}: {status} {resp}");
+            assert!(
+                refused,
+                "{method} {path} as {role:?} of {BERGEN}: {status} {resp}"
+            );
         }
         let (_, list) = app.get("/api/leads?search=hemmelig", &intruder).await;
         assert!(list["items"].as_array().unwrap().is_empty());
         let (_, cars) = app.get("/api/vehicles", &intruder).await;
-        assert!(cars["items"].as_array().unwrap().iter().all(|v| v["id"] != car["id"]));
+        assert!(
+            cars["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|v| v["id"] != car["id"])
+        );
     }
     let (_, after) = app.get(&format!("/api/leads/{lead_id}"), &owner).await;
     assert_eq!(after, lead, "the lead changed");
-    let (_, convo) = app.get(&format!("/api/leads/{lead_id}/conversations"), &owner).await;
+    let (_, convo) = app
+        .get(&format!("/api/leads/{lead_id}/conversations"), &owner)
+        .await;
     assert_eq!(convo["items"].as_array().unwrap().len(), 1);
     let (_, car_after) = app.get(&format!("/api/vehicles/{car_id}"), &owner).await;
     assert_eq!(car_after, car);

@@ -26,7 +26,11 @@ async fn tokens_that_are_not_ours_get_401() {
     let app = TestApp::spawn().await;
     let claims = rep_claims(&app).await;
     let keys = &app.platform.keys;
-    assert_eq!(status_with(&app, &keys.sign(&claims)).await.0, 200, "the baseline token must work");
+    assert_eq!(
+        status_with(&app, &keys.sign(&claims)).await.0,
+        200,
+        "the baseline token must work"
+    );
 
     let (status, body) = app.send(Method::GET, "/api/me", None, None).await;
     assert_eq!((status, code(&body)), (401, "missing_token"));
@@ -35,8 +39,16 @@ async fn tokens_that_are_not_ours_get_401() {
         use base64::Engine;
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
     };
-    let alg_none = format!("{}.{}.", b64(&json!({"alg": "none", "typ": "JWT"})), b64(&claims));
-    let hs256 = sign(&claims, &EncodingKey::from_secret(b"secret"), Algorithm::HS256);
+    let alg_none = format!(
+        "{}.{}.",
+        b64(&json!({"alg": "none", "typ": "JWT"})),
+        b64(&claims)
+    );
+    let hs256 = sign(
+        &claims,
+        &EncodingKey::from_secret(b"secret"),
+        Algorithm::HS256,
+    );
     let wrong_key = sign(&claims, &foreign_key(), Algorithm::RS256);
     let bent = |f: &dyn Fn(&mut Value)| {
         let mut c = claims.clone();
@@ -49,17 +61,31 @@ async fn tokens_that_are_not_ours_get_401() {
         ("alg none", alg_none),
         ("HS256", hs256),
         ("wrong key", wrong_key),
-        ("wrong issuer", bent(&|c| c["iss"] = json!("https://evil.example"))),
+        (
+            "wrong issuer",
+            bent(&|c| c["iss"] = json!("https://evil.example")),
+        ),
         ("expired", bent(&|c| c["exp"] = json!(now - 60))),
         ("not yet valid", bent(&|c| c["nbf"] = json!(now + 600))),
-        ("no exp", bent(&|c| { c.as_object_mut().unwrap().remove("exp"); })),
+        (
+            "no exp",
+            bent(&|c| {
+                c.as_object_mut().unwrap().remove("exp");
+            }),
+        ),
         ("pending session", bent(&|c| c["sts"] = json!("pending"))),
     ];
     for (name, token) in cases {
         let (status, body) = status_with(&app, &token).await;
         assert_eq!(status, 401, "{name}: {body}");
     }
-    let resp = app.http.get(app.url("/api/me")).header("authorization", "Basic abc").send().await.unwrap();
+    let resp = app
+        .http
+        .get(app.url("/api/me"))
+        .header("authorization", "Basic abc")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 401);
     assert_eq!(resp.headers()["www-authenticate"], "Bearer");
 }
@@ -87,9 +113,23 @@ async fn organisations_and_roles_map_to_dealerships() {
     assert_eq!(status_with(&app, &prefixed).await.1["role"], "manager");
 
     for (name, token, expected) in [
-        ("no organisation", bent(&|c| { c.as_object_mut().unwrap().remove("o"); }), "no_active_organization"),
-        ("unknown organisation", bent(&|c| c["o"]["id"] = json!("org_someone_else")), "unknown_organization"),
-        ("unknown role", bent(&|c| c["o"]["rol"] = json!("owner")), "unknown_role"),
+        (
+            "no organisation",
+            bent(&|c| {
+                c.as_object_mut().unwrap().remove("o");
+            }),
+            "no_active_organization",
+        ),
+        (
+            "unknown organisation",
+            bent(&|c| c["o"]["id"] = json!("org_someone_else")),
+            "unknown_organization",
+        ),
+        (
+            "unknown role",
+            bent(&|c| c["o"]["rol"] = json!("owner")),
+            "unknown_role",
+        ),
     ] {
         let (status, body) = status_with(&app, &token).await;
         assert_eq!((status, code(&body)), (403, expected), "{name}");
@@ -113,7 +153,10 @@ async fn mock_jwks(jwks: Value) -> (String, Arc<AtomicUsize>) {
         }),
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/.well-known/jwks.json", listener.local_addr().unwrap());
+    let url = format!(
+        "http://{}/.well-known/jwks.json",
+        listener.local_addr().unwrap()
+    );
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     (url, hits)
 }
@@ -127,7 +170,10 @@ async fn jwks_keys_are_fetched_once_and_cached() {
     let token = app.platform.keys.sign(&claims);
     for _ in 0..5 {
         let session = verifier.verify(&token).await.expect("valid token");
-        assert_eq!(session.org_id.as_deref(), Some("org_demo_bilsenteret_drammen"));
+        assert_eq!(
+            session.org_id.as_deref(),
+            Some("org_demo_bilsenteret_drammen")
+        );
     }
     assert_eq!(hits.load(Ordering::SeqCst), 1);
     // An unknown kid may refetch, but not more than once in a short window.
@@ -150,7 +196,17 @@ async fn authorized_parties_are_enforced_when_configured() {
         .authorized_parties("https://app.norvalt.no, http://localhost:3000".split(','));
     let mut claims = rep_claims(&app).await;
     claims["azp"] = json!("https://app.norvalt.no");
-    assert!(verifier.verify(&app.platform.keys.sign(&claims)).await.is_ok());
+    assert!(
+        verifier
+            .verify(&app.platform.keys.sign(&claims))
+            .await
+            .is_ok()
+    );
     claims["azp"] = json!("https://evil.example");
-    assert!(verifier.verify(&app.platform.keys.sign(&claims)).await.is_err());
+    assert!(
+        verifier
+            .verify(&app.platform.keys.sign(&claims))
+            .await
+            .is_err()
+    );
 }

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use chrono::{Duration, TimeZone, Utc};
 use norvalt_core::model::dealership::NewDealership;
 use norvalt_core::model::{
-    AutomationRule, Channel, Direction, LeadPatch, LeadSource, LeadStatus, NewLead, NewMessage, NewUser, NewVehicle,
-    SenderType, TriggerType, VehiclePatch, VehicleStatus,
+    AutomationRule, Channel, Direction, LeadPatch, LeadSource, LeadStatus, NewLead, NewMessage,
+    NewUser, NewVehicle, SenderType, TriggerType, VehiclePatch, VehicleStatus,
 };
 use norvalt_core::pagination::CursorCodec;
 use norvalt_core::ports::RouteKind;
@@ -35,13 +35,20 @@ async fn dynamodb() -> Option<(Stores, Option<tempfile::TempDir>)> {
     let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .endpoint_url(endpoint)
         .region(aws_config::Region::new("eu-north-1"))
-        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new("test", "test", None, None, "moto"))
+        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+            "test", "test", None, None, "moto",
+        ))
         .load()
         .await;
     let client = aws_sdk_dynamodb::Client::new(&config);
     let table = format!("conformance-{}", uuid::Uuid::new_v4().simple());
-    norvalt_aws::dynamodb::ensure_table(&client, &table).await.unwrap();
-    Some((Stores::from_adapter(Arc::new(norvalt_aws::DynamoStore::new(client, table))), None))
+    norvalt_aws::dynamodb::ensure_table(&client, &table)
+        .await
+        .unwrap();
+    Some((
+        Stores::from_adapter(Arc::new(norvalt_aws::DynamoStore::new(client, table))),
+        None,
+    ))
 }
 
 macro_rules! conformance {
@@ -93,11 +100,24 @@ fn dealer(slug: &str) -> NewDealership {
 }
 
 async fn tenant(stores: &Stores, slug: &str) -> TenantId {
-    provisioning::create_dealership(stores, &PlatformSettings::default(), dealer(slug), Utc::now()).await.unwrap().0
+    provisioning::create_dealership(
+        stores,
+        &PlatformSettings::default(),
+        dealer(slug),
+        Utc::now(),
+    )
+    .await
+    .unwrap()
+    .0
 }
 
 fn actor(tenant: TenantId, role: Role) -> Actor {
-    Actor { tenant, clerk_user_id: "user_test".into(), role, user: None }
+    Actor {
+        tenant,
+        clerk_user_id: "user_test".into(),
+        role,
+        user: None,
+    }
 }
 
 fn codec() -> CursorCodec {
@@ -105,46 +125,122 @@ fn codec() -> CursorCodec {
 }
 
 fn phone_lead(n: usize) -> NewLead {
-    NewLead { customer_phone: Some(format!("9{:07}", 1_000_000 + n)), ..Default::default() }
+    NewLead {
+        customer_phone: Some(format!("9{:07}", 1_000_000 + n)),
+        ..Default::default()
+    }
 }
 
 async fn dealerships_are_found_by_their_routes(stores: Stores) {
-    let (t, d) = provisioning::create_dealership(&stores, &PlatformSettings::default(), dealer("drammen"), Utc::now())
-        .await
-        .unwrap();
+    let (t, d) = provisioning::create_dealership(
+        &stores,
+        &PlatformSettings::default(),
+        dealer("drammen"),
+        Utc::now(),
+    )
+    .await
+    .unwrap();
     assert_eq!(d.inbound_email, "drammen@leads.norvalt.no");
-    assert_eq!(stores.dealerships.get_dealership(&t).await.unwrap().unwrap(), d);
-    let by_slug = provisioning::find_by_slug(&stores, "DRAMMEN").await.unwrap().unwrap();
+    assert_eq!(
+        stores
+            .dealerships
+            .get_dealership(&t)
+            .await
+            .unwrap()
+            .unwrap(),
+        d
+    );
+    let by_slug = provisioning::find_by_slug(&stores, "DRAMMEN")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(by_slug.1.id, d.id);
     for (kind, key) in [
         (RouteKind::ClerkOrg, "org_drammen".to_string()),
         (RouteKind::FormKey, d.form_key.clone()),
-        (RouteKind::InboundEmail, "Drammen@Leads.Norvalt.no".to_string()),
+        (
+            RouteKind::InboundEmail,
+            "Drammen@Leads.Norvalt.no".to_string(),
+        ),
     ] {
-        let found = tenancy::resolve(stores.routes.as_ref(), kind, &key).await.unwrap();
+        let found = tenancy::resolve(stores.routes.as_ref(), kind, &key)
+            .await
+            .unwrap();
         assert_eq!(found, Some(t), "{kind:?}");
     }
-    assert_eq!(tenancy::resolve(stores.routes.as_ref(), RouteKind::FormKey, "nope").await.unwrap(), None);
+    assert_eq!(
+        tenancy::resolve(stores.routes.as_ref(), RouteKind::FormKey, "nope")
+            .await
+            .unwrap(),
+        None
+    );
     // Claiming again for the same dealership is idempotent.
-    stores.routes.claim_route(RouteKind::FacebookPage, "1234", &t).await.unwrap();
-    stores.routes.claim_route(RouteKind::FacebookPage, "1234", &t).await.unwrap();
+    stores
+        .routes
+        .claim_route(RouteKind::FacebookPage, "1234", &t)
+        .await
+        .unwrap();
+    stores
+        .routes
+        .claim_route(RouteKind::FacebookPage, "1234", &t)
+        .await
+        .unwrap();
 }
 
 async fn a_taken_slug_leaves_nothing_behind(stores: Stores) {
     tenant(&stores, "bergen").await;
     let mut second = dealer("bergen");
     second.clerk_org_id = Some("org_other".into());
-    let err = provisioning::create_dealership(&stores, &PlatformSettings::default(), second, Utc::now()).await.unwrap_err();
-    assert!(matches!(err, DomainError::Conflict { code: "slug_taken", .. }), "{err:?}");
-    assert_eq!(tenancy::resolve(stores.routes.as_ref(), RouteKind::ClerkOrg, "org_other").await.unwrap(), None);
+    let err =
+        provisioning::create_dealership(&stores, &PlatformSettings::default(), second, Utc::now())
+            .await
+            .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            DomainError::Conflict {
+                code: "slug_taken",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(
+        tenancy::resolve(stores.routes.as_ref(), RouteKind::ClerkOrg, "org_other")
+            .await
+            .unwrap(),
+        None
+    );
 
     // A taken Clerk organisation releases the slug, form key and address already claimed.
     let mut third = dealer("stavanger");
     third.clerk_org_id = Some("org_bergen".into());
-    let err = provisioning::create_dealership(&stores, &PlatformSettings::default(), third, Utc::now()).await.unwrap_err();
-    assert!(matches!(err, DomainError::Conflict { code: "clerk_org_taken", .. }), "{err:?}");
-    assert!(provisioning::find_by_slug(&stores, "stavanger").await.unwrap().is_none());
-    let address = tenancy::resolve(stores.routes.as_ref(), RouteKind::InboundEmail, "stavanger@leads.norvalt.no").await;
+    let err =
+        provisioning::create_dealership(&stores, &PlatformSettings::default(), third, Utc::now())
+            .await
+            .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            DomainError::Conflict {
+                code: "clerk_org_taken",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(
+        provisioning::find_by_slug(&stores, "stavanger")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let address = tenancy::resolve(
+        stores.routes.as_ref(),
+        RouteKind::InboundEmail,
+        "stavanger@leads.norvalt.no",
+    )
+    .await;
     assert_eq!(address.unwrap(), None);
 }
 
@@ -161,7 +257,9 @@ async fn leads_round_trip_and_stale_writes_conflict(stores: Stores) {
         source_metadata: Some(serde_json::json!({"utm": {"campaign": "høst"}, "n": 1.5})),
         ..Default::default()
     };
-    let lead = leads::create(&stores, &actor(t, Role::SalesRep), input, Utc::now()).await.unwrap();
+    let lead = leads::create(&stores, &actor(t, Role::SalesRep), input, Utc::now())
+        .await
+        .unwrap();
     let stored = stores.leads.get_lead(&t, lead.id).await.unwrap().unwrap();
     assert_eq!(stored, lead);
 
@@ -170,10 +268,25 @@ async fn leads_round_trip_and_stale_writes_conflict(stores: Stores) {
     next.status = LeadStatus::Qualified;
     stores.leads.update_lead(&t, &next).await.unwrap();
     // The same write again is now stale.
-    assert!(matches!(stores.leads.update_lead(&t, &next).await, Err(StoreError::Conflict)));
+    assert!(matches!(
+        stores.leads.update_lead(&t, &next).await,
+        Err(StoreError::Conflict)
+    ));
     // Inserting an existing id conflicts.
-    assert!(matches!(stores.leads.insert_lead(&t, &lead).await, Err(StoreError::Conflict)));
-    assert_eq!(stores.leads.get_lead(&t, lead.id).await.unwrap().unwrap().status, LeadStatus::Qualified);
+    assert!(matches!(
+        stores.leads.insert_lead(&t, &lead).await,
+        Err(StoreError::Conflict)
+    ));
+    assert_eq!(
+        stores
+            .leads
+            .get_lead(&t, lead.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
+        LeadStatus::Qualified
+    );
 }
 
 async fn the_inbox_pages_newest_first_without_gaps(stores: Stores) {
@@ -182,16 +295,32 @@ async fn the_inbox_pages_newest_first_without_gaps(stores: Stores) {
     let start = Utc.with_ymd_and_hms(2026, 3, 28, 22, 0, 0).unwrap();
     let mut ids = Vec::new();
     for i in 0..23 {
-        let lead = leads::create(&stores, &a, phone_lead(i), start + Duration::minutes(i as i64 * 7)).await.unwrap();
+        let lead = leads::create(
+            &stores,
+            &a,
+            phone_lead(i),
+            start + Duration::minutes(i as i64 * 7),
+        )
+        .await
+        .unwrap();
         ids.push(lead.id);
     }
     ids.reverse();
     let mut seen = Vec::new();
     let mut cursor = None;
     loop {
-        let page = leads::list(&stores, &codec(), &a, ListLeads { limit: Some(5), cursor, ..Default::default() })
-            .await
-            .unwrap();
+        let page = leads::list(
+            &stores,
+            &codec(),
+            &a,
+            ListLeads {
+                limit: Some(5),
+                cursor,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
         assert!(page.items.len() <= 5);
         seen.extend(page.items.iter().map(|l| l.id));
         match page.next_cursor {
@@ -201,7 +330,17 @@ async fn the_inbox_pages_newest_first_without_gaps(stores: Stores) {
     }
     assert_eq!(seen, ids);
     // An exact multiple of the page size ends without an empty page.
-    let page = leads::list(&stores, &codec(), &a, ListLeads { limit: Some(23), ..Default::default() }).await.unwrap();
+    let page = leads::list(
+        &stores,
+        &codec(),
+        &a,
+        ListLeads {
+            limit: Some(23),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
     assert_eq!(page.items.len(), 23);
     assert!(page.next_cursor.is_none());
 }
@@ -212,7 +351,12 @@ async fn the_inbox_filters_by_every_field(stores: Stores) {
     let rep = provisioning::add_user(
         &stores,
         &t,
-        NewUser { clerk_user_id: "user_rep".into(), email: "rep@hamar.no".into(), name: None, role: Role::SalesRep },
+        NewUser {
+            clerk_user_id: "user_rep".into(),
+            email: "rep@hamar.no".into(),
+            name: None,
+            role: Role::SalesRep,
+        },
         Utc::now(),
     )
     .await
@@ -244,27 +388,106 @@ async fn the_inbox_filters_by_every_field(stores: Stores) {
     )
     .await
     .unwrap();
-    let won = leads::update(&stores, &a, kari.id, LeadPatch { status: Some(LeadStatus::Won), ..Default::default() }, day(6))
-        .await
-        .unwrap();
+    let won = leads::update(
+        &stores,
+        &a,
+        kari.id,
+        LeadPatch {
+            status: Some(LeadStatus::Won),
+            ..Default::default()
+        },
+        day(6),
+    )
+    .await
+    .unwrap();
     assert!(won.converted_at.is_some());
 
     let ids = |params: ListLeads| {
         let stores = stores.clone();
         let a = a.clone();
         async move {
-            leads::list(&stores, &codec(), &a, params).await.unwrap().items.into_iter().map(|l| l.id).collect::<Vec<_>>()
+            leads::list(&stores, &codec(), &a, params)
+                .await
+                .unwrap()
+                .items
+                .into_iter()
+                .map(|l| l.id)
+                .collect::<Vec<_>>()
         }
     };
-    assert_eq!(ids(ListLeads { status: Some(LeadStatus::Won), ..Default::default() }).await, [kari.id]);
-    assert_eq!(ids(ListLeads { status: Some(LeadStatus::New), ..Default::default() }).await, [bjorn.id]);
-    assert!(ids(ListLeads { status: Some(LeadStatus::Lost), ..Default::default() }).await.is_empty());
-    assert_eq!(ids(ListLeads { source: Some(LeadSource::Manual), ..Default::default() }).await, [kari.id, bjorn.id]);
-    assert!(ids(ListLeads { source: Some(LeadSource::Facebook), ..Default::default() }).await.is_empty());
-    assert_eq!(ids(ListLeads { assigned_to: Some(rep.id), ..Default::default() }).await, [bjorn.id]);
-    assert_eq!(ids(ListLeads { created_after: Some(day(3)), ..Default::default() }).await, [kari.id]);
-    assert_eq!(ids(ListLeads { created_before: Some(day(3)), ..Default::default() }).await, [bjorn.id]);
-    assert_eq!(ids(ListLeads { created_after: Some(day(1)), created_before: Some(day(5)), ..Default::default() }).await, [bjorn.id]);
+    assert_eq!(
+        ids(ListLeads {
+            status: Some(LeadStatus::Won),
+            ..Default::default()
+        })
+        .await,
+        [kari.id]
+    );
+    assert_eq!(
+        ids(ListLeads {
+            status: Some(LeadStatus::New),
+            ..Default::default()
+        })
+        .await,
+        [bjorn.id]
+    );
+    assert!(
+        ids(ListLeads {
+            status: Some(LeadStatus::Lost),
+            ..Default::default()
+        })
+        .await
+        .is_empty()
+    );
+    assert_eq!(
+        ids(ListLeads {
+            source: Some(LeadSource::Manual),
+            ..Default::default()
+        })
+        .await,
+        [kari.id, bjorn.id]
+    );
+    assert!(
+        ids(ListLeads {
+            source: Some(LeadSource::Facebook),
+            ..Default::default()
+        })
+        .await
+        .is_empty()
+    );
+    assert_eq!(
+        ids(ListLeads {
+            assigned_to: Some(rep.id),
+            ..Default::default()
+        })
+        .await,
+        [bjorn.id]
+    );
+    assert_eq!(
+        ids(ListLeads {
+            created_after: Some(day(3)),
+            ..Default::default()
+        })
+        .await,
+        [kari.id]
+    );
+    assert_eq!(
+        ids(ListLeads {
+            created_before: Some(day(3)),
+            ..Default::default()
+        })
+        .await,
+        [bjorn.id]
+    );
+    assert_eq!(
+        ids(ListLeads {
+            created_after: Some(day(1)),
+            created_before: Some(day(5)),
+            ..Default::default()
+        })
+        .await,
+        [bjorn.id]
+    );
     for (query, expected) in [
         ("bjørn", vec![bjorn.id]),
         ("ÆRLIG", vec![bjorn.id]),
@@ -274,10 +497,23 @@ async fn the_inbox_filters_by_every_field(stores: Stores) {
         ("nordmann.no", vec![kari.id]),
         ("volvo", vec![]),
     ] {
-        assert_eq!(ids(ListLeads { search: Some(query.into()), ..Default::default() }).await, expected, "search {query}");
+        assert_eq!(
+            ids(ListLeads {
+                search: Some(query.into()),
+                ..Default::default()
+            })
+            .await,
+            expected,
+            "search {query}"
+        );
     }
     assert_eq!(
-        ids(ListLeads { status: Some(LeadStatus::New), search: Some("toyota".into()), ..Default::default() }).await,
+        ids(ListLeads {
+            status: Some(LeadStatus::New),
+            search: Some("toyota".into()),
+            ..Default::default()
+        })
+        .await,
         [bjorn.id]
     );
 }
@@ -285,23 +521,63 @@ async fn the_inbox_filters_by_every_field(stores: Stores) {
 async fn soft_deleted_leads_disappear(stores: Stores) {
     let t = tenant(&stores, "lillehammer").await;
     let a = actor(t, Role::Admin);
-    let keep = leads::create(&stores, &a, phone_lead(1), Utc::now()).await.unwrap();
-    let gone = leads::create(&stores, &a, phone_lead(2), Utc::now()).await.unwrap();
-    leads::delete(&stores, &a, gone.id, Utc::now()).await.unwrap();
-    assert!(matches!(leads::get(&stores, &a, gone.id).await, Err(DomainError::NotFound { code: "lead_not_found", .. })));
-    let all = leads::list(&stores, &codec(), &a, ListLeads::default()).await.unwrap();
-    assert_eq!(all.items.iter().map(|l| l.id).collect::<Vec<_>>(), [keep.id]);
-    let new = leads::list(&stores, &codec(), &a, ListLeads { status: Some(LeadStatus::New), ..Default::default() }).await;
+    let keep = leads::create(&stores, &a, phone_lead(1), Utc::now())
+        .await
+        .unwrap();
+    let gone = leads::create(&stores, &a, phone_lead(2), Utc::now())
+        .await
+        .unwrap();
+    leads::delete(&stores, &a, gone.id, Utc::now())
+        .await
+        .unwrap();
+    assert!(matches!(
+        leads::get(&stores, &a, gone.id).await,
+        Err(DomainError::NotFound {
+            code: "lead_not_found",
+            ..
+        })
+    ));
+    let all = leads::list(&stores, &codec(), &a, ListLeads::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        all.items.iter().map(|l| l.id).collect::<Vec<_>>(),
+        [keep.id]
+    );
+    let new = leads::list(
+        &stores,
+        &codec(),
+        &a,
+        ListLeads {
+            status: Some(LeadStatus::New),
+            ..Default::default()
+        },
+    )
+    .await;
     assert_eq!(new.unwrap().items.len(), 1);
     // Still stored, marked, for erasure to find later.
-    assert!(stores.leads.get_lead(&t, gone.id).await.unwrap().unwrap().deleted_at.is_some());
-    assert!(matches!(leads::delete(&stores, &a, gone.id, Utc::now()).await, Err(DomainError::NotFound { .. })));
+    assert!(
+        stores
+            .leads
+            .get_lead(&t, gone.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .deleted_at
+            .is_some()
+    );
+    assert!(matches!(
+        leads::delete(&stores, &a, gone.id, Utc::now()).await,
+        Err(DomainError::NotFound { .. })
+    ));
 }
 
 async fn concurrent_updates_lose_nothing(stores: Stores) {
     let t = tenant(&stores, "tromso").await;
     let a = actor(t, Role::SalesRep);
-    let lead = leads::create(&stores, &a, phone_lead(7), Utc::now()).await.unwrap();
+    let lead = leads::create(&stores, &a, phone_lead(7), Utc::now())
+        .await
+        .unwrap();
     let patches: Vec<LeadPatch> = vec![
         serde_json::from_value(serde_json::json!({"status": "qualified"})).unwrap(),
         serde_json::from_value(serde_json::json!({"customer_name": "Ola Nordmann"})).unwrap(),
@@ -332,11 +608,17 @@ async fn another_dealership_sees_nothing(stores: Stores) {
     let mine = tenant(&stores, "kristiansand").await;
     let theirs = tenant(&stores, "arendal").await;
     let (me, them) = (actor(mine, Role::Admin), actor(theirs, Role::Admin));
-    let lead = leads::create(&stores, &me, phone_lead(3), Utc::now()).await.unwrap();
+    let lead = leads::create(&stores, &me, phone_lead(3), Utc::now())
+        .await
+        .unwrap();
     let vehicle = vehicles::create(
         &stores,
         &me,
-        NewVehicle { make: "Toyota".into(), model: "Yaris".into(), ..Default::default() },
+        NewVehicle {
+            make: "Toyota".into(),
+            model: "Yaris".into(),
+            ..Default::default()
+        },
         Utc::now(),
     )
     .await
@@ -358,37 +640,118 @@ async fn another_dealership_sees_nothing(stores: Stores) {
     .await
     .unwrap();
 
-    assert!(stores.leads.get_lead(&theirs, lead.id).await.unwrap().is_none());
-    assert!(leads::list(&stores, &codec(), &them, ListLeads::default()).await.unwrap().items.is_empty());
-    let patch = LeadPatch { status: Some(LeadStatus::Lost), ..Default::default() };
-    assert!(matches!(leads::update(&stores, &them, lead.id, patch, Utc::now()).await, Err(DomainError::NotFound { .. })));
-    assert!(matches!(leads::delete(&stores, &them, lead.id, Utc::now()).await, Err(DomainError::NotFound { .. })));
-    assert!(stores.conversations.list_messages(&theirs, lead.id, None, 10).await.unwrap().is_empty());
-    assert!(stores.vehicles.get_vehicle(&theirs, vehicle.id).await.unwrap().is_none());
-    assert!(!stores.vehicles.delete_vehicle(&theirs, vehicle.id).await.unwrap());
-    assert!(stores.vehicles.list_vehicles(&theirs, None, None, 10).await.unwrap().is_empty());
+    assert!(
+        stores
+            .leads
+            .get_lead(&theirs, lead.id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        leads::list(&stores, &codec(), &them, ListLeads::default())
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
+    let patch = LeadPatch {
+        status: Some(LeadStatus::Lost),
+        ..Default::default()
+    };
+    assert!(matches!(
+        leads::update(&stores, &them, lead.id, patch, Utc::now()).await,
+        Err(DomainError::NotFound { .. })
+    ));
+    assert!(matches!(
+        leads::delete(&stores, &them, lead.id, Utc::now()).await,
+        Err(DomainError::NotFound { .. })
+    ));
+    assert!(
+        stores
+            .conversations
+            .list_messages(&theirs, lead.id, None, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        stores
+            .vehicles
+            .get_vehicle(&theirs, vehicle.id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        !stores
+            .vehicles
+            .delete_vehicle(&theirs, vehicle.id)
+            .await
+            .unwrap()
+    );
+    assert!(
+        stores
+            .vehicles
+            .list_vehicles(&theirs, None, None, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     // A stale-looking write under the wrong tenant cannot create or change anything.
     let mut forged = lead.clone();
     forged.version = 2;
-    assert!(matches!(stores.leads.update_lead(&theirs, &forged).await, Err(StoreError::Conflict)));
+    assert!(matches!(
+        stores.leads.update_lead(&theirs, &forged).await,
+        Err(StoreError::Conflict)
+    ));
     // Mine is untouched.
     let after = leads::get(&stores, &me, lead.id).await.unwrap();
     assert_eq!(after.status, LeadStatus::Contacted);
-    assert!(stores.vehicles.get_vehicle(&mine, vehicle.id).await.unwrap().is_some());
+    assert!(
+        stores
+            .vehicles
+            .get_vehicle(&mine, vehicle.id)
+            .await
+            .unwrap()
+            .is_some()
+    );
     // A cursor from one dealership is refused by the other.
     for i in 0..3 {
-        leads::create(&stores, &me, phone_lead(10 + i), Utc::now()).await.unwrap();
+        leads::create(&stores, &me, phone_lead(10 + i), Utc::now())
+            .await
+            .unwrap();
     }
-    let page = leads::list(&stores, &codec(), &me, ListLeads { limit: Some(1), ..Default::default() }).await.unwrap();
-    let stolen = ListLeads { cursor: page.next_cursor, ..Default::default() };
-    assert!(matches!(leads::list(&stores, &codec(), &them, stolen).await, Err(DomainError::InvalidCursor)));
+    let page = leads::list(
+        &stores,
+        &codec(),
+        &me,
+        ListLeads {
+            limit: Some(1),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let stolen = ListLeads {
+        cursor: page.next_cursor,
+        ..Default::default()
+    };
+    assert!(matches!(
+        leads::list(&stores, &codec(), &them, stolen).await,
+        Err(DomainError::InvalidCursor)
+    ));
 }
 
 async fn conversations_page_oldest_first(stores: Stores) {
     let t = tenant(&stores, "bodo").await;
     let a = actor(t, Role::SalesRep);
-    let lead = leads::create(&stores, &a, phone_lead(4), Utc::now()).await.unwrap();
-    let other = leads::create(&stores, &a, phone_lead(5), Utc::now()).await.unwrap();
+    let lead = leads::create(&stores, &a, phone_lead(4), Utc::now())
+        .await
+        .unwrap();
+    let other = leads::create(&stores, &a, phone_lead(5), Utc::now())
+        .await
+        .unwrap();
     let start = Utc::now();
     let mut ids = Vec::new();
     for i in 0..7 {
@@ -398,9 +761,17 @@ async fn conversations_page_oldest_first(stores: Stores) {
             NewMessage {
                 lead_id: lead.id,
                 channel: Channel::Email,
-                direction: if i % 2 == 0 { Direction::Inbound } else { Direction::Outbound },
+                direction: if i % 2 == 0 {
+                    Direction::Inbound
+                } else {
+                    Direction::Outbound
+                },
                 sender: None,
-                sender_type: if i % 2 == 0 { SenderType::Customer } else { SenderType::Human },
+                sender_type: if i % 2 == 0 {
+                    SenderType::Customer
+                } else {
+                    SenderType::Human
+                },
                 message_content: format!("Melding {i} – æøå"),
                 metadata: Some(serde_json::json!({"i": i})),
             },
@@ -429,7 +800,9 @@ async fn conversations_page_oldest_first(stores: Stores) {
     let mut seen = Vec::new();
     let mut cursor = None;
     loop {
-        let page = conversations::list(&stores, &codec(), &a, lead.id, Some(3), cursor).await.unwrap();
+        let page = conversations::list(&stores, &codec(), &a, lead.id, Some(3), cursor)
+            .await
+            .unwrap();
         seen.extend(page.items.iter().map(|m| m.id));
         match page.next_cursor {
             Some(c) => cursor = Some(c),
@@ -446,9 +819,14 @@ async fn vehicles_crud_and_status_filter(stores: Stores) {
     let t = tenant(&stores, "molde").await;
     let a = actor(t, Role::Manager);
     let mut made = Vec::new();
-    for (i, status) in [VehicleStatus::Available, VehicleStatus::Sold, VehicleStatus::Available, VehicleStatus::DemoOnly]
-        .into_iter()
-        .enumerate()
+    for (i, status) in [
+        VehicleStatus::Available,
+        VehicleStatus::Sold,
+        VehicleStatus::Available,
+        VehicleStatus::DemoOnly,
+    ]
+    .into_iter()
+    .enumerate()
     {
         let v = vehicles::create(
             &stores,
@@ -466,46 +844,128 @@ async fn vehicles_crud_and_status_filter(stores: Stores) {
         .unwrap();
         made.push(v);
     }
-    let available = vehicles::list(&stores, &codec(), &a, Some(VehicleStatus::Available), None, None).await.unwrap();
-    assert_eq!(available.items.iter().map(|v| v.id).collect::<Vec<_>>(), [made[2].id, made[0].id]);
-    let page = vehicles::list(&stores, &codec(), &a, None, Some(3), None).await.unwrap();
+    let available = vehicles::list(
+        &stores,
+        &codec(),
+        &a,
+        Some(VehicleStatus::Available),
+        None,
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        available.items.iter().map(|v| v.id).collect::<Vec<_>>(),
+        [made[2].id, made[0].id]
+    );
+    let page = vehicles::list(&stores, &codec(), &a, None, Some(3), None)
+        .await
+        .unwrap();
     assert_eq!(page.items.len(), 3);
-    let rest = vehicles::list(&stores, &codec(), &a, None, Some(3), page.next_cursor).await.unwrap();
-    assert_eq!(rest.items.iter().map(|v| v.id).collect::<Vec<_>>(), [made[0].id]);
+    let rest = vehicles::list(&stores, &codec(), &a, None, Some(3), page.next_cursor)
+        .await
+        .unwrap();
+    assert_eq!(
+        rest.items.iter().map(|v| v.id).collect::<Vec<_>>(),
+        [made[0].id]
+    );
 
     let sold = vehicles::update(
         &stores,
         &a,
         made[0].id,
-        VehiclePatch { status: Some(VehicleStatus::Sold), ..Default::default() },
+        VehiclePatch {
+            status: Some(VehicleStatus::Sold),
+            ..Default::default()
+        },
         Utc::now(),
     )
     .await
     .unwrap();
     assert_eq!(sold.version, 2);
-    assert_eq!(stores.vehicles.get_vehicle(&t, made[0].id).await.unwrap().unwrap(), sold);
-    let available = vehicles::list(&stores, &codec(), &a, Some(VehicleStatus::Available), None, None).await.unwrap();
+    assert_eq!(
+        stores
+            .vehicles
+            .get_vehicle(&t, made[0].id)
+            .await
+            .unwrap()
+            .unwrap(),
+        sold
+    );
+    let available = vehicles::list(
+        &stores,
+        &codec(),
+        &a,
+        Some(VehicleStatus::Available),
+        None,
+        None,
+    )
+    .await
+    .unwrap();
     assert_eq!(available.items.len(), 1);
     vehicles::delete(&stores, &a, made[1].id).await.unwrap();
-    assert!(matches!(vehicles::delete(&stores, &a, made[1].id).await, Err(DomainError::NotFound { .. })));
+    assert!(matches!(
+        vehicles::delete(&stores, &a, made[1].id).await,
+        Err(DomainError::NotFound { .. })
+    ));
     let mut stale = sold.clone();
     stale.version = 2;
-    assert!(matches!(stores.vehicles.update_vehicle(&t, &stale).await, Err(StoreError::Conflict)));
+    assert!(matches!(
+        stores.vehicles.update_vehicle(&t, &stale).await,
+        Err(StoreError::Conflict)
+    ));
 }
 
 async fn users_are_unique_per_clerk_id(stores: Stores) {
     let t = tenant(&stores, "alta").await;
     let other = tenant(&stores, "narvik").await;
-    let new = |id: &str| NewUser { clerk_user_id: id.into(), email: format!("{id}@alta.no"), name: Some("Jørn".into()), role: Role::SalesRep };
-    let user = provisioning::add_user(&stores, &t, new("user_a"), Utc::now()).await.unwrap();
-    let dup = provisioning::add_user(&stores, &t, new("user_a"), Utc::now()).await.unwrap_err();
-    assert!(matches!(dup, DomainError::Conflict { code: "user_exists", .. }));
+    let new = |id: &str| NewUser {
+        clerk_user_id: id.into(),
+        email: format!("{id}@alta.no"),
+        name: Some("Jørn".into()),
+        role: Role::SalesRep,
+    };
+    let user = provisioning::add_user(&stores, &t, new("user_a"), Utc::now())
+        .await
+        .unwrap();
+    let dup = provisioning::add_user(&stores, &t, new("user_a"), Utc::now())
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        dup,
+        DomainError::Conflict {
+            code: "user_exists",
+            ..
+        }
+    ));
     // The same Clerk user may work for a second dealership.
-    provisioning::add_user(&stores, &other, new("user_a"), Utc::now()).await.unwrap();
-    provisioning::add_user(&stores, &t, new("user_b"), Utc::now()).await.unwrap();
-    assert_eq!(stores.users.find_user_by_clerk_id(&t, "user_a").await.unwrap().unwrap(), user);
-    assert_eq!(stores.users.get_user(&t, user.id).await.unwrap().unwrap(), user);
-    assert!(stores.users.find_user_by_clerk_id(&t, "user_c").await.unwrap().is_none());
+    provisioning::add_user(&stores, &other, new("user_a"), Utc::now())
+        .await
+        .unwrap();
+    provisioning::add_user(&stores, &t, new("user_b"), Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(
+        stores
+            .users
+            .find_user_by_clerk_id(&t, "user_a")
+            .await
+            .unwrap()
+            .unwrap(),
+        user
+    );
+    assert_eq!(
+        stores.users.get_user(&t, user.id).await.unwrap().unwrap(),
+        user
+    );
+    assert!(
+        stores
+            .users
+            .find_user_by_clerk_id(&t, "user_c")
+            .await
+            .unwrap()
+            .is_none()
+    );
     assert_eq!(stores.users.list_users(&t).await.unwrap().len(), 2);
     assert_eq!(stores.users.list_users(&other).await.unwrap().len(), 1);
 }
@@ -526,12 +986,18 @@ async fn rules_crud(stores: Stores) {
         version: 1,
     };
     stores.rules.insert_rule(&t, &rule).await.unwrap();
-    assert_eq!(stores.rules.get_rule(&t, rule.id).await.unwrap().unwrap(), rule);
+    assert_eq!(
+        stores.rules.get_rule(&t, rule.id).await.unwrap().unwrap(),
+        rule
+    );
     let mut off = rule.clone();
     off.is_active = false;
     off.version = 2;
     stores.rules.update_rule(&t, &off).await.unwrap();
-    assert!(matches!(stores.rules.update_rule(&t, &off).await, Err(StoreError::Conflict)));
+    assert!(matches!(
+        stores.rules.update_rule(&t, &off).await,
+        Err(StoreError::Conflict)
+    ));
     assert_eq!(stores.rules.list_rules(&t).await.unwrap(), vec![off]);
     assert!(stores.rules.delete_rule(&t, rule.id).await.unwrap());
     assert!(!stores.rules.delete_rule(&t, rule.id).await.unwrap());

@@ -11,11 +11,17 @@ pub enum DomainError {
     /// The record does not exist *for this tenant*: another dealership's record
     /// is reported exactly like a missing one.
     #[error("{message}")]
-    NotFound { code: &'static str, message: &'static str },
+    NotFound {
+        code: &'static str,
+        message: &'static str,
+    },
     #[error("invalid input")]
     Validation(FieldErrors),
     #[error("{message}")]
-    Forbidden { code: &'static str, message: &'static str },
+    Forbidden {
+        code: &'static str,
+        message: &'static str,
+    },
     #[error("{message}")]
     Conflict { code: &'static str, message: String },
     #[error("the cursor is invalid, expired or belongs to another query")]

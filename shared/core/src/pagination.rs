@@ -36,7 +36,8 @@ impl CursorCodec {
     }
 
     fn mac(&self, tenant: &TenantId, scope: &str, position: &str) -> Hmac<Sha256> {
-        let mut mac = Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC accepts any key length");
+        let mut mac =
+            Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC accepts any key length");
         // Length-prefixed, so no two (scope, position) pairs hash the same bytes.
         for part in [tenant.to_string().as_str(), scope, position] {
             mac.update(&(part.len() as u64).to_be_bytes());
@@ -52,15 +53,23 @@ impl CursorCodec {
         B64.encode(raw)
     }
 
-    pub fn decode(&self, tenant: &TenantId, scope: &str, cursor: &str) -> Result<String, DomainError> {
-        let raw = B64.decode(cursor.as_bytes()).map_err(|_| DomainError::InvalidCursor)?;
+    pub fn decode(
+        &self,
+        tenant: &TenantId,
+        scope: &str,
+        cursor: &str,
+    ) -> Result<String, DomainError> {
+        let raw = B64
+            .decode(cursor.as_bytes())
+            .map_err(|_| DomainError::InvalidCursor)?;
         if raw.len() <= TAG_LEN || cursor.len() > 512 {
             return Err(DomainError::InvalidCursor);
         }
         let (tag, position) = raw.split_at(TAG_LEN);
         let position = std::str::from_utf8(position).map_err(|_| DomainError::InvalidCursor)?;
         self.mac(tenant, scope, position)
-            .verify_truncated_left(tag).map_err(|_| DomainError::InvalidCursor)?;
+            .verify_truncated_left(tag)
+            .map_err(|_| DomainError::InvalidCursor)?;
         Ok(position.to_string())
     }
 }
@@ -84,10 +93,12 @@ pub fn limit(requested: Option<i64>) -> Result<usize, DomainError> {
     match requested {
         None => Ok(DEFAULT_LIMIT),
         Some(n) if (1..=MAX_LIMIT as i64).contains(&n) => Ok(n as usize),
-        Some(_) => Err(DomainError::Validation(crate::validation::FieldErrors::single(
-            "limit",
-            format!("must be between 1 and {MAX_LIMIT}"),
-        ))),
+        Some(_) => Err(DomainError::Validation(
+            crate::validation::FieldErrors::single(
+                "limit",
+                format!("must be between 1 and {MAX_LIMIT}"),
+            ),
+        )),
     }
 }
 
@@ -103,7 +114,9 @@ pub fn into_page<T>(
 ) -> Page<T> {
     let next_cursor = if items.len() > limit {
         items.truncate(limit);
-        items.last().map(|last| codec.encode(tenant, scope, &position_of(last)))
+        items
+            .last()
+            .map(|last| codec.encode(tenant, scope, &position_of(last)))
     } else {
         None
     };
@@ -124,15 +137,26 @@ mod tests {
         let codec = CursorCodec::new([7; 32]);
         let t = tenant();
         let c = codec.encode(&t, "leads|status=new", "0193-abc");
-        assert_eq!(codec.decode(&t, "leads|status=new", &c).unwrap(), "0193-abc");
+        assert_eq!(
+            codec.decode(&t, "leads|status=new", &c).unwrap(),
+            "0193-abc"
+        );
         // Another query, another tenant, another key, a flipped byte: all rejected.
         assert!(codec.decode(&t, "leads|status=won", &c).is_err());
         assert!(codec.decode(&tenant(), "leads|status=new", &c).is_err());
-        assert!(CursorCodec::new([8; 32]).decode(&t, "leads|status=new", &c).is_err());
+        assert!(
+            CursorCodec::new([8; 32])
+                .decode(&t, "leads|status=new", &c)
+                .is_err()
+        );
         let mut raw = B64.decode(&c).unwrap();
         let last = raw.len() - 1;
         raw[last] ^= 1;
-        assert!(codec.decode(&t, "leads|status=new", &B64.encode(raw)).is_err());
+        assert!(
+            codec
+                .decode(&t, "leads|status=new", &B64.encode(raw))
+                .is_err()
+        );
         assert!(codec.decode(&t, "leads|status=new", "not base64!").is_err());
         assert!(codec.decode(&t, "leads|status=new", "").is_err());
     }

@@ -48,8 +48,11 @@ impl Role {
     pub fn allows(self, permission: Permission) -> bool {
         use Permission::*;
         match permission {
-            ReadLeads | WriteLeads | ReadConversations | WriteConversations | ReadVehicles | ReadAccount => true,
-            DeleteLeads | ManageVehicles | ManageAutomations => matches!(self, Role::Admin | Role::Manager),
+            ReadLeads | WriteLeads | ReadConversations | WriteConversations | ReadVehicles
+            | ReadAccount => true,
+            DeleteLeads | ManageVehicles | ManageAutomations => {
+                matches!(self, Role::Admin | Role::Manager)
+            }
             ManageDealership => self == Role::Admin,
         }
     }

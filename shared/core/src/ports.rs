@@ -10,10 +10,12 @@
 use async_trait::async_trait;
 use std::sync::Arc;
 
-use crate::ids::{LeadId, MessageId, RuleId, UserId, VehicleId};
-use crate::model::{AutomationRule, Dealership, Lead, LeadQuery, Message, User, Vehicle, VehicleStatus};
-use crate::tenancy::TenantId;
 use crate::DealershipId;
+use crate::ids::{LeadId, MessageId, RuleId, UserId, VehicleId};
+use crate::model::{
+    AutomationRule, Dealership, Lead, LeadQuery, Message, User, Vehicle, VehicleStatus,
+};
+use crate::tenancy::TenantId;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -29,7 +31,11 @@ pub type StoreResult<T> = Result<T, StoreError>;
 
 #[async_trait]
 pub trait DealershipStore: Send + Sync {
-    async fn insert_dealership(&self, tenant: &TenantId, dealership: &Dealership) -> StoreResult<()>;
+    async fn insert_dealership(
+        &self,
+        tenant: &TenantId,
+        dealership: &Dealership,
+    ) -> StoreResult<()>;
     async fn get_dealership(&self, tenant: &TenantId) -> StoreResult<Option<Dealership>>;
 }
 
@@ -38,7 +44,11 @@ pub trait UserStore: Send + Sync {
     /// Fails with `Conflict` when the dealership already has this Clerk user.
     async fn insert_user(&self, tenant: &TenantId, user: &User) -> StoreResult<()>;
     async fn get_user(&self, tenant: &TenantId, id: UserId) -> StoreResult<Option<User>>;
-    async fn find_user_by_clerk_id(&self, tenant: &TenantId, clerk_user_id: &str) -> StoreResult<Option<User>>;
+    async fn find_user_by_clerk_id(
+        &self,
+        tenant: &TenantId,
+        clerk_user_id: &str,
+    ) -> StoreResult<Option<User>>;
     async fn list_users(&self, tenant: &TenantId) -> StoreResult<Vec<User>>;
 }
 
@@ -140,7 +150,8 @@ pub trait RoutingStore: Send + Sync {
     async fn claim_route(&self, kind: RouteKind, key: &str, tenant: &TenantId) -> StoreResult<()>;
     async fn lookup_route(&self, kind: RouteKind, key: &str) -> StoreResult<Option<DealershipId>>;
     /// Removes the record if it points at this dealership (undoes a claim).
-    async fn release_route(&self, kind: RouteKind, key: &str, tenant: &TenantId) -> StoreResult<()>;
+    async fn release_route(&self, kind: RouteKind, key: &str, tenant: &TenantId)
+    -> StoreResult<()>;
 }
 
 /// Every port, as the services take them. Adapters build one of these.
@@ -159,7 +170,14 @@ impl Stores {
     /// All ports served by one adapter value.
     pub fn from_adapter<A>(adapter: Arc<A>) -> Self
     where
-        A: DealershipStore + UserStore + LeadStore + ConversationStore + VehicleStore + RuleStore + RoutingStore + 'static,
+        A: DealershipStore
+            + UserStore
+            + LeadStore
+            + ConversationStore
+            + VehicleStore
+            + RuleStore
+            + RoutingStore
+            + 'static,
     {
         Stores {
             dealerships: adapter.clone(),

@@ -17,10 +17,15 @@ pub fn fold_query(query: &str) -> Option<String> {
     if folded.is_empty() {
         return None;
     }
-    let phone_like = folded.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c))
+    let phone_like = folded
+        .chars()
+        .all(|c| c.is_ascii_digit() || " +-().".contains(c))
         && folded.chars().filter(char::is_ascii_digit).count() >= 3;
     if phone_like {
-        let digits: String = folded.chars().filter(|c| c.is_ascii_digit() || *c == '+').collect();
+        let digits: String = folded
+            .chars()
+            .filter(|c| c.is_ascii_digit() || *c == '+')
+            .collect();
         return Some(digits);
     }
     Some(folded)

@@ -28,8 +28,12 @@ mod tests {
 
     #[test]
     fn sortable_form_is_fixed_width() {
-        let whole = DateTime::parse_from_rfc3339("2026-03-29T01:00:00Z").unwrap().to_utc();
-        let frac = DateTime::parse_from_rfc3339("2026-03-29T01:00:00.5Z").unwrap().to_utc();
+        let whole = DateTime::parse_from_rfc3339("2026-03-29T01:00:00Z")
+            .unwrap()
+            .to_utc();
+        let frac = DateTime::parse_from_rfc3339("2026-03-29T01:00:00.5Z")
+            .unwrap()
+            .to_utc();
         assert_eq!(sortable(&whole), "2026-03-29T01:00:00.000Z");
         assert!(sortable(&whole) < sortable(&frac));
     }

@@ -27,7 +27,10 @@ impl FieldErrors {
     }
 
     pub fn add(&mut self, field: &str, message: impl Into<String>) {
-        self.fields.push(FieldError { field: field.to_string(), message: message.into() });
+        self.fields.push(FieldError {
+            field: field.to_string(),
+            message: message.into(),
+        });
     }
 
     pub fn is_empty(&self) -> bool {
@@ -36,7 +39,11 @@ impl FieldErrors {
 
     /// `Ok(value)` when nothing was recorded.
     pub fn finish<T>(self, value: T) -> Result<T, FieldErrors> {
-        if self.is_empty() { Ok(value) } else { Err(self) }
+        if self.is_empty() {
+            Ok(value)
+        } else {
+            Err(self)
+        }
     }
 
     /// Runs a check; on failure records it and yields `None`.
@@ -52,18 +59,29 @@ impl FieldErrors {
 }
 
 fn err(field: &str, message: impl Into<String>) -> FieldError {
-    FieldError { field: field.to_string(), message: message.into() }
+    FieldError {
+        field: field.to_string(),
+        message: message.into(),
+    }
 }
 
 /// Trims; an empty string becomes `None`. Rejects over-long text and control
 /// characters (newlines and tabs are allowed only where `multiline`).
-pub fn text(field: &str, value: Option<&str>, max_chars: usize, multiline: bool) -> Result<Option<String>, FieldError> {
+pub fn text(
+    field: &str,
+    value: Option<&str>,
+    max_chars: usize,
+    multiline: bool,
+) -> Result<Option<String>, FieldError> {
     let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) else {
         return Ok(None);
     };
     let len = value.chars().count();
     if len > max_chars {
-        return Err(err(field, format!("must be at most {max_chars} characters (got {len})")));
+        return Err(err(
+            field,
+            format!("must be at most {max_chars} characters (got {len})"),
+        ));
     }
     let bad_control = value
         .chars()
@@ -75,7 +93,11 @@ pub fn text(field: &str, value: Option<&str>, max_chars: usize, multiline: bool)
 }
 
 /// Like [`text`] but the value must be present.
-pub fn required_text(field: &str, value: Option<&str>, max_chars: usize) -> Result<String, FieldError> {
+pub fn required_text(
+    field: &str,
+    value: Option<&str>,
+    max_chars: usize,
+) -> Result<String, FieldError> {
     text(field, value, max_chars, false)?.ok_or_else(|| err(field, "is required"))
 }
 
@@ -91,7 +113,11 @@ pub fn email(field: &str, value: &str) -> Result<String, FieldError> {
     // The RFC allows dotless domains and quoted local parts; no customer of a
     // Norwegian car dealer has one, and accepting them only lets typos through.
     let domain = parsed.domain();
-    if !domain.contains('.') || domain.starts_with('.') || domain.ends_with('.') || value.contains('"') {
+    if !domain.contains('.')
+        || domain.starts_with('.')
+        || domain.ends_with('.')
+        || value.contains('"')
+    {
         return Err(err(field, "is not a valid email address"));
     }
     Ok(value.to_lowercase())
@@ -130,13 +156,22 @@ pub fn url(field: &str, value: &str) -> Result<String, FieldError> {
 }
 
 /// Free-form metadata: a JSON object of bounded size.
-pub fn metadata(field: &str, value: serde_json::Value, max_bytes: usize) -> Result<serde_json::Value, FieldError> {
+pub fn metadata(
+    field: &str,
+    value: serde_json::Value,
+    max_bytes: usize,
+) -> Result<serde_json::Value, FieldError> {
     if !value.is_object() {
         return Err(err(field, "must be a JSON object"));
     }
-    let size = serde_json::to_vec(&value).map(|v| v.len()).unwrap_or(usize::MAX);
+    let size = serde_json::to_vec(&value)
+        .map(|v| v.len())
+        .unwrap_or(usize::MAX);
     if size > max_bytes {
-        return Err(err(field, format!("must be at most {max_bytes} bytes of JSON")));
+        return Err(err(
+            field,
+            format!("must be at most {max_bytes} bytes of JSON"),
+        ));
     }
     Ok(value)
 }
@@ -152,11 +187,19 @@ pub fn in_range(field: &str, value: i64, min: i64, max: i64) -> Result<i64, Fiel
 pub fn slug(field: &str, value: &str) -> Result<String, FieldError> {
     let v = value.trim().to_lowercase();
     let ok = (2..=63).contains(&v.len())
-        && v.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && v.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         && !v.starts_with('-')
         && !v.ends_with('-')
         && !v.contains("--");
-    if ok { Ok(v) } else { Err(err(field, "must be 2–63 characters of a–z, 0–9 and single hyphens")) }
+    if ok {
+        Ok(v)
+    } else {
+        Err(err(
+            field,
+            "must be 2–63 characters of a–z, 0–9 and single hyphens",
+        ))
+    }
 }
 
 #[cfg(test)]
@@ -179,34 +222,65 @@ mod tests {
 
     #[test]
     fn junk_phone_numbers_are_rejected() {
-        for bad in ["", "abc", "123", "+47 12", "9123456789012345678901234567890123"] {
+        for bad in [
+            "",
+            "abc",
+            "123",
+            "+47 12",
+            "9123456789012345678901234567890123",
+        ] {
             assert!(phone("customer_phone", bad).is_err(), "{bad} accepted");
         }
     }
 
     #[test]
     fn emails_are_checked_and_lower_cased() {
-        assert_eq!(email("e", " Kari.Nordmann@Example.NO ").unwrap(), "kari.nordmann@example.no");
+        assert_eq!(
+            email("e", " Kari.Nordmann@Example.NO ").unwrap(),
+            "kari.nordmann@example.no"
+        );
         assert_eq!(email("e", "ola+bil@bø.no").unwrap(), "ola+bil@bø.no");
-        for bad in ["", "kari", "kari@", "@example.no", "kari@localhost", "kari@@x.no", "a b@x.no"] {
+        for bad in [
+            "",
+            "kari",
+            "kari@",
+            "@example.no",
+            "kari@localhost",
+            "kari@@x.no",
+            "a b@x.no",
+        ] {
             assert!(email("e", bad).is_err(), "{bad} accepted");
         }
     }
 
     #[test]
     fn text_is_trimmed_and_bounded() {
-        assert_eq!(text("f", Some("  Ærlig Åse  "), 20, false).unwrap().as_deref(), Some("Ærlig Åse"));
+        assert_eq!(
+            text("f", Some("  Ærlig Åse  "), 20, false)
+                .unwrap()
+                .as_deref(),
+            Some("Ærlig Åse")
+        );
         assert_eq!(text("f", Some("   "), 20, false).unwrap(), None);
         assert!(text("f", Some("øøøøø"), 4, false).is_err());
         assert!(text("f", Some("a\u{0}b"), 10, true).is_err());
         assert!(text("f", Some("a\nb"), 10, false).is_err());
-        assert_eq!(text("f", Some("a\nb"), 10, true).unwrap().as_deref(), Some("a\nb"));
+        assert_eq!(
+            text("f", Some("a\nb"), 10, true).unwrap().as_deref(),
+            Some("a\nb")
+        );
     }
 
     #[test]
     fn urls_must_be_absolute_http() {
         assert!(url("u", "https://bil.no/bil?id=1").is_ok());
-        for bad in ["ftp://x.no", "javascript:alert(1)", "https://", "bil.no", "https://a b.no"] {
+        for bad in [
+            "ftp://x.no",
+            "javascript:alert(1)",
+            "https://",
+            "bil.no",
+            "https://a b.no",
+        ] {
             assert!(url("u", bad).is_err(), "{bad} accepted");
         }
     }

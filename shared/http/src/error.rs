@@ -31,7 +31,12 @@ pub struct ErrorDetail {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { status, code: code.into(), message: message.into(), details: None }
+        Self {
+            status,
+            code: code.into(),
+            message: message.into(),
+            details: None,
+        }
     }
 
     pub fn with_details(mut self, details: serde_json::Value) -> Self {
@@ -50,8 +55,12 @@ impl ApiError {
     /// 422 naming the fields.
     pub fn invalid_fields(fields: &norvalt_core::validation::FieldErrors) -> Self {
         let names: Vec<&str> = fields.fields.iter().map(|f| f.field.as_str()).collect();
-        Self::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", format!("Invalid fields: {}", names.join(", ")))
-            .with_details(serde_json::to_value(fields).unwrap_or_default())
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            format!("Invalid fields: {}", names.join(", ")),
+        )
+        .with_details(serde_json::to_value(fields).unwrap_or_default())
     }
 }
 
@@ -60,8 +69,12 @@ impl From<DomainError> for ApiError {
         match e {
             DomainError::NotFound { code, message } => ApiError::not_found(code, message),
             DomainError::Validation(fields) => ApiError::invalid_fields(&fields),
-            DomainError::Forbidden { code, message } => ApiError::new(StatusCode::FORBIDDEN, code, message),
-            DomainError::Conflict { code, message } => ApiError::new(StatusCode::CONFLICT, code, message),
+            DomainError::Forbidden { code, message } => {
+                ApiError::new(StatusCode::FORBIDDEN, code, message)
+            }
+            DomainError::Conflict { code, message } => {
+                ApiError::new(StatusCode::CONFLICT, code, message)
+            }
             DomainError::InvalidCursor => ApiError::new(
                 StatusCode::BAD_REQUEST,
                 "invalid_cursor",
@@ -69,7 +82,11 @@ impl From<DomainError> for ApiError {
             ),
             DomainError::Store(err) => {
                 tracing::error!(error = %err, "storage failure");
-                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "Something went wrong on our side")
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal_error",
+                    "Something went wrong on our side",
+                )
             }
         }
     }
@@ -78,10 +95,18 @@ impl From<DomainError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status;
-        let body = ErrorBody { error: ErrorDetail { code: self.code, message: self.message, details: self.details } };
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code,
+                message: self.message,
+                details: self.details,
+            },
+        };
         let mut response = (status, Json(body)).into_response();
         if status == StatusCode::UNAUTHORIZED {
-            response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
         response
     }

@@ -44,20 +44,34 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
                     format!("The body may be at most {MAX_BODY_BYTES} bytes"),
                 )
             } else {
-                ApiError::new(StatusCode::BAD_REQUEST, "unreadable_body", "The request body could not be read")
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "unreadable_body",
+                    "The request body could not be read",
+                )
             }
         })?;
         let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
-            ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", format!("The body is not valid JSON: {e}"))
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_json",
+                format!("The body is not valid JSON: {e}"),
+            )
         })?;
         if !value.is_object() {
-            return Err(ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", "The body must be a JSON object"));
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_json",
+                "The body must be a JSON object",
+            ));
         }
-        serde_path_to_error::deserialize(value).map(JsonBody).map_err(|e| {
-            let message = e.inner().to_string();
-            let field = field_name(&e.path().to_string(), &message);
-            ApiError::invalid_fields(&FieldErrors::single(&field, message))
-        })
+        serde_path_to_error::deserialize(value)
+            .map(JsonBody)
+            .map_err(|e| {
+                let message = e.inner().to_string();
+                let field = field_name(&e.path().to_string(), &message);
+                ApiError::invalid_fields(&FieldErrors::single(&field, message))
+            })
     }
 }
 
@@ -82,14 +96,34 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
-        Query::<T>::try_from_uri(&parts.uri).map(|Query(q)| ApiQuery(q)).map_err(|e| {
-            let message = e.body_text();
-            let message = message.strip_prefix("Failed to deserialize query string: ").unwrap_or(&message).to_string();
-            let field = message.split(':').next().unwrap_or("query").trim().to_string();
-            let field = if field.contains(' ') { field_name(".", &message) } else { field };
-            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_query", format!("Invalid query parameter: {message}"))
-                .with_details(serde_json::to_value(FieldErrors::single(&field, message)).unwrap_or_default())
-        })
+        Query::<T>::try_from_uri(&parts.uri)
+            .map(|Query(q)| ApiQuery(q))
+            .map_err(|e| {
+                let message = e.body_text();
+                let message = message
+                    .strip_prefix("Failed to deserialize query string: ")
+                    .unwrap_or(&message)
+                    .to_string();
+                let field = message
+                    .split(':')
+                    .next()
+                    .unwrap_or("query")
+                    .trim()
+                    .to_string();
+                let field = if field.contains(' ') {
+                    field_name(".", &message)
+                } else {
+                    field
+                };
+                ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid_query",
+                    format!("Invalid query parameter: {message}"),
+                )
+                .with_details(
+                    serde_json::to_value(FieldErrors::single(&field, message)).unwrap_or_default(),
+                )
+            })
     }
 }
 
@@ -101,7 +135,10 @@ mod tests {
     fn field_names_come_from_path_or_message() {
         assert_eq!(field_name("status", "unknown variant"), "status");
         assert_eq!(field_name(".", "missing field `make`"), "make");
-        assert_eq!(field_name(".", "unknown field `colour`, expected one of `make`"), "colour");
+        assert_eq!(
+            field_name(".", "unknown field `colour`, expected one of `make`"),
+            "colour"
+        );
         assert_eq!(field_name(".", "invalid type: string"), "body");
     }
 }

@@ -25,7 +25,11 @@ impl AppState {
         let parties = std::env::var("NORVALT_AUTHORIZED_PARTIES").unwrap_or_default();
         let verifier = JwtVerifier::jwks(jwks_url, issuer).authorized_parties(parties.split(','));
         let cursors = CursorCodec::new(parse_key(&var("NORVALT_CURSOR_KEY")?)?);
-        Ok(Self { stores, verifier: Arc::new(verifier), cursors })
+        Ok(Self {
+            stores,
+            verifier: Arc::new(verifier),
+            cursors,
+        })
     }
 }
 
@@ -37,7 +41,8 @@ pub fn parse_key(hex: &str) -> Result<[u8; 32], String> {
     }
     let mut key = [0u8; 32];
     for (i, byte) in key.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).map_err(|_| "NORVALT_CURSOR_KEY is not hex".to_string())?;
+        *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16)
+            .map_err(|_| "NORVALT_CURSOR_KEY is not hex".to_string())?;
     }
     Ok(key)
 }

@@ -7,9 +7,9 @@ use std::path::Path;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header};
+use rsa::RsaPrivateKey;
 use rsa::pkcs8::{DecodePrivateKey, EncodePrivateKey, EncodePublicKey, LineEnding};
 use rsa::traits::PublicKeyParts;
-use rsa::RsaPrivateKey;
 use serde_json::json;
 
 /// The issuer of local tokens (Clerk's would be its Frontend API URL).
@@ -30,8 +30,11 @@ impl LocalKeys {
         let key = match std::fs::read_to_string(&path) {
             Ok(pem) => RsaPrivateKey::from_pkcs8_pem(&pem).map_err(std::io::Error::other)?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                let key = RsaPrivateKey::new(&mut rand::thread_rng(), 2048).map_err(std::io::Error::other)?;
-                let pem = key.to_pkcs8_pem(LineEnding::LF).map_err(std::io::Error::other)?;
+                let key = RsaPrivateKey::new(&mut rand::thread_rng(), 2048)
+                    .map_err(std::io::Error::other)?;
+                let pem = key
+                    .to_pkcs8_pem(LineEnding::LF)
+                    .map_err(std::io::Error::other)?;
                 crate::files::write_new_private(&path, pem.as_bytes())?;
                 // Another process may have won the race to create it: use theirs.
                 let pem = std::fs::read_to_string(&path)?;
@@ -43,16 +46,27 @@ impl LocalKeys {
     }
 
     pub fn from_private_key(key: &RsaPrivateKey) -> std::io::Result<Self> {
-        let private_pem = key.to_pkcs8_pem(LineEnding::LF).map_err(std::io::Error::other)?;
-        let public_pem = key.to_public_key().to_public_key_pem(LineEnding::LF).map_err(std::io::Error::other)?;
-        let encoding = EncodingKey::from_rsa_pem(private_pem.as_bytes()).map_err(std::io::Error::other)?;
-        let decoding = DecodingKey::from_rsa_pem(public_pem.as_bytes()).map_err(std::io::Error::other)?;
+        let private_pem = key
+            .to_pkcs8_pem(LineEnding::LF)
+            .map_err(std::io::Error::other)?;
+        let public_pem = key
+            .to_public_key()
+            .to_public_key_pem(LineEnding::LF)
+            .map_err(std::io::Error::other)?;
+        let encoding =
+            EncodingKey::from_rsa_pem(private_pem.as_bytes()).map_err(std::io::Error::other)?;
+        let decoding =
+            DecodingKey::from_rsa_pem(public_pem.as_bytes()).map_err(std::io::Error::other)?;
         let jwks = json!({"keys": [{
             "kty": "RSA", "use": "sig", "alg": "RS256", "kid": KID,
             "n": B64.encode(key.n().to_bytes_be()),
             "e": B64.encode(key.e().to_bytes_be()),
         }]});
-        Ok(Self { encoding, decoding, jwks })
+        Ok(Self {
+            encoding,
+            decoding,
+            jwks,
+        })
     }
 
     pub fn decoding_key(&self) -> DecodingKey {
@@ -84,7 +98,8 @@ impl LocalKeys {
     pub fn sign(&self, claims: &serde_json::Value) -> String {
         let mut header = Header::new(Algorithm::RS256);
         header.kid = Some(KID.to_string());
-        jsonwebtoken::encode(&header, claims, &self.encoding).expect("RS256 signing with a valid key")
+        jsonwebtoken::encode(&header, claims, &self.encoding)
+            .expect("RS256 signing with a valid key")
     }
 }
 

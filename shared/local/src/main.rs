@@ -11,13 +11,27 @@ use norvalt_local::keys::SessionClaims;
 use norvalt_local::{Backend, Platform, seed};
 
 #[derive(Parser)]
-#[command(name = "norvalt", about = "Norvalt's local platform: API, storage and dev tools in one process")]
+#[command(
+    name = "norvalt",
+    about = "Norvalt's local platform: API, storage and dev tools in one process"
+)]
 struct Cli {
     /// Where state lives (SQLite file, signing key).
-    #[arg(long, env = "NORVALT_DATA_DIR", default_value = ".norvalt", global = true)]
+    #[arg(
+        long,
+        env = "NORVALT_DATA_DIR",
+        default_value = ".norvalt",
+        global = true
+    )]
     data_dir: PathBuf,
     /// Storage backend.
-    #[arg(long, env = "NORVALT_BACKEND", value_enum, default_value = "sqlite", global = true)]
+    #[arg(
+        long,
+        env = "NORVALT_BACKEND",
+        value_enum,
+        default_value = "sqlite",
+        global = true
+    )]
     backend: Backend,
     #[command(subcommand)]
     command: Command,
@@ -72,7 +86,9 @@ enum DealershipCommand {
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {
-    Role::from_clerk(s).filter(|_| s != "member").ok_or_else(|| "one of admin, manager, sales_rep".to_string())
+    Role::from_clerk(s)
+        .filter(|_| s != "member")
+        .ok_or_else(|| "one of admin, manager, sales_rep".to_string())
 }
 
 #[tokio::main]
@@ -89,21 +105,47 @@ async fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
         Command::Serve { addr } => serve(platform, addr).await,
         Command::Seed => {
-            let n = seed::seed_demo(&platform.stores, &platform.settings, time::now()).await.map_err(|e| e.to_string())?;
+            let n = seed::seed_demo(&platform.stores, &platform.settings, time::now())
+                .await
+                .map_err(|e| e.to_string())?;
             println!("seeded {n} demo dealership(s)");
             Ok(())
         }
-        Command::Token { dealership, role, ttl_hours } => {
-            println!("{}", token(&platform, &dealership, role, ttl_hours * 3600).await?);
+        Command::Token {
+            dealership,
+            role,
+            ttl_hours,
+        } => {
+            println!(
+                "{}",
+                token(&platform, &dealership, role, ttl_hours * 3600).await?
+            );
             Ok(())
         }
-        Command::Dealership { command: DealershipCommand::Show { slug } } => {
-            let found = provisioning::find_by_slug(&platform.stores, &slug).await.map_err(|e| e.to_string())?;
+        Command::Dealership {
+            command: DealershipCommand::Show { slug },
+        } => {
+            let found = provisioning::find_by_slug(&platform.stores, &slug)
+                .await
+                .map_err(|e| e.to_string())?;
             let (_, dealership) = found.ok_or_else(|| format!("no dealership with slug {slug}"))?;
-            println!("{}", serde_json::to_string_pretty(&dealership).expect("serialisable"));
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&dealership).expect("serialisable")
+            );
             Ok(())
         }
-        Command::Dealership { command: DealershipCommand::Create { name, slug, email, phone, address, clerk_org_id } } => {
+        Command::Dealership {
+            command:
+                DealershipCommand::Create {
+                    name,
+                    slug,
+                    email,
+                    phone,
+                    address,
+                    clerk_org_id,
+                },
+        } => {
             let input = NewDealership {
                 name,
                 slug,
@@ -114,32 +156,63 @@ async fn run(cli: Cli) -> Result<(), String> {
                 subscription_tier: None,
                 opening_hours: None,
             };
-            let (_, dealership) = provisioning::create_dealership(&platform.stores, &platform.settings, input, time::now())
-                .await
-                .map_err(|e| match e {
-                    norvalt_core::DomainError::Validation(f) => {
-                        f.fields.iter().map(|f| format!("{}: {}", f.field, f.message)).collect::<Vec<_>>().join("; ")
-                    }
-                    other => other.to_string(),
-                })?;
-            println!("{}", serde_json::to_string_pretty(&dealership).expect("serialisable"));
+            let (_, dealership) = provisioning::create_dealership(
+                &platform.stores,
+                &platform.settings,
+                input,
+                time::now(),
+            )
+            .await
+            .map_err(|e| match e {
+                norvalt_core::DomainError::Validation(f) => f
+                    .fields
+                    .iter()
+                    .map(|f| format!("{}: {}", f.field, f.message))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                other => other.to_string(),
+            })?;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&dealership).expect("serialisable")
+            );
             Ok(())
         }
     }
 }
 
 /// A token for the first user of `role` in the dealership.
-async fn token(platform: &Platform, slug: &str, role: Role, ttl_secs: i64) -> Result<String, String> {
+async fn token(
+    platform: &Platform,
+    slug: &str,
+    role: Role,
+    ttl_secs: i64,
+) -> Result<String, String> {
     let (tenant, dealership) = provisioning::find_by_slug(&platform.stores, slug)
         .await
         .map_err(|e| e.to_string())?
         .ok_or_else(|| format!("no dealership with slug {slug}"))?;
-    let org_id = dealership.clerk_org_id.clone().ok_or("the dealership has no Clerk organisation")?;
-    let users = platform.stores.users.list_users(&tenant).await.map_err(|e| e.to_string())?;
+    let org_id = dealership
+        .clerk_org_id
+        .clone()
+        .ok_or("the dealership has no Clerk organisation")?;
+    let users = platform
+        .stores
+        .users
+        .list_users(&tenant)
+        .await
+        .map_err(|e| e.to_string())?;
     let mut users: Vec<_> = users.into_iter().filter(|u| u.role == role).collect();
     users.sort_by(|a, b| a.clerk_user_id.cmp(&b.clerk_user_id));
-    let user = users.first().ok_or_else(|| format!("{slug} has no {} user", role.as_str()))?;
-    eprintln!("{} ({}) at {}", user.name.as_deref().unwrap_or(&user.email), role.as_str(), dealership.name);
+    let user = users
+        .first()
+        .ok_or_else(|| format!("{slug} has no {} user", role.as_str()))?;
+    eprintln!(
+        "{} ({}) at {}",
+        user.name.as_deref().unwrap_or(&user.email),
+        role.as_str(),
+        dealership.name
+    );
     let claims = SessionClaims {
         clerk_user_id: user.clerk_user_id.clone(),
         org_id,
@@ -152,15 +225,23 @@ async fn token(platform: &Platform, slug: &str, role: Role, ttl_secs: i64) -> Re
 async fn serve(platform: Platform, addr: SocketAddr) -> Result<(), String> {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,aws_config=warn".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,aws_config=warn".into()),
         )
         .init();
-    let seeded = seed::seed_demo(&platform.stores, &platform.settings, time::now()).await.map_err(|e| e.to_string())?;
-    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("bind {addr}: {e}"))?;
+    let seeded = seed::seed_demo(&platform.stores, &platform.settings, time::now())
+        .await
+        .map_err(|e| e.to_string())?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| format!("bind {addr}: {e}"))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let dev_token = token(&platform, seed::DEMO_SLUGS[0], Role::SalesRep, 12 * 3600).await?;
     if seeded > 0 {
-        println!("Seeded {seeded} demo dealership(s): {}", seed::DEMO_SLUGS.join(", "));
+        println!(
+            "Seeded {seeded} demo dealership(s): {}",
+            seed::DEMO_SLUGS.join(", ")
+        );
     }
     println!("Norvalt is running at http://{addr}");
     println!("  API docs:   http://{addr}/api/docs");
@@ -169,7 +250,10 @@ async fn serve(platform: Platform, addr: SocketAddr) -> Result<(), String> {
     println!("Try:\n  curl -H \"Authorization: Bearer $TOKEN\" http://{addr}/api/leads");
     println!("More tokens: scripts/dev token --dealership fjord-bil-bergen --role admin");
     let app = platform.router();
-    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await.map_err(|e| e.to_string())
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|e| e.to_string())
 }
 
 async fn shutdown_signal() {
@@ -178,7 +262,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let terminate = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

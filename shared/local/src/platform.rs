@@ -8,13 +8,13 @@ use std::sync::Arc;
 use axum::routing::get;
 use axum::{Json, Router};
 
+use norvalt_core::Stores;
 use norvalt_core::pagination::CursorCodec;
 use norvalt_core::service::provisioning::PlatformSettings;
-use norvalt_core::Stores;
-use norvalt_http::auth::{JwtVerifier, KeySource};
 use norvalt_http::AppState;
+use norvalt_http::auth::{JwtVerifier, KeySource};
 
-use crate::keys::{LocalKeys, LOCAL_ISSUER};
+use crate::keys::{LOCAL_ISSUER, LocalKeys};
 use crate::sqlite::SqliteStore;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -35,11 +35,13 @@ pub struct Platform {
 
 impl Platform {
     pub async fn open(data_dir: &Path, backend: Backend) -> Result<Self, String> {
-        std::fs::create_dir_all(data_dir).map_err(|e| format!("create {}: {e}", data_dir.display()))?;
+        std::fs::create_dir_all(data_dir)
+            .map_err(|e| format!("create {}: {e}", data_dir.display()))?;
         let stores = match backend {
             Backend::Sqlite => {
                 let path = data_dir.join("norvalt.db");
-                let store = SqliteStore::open(&path).map_err(|e| format!("open {}: {e}", path.display()))?;
+                let store = SqliteStore::open(&path)
+                    .map_err(|e| format!("open {}: {e}", path.display()))?;
                 Stores::from_adapter(Arc::new(store))
             }
             Backend::Aws => {
@@ -67,15 +69,25 @@ impl Platform {
 
     pub fn state(&self) -> AppState {
         let verifier = JwtVerifier::new(KeySource::Static(self.keys.decoding_key()), LOCAL_ISSUER);
-        AppState { stores: self.stores.clone(), verifier: Arc::new(verifier), cursors: self.cursors.clone() }
+        AppState {
+            stores: self.stores.clone(),
+            verifier: Arc::new(verifier),
+            cursors: self.cursors.clone(),
+        }
     }
 
     /// Everything the local server answers.
     pub fn router(&self) -> Router {
         let jwks = self.keys.jwks().clone();
         let local = Router::new()
-            .route("/healthz", get(|| async { Json(serde_json::json!({"status": "ok"})) }))
-            .route("/.well-known/jwks.json", get(move || async move { Json(jwks) }))
+            .route(
+                "/healthz",
+                get(|| async { Json(serde_json::json!({"status": "ok"})) }),
+            )
+            .route(
+                "/.well-known/jwks.json",
+                get(move || async move { Json(jwks) }),
+            )
             .merge(
                 utoipa_swagger_ui::SwaggerUi::new("/api/docs")
                     .config(utoipa_swagger_ui::Config::new(["/api/openapi.json"])),

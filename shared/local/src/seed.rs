@@ -16,7 +16,15 @@ struct Demo {
     phone: &'static str,
     address: &'static str,
     team: [(&'static str, &'static str, Role); 4],
-    cars: &'static [(&'static str, &'static str, i64, FuelType, i64, i64, VehicleStatus)],
+    cars: &'static [(
+        &'static str,
+        &'static str,
+        i64,
+        FuelType,
+        i64,
+        i64,
+        VehicleStatus,
+    )],
 }
 
 const DEMOS: [Demo; 2] = [
@@ -33,10 +41,42 @@ const DEMOS: [Demo; 2] = [
             ("Magnus Løvås", "magnus", Role::SalesRep),
         ],
         cars: &[
-            ("Toyota", "RAV4 Plug-in Hybrid", 2025, FuelType::Hybrid, 529_900, 0, VehicleStatus::Available),
-            ("Toyota", "bZ4X", 2024, FuelType::Electric, 449_900, 8_500, VehicleStatus::Available),
-            ("Toyota", "Corolla Touring Sports", 2022, FuelType::Hybrid, 319_000, 41_000, VehicleStatus::Reserved),
-            ("Toyota", "Hilux", 2021, FuelType::Diesel, 489_000, 62_000, VehicleStatus::Sold),
+            (
+                "Toyota",
+                "RAV4 Plug-in Hybrid",
+                2025,
+                FuelType::Hybrid,
+                529_900,
+                0,
+                VehicleStatus::Available,
+            ),
+            (
+                "Toyota",
+                "bZ4X",
+                2024,
+                FuelType::Electric,
+                449_900,
+                8_500,
+                VehicleStatus::Available,
+            ),
+            (
+                "Toyota",
+                "Corolla Touring Sports",
+                2022,
+                FuelType::Hybrid,
+                319_000,
+                41_000,
+                VehicleStatus::Reserved,
+            ),
+            (
+                "Toyota",
+                "Hilux",
+                2021,
+                FuelType::Diesel,
+                489_000,
+                62_000,
+                VehicleStatus::Sold,
+            ),
         ],
     },
     Demo {
@@ -52,9 +92,33 @@ const DEMOS: [Demo; 2] = [
             ("Jonas Ødegård", "jonas", Role::SalesRep),
         ],
         cars: &[
-            ("Volkswagen", "ID.4 Pro", 2025, FuelType::Electric, 489_900, 0, VehicleStatus::Available),
-            ("Volkswagen", "ID.Buzz", 2024, FuelType::Electric, 679_000, 3_200, VehicleStatus::DemoOnly),
-            ("Volkswagen", "Golf Variant", 2020, FuelType::Bensin, 229_000, 78_000, VehicleStatus::Available),
+            (
+                "Volkswagen",
+                "ID.4 Pro",
+                2025,
+                FuelType::Electric,
+                489_900,
+                0,
+                VehicleStatus::Available,
+            ),
+            (
+                "Volkswagen",
+                "ID.Buzz",
+                2024,
+                FuelType::Electric,
+                679_000,
+                3_200,
+                VehicleStatus::DemoOnly,
+            ),
+            (
+                "Volkswagen",
+                "Golf Variant",
+                2020,
+                FuelType::Bensin,
+                229_000,
+                78_000,
+                VehicleStatus::Available,
+            ),
         ],
     },
 ];
@@ -68,10 +132,17 @@ pub fn demo_org_id(slug: &str) -> String {
 }
 
 /// Seeds whichever demo dealership is missing; returns how many it created.
-pub async fn seed_demo(stores: &Stores, settings: &PlatformSettings, now: DateTime<Utc>) -> DomainResult<usize> {
+pub async fn seed_demo(
+    stores: &Stores,
+    settings: &PlatformSettings,
+    now: DateTime<Utc>,
+) -> DomainResult<usize> {
     let mut created = 0;
     for demo in &DEMOS {
-        if provisioning::find_by_slug(stores, demo.slug).await?.is_some() {
+        if provisioning::find_by_slug(stores, demo.slug)
+            .await?
+            .is_some()
+        {
             continue;
         }
         let input = NewDealership {
@@ -84,8 +155,14 @@ pub async fn seed_demo(stores: &Stores, settings: &PlatformSettings, now: DateTi
             subscription_tier: Some(SubscriptionTier::Professional),
             opening_hours: Some(OpeningHours::typical()),
         };
-        let (tenant, dealership) = provisioning::create_dealership(stores, settings, input, now).await?;
-        let domain = dealership.email.split('@').nth(1).unwrap_or("example.no").to_string();
+        let (tenant, dealership) =
+            provisioning::create_dealership(stores, settings, input, now).await?;
+        let domain = dealership
+            .email
+            .split('@')
+            .nth(1)
+            .unwrap_or("example.no")
+            .to_string();
         for (name, handle, role) in demo.team {
             let user = NewUser {
                 clerk_user_id: format!("user_demo_{}_{handle}", demo.slug.replace('-', "_")),

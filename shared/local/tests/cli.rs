@@ -6,13 +6,19 @@ use std::process::{Child, Command, Stdio};
 
 fn norvalt(data_dir: &Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_norvalt"));
-    cmd.env("NORVALT_DATA_DIR", data_dir).env_remove("NORVALT_BACKEND").env("RUST_LOG", "warn");
+    cmd.env("NORVALT_DATA_DIR", data_dir)
+        .env_remove("NORVALT_BACKEND")
+        .env("RUST_LOG", "warn");
     cmd
 }
 
 fn run(data_dir: &Path, args: &[&str]) -> (bool, String, String) {
     let out = norvalt(data_dir).args(args).output().expect("run norvalt");
-    (out.status.success(), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
 }
 
 /// Starts `serve` on a free port and returns it with its base URL.
@@ -36,7 +42,10 @@ fn serve(data_dir: &Path) -> (Child, String) {
 }
 
 fn stop(mut child: Child) {
-    let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
+    let _ = Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status();
     let _ = child.wait();
 }
 
@@ -45,9 +54,25 @@ async fn serve_seeds_mints_tokens_and_keeps_state_across_restarts() {
     let dir = tempfile::tempdir().unwrap();
     let http = reqwest::Client::new();
     let (server, base) = serve(dir.path());
-    assert_eq!(http.get(format!("{base}/healthz")).send().await.unwrap().status(), 200);
+    assert_eq!(
+        http.get(format!("{base}/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
 
-    let (ok, stdout, _) = run(dir.path(), &["token", "--dealership", "fjord-bil-bergen", "--role", "manager"]);
+    let (ok, stdout, _) = run(
+        dir.path(),
+        &[
+            "token",
+            "--dealership",
+            "fjord-bil-bergen",
+            "--role",
+            "manager",
+        ],
+    );
     assert!(ok);
     let token = stdout.lines().last().unwrap().trim().to_string();
     assert_eq!(token.split('.').count(), 3);
@@ -64,9 +89,26 @@ async fn serve_seeds_mints_tokens_and_keeps_state_across_restarts() {
     stop(server);
 
     let (server, base) = serve(dir.path());
-    let again = http.get(format!("{base}/api/leads/{}", lead["id"].as_str().unwrap())).bearer_auth(&token).send().await.unwrap();
-    assert_eq!(again.status(), 200, "the lead survived the restart and the token is still valid");
-    let me: serde_json::Value = http.get(format!("{base}/api/me")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+    let again = http
+        .get(format!("{base}/api/leads/{}", lead["id"].as_str().unwrap()))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        again.status(),
+        200,
+        "the lead survived the restart and the token is still valid"
+    );
+    let me: serde_json::Value = http
+        .get(format!("{base}/api/me"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(me["dealership"]["name"], "Fjord Bil Bergen");
     stop(server);
 
@@ -78,13 +120,45 @@ async fn serve_seeds_mints_tokens_and_keeps_state_across_restarts() {
     }
     assert_eq!(shown["name"], "Bilsenteret Drammen");
 
-    let (ok, stdout, _) = run(dir.path(), &["dealership", "create", "--name", "Bil i Tromsø", "--slug", "bil-tromso", "--email", "post@biltromso.no", "--clerk-org-id", "org_tromso"]);
+    let (ok, stdout, _) = run(
+        dir.path(),
+        &[
+            "dealership",
+            "create",
+            "--name",
+            "Bil i Tromsø",
+            "--slug",
+            "bil-tromso",
+            "--email",
+            "post@biltromso.no",
+            "--clerk-org-id",
+            "org_tromso",
+        ],
+    );
     assert!(ok, "{stdout}");
-    let (ok, _, stderr) = run(dir.path(), &["dealership", "create", "--name", "Kopi", "--slug", "bil-tromso", "--email", "a@b.no"]);
+    let (ok, _, stderr) = run(
+        dir.path(),
+        &[
+            "dealership",
+            "create",
+            "--name",
+            "Kopi",
+            "--slug",
+            "bil-tromso",
+            "--email",
+            "a@b.no",
+        ],
+    );
     assert!(!ok);
     assert!(stderr.contains("slug"), "{stderr}");
-    let (ok, _, stderr) = run(dir.path(), &["token", "--dealership", "nowhere", "--role", "admin"]);
+    let (ok, _, stderr) = run(
+        dir.path(),
+        &["token", "--dealership", "nowhere", "--role", "admin"],
+    );
     assert!(!ok && stderr.contains("nowhere"));
-    let (ok, _, _) = run(dir.path(), &["token", "--dealership", "bil-tromso", "--role", "owner"]);
+    let (ok, _, _) = run(
+        dir.path(),
+        &["token", "--dealership", "bil-tromso", "--role", "owner"],
+    );
     assert!(!ok);
 }

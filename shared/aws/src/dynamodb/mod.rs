@@ -32,13 +32,17 @@ pub struct DynamoStore {
 
 impl DynamoStore {
     pub fn new(client: Client, table: impl Into<String>) -> Self {
-        Self { client, table: table.into() }
+        Self {
+            client,
+            table: table.into(),
+        }
     }
 
     /// Table name from `NORVALT_TABLE`, endpoint and credentials from the
     /// standard AWS environment.
     pub fn from_sdk_config(config: &aws_config::SdkConfig) -> Result<Self, String> {
-        let table = std::env::var("NORVALT_TABLE").map_err(|_| "NORVALT_TABLE is not set".to_string())?;
+        let table =
+            std::env::var("NORVALT_TABLE").map_err(|_| "NORVALT_TABLE is not set".to_string())?;
         Ok(Self::new(Client::new(config), table))
     }
 
@@ -54,5 +58,7 @@ impl DynamoStore {
 /// Every storage port on the table named by `NORVALT_TABLE`.
 pub fn stores_from_env(config: &aws_config::SdkConfig) -> Result<norvalt_core::Stores, String> {
     let store = DynamoStore::from_sdk_config(config)?;
-    Ok(norvalt_core::Stores::from_adapter(std::sync::Arc::new(store)))
+    Ok(norvalt_core::Stores::from_adapter(std::sync::Arc::new(
+        store,
+    )))
 }

@@ -10,12 +10,17 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::DynamoStore;
-use norvalt_core::model::{AutomationRule, Dealership, Lead, LeadQuery, Message, User, Vehicle, VehicleStatus};
+use norvalt_core::model::{
+    AutomationRule, Dealership, Lead, LeadQuery, Message, User, Vehicle, VehicleStatus,
+};
 use norvalt_core::ports::{
-    ConversationStore, DealershipStore, LeadStore, RouteKind, RoutingStore, RuleStore, UserStore, VehicleStore,
+    ConversationStore, DealershipStore, LeadStore, RouteKind, RoutingStore, RuleStore, UserStore,
+    VehicleStore,
 };
 use norvalt_core::time::sortable;
-use norvalt_core::{DealershipId, LeadId, MessageId, RuleId, StoreError, StoreResult, TenantId, UserId, VehicleId};
+use norvalt_core::{
+    DealershipId, LeadId, MessageId, RuleId, StoreError, StoreResult, TenantId, UserId, VehicleId,
+};
 
 type Item = HashMap<String, AttributeValue>;
 
@@ -40,7 +45,10 @@ fn backend<E: std::error::Error + 'static>(e: E) -> StoreError {
 }
 
 /// A record's document plus its key (and any index) attributes.
-fn item<T: Serialize>(value: &T, keys: impl IntoIterator<Item = (&'static str, AttributeValue)>) -> StoreResult<Item> {
+fn item<T: Serialize>(
+    value: &T,
+    keys: impl IntoIterator<Item = (&'static str, AttributeValue)>,
+) -> StoreResult<Item> {
     let mut item: Item = serde_dynamo::to_item(value).map_err(backend)?;
     item.extend(keys.into_iter().map(|(k, v)| (k.to_string(), v)));
     Ok(item)
@@ -56,7 +64,11 @@ where
     E: std::error::Error + 'static,
     R: std::fmt::Debug + 'static,
 {
-    if e.as_service_error().is_some_and(&is_condition_failure) { StoreError::Conflict } else { backend(e) }
+    if e.as_service_error().is_some_and(&is_condition_failure) {
+        StoreError::Conflict
+    } else {
+        backend(e)
+    }
 }
 
 /// One partition query, paged through DynamoDB's own pages until `want`
@@ -165,17 +177,28 @@ impl DynamoStore {
     }
 
     /// Every item of a tenant whose sort key starts with `prefix`, oldest first.
-    async fn query_prefix<T: DeserializeOwned>(&self, tenant: &TenantId, prefix: &str) -> StoreResult<Vec<T>> {
+    async fn query_prefix<T: DeserializeOwned>(
+        &self,
+        tenant: &TenantId,
+        prefix: &str,
+    ) -> StoreResult<Vec<T>> {
         let q = PartitionQuery {
             index: None,
             key_condition: "pk = :pk AND begins_with(sk, :prefix)",
             filter: None,
-            values: HashMap::from([(":pk".into(), s(tenant_pk(tenant))), (":prefix".into(), s(prefix))]),
+            values: HashMap::from([
+                (":pk".into(), s(tenant_pk(tenant))),
+                (":prefix".into(), s(prefix)),
+            ]),
             names: HashMap::new(),
             newest_first: false,
             page_size: 500,
         };
-        self.query(q, usize::MAX).await?.into_iter().map(decode).collect()
+        self.query(q, usize::MAX)
+            .await?
+            .into_iter()
+            .map(decode)
+            .collect()
     }
 }
 
@@ -183,9 +206,15 @@ impl DynamoStore {
 impl DealershipStore for DynamoStore {
     async fn insert_dealership(&self, tenant: &TenantId, d: &Dealership) -> StoreResult<()> {
         if d.id != tenant.dealership_id() {
-            return Err(StoreError::Backend("dealership id does not match the tenant".into()));
+            return Err(StoreError::Backend(
+                "dealership id does not match the tenant".into(),
+            ));
         }
-        self.put_new(item(d, [("pk", s(tenant_pk(tenant))), ("sk", s("PROFILE"))])?).await
+        self.put_new(item(
+            d,
+            [("pk", s(tenant_pk(tenant))), ("sk", s("PROFILE"))],
+        )?)
+        .await
     }
 
     async fn get_dealership(&self, tenant: &TenantId) -> StoreResult<Option<Dealership>> {
@@ -222,8 +251,13 @@ impl UserStore for DynamoStore {
         self.get_doc(tenant_pk(tenant), format!("USER#{id}")).await
     }
 
-    async fn find_user_by_clerk_id(&self, tenant: &TenantId, clerk_user_id: &str) -> StoreResult<Option<User>> {
-        self.get_doc(tenant_pk(tenant), format!("CLERKUSER#{clerk_user_id}")).await
+    async fn find_user_by_clerk_id(
+        &self,
+        tenant: &TenantId,
+        clerk_user_id: &str,
+    ) -> StoreResult<Option<User>> {
+        self.get_doc(tenant_pk(tenant), format!("CLERKUSER#{clerk_user_id}"))
+            .await
     }
 
     async fn list_users(&self, tenant: &TenantId) -> StoreResult<Vec<User>> {
@@ -241,7 +275,14 @@ fn lead_item(tenant: &TenantId, l: &Lead) -> StoreResult<Item> {
     ];
     // Deleted leads leave the status index (a sparse GSI).
     if !l.is_deleted() {
-        keys.push(("gsi1pk", s(format!("{}#STATUS#{}", tenant_pk(tenant), l.status.as_str()))));
+        keys.push((
+            "gsi1pk",
+            s(format!(
+                "{}#STATUS#{}",
+                tenant_pk(tenant),
+                l.status.as_str()
+            )),
+        ));
         keys.push(("gsi1sk", s(format!("LEAD#{}", l.id))));
     }
     item(l, keys)
@@ -269,11 +310,22 @@ impl LeadStore for DynamoStore {
         // key range does the paging ("LEAD#" sorts before every lead key,
         // "LEAD$" after).
         values.insert(":from".into(), s("LEAD#"));
-        values.insert(":to".into(), s(after.map(|a| format!("LEAD#{a}")).unwrap_or_else(|| "LEAD$".into())));
+        values.insert(
+            ":to".into(),
+            s(after
+                .map(|a| format!("LEAD#{a}"))
+                .unwrap_or_else(|| "LEAD$".into())),
+        );
         let (index, key_condition) = match query.status {
             Some(status) => {
-                values.insert(":pk".into(), s(format!("{}#STATUS#{}", tenant_pk(tenant), status.as_str())));
-                (Some("gsi1"), "gsi1pk = :pk AND gsi1sk BETWEEN :from AND :to")
+                values.insert(
+                    ":pk".into(),
+                    s(format!("{}#STATUS#{}", tenant_pk(tenant), status.as_str())),
+                );
+                (
+                    Some("gsi1"),
+                    "gsi1pk = :pk AND gsi1sk BETWEEN :from AND :to",
+                )
             }
             None => {
                 values.insert(":pk".into(), s(tenant_pk(tenant)));
@@ -318,11 +370,16 @@ impl LeadStore for DynamoStore {
             newest_first: true,
             page_size: if selective { 200 } else { (limit + 2) as i32 },
         };
-        self.query(q, limit).await?.into_iter().map(decode).collect()
+        self.query(q, limit)
+            .await?
+            .into_iter()
+            .map(decode)
+            .collect()
     }
 
     async fn update_lead(&self, tenant: &TenantId, lead: &Lead) -> StoreResult<()> {
-        self.put_versioned(lead_item(tenant, lead)?, lead.version).await
+        self.put_versioned(lead_item(tenant, lead)?, lead.version)
+            .await
     }
 }
 
@@ -330,7 +387,8 @@ impl LeadStore for DynamoStore {
 impl ConversationStore for DynamoStore {
     async fn insert_message(&self, tenant: &TenantId, m: &Message) -> StoreResult<()> {
         let sk = format!("MSG#{}#{}", m.lead_id, m.id);
-        self.put_new(item(m, [("pk", s(tenant_pk(tenant))), ("sk", s(sk))])?).await
+        self.put_new(item(m, [("pk", s(tenant_pk(tenant))), ("sk", s(sk))])?)
+            .await
     }
 
     async fn list_messages(
@@ -358,18 +416,30 @@ impl ConversationStore for DynamoStore {
             newest_first: false,
             page_size: limit as i32,
         };
-        self.query(q, limit).await?.into_iter().map(decode).collect()
+        self.query(q, limit)
+            .await?
+            .into_iter()
+            .map(decode)
+            .collect()
     }
 }
 
 #[async_trait]
 impl VehicleStore for DynamoStore {
     async fn insert_vehicle(&self, tenant: &TenantId, v: &Vehicle) -> StoreResult<()> {
-        self.put_new(item(v, [("pk", s(tenant_pk(tenant))), ("sk", s(format!("VEHICLE#{}", v.id)))])?).await
+        self.put_new(item(
+            v,
+            [
+                ("pk", s(tenant_pk(tenant))),
+                ("sk", s(format!("VEHICLE#{}", v.id))),
+            ],
+        )?)
+        .await
     }
 
     async fn get_vehicle(&self, tenant: &TenantId, id: VehicleId) -> StoreResult<Option<Vehicle>> {
-        self.get_doc(tenant_pk(tenant), format!("VEHICLE#{id}")).await
+        self.get_doc(tenant_pk(tenant), format!("VEHICLE#{id}"))
+            .await
     }
 
     async fn list_vehicles(
@@ -382,7 +452,12 @@ impl VehicleStore for DynamoStore {
         let mut values: Item = HashMap::from([
             (":pk".into(), s(tenant_pk(tenant))),
             (":from".into(), s("VEHICLE#")),
-            (":to".into(), s(after.map(|a| format!("VEHICLE#{a}")).unwrap_or_else(|| "VEHICLE$".into()))),
+            (
+                ":to".into(),
+                s(after
+                    .map(|a| format!("VEHICLE#{a}"))
+                    .unwrap_or_else(|| "VEHICLE$".into())),
+            ),
         ]);
         let mut filters = Vec::new();
         let mut names = HashMap::new();
@@ -404,23 +479,41 @@ impl VehicleStore for DynamoStore {
             newest_first: true,
             page_size: 200,
         };
-        self.query(q, limit).await?.into_iter().map(decode).collect()
+        self.query(q, limit)
+            .await?
+            .into_iter()
+            .map(decode)
+            .collect()
     }
 
     async fn update_vehicle(&self, tenant: &TenantId, v: &Vehicle) -> StoreResult<()> {
-        let item = item(v, [("pk", s(tenant_pk(tenant))), ("sk", s(format!("VEHICLE#{}", v.id)))])?;
+        let item = item(
+            v,
+            [
+                ("pk", s(tenant_pk(tenant))),
+                ("sk", s(format!("VEHICLE#{}", v.id))),
+            ],
+        )?;
         self.put_versioned(item, v.version).await
     }
 
     async fn delete_vehicle(&self, tenant: &TenantId, id: VehicleId) -> StoreResult<bool> {
-        self.delete(tenant_pk(tenant), format!("VEHICLE#{id}")).await
+        self.delete(tenant_pk(tenant), format!("VEHICLE#{id}"))
+            .await
     }
 }
 
 #[async_trait]
 impl RuleStore for DynamoStore {
     async fn insert_rule(&self, tenant: &TenantId, r: &AutomationRule) -> StoreResult<()> {
-        self.put_new(item(r, [("pk", s(tenant_pk(tenant))), ("sk", s(format!("RULE#{}", r.id)))])?).await
+        self.put_new(item(
+            r,
+            [
+                ("pk", s(tenant_pk(tenant))),
+                ("sk", s(format!("RULE#{}", r.id))),
+            ],
+        )?)
+        .await
     }
 
     async fn get_rule(&self, tenant: &TenantId, id: RuleId) -> StoreResult<Option<AutomationRule>> {
@@ -432,7 +525,13 @@ impl RuleStore for DynamoStore {
     }
 
     async fn update_rule(&self, tenant: &TenantId, r: &AutomationRule) -> StoreResult<()> {
-        let item = item(r, [("pk", s(tenant_pk(tenant))), ("sk", s(format!("RULE#{}", r.id)))])?;
+        let item = item(
+            r,
+            [
+                ("pk", s(tenant_pk(tenant))),
+                ("sk", s(format!("RULE#{}", r.id))),
+            ],
+        )?;
         self.put_versioned(item, r.version).await
     }
 
@@ -465,11 +564,18 @@ impl RoutingStore for DynamoStore {
         };
         match item.get("dealership_id") {
             Some(AttributeValue::S(id)) => id.parse().map(Some).map_err(backend),
-            _ => Err(StoreError::Backend("routing record without dealership_id".into())),
+            _ => Err(StoreError::Backend(
+                "routing record without dealership_id".into(),
+            )),
         }
     }
 
-    async fn release_route(&self, kind: RouteKind, key: &str, tenant: &TenantId) -> StoreResult<()> {
+    async fn release_route(
+        &self,
+        kind: RouteKind,
+        key: &str,
+        tenant: &TenantId,
+    ) -> StoreResult<()> {
         let result = self
             .client
             .delete_item()
@@ -483,7 +589,12 @@ impl RoutingStore for DynamoStore {
         match result {
             Ok(_) => Ok(()),
             // Held by another dealership, or already gone: nothing of ours to release.
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => Ok(()),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+            {
+                Ok(())
+            }
             Err(e) => Err(backend(e)),
         }
     }

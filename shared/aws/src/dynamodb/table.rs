@@ -4,8 +4,8 @@
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType,
-    ScalarAttributeType, TimeToLiveSpecification,
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
+    ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
 };
 
 pub async fn ensure_table(client: &Client, table: &str) -> Result<(), String> {
@@ -17,7 +17,11 @@ pub async fn ensure_table(client: &Client, table: &str) -> Result<(), String> {
             .expect("complete attribute definition")
     };
     let key = |name: &str, kind: KeyType| {
-        KeySchemaElement::builder().attribute_name(name).key_type(kind).build().expect("complete key element")
+        KeySchemaElement::builder()
+            .attribute_name(name)
+            .key_type(kind)
+            .build()
+            .expect("complete key element")
     };
     let result = client
         .create_table()
@@ -34,7 +38,11 @@ pub async fn ensure_table(client: &Client, table: &str) -> Result<(), String> {
                 .index_name("gsi1")
                 .key_schema(key("gsi1pk", KeyType::Hash))
                 .key_schema(key("gsi1sk", KeyType::Range))
-                .projection(Projection::builder().projection_type(ProjectionType::All).build())
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::All)
+                        .build(),
+                )
                 .build()
                 .map_err(|e| e.to_string())?,
         )
@@ -42,17 +50,36 @@ pub async fn ensure_table(client: &Client, table: &str) -> Result<(), String> {
         .await;
     match result {
         Ok(_) => {}
-        Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_in_use_exception()) => return Ok(()),
-        Err(e) => return Err(format!("create table {table}: {}", aws_sdk_dynamodb::error::DisplayErrorContext(e))),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_resource_in_use_exception()) =>
+        {
+            return Ok(());
+        }
+        Err(e) => {
+            return Err(format!(
+                "create table {table}: {}",
+                aws_sdk_dynamodb::error::DisplayErrorContext(e)
+            ));
+        }
     }
     client
         .update_time_to_live()
         .table_name(table)
         .time_to_live_specification(
-            TimeToLiveSpecification::builder().enabled(true).attribute_name("expires_at").build().map_err(|e| e.to_string())?,
+            TimeToLiveSpecification::builder()
+                .enabled(true)
+                .attribute_name("expires_at")
+                .build()
+                .map_err(|e| e.to_string())?,
         )
         .send()
         .await
-        .map_err(|e| format!("enable TTL on {table}: {}", aws_sdk_dynamodb::error::DisplayErrorContext(e)))?;
+        .map_err(|e| {
+            format!(
+                "enable TTL on {table}: {}",
+                aws_sdk_dynamodb::error::DisplayErrorContext(e)
+            )
+        })?;
     Ok(())
 }

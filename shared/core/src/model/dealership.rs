@@ -81,9 +81,17 @@ impl OpeningHours {
         let t = |h| NaiveTime::from_hms_opt(h, 0, 0).expect("valid hour");
         let mut slots: Vec<OpeningSlot> = [Monday, Tuesday, Wednesday, Thursday, Friday]
             .into_iter()
-            .map(|day| OpeningSlot { day, opens: t(9), closes: t(17) })
+            .map(|day| OpeningSlot {
+                day,
+                opens: t(9),
+                closes: t(17),
+            })
             .collect();
-        slots.push(OpeningSlot { day: Saturday, opens: t(10), closes: t(15) });
+        slots.push(OpeningSlot {
+            day: Saturday,
+            opens: t(10),
+            closes: t(15),
+        });
         OpeningHours(slots)
     }
 
@@ -128,9 +136,26 @@ impl NewDealership {
         let name = e.check(validation::required_text("name", Some(&self.name), 200));
         let slug = e.check(validation::slug("slug", &self.slug));
         let email = e.check(validation::email("email", &self.email));
-        let phone = self.phone.as_deref().and_then(|p| e.check(validation::phone("phone", p)));
-        let address = e.check(validation::text("address", self.address.as_deref(), 500, true)).flatten();
-        let clerk_org_id = e.check(validation::text("clerk_org_id", self.clerk_org_id.as_deref(), 255, false)).flatten();
+        let phone = self
+            .phone
+            .as_deref()
+            .and_then(|p| e.check(validation::phone("phone", p)));
+        let address = e
+            .check(validation::text(
+                "address",
+                self.address.as_deref(),
+                500,
+                true,
+            ))
+            .flatten();
+        let clerk_org_id = e
+            .check(validation::text(
+                "clerk_org_id",
+                self.clerk_org_id.as_deref(),
+                255,
+                false,
+            ))
+            .flatten();
         let opening_hours = self.opening_hours.unwrap_or_else(OpeningHours::typical);
         opening_hours.validate("opening_hours", &mut e);
         if !e.is_empty() {

@@ -139,16 +139,35 @@ impl NewLead {
             self.customer_phone.as_deref(),
         );
         let vehicle_interest = e
-            .check(validation::text("vehicle_interest", self.vehicle_interest.as_deref(), MAX_VEHICLE_INTEREST, false))
+            .check(validation::text(
+                "vehicle_interest",
+                self.vehicle_interest.as_deref(),
+                MAX_VEHICLE_INTEREST,
+                false,
+            ))
             .flatten();
         let initial_message = e
-            .check(validation::text("initial_message", self.initial_message.as_deref(), MAX_MESSAGE, true))
+            .check(validation::text(
+                "initial_message",
+                self.initial_message.as_deref(),
+                MAX_MESSAGE,
+                true,
+            ))
             .flatten();
         let lead_score = self.lead_score.and_then(|s| e.check(score(s)));
-        let source_url = self.source_url.as_deref().and_then(|u| e.check(validation::url("source_url", u)));
+        let source_url = self
+            .source_url
+            .as_deref()
+            .and_then(|u| e.check(validation::url("source_url", u)));
         let source_metadata = match self.source_metadata {
             None | Some(serde_json::Value::Null) => serde_json::json!({}),
-            Some(m) => e.check(validation::metadata("source_metadata", m, MAX_METADATA_BYTES)).unwrap_or_default(),
+            Some(m) => e
+                .check(validation::metadata(
+                    "source_metadata",
+                    m,
+                    MAX_METADATA_BYTES,
+                ))
+                .unwrap_or_default(),
         };
         require_contact(&mut e, &contact.email, &contact.phone);
         e.finish(Lead {
@@ -204,10 +223,15 @@ impl LeadPatch {
     /// Applies the patch to `lead`, validating every field it touches.
     pub fn apply(&self, lead: &mut Lead, now: DateTime<Utc>) -> Result<(), FieldErrors> {
         let mut e = FieldErrors::new();
-        if let Some(name) = &self.customer_name {
-            if let Some(v) = e.check(validation::text("customer_name", name.as_deref(), MAX_NAME, false)) {
-                lead.customer_name = v;
-            }
+        if let Some(name) = &self.customer_name
+            && let Some(v) = e.check(validation::text(
+                "customer_name",
+                name.as_deref(),
+                MAX_NAME,
+                false,
+            ))
+        {
+            lead.customer_name = v;
         }
         if let Some(email) = &self.customer_email {
             match email.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
@@ -229,10 +253,15 @@ impl LeadPatch {
                 }
             }
         }
-        if let Some(vi) = &self.vehicle_interest {
-            if let Some(v) = e.check(validation::text("vehicle_interest", vi.as_deref(), MAX_VEHICLE_INTEREST, false)) {
-                lead.vehicle_interest = v;
-            }
+        if let Some(vi) = &self.vehicle_interest
+            && let Some(v) = e.check(validation::text(
+                "vehicle_interest",
+                vi.as_deref(),
+                MAX_VEHICLE_INTEREST,
+                false,
+            ))
+        {
+            lead.vehicle_interest = v;
         }
         if let Some(s) = self.lead_score {
             match s {
@@ -262,8 +291,15 @@ struct ContactFields {
 }
 
 impl ContactFields {
-    fn validate(e: &mut FieldErrors, name: Option<&str>, email: Option<&str>, phone: Option<&str>) -> Self {
-        let name = e.check(validation::text("customer_name", name, MAX_NAME, false)).flatten();
+    fn validate(
+        e: &mut FieldErrors,
+        name: Option<&str>,
+        email: Option<&str>,
+        phone: Option<&str>,
+    ) -> Self {
+        let name = e
+            .check(validation::text("customer_name", name, MAX_NAME, false))
+            .flatten();
         let email = email
             .map(str::trim)
             .filter(|s| !s.is_empty())
@@ -278,9 +314,15 @@ impl ContactFields {
 
 /// A lead nobody can answer is no lead: it needs an email or a phone number.
 fn require_contact(e: &mut FieldErrors, email: &Option<String>, phone: &Option<String>) {
-    let field_failed = e.fields.iter().any(|f| f.field == "customer_email" || f.field == "customer_phone");
+    let field_failed = e
+        .fields
+        .iter()
+        .any(|f| f.field == "customer_email" || f.field == "customer_phone");
     if email.is_none() && phone.is_none() && !field_failed {
-        e.add("customer_email", "customer_email or customer_phone is required");
+        e.add(
+            "customer_email",
+            "customer_email or customer_phone is required",
+        );
     }
 }
 
@@ -310,7 +352,10 @@ impl LeadQuery {
             && self.assigned_to.is_none_or(|a| Some(a) == lead.assigned_to)
             && self.created_after.is_none_or(|t| lead.created_at >= t)
             && self.created_before.is_none_or(|t| lead.created_at < t)
-            && self.search.as_ref().is_none_or(|q| lead.search_text().contains(q.as_str()))
+            && self
+                .search
+                .as_ref()
+                .is_none_or(|q| lead.search_text().contains(q.as_str()))
     }
 }
 
@@ -353,26 +398,54 @@ mod tests {
         .into_lead(dealer(), LeadSource::Manual, Utc::now())
         .unwrap_err();
         let fields: Vec<_> = err.fields.iter().map(|f| f.field.as_str()).collect();
-        assert_eq!(fields, ["customer_email", "customer_phone", "lead_score", "source_url", "source_metadata"]);
+        assert_eq!(
+            fields,
+            [
+                "customer_email",
+                "customer_phone",
+                "lead_score",
+                "source_url",
+                "source_metadata"
+            ]
+        );
     }
 
     #[test]
     fn a_lead_needs_a_way_to_answer() {
-        let err = NewLead { customer_name: Some("Ola".into()), ..Default::default() }
-            .into_lead(dealer(), LeadSource::Manual, Utc::now())
-            .unwrap_err();
-        assert_eq!(err.fields[0].message, "customer_email or customer_phone is required");
+        let err = NewLead {
+            customer_name: Some("Ola".into()),
+            ..Default::default()
+        }
+        .into_lead(dealer(), LeadSource::Manual, Utc::now())
+        .unwrap_err();
+        assert_eq!(
+            err.fields[0].message,
+            "customer_email or customer_phone is required"
+        );
     }
 
     #[test]
     fn winning_sets_and_reopening_clears_converted_at() {
         let now = Utc::now();
-        let mut lead = NewLead { customer_phone: Some("91234567".into()), ..Default::default() }
-            .into_lead(dealer(), LeadSource::Manual, now)
-            .unwrap();
-        LeadPatch { status: Some(LeadStatus::Won), ..Default::default() }.apply(&mut lead, now).unwrap();
+        let mut lead = NewLead {
+            customer_phone: Some("91234567".into()),
+            ..Default::default()
+        }
+        .into_lead(dealer(), LeadSource::Manual, now)
+        .unwrap();
+        LeadPatch {
+            status: Some(LeadStatus::Won),
+            ..Default::default()
+        }
+        .apply(&mut lead, now)
+        .unwrap();
         assert_eq!(lead.converted_at, Some(now));
-        LeadPatch { status: Some(LeadStatus::Qualified), ..Default::default() }.apply(&mut lead, now).unwrap();
+        LeadPatch {
+            status: Some(LeadStatus::Qualified),
+            ..Default::default()
+        }
+        .apply(&mut lead, now)
+        .unwrap();
         assert_eq!(lead.converted_at, None);
     }
 
@@ -397,7 +470,12 @@ mod tests {
 
     #[test]
     fn unknown_status_names_the_allowed_values() {
-        let err = serde_json::from_str::<LeadPatch>(r#"{"status":"maybe"}"#).unwrap_err().to_string();
-        assert!(err.contains("new") && err.contains("contacted") && err.contains("lost"), "{err}");
+        let err = serde_json::from_str::<LeadPatch>(r#"{"status":"maybe"}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("new") && err.contains("contacted") && err.contains("lost"),
+            "{err}"
+        );
     }
 }

@@ -78,20 +78,41 @@ pub struct ValidMessage {
 impl NewMessage {
     pub fn validate(self) -> Result<ValidMessage, FieldErrors> {
         let mut e = FieldErrors::new();
-        let sender = e.check(validation::text("sender", self.sender.as_deref(), 255, false)).flatten();
-        let content = e.check(validation::text("message_content", Some(&self.message_content), MAX_CONTENT, true));
+        let sender = e
+            .check(validation::text(
+                "sender",
+                self.sender.as_deref(),
+                255,
+                false,
+            ))
+            .flatten();
+        let content = e.check(validation::text(
+            "message_content",
+            Some(&self.message_content),
+            MAX_CONTENT,
+            true,
+        ));
         if matches!(content, Some(None)) {
             e.add("message_content", "is required");
         }
         match (self.sender_type, self.direction) {
-            (SenderType::Ai, _) => e.add("sender_type", "ai messages are written by the reply engine, not through the API"),
-            (SenderType::Customer, Direction::Outbound) => e.add("direction", "a customer's message is inbound"),
-            (SenderType::Human, Direction::Inbound) => e.add("direction", "a sales rep's message is outbound"),
+            (SenderType::Ai, _) => e.add(
+                "sender_type",
+                "ai messages are written by the reply engine, not through the API",
+            ),
+            (SenderType::Customer, Direction::Outbound) => {
+                e.add("direction", "a customer's message is inbound")
+            }
+            (SenderType::Human, Direction::Inbound) => {
+                e.add("direction", "a sales rep's message is outbound")
+            }
             _ => {}
         }
         let metadata = match self.metadata {
             None | Some(serde_json::Value::Null) => serde_json::json!({}),
-            Some(m) => e.check(validation::metadata("metadata", m, 16 * 1024)).unwrap_or_default(),
+            Some(m) => e
+                .check(validation::metadata("metadata", m, 16 * 1024))
+                .unwrap_or_default(),
         };
         e.finish(ValidMessage {
             lead_id: self.lead_id,

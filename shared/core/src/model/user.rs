@@ -31,7 +31,11 @@ pub struct NotificationPreferences {
 
 impl Default for NotificationPreferences {
     fn default() -> Self {
-        Self { new_lead_email: true, new_lead_sms: false, daily_summary: true }
+        Self {
+            new_lead_email: true,
+            new_lead_sms: false,
+            daily_summary: true,
+        }
     }
 }
 
@@ -45,11 +49,21 @@ pub struct NewUser {
 }
 
 impl NewUser {
-    pub fn into_user(self, dealership_id: DealershipId, now: DateTime<Utc>) -> Result<User, FieldErrors> {
+    pub fn into_user(
+        self,
+        dealership_id: DealershipId,
+        now: DateTime<Utc>,
+    ) -> Result<User, FieldErrors> {
         let mut e = FieldErrors::new();
-        let clerk_user_id = e.check(validation::required_text("clerk_user_id", Some(&self.clerk_user_id), 255));
+        let clerk_user_id = e.check(validation::required_text(
+            "clerk_user_id",
+            Some(&self.clerk_user_id),
+            255,
+        ));
         let email = e.check(validation::email("email", &self.email));
-        let name = e.check(validation::text("name", self.name.as_deref(), 200, false)).flatten();
+        let name = e
+            .check(validation::text("name", self.name.as_deref(), 200, false))
+            .flatten();
         if !e.is_empty() {
             return Err(e);
         }

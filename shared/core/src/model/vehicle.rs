@@ -75,7 +75,11 @@ pub struct NewVehicle {
 }
 
 impl NewVehicle {
-    pub fn into_vehicle(self, dealership_id: DealershipId, now: DateTime<Utc>) -> Result<Vehicle, FieldErrors> {
+    pub fn into_vehicle(
+        self,
+        dealership_id: DealershipId,
+        now: DateTime<Utc>,
+    ) -> Result<Vehicle, FieldErrors> {
         let mut e = FieldErrors::new();
         let make = e.check(validation::required_text("make", Some(&self.make), 100));
         let model = e.check(validation::required_text("model", Some(&self.model), 100));
@@ -83,7 +87,10 @@ impl NewVehicle {
         let vin = self.vin.as_deref().and_then(|v| e.check(vin(v))).flatten();
         let price = self.price.and_then(|p| e.check(price(p)));
         let mileage = self.mileage.and_then(|m| e.check(mileage(m)));
-        let listing_url = self.listing_url.as_deref().and_then(|u| e.check(validation::url("listing_url", u)));
+        let listing_url = self
+            .listing_url
+            .as_deref()
+            .and_then(|u| e.check(validation::url("listing_url", u)));
         e.finish(Vehicle {
             id: VehicleId::new_at(now),
             dealership_id,
@@ -129,22 +136,24 @@ pub struct VehiclePatch {
     pub listing_url: Option<Option<String>>,
 }
 
-fn nullable_price<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<Decimal>>, D::Error> {
+fn nullable_price<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Option<Decimal>>, D::Error> {
     rust_decimal::serde::float_option::deserialize(d).map(Some)
 }
 
 impl VehiclePatch {
     pub fn apply(&self, v: &mut Vehicle, now: DateTime<Utc>) -> Result<(), FieldErrors> {
         let mut e = FieldErrors::new();
-        if let Some(make) = &self.make {
-            if let Some(m) = e.check(validation::required_text("make", Some(make), 100)) {
-                v.make = m;
-            }
+        if let Some(make) = &self.make
+            && let Some(m) = e.check(validation::required_text("make", Some(make), 100))
+        {
+            v.make = m;
         }
-        if let Some(model) = &self.model {
-            if let Some(m) = e.check(validation::required_text("model", Some(model), 100)) {
-                v.model = m;
-            }
+        if let Some(model) = &self.model
+            && let Some(m) = e.check(validation::required_text("model", Some(model), 100))
+        {
+            v.model = m;
         }
         if let Some(status) = self.status {
             v.status = status;
@@ -179,7 +188,9 @@ impl VehiclePatch {
         if let Some(u) = &self.listing_url {
             v.listing_url = match u.as_deref() {
                 None => None,
-                Some(u) => e.check(validation::url("listing_url", u)).or(v.listing_url.clone()),
+                Some(u) => e
+                    .check(validation::url("listing_url", u))
+                    .or(v.listing_url.clone()),
             };
         }
         e.finish(())
@@ -187,7 +198,10 @@ impl VehiclePatch {
 }
 
 fn field_error(field: &str, message: impl Into<String>) -> FieldError {
-    FieldError { field: field.into(), message: message.into() }
+    FieldError {
+        field: field.into(),
+        message: message.into(),
+    }
 }
 
 fn year(y: i64, now: DateTime<Utc>) -> Result<i32, FieldError> {
@@ -199,7 +213,7 @@ fn mileage(m: i64) -> Result<u32, FieldError> {
 }
 
 fn price(p: Decimal) -> Result<Decimal, FieldError> {
-    if p.is_sign_negative() || p > Decimal::new(99_999_999_99, 2) {
+    if p.is_sign_negative() || p > Decimal::new(9_999_999_999, 2) {
         return Err(field_error("price", "must be between 0 and 99999999.99"));
     }
     if p.normalize().scale() > 2 {
@@ -214,8 +228,17 @@ fn vin(v: &str) -> Result<Option<String>, FieldError> {
     if v.is_empty() {
         return Ok(None);
     }
-    let ok = v.len() == 17 && v.chars().all(|c| c.is_ascii_digit() || (c.is_ascii_uppercase() && !"IOQ".contains(c)));
-    if ok { Ok(Some(v)) } else { Err(field_error("vin", "must be 17 characters of A–Z and 0–9, without I, O and Q")) }
+    let ok = v.len() == 17
+        && v.chars()
+            .all(|c| c.is_ascii_digit() || (c.is_ascii_uppercase() && !"IOQ".contains(c)));
+    if ok {
+        Ok(Some(v))
+    } else {
+        Err(field_error(
+            "vin",
+            "must be 17 characters of A–Z and 0–9, without I, O and Q",
+        ))
+    }
 }
 
 #[cfg(test)]

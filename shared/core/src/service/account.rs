@@ -1,7 +1,7 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::error::{DomainError, DomainResult, DEALERSHIP_NOT_FOUND};
+use crate::error::{DEALERSHIP_NOT_FOUND, DomainError, DomainResult};
 use crate::model::{Dealership, User};
 use crate::permissions::{Actor, Permission, Role};
 use crate::ports::{RouteKind, Stores};
@@ -10,14 +10,20 @@ use crate::tenancy;
 /// Turns a verified token's organisation, user and role into an [`Actor`].
 /// The organisation must be routed to a dealership; otherwise the caller is
 /// authenticated but belongs nowhere (403).
-pub async fn actor_for(stores: &Stores, clerk_org_id: Option<&str>, clerk_user_id: &str, clerk_role: Option<&str>) -> DomainResult<Actor> {
+pub async fn actor_for(
+    stores: &Stores,
+    clerk_org_id: Option<&str>,
+    clerk_user_id: &str,
+    clerk_role: Option<&str>,
+) -> DomainResult<Actor> {
     let Some(org) = clerk_org_id.filter(|o| !o.is_empty()) else {
         return Err(DomainError::Forbidden {
             code: "no_active_organization",
             message: "The session has no active organisation; choose a dealership first",
         });
     };
-    let Some(tenant) = tenancy::resolve(stores.routes.as_ref(), RouteKind::ClerkOrg, org).await? else {
+    let Some(tenant) = tenancy::resolve(stores.routes.as_ref(), RouteKind::ClerkOrg, org).await?
+    else {
         return Err(DomainError::Forbidden {
             code: "unknown_organization",
             message: "The organisation is not a Norvalt dealership",
@@ -29,8 +35,16 @@ pub async fn actor_for(stores: &Stores, clerk_org_id: Option<&str>, clerk_user_i
             message: "The organisation role is not one of admin, manager or sales_rep",
         });
     };
-    let user = stores.users.find_user_by_clerk_id(&tenant, clerk_user_id).await?;
-    Ok(Actor { tenant, clerk_user_id: clerk_user_id.to_string(), role, user })
+    let user = stores
+        .users
+        .find_user_by_clerk_id(&tenant, clerk_user_id)
+        .await?;
+    Ok(Actor {
+        tenant,
+        clerk_user_id: clerk_user_id.to_string(),
+        role,
+        user,
+    })
 }
 
 /// `GET /api/me`
@@ -45,6 +59,15 @@ pub struct Me {
 
 pub async fn me(stores: &Stores, actor: &Actor) -> DomainResult<Me> {
     actor.require(Permission::ReadAccount)?;
-    let dealership = stores.dealerships.get_dealership(&actor.tenant).await?.ok_or(DEALERSHIP_NOT_FOUND)?;
-    Ok(Me { clerk_user_id: actor.clerk_user_id.clone(), role: actor.role, user: actor.user.clone(), dealership })
+    let dealership = stores
+        .dealerships
+        .get_dealership(&actor.tenant)
+        .await?
+        .ok_or(DEALERSHIP_NOT_FOUND)?;
+    Ok(Me {
+        clerk_user_id: actor.clerk_user_id.clone(),
+        role: actor.role,
+        user: actor.user.clone(),
+        dealership,
+    })
 }

@@ -30,21 +30,39 @@ pub async fn list(
                 .map_err(|_| DomainError::InvalidCursor)?,
         ),
     };
-    let items = stores.conversations.list_messages(&actor.tenant, lead_id, after, limit + 1).await?;
-    Ok(pagination::into_page(items, limit, cursors, &actor.tenant, &scope, |m| m.id.to_string()))
+    let items = stores
+        .conversations
+        .list_messages(&actor.tenant, lead_id, after, limit + 1)
+        .await?;
+    Ok(pagination::into_page(
+        items,
+        limit,
+        cursors,
+        &actor.tenant,
+        &scope,
+        |m| m.id.to_string(),
+    ))
 }
 
 /// Logs a message on a lead of the actor's dealership. An outbound message
 /// counts as contact: it stamps `last_contact_at` and moves a `new` lead to
 /// `contacted`.
-pub async fn add(stores: &Stores, actor: &Actor, input: NewMessage, now: DateTime<Utc>) -> DomainResult<Message> {
+pub async fn add(
+    stores: &Stores,
+    actor: &Actor,
+    input: NewMessage,
+    now: DateTime<Utc>,
+) -> DomainResult<Message> {
     actor.require(Permission::WriteConversations)?;
     let input = input.validate()?;
     let lead = leads::load_live(stores, &actor.tenant, input.lead_id).await?;
     let sender = input.sender.unwrap_or_else(|| match input.sender_type {
         SenderType::Human => actor.display_name(),
         SenderType::Ai => "AI".to_string(),
-        SenderType::Customer => lead.customer_name.clone().unwrap_or_else(|| "Kunde".to_string()),
+        SenderType::Customer => lead
+            .customer_name
+            .clone()
+            .unwrap_or_else(|| "Kunde".to_string()),
     });
     let message = Message {
         id: MessageId::new_at(now),
@@ -58,7 +76,10 @@ pub async fn add(stores: &Stores, actor: &Actor, input: NewMessage, now: DateTim
         metadata: input.metadata,
         created_at: now,
     };
-    stores.conversations.insert_message(&actor.tenant, &message).await?;
+    stores
+        .conversations
+        .insert_message(&actor.tenant, &message)
+        .await?;
     if message.direction == Direction::Outbound {
         leads::modify(stores, &actor.tenant, lead.id, now, |lead| {
             lead.last_contact_at = Some(now);

@@ -24,7 +24,12 @@ pub struct ListLeads {
     pub search: Option<String>,
 }
 
-pub async fn create(stores: &Stores, actor: &Actor, input: NewLead, now: DateTime<Utc>) -> DomainResult<Lead> {
+pub async fn create(
+    stores: &Stores,
+    actor: &Actor,
+    input: NewLead,
+    now: DateTime<Utc>,
+) -> DomainResult<Lead> {
     actor.require(Permission::WriteLeads)?;
     let lead = input.into_lead(actor.tenant.dealership_id(), LeadSource::Manual, now)?;
     if let Some(user) = lead.assigned_to {
@@ -39,7 +44,12 @@ pub async fn get(stores: &Stores, actor: &Actor, id: LeadId) -> DomainResult<Lea
     load_live(stores, &actor.tenant, id).await
 }
 
-pub async fn list(stores: &Stores, cursors: &CursorCodec, actor: &Actor, params: ListLeads) -> DomainResult<Page<Lead>> {
+pub async fn list(
+    stores: &Stores,
+    cursors: &CursorCodec,
+    actor: &Actor,
+    params: ListLeads,
+) -> DomainResult<Page<Lead>> {
     actor.require(Permission::ReadLeads)?;
     let limit = pagination::limit(params.limit)?;
     let query = LeadQuery {
@@ -56,8 +66,14 @@ pub async fn list(stores: &Stores, cursors: &CursorCodec, actor: &Actor, params:
             ("status", query.status.map(|s| s.as_str().to_string())),
             ("source", query.source.map(|s| s.as_str().to_string())),
             ("assigned_to", query.assigned_to.map(|u| u.to_string())),
-            ("created_after", query.created_after.map(|t| crate::time::sortable(&t))),
-            ("created_before", query.created_before.map(|t| crate::time::sortable(&t))),
+            (
+                "created_after",
+                query.created_after.map(|t| crate::time::sortable(&t)),
+            ),
+            (
+                "created_before",
+                query.created_before.map(|t| crate::time::sortable(&t)),
+            ),
             ("search", query.search.clone()),
         ],
     );
@@ -65,24 +81,52 @@ pub async fn list(stores: &Stores, cursors: &CursorCodec, actor: &Actor, params:
         None => None,
         Some(c) => {
             let position = cursors.decode(&actor.tenant, &scope, c)?;
-            Some(position.parse::<LeadId>().map_err(|_| DomainError::InvalidCursor)?)
+            Some(
+                position
+                    .parse::<LeadId>()
+                    .map_err(|_| DomainError::InvalidCursor)?,
+            )
         }
     };
-    let items = stores.leads.list_leads(&actor.tenant, &query, after, limit + 1).await?;
-    Ok(pagination::into_page(items, limit, cursors, &actor.tenant, &scope, |l| l.id.to_string()))
+    let items = stores
+        .leads
+        .list_leads(&actor.tenant, &query, after, limit + 1)
+        .await?;
+    Ok(pagination::into_page(
+        items,
+        limit,
+        cursors,
+        &actor.tenant,
+        &scope,
+        |l| l.id.to_string(),
+    ))
 }
 
-pub async fn update(stores: &Stores, actor: &Actor, id: LeadId, patch: LeadPatch, now: DateTime<Utc>) -> DomainResult<Lead> {
+pub async fn update(
+    stores: &Stores,
+    actor: &Actor,
+    id: LeadId,
+    patch: LeadPatch,
+    now: DateTime<Utc>,
+) -> DomainResult<Lead> {
     actor.require(Permission::WriteLeads)?;
     if let Some(Some(user)) = patch.assigned_to {
         ensure_team_member(stores, &actor.tenant, user).await?;
     }
-    modify(stores, &actor.tenant, id, now, |lead| patch.apply(lead, now).map_err(DomainError::from)).await
+    modify(stores, &actor.tenant, id, now, |lead| {
+        patch.apply(lead, now).map_err(DomainError::from)
+    })
+    .await
 }
 
 /// Soft delete: the lead disappears from every listing and read, but stays
 /// stored (with `deleted_at`) until GDPR erasure removes it for good.
-pub async fn delete(stores: &Stores, actor: &Actor, id: LeadId, now: DateTime<Utc>) -> DomainResult<()> {
+pub async fn delete(
+    stores: &Stores,
+    actor: &Actor,
+    id: LeadId,
+    now: DateTime<Utc>,
+) -> DomainResult<()> {
     actor.require(Permission::DeleteLeads)?;
     modify(stores, &actor.tenant, id, now, |lead| {
         lead.deleted_at = Some(now);
@@ -112,10 +156,17 @@ pub(crate) async fn modify(
             Err(e) => return Err(e.into()),
         }
     }
-    Err(DomainError::Conflict { code: "write_conflict", message: "The lead is being changed by others; try again".into() })
+    Err(DomainError::Conflict {
+        code: "write_conflict",
+        message: "The lead is being changed by others; try again".into(),
+    })
 }
 
-pub(crate) async fn load_live(stores: &Stores, tenant: &TenantId, id: LeadId) -> DomainResult<Lead> {
+pub(crate) async fn load_live(
+    stores: &Stores,
+    tenant: &TenantId,
+    id: LeadId,
+) -> DomainResult<Lead> {
     match stores.leads.get_lead(tenant, id).await? {
         Some(lead) if !lead.is_deleted() => Ok(lead),
         _ => Err(LEAD_NOT_FOUND),
@@ -125,6 +176,8 @@ pub(crate) async fn load_live(stores: &Stores, tenant: &TenantId, id: LeadId) ->
 async fn ensure_team_member(stores: &Stores, tenant: &TenantId, user: UserId) -> DomainResult<()> {
     match stores.users.get_user(tenant, user).await? {
         Some(_) => Ok(()),
-        None => Err(FieldErrors::single("assigned_to", "is not a member of this dealership").into()),
+        None => {
+            Err(FieldErrors::single("assigned_to", "is not a member of this dealership").into())
+        }
     }
 }

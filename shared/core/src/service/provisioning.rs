@@ -20,7 +20,9 @@ pub struct PlatformSettings {
 
 impl Default for PlatformSettings {
     fn default() -> Self {
-        Self { inbound_email_domain: "leads.norvalt.no".into() }
+        Self {
+            inbound_email_domain: "leads.norvalt.no".into(),
+        }
     }
 }
 
@@ -53,8 +55,18 @@ pub async fn create_dealership(
         updated_at: now,
     };
     let mut routes = vec![
-        (RouteKind::Slug, dealership.slug.clone(), "slug_taken", "Another dealership has this slug"),
-        (RouteKind::FormKey, dealership.form_key.clone(), "form_key_taken", "Form key collision; try again"),
+        (
+            RouteKind::Slug,
+            dealership.slug.clone(),
+            "slug_taken",
+            "Another dealership has this slug",
+        ),
+        (
+            RouteKind::FormKey,
+            dealership.form_key.clone(),
+            "form_key_taken",
+            "Form key collision; try again",
+        ),
         (
             RouteKind::InboundEmail,
             dealership.inbound_email.clone(),
@@ -63,7 +75,12 @@ pub async fn create_dealership(
         ),
     ];
     if let Some(org) = &dealership.clerk_org_id {
-        routes.push((RouteKind::ClerkOrg, org.clone(), "clerk_org_taken", "Another dealership has this Clerk organisation"));
+        routes.push((
+            RouteKind::ClerkOrg,
+            org.clone(),
+            "clerk_org_taken",
+            "Another dealership has this Clerk organisation",
+        ));
     }
     let mut claimed = Vec::new();
     for (kind, key, code, message) in routes {
@@ -74,25 +91,44 @@ pub async fn create_dealership(
                     stores.routes.release_route(*kind, key, &tenant).await?;
                 }
                 return Err(match e {
-                    StoreError::Conflict => DomainError::Conflict { code, message: message.into() },
+                    StoreError::Conflict => DomainError::Conflict {
+                        code,
+                        message: message.into(),
+                    },
                     other => other.into(),
                 });
             }
         }
     }
-    stores.dealerships.insert_dealership(&tenant, &dealership).await?;
+    stores
+        .dealerships
+        .insert_dealership(&tenant, &dealership)
+        .await?;
     Ok((tenant, dealership))
 }
 
 /// Finds a dealership by its slug (operators think in slugs).
-pub async fn find_by_slug(stores: &Stores, slug: &str) -> DomainResult<Option<(TenantId, Dealership)>> {
-    let Some(tenant) = tenancy::resolve(stores.routes.as_ref(), RouteKind::Slug, slug).await? else {
+pub async fn find_by_slug(
+    stores: &Stores,
+    slug: &str,
+) -> DomainResult<Option<(TenantId, Dealership)>> {
+    let Some(tenant) = tenancy::resolve(stores.routes.as_ref(), RouteKind::Slug, slug).await?
+    else {
         return Ok(None);
     };
-    Ok(stores.dealerships.get_dealership(&tenant).await?.map(|d| (tenant, d)))
+    Ok(stores
+        .dealerships
+        .get_dealership(&tenant)
+        .await?
+        .map(|d| (tenant, d)))
 }
 
-pub async fn add_user(stores: &Stores, tenant: &TenantId, input: NewUser, now: DateTime<Utc>) -> DomainResult<User> {
+pub async fn add_user(
+    stores: &Stores,
+    tenant: &TenantId,
+    input: NewUser,
+    now: DateTime<Utc>,
+) -> DomainResult<User> {
     let user = input.into_user(tenant.dealership_id(), now)?;
     match stores.users.insert_user(tenant, &user).await {
         Ok(()) => Ok(user),

@@ -35,6 +35,10 @@ impl From<RawClaims> for Session {
             Some(o) => (o.id, o.rol),
             None => (c.org_id, c.org_role),
         };
-        Session { user_id: c.sub, org_id, org_role }
+        Session {
+            user_id: c.sub,
+            org_id,
+            org_role,
+        }
     }
 }

@@ -32,7 +32,11 @@ impl JwksCache {
             .timeout(Duration::from_secs(5))
             .build()
             .expect("a TLS-capable HTTP client");
-        Self { url: url.into(), http, cached: RwLock::new(Cached::default()) }
+        Self {
+            url: url.into(),
+            http,
+            cached: RwLock::new(Cached::default()),
+        }
     }
 
     pub async fn key(&self, kid: &str) -> Result<DecodingKey, AuthError> {

@@ -26,8 +26,9 @@ impl FromRequestParts<AppState> for Auth {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let token = bearer_token(parts)
-            .ok_or_else(|| ApiError::unauthorized("missing_token", "Sign in: send a Bearer token"))?;
+        let token = bearer_token(parts).ok_or_else(|| {
+            ApiError::unauthorized("missing_token", "Sign in: send a Bearer token")
+        })?;
         let session = state.verifier.verify(token).await.map_err(|e| {
             tracing::info!(reason = %e, "rejected token");
             ApiError::unauthorized(e.code(), e.to_string())
@@ -47,7 +48,8 @@ fn bearer_token(parts: &Parts) -> Option<&str> {
     if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
         let value = value.to_str().ok()?;
         let (scheme, token) = value.split_once(' ')?;
-        return (scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty()).then(|| token.trim());
+        return (scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty())
+            .then(|| token.trim());
     }
     // The dashboard on Clerk's own domain sends the session as a cookie.
     parts

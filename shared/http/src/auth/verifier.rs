@@ -56,7 +56,11 @@ pub struct JwtVerifier {
 
 impl JwtVerifier {
     pub fn new(keys: KeySource, issuer: impl Into<String>) -> Self {
-        Self { keys, issuer: issuer.into(), authorized_parties: Vec::new() }
+        Self {
+            keys,
+            issuer: issuer.into(),
+            authorized_parties: Vec::new(),
+        }
     }
 
     pub fn jwks(url: impl Into<String>, issuer: impl Into<String>) -> Self {
@@ -65,8 +69,11 @@ impl JwtVerifier {
 
     /// Origins allowed in `azp`. Empty means any.
     pub fn authorized_parties<'a>(mut self, parties: impl IntoIterator<Item = &'a str>) -> Self {
-        self.authorized_parties =
-            parties.into_iter().map(|p| p.trim().trim_end_matches('/').to_string()).filter(|p| !p.is_empty()).collect();
+        self.authorized_parties = parties
+            .into_iter()
+            .map(|p| p.trim().trim_end_matches('/').to_string())
+            .filter(|p| !p.is_empty())
+            .collect();
         self
     }
 
@@ -77,7 +84,11 @@ impl JwtVerifier {
         }
         let key = match &self.keys {
             KeySource::Static(key) => key.clone(),
-            KeySource::Jwks(cache) => cache.key(header.kid.as_deref().ok_or(AuthError::UnknownKey)?).await?,
+            KeySource::Jwks(cache) => {
+                cache
+                    .key(header.kid.as_deref().ok_or(AuthError::UnknownKey)?)
+                    .await?
+            }
         };
         let mut validation = Validation::new(Algorithm::RS256);
         validation.leeway = LEEWAY_SECS;
@@ -85,13 +96,17 @@ impl JwtVerifier {
         validation.validate_aud = false; // Clerk session tokens carry azp, not aud
         validation.set_issuer(&[&self.issuer]);
         validation.set_required_spec_claims(&["exp", "iss", "sub"]);
-        let claims = decode::<RawClaims>(token, &key, &validation).map_err(classify)?.claims;
+        let claims = decode::<RawClaims>(token, &key, &validation)
+            .map_err(classify)?
+            .claims;
         if claims.sts.as_deref() == Some("pending") {
             return Err(AuthError::InactiveSession);
         }
         if let Some(azp) = &claims.azp {
             let azp = azp.trim_end_matches('/');
-            if !self.authorized_parties.is_empty() && !self.authorized_parties.iter().any(|p| p == azp) {
+            if !self.authorized_parties.is_empty()
+                && !self.authorized_parties.iter().any(|p| p == azp)
+            {
                 return Err(AuthError::WrongParty);
             }
         }

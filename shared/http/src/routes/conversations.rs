@@ -44,7 +44,9 @@ pub(crate) async fn list_conversation(
     ApiQuery(p): ApiQuery<ConversationParams>,
 ) -> Result<Json<Page<Message>>, ApiError> {
     let id: LeadId = parse_id(&id, LEAD_NOT_FOUND)?;
-    Ok(Json(conversations::list(&state.stores, &state.cursors, &actor, id, p.limit, p.cursor).await?))
+    Ok(Json(
+        conversations::list(&state.stores, &state.cursors, &actor, id, p.limit, p.cursor).await?,
+    ))
 }
 
 /// Logs a message on a lead of the caller's dealership. It is recorded, not sent.
@@ -59,4 +61,3 @@ pub(crate) async fn add_message(
     let message = conversations::add(&state.stores, &actor, input, time::now()).await?;
     Ok((StatusCode::CREATED, Json(message)))
 }
-

@@ -22,7 +22,10 @@ use crate::state::AppState;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/leads", get(list_leads).post(create_lead))
-        .route("/api/leads/{id}", get(get_lead).patch(update_lead).delete(delete_lead))
+        .route(
+            "/api/leads/{id}",
+            get(get_lead).patch(update_lead).delete(delete_lead),
+        )
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -63,7 +66,9 @@ pub(crate) async fn list_leads(
         created_before: p.created_before,
         search: p.search,
     };
-    Ok(Json(leads::list(&state.stores, &state.cursors, &actor, params).await?))
+    Ok(Json(
+        leads::list(&state.stores, &state.cursors, &actor, params).await?,
+    ))
 }
 
 /// A lead typed in by a sales rep (source `manual`, status `new`).
@@ -82,7 +87,11 @@ pub(crate) async fn create_lead(
 #[utoipa::path(get, path = "/api/leads/{id}", tag = "leads", params(("id" = String, Path, format = Uuid)),
     responses((status = 200, body = Lead), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("bearer" = [])))]
-pub(crate) async fn get_lead(State(state): State<AppState>, Auth(actor): Auth, Path(id): Path<String>) -> Result<Json<Lead>, ApiError> {
+pub(crate) async fn get_lead(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+) -> Result<Json<Lead>, ApiError> {
     let id: LeadId = parse_id(&id, LEAD_NOT_FOUND)?;
     Ok(Json(leads::get(&state.stores, &actor, id).await?))
 }
@@ -98,16 +107,21 @@ pub(crate) async fn update_lead(
     JsonBody(patch): JsonBody<LeadPatch>,
 ) -> Result<Json<Lead>, ApiError> {
     let id: LeadId = parse_id(&id, LEAD_NOT_FOUND)?;
-    Ok(Json(leads::update(&state.stores, &actor, id, patch, time::now()).await?))
+    Ok(Json(
+        leads::update(&state.stores, &actor, id, patch, time::now()).await?,
+    ))
 }
 
 /// Soft delete (admin and manager only).
 #[utoipa::path(delete, path = "/api/leads/{id}", tag = "leads", params(("id" = String, Path, format = Uuid)),
     responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("bearer" = [])))]
-pub(crate) async fn delete_lead(State(state): State<AppState>, Auth(actor): Auth, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
+pub(crate) async fn delete_lead(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
     let id: LeadId = parse_id(&id, LEAD_NOT_FOUND)?;
     leads::delete(&state.stores, &actor, id, time::now()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
-

@@ -9,6 +9,9 @@ use crate::error::ApiError;
 
 /// A path id that does not parse names nothing: it is reported exactly like
 /// a missing record.
-pub(crate) fn parse_id<T: std::str::FromStr>(raw: &str, not_found: norvalt_core::DomainError) -> Result<T, ApiError> {
+pub(crate) fn parse_id<T: std::str::FromStr>(
+    raw: &str,
+    not_found: norvalt_core::DomainError,
+) -> Result<T, ApiError> {
     raw.parse().map_err(|_| ApiError::from(not_found))
 }

@@ -22,7 +22,12 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/vehicles", get(list_vehicles).post(create_vehicle))
         .route("/api/vehicles/available", get(list_available))
-        .route("/api/vehicles/{id}", get(get_vehicle).patch(update_vehicle).delete(delete_vehicle))
+        .route(
+            "/api/vehicles/{id}",
+            get(get_vehicle)
+                .patch(update_vehicle)
+                .delete(delete_vehicle),
+        )
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -51,7 +56,17 @@ pub(crate) async fn list_vehicles(
     Auth(actor): Auth,
     ApiQuery(p): ApiQuery<VehicleListParams>,
 ) -> Result<Json<Page<Vehicle>>, ApiError> {
-    Ok(Json(vehicles::list(&state.stores, &state.cursors, &actor, p.status, p.limit, p.cursor).await?))
+    Ok(Json(
+        vehicles::list(
+            &state.stores,
+            &state.cursors,
+            &actor,
+            p.status,
+            p.limit,
+            p.cursor,
+        )
+        .await?,
+    ))
 }
 
 /// Quick check: vehicles that can be sold right now.
@@ -64,7 +79,17 @@ pub(crate) async fn list_available(
     ApiQuery(p): ApiQuery<PageParams>,
 ) -> Result<Json<Page<Vehicle>>, ApiError> {
     let status = Some(VehicleStatus::Available);
-    Ok(Json(vehicles::list(&state.stores, &state.cursors, &actor, status, p.limit, p.cursor).await?))
+    Ok(Json(
+        vehicles::list(
+            &state.stores,
+            &state.cursors,
+            &actor,
+            status,
+            p.limit,
+            p.cursor,
+        )
+        .await?,
+    ))
 }
 
 /// Add a vehicle (admin and manager).
@@ -83,7 +108,11 @@ pub(crate) async fn create_vehicle(
 #[utoipa::path(get, path = "/api/vehicles/{id}", tag = "vehicles", params(("id" = String, Path, format = Uuid)),
     responses((status = 200, body = Vehicle), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("bearer" = [])))]
-pub(crate) async fn get_vehicle(State(state): State<AppState>, Auth(actor): Auth, Path(id): Path<String>) -> Result<Json<Vehicle>, ApiError> {
+pub(crate) async fn get_vehicle(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+) -> Result<Json<Vehicle>, ApiError> {
     let id: VehicleId = parse_id(&id, VEHICLE_NOT_FOUND)?;
     Ok(Json(vehicles::get(&state.stores, &actor, id).await?))
 }
@@ -99,16 +128,21 @@ pub(crate) async fn update_vehicle(
     JsonBody(patch): JsonBody<VehiclePatch>,
 ) -> Result<Json<Vehicle>, ApiError> {
     let id: VehicleId = parse_id(&id, VEHICLE_NOT_FOUND)?;
-    Ok(Json(vehicles::update(&state.stores, &actor, id, patch, time::now()).await?))
+    Ok(Json(
+        vehicles::update(&state.stores, &actor, id, patch, time::now()).await?,
+    ))
 }
 
 /// Remove a vehicle (admin and manager).
 #[utoipa::path(delete, path = "/api/vehicles/{id}", tag = "vehicles", params(("id" = String, Path, format = Uuid)),
     responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("bearer" = [])))]
-pub(crate) async fn delete_vehicle(State(state): State<AppState>, Auth(actor): Auth, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
+pub(crate) async fn delete_vehicle(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
     let id: VehicleId = parse_id(&id, VEHICLE_NOT_FOUND)?;
     vehicles::delete(&state.stores, &actor, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
-

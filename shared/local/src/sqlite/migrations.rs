@@ -64,7 +64,8 @@ const STEPS: &[&str] = &[
 ];
 
 pub fn run(conn: &mut Connection) -> rusqlite::Result<()> {
-    let applied: usize = conn.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))? as usize;
+    let applied: usize =
+        conn.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))? as usize;
     for (i, step) in STEPS.iter().enumerate().skip(applied) {
         let tx = conn.transaction()?;
         tx.execute_batch(step)?;

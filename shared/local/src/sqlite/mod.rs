@@ -41,7 +41,13 @@ impl SqliteStore {
                 Ok(Mutex::new(c))
             })
             .collect::<Result<_, rusqlite::Error>>()?;
-        Ok(Self { inner: Arc::new(Inner { writer: Mutex::new(writer), readers, next_reader: AtomicUsize::new(0) }) })
+        Ok(Self {
+            inner: Arc::new(Inner {
+                writer: Mutex::new(writer),
+                readers,
+                next_reader: AtomicUsize::new(0),
+            }),
+        })
     }
 
     /// Runs `f` on the writer connection, off the async runtime.
@@ -51,7 +57,10 @@ impl SqliteStore {
     ) -> StoreResult<T> {
         let inner = self.inner.clone();
         tokio::task::spawn_blocking(move || {
-            let mut conn = inner.writer.lock().map_err(|_| StoreError::Backend("writer lock poisoned".into()))?;
+            let mut conn = inner
+                .writer
+                .lock()
+                .map_err(|_| StoreError::Backend("writer lock poisoned".into()))?;
             f(&mut conn)
         })
         .await
@@ -66,7 +75,9 @@ impl SqliteStore {
         let inner = self.inner.clone();
         tokio::task::spawn_blocking(move || {
             let i = inner.next_reader.fetch_add(1, Ordering::Relaxed) % inner.readers.len();
-            let conn = inner.readers[i].lock().map_err(|_| StoreError::Backend("reader lock poisoned".into()))?;
+            let conn = inner.readers[i]
+                .lock()
+                .map_err(|_| StoreError::Backend("reader lock poisoned".into()))?;
             f(&conn)
         })
         .await
@@ -89,7 +100,11 @@ fn backend(e: impl std::fmt::Display) -> StoreError {
 /// A unique-constraint violation is a lost conditional write.
 fn conflict_or_backend(e: rusqlite::Error) -> StoreError {
     match e {
-        rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation => StoreError::Conflict,
+        rusqlite::Error::SqliteFailure(f, _)
+            if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+        {
+            StoreError::Conflict
+        }
         other => backend(other),
     }
 }

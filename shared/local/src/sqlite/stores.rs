@@ -8,12 +8,17 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::{SqliteStore, backend, conflict_or_backend};
-use norvalt_core::model::{AutomationRule, Dealership, Lead, LeadQuery, Message, User, Vehicle, VehicleStatus};
+use norvalt_core::model::{
+    AutomationRule, Dealership, Lead, LeadQuery, Message, User, Vehicle, VehicleStatus,
+};
 use norvalt_core::ports::{
-    ConversationStore, DealershipStore, LeadStore, RouteKind, RoutingStore, RuleStore, UserStore, VehicleStore,
+    ConversationStore, DealershipStore, LeadStore, RouteKind, RoutingStore, RuleStore, UserStore,
+    VehicleStore,
 };
 use norvalt_core::time::sortable;
-use norvalt_core::{DealershipId, LeadId, MessageId, RuleId, StoreError, StoreResult, TenantId, UserId, VehicleId};
+use norvalt_core::{
+    DealershipId, LeadId, MessageId, RuleId, StoreError, StoreResult, TenantId, UserId, VehicleId,
+};
 
 fn to_doc<T: Serialize>(value: &T) -> StoreResult<String> {
     serde_json::to_string(value).map_err(backend)
@@ -28,46 +33,78 @@ fn tid(t: &TenantId) -> String {
 }
 
 /// Runs a query whose single column is a JSON document and decodes each row.
-fn docs<T: DeserializeOwned>(conn: &rusqlite::Connection, sql: &str, args: Vec<Value>) -> StoreResult<Vec<T>> {
+fn docs<T: DeserializeOwned>(
+    conn: &rusqlite::Connection,
+    sql: &str,
+    args: Vec<Value>,
+) -> StoreResult<Vec<T>> {
     let mut stmt = conn.prepare_cached(sql).map_err(backend)?;
-    let rows = stmt.query_map(params_from_iter(args), |r| r.get::<_, String>(0)).map_err(backend)?;
-    rows.map(|r| r.map_err(backend).and_then(from_doc)).collect()
+    let rows = stmt
+        .query_map(params_from_iter(args), |r| r.get::<_, String>(0))
+        .map_err(backend)?;
+    rows.map(|r| r.map_err(backend).and_then(from_doc))
+        .collect()
 }
 
-fn one_doc<T: DeserializeOwned>(conn: &rusqlite::Connection, sql: &str, args: Vec<Value>) -> StoreResult<Option<T>> {
+fn one_doc<T: DeserializeOwned>(
+    conn: &rusqlite::Connection,
+    sql: &str,
+    args: Vec<Value>,
+) -> StoreResult<Option<T>> {
     Ok(docs(conn, sql, args)?.into_iter().next())
 }
 
 /// `UPDATE … WHERE version = new - 1` touched nothing: stale or missing.
 fn expect_one_row(changed: usize) -> StoreResult<()> {
-    if changed == 1 { Ok(()) } else { Err(StoreError::Conflict) }
+    if changed == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::Conflict)
+    }
 }
 
 #[async_trait]
 impl DealershipStore for SqliteStore {
     async fn insert_dealership(&self, tenant: &TenantId, d: &Dealership) -> StoreResult<()> {
         if d.id != tenant.dealership_id() {
-            return Err(StoreError::Backend("dealership id does not match the tenant".into()));
+            return Err(StoreError::Backend(
+                "dealership id does not match the tenant".into(),
+            ));
         }
         let (id, doc) = (tid(tenant), to_doc(d)?);
         self.write(move |c| {
-            c.execute("INSERT INTO dealerships (id, doc) VALUES (?1, ?2)", params![id, doc])
-                .map(|_| ())
-                .map_err(conflict_or_backend)
+            c.execute(
+                "INSERT INTO dealerships (id, doc) VALUES (?1, ?2)",
+                params![id, doc],
+            )
+            .map(|_| ())
+            .map_err(conflict_or_backend)
         })
         .await
     }
 
     async fn get_dealership(&self, tenant: &TenantId) -> StoreResult<Option<Dealership>> {
         let id = tid(tenant);
-        self.read(move |c| one_doc(c, "SELECT doc FROM dealerships WHERE id = ?1", vec![id.into()])).await
+        self.read(move |c| {
+            one_doc(
+                c,
+                "SELECT doc FROM dealerships WHERE id = ?1",
+                vec![id.into()],
+            )
+        })
+        .await
     }
 }
 
 #[async_trait]
 impl UserStore for SqliteStore {
     async fn insert_user(&self, tenant: &TenantId, u: &User) -> StoreResult<()> {
-        let (t, id, clerk, doc) = (tid(tenant), u.id.to_string(), u.clerk_user_id.clone(), to_doc(u)?);
+        let (t, id, clerk, doc) = (
+            tid(tenant),
+            u.id.to_string(),
+            u.clerk_user_id.clone(),
+            to_doc(u)?,
+        );
         self.write(move |c| {
             c.execute(
                 "INSERT INTO users (dealership_id, id, clerk_user_id, doc) VALUES (?1, ?2, ?3, ?4)",
@@ -81,18 +118,42 @@ impl UserStore for SqliteStore {
 
     async fn get_user(&self, tenant: &TenantId, id: UserId) -> StoreResult<Option<User>> {
         let args = vec![tid(tenant).into(), id.to_string().into()];
-        self.read(move |c| one_doc(c, "SELECT doc FROM users WHERE dealership_id = ?1 AND id = ?2", args)).await
+        self.read(move |c| {
+            one_doc(
+                c,
+                "SELECT doc FROM users WHERE dealership_id = ?1 AND id = ?2",
+                args,
+            )
+        })
+        .await
     }
 
-    async fn find_user_by_clerk_id(&self, tenant: &TenantId, clerk_user_id: &str) -> StoreResult<Option<User>> {
+    async fn find_user_by_clerk_id(
+        &self,
+        tenant: &TenantId,
+        clerk_user_id: &str,
+    ) -> StoreResult<Option<User>> {
         let args = vec![tid(tenant).into(), clerk_user_id.to_string().into()];
-        self.read(move |c| one_doc(c, "SELECT doc FROM users WHERE dealership_id = ?1 AND clerk_user_id = ?2", args))
-            .await
+        self.read(move |c| {
+            one_doc(
+                c,
+                "SELECT doc FROM users WHERE dealership_id = ?1 AND clerk_user_id = ?2",
+                args,
+            )
+        })
+        .await
     }
 
     async fn list_users(&self, tenant: &TenantId) -> StoreResult<Vec<User>> {
         let args = vec![tid(tenant).into()];
-        self.read(move |c| docs(c, "SELECT doc FROM users WHERE dealership_id = ?1 ORDER BY id", args)).await
+        self.read(move |c| {
+            docs(
+                c,
+                "SELECT doc FROM users WHERE dealership_id = ?1 ORDER BY id",
+                args,
+            )
+        })
+        .await
     }
 }
 
@@ -129,7 +190,14 @@ impl LeadStore for SqliteStore {
 
     async fn get_lead(&self, tenant: &TenantId, id: LeadId) -> StoreResult<Option<Lead>> {
         let args = vec![tid(tenant).into(), id.to_string().into()];
-        self.read(move |c| one_doc(c, "SELECT doc FROM leads WHERE dealership_id = ?1 AND id = ?2", args)).await
+        self.read(move |c| {
+            one_doc(
+                c,
+                "SELECT doc FROM leads WHERE dealership_id = ?1 AND id = ?2",
+                args,
+            )
+        })
+        .await
     }
 
     async fn list_leads(
@@ -191,7 +259,12 @@ impl LeadStore for SqliteStore {
 #[async_trait]
 impl ConversationStore for SqliteStore {
     async fn insert_message(&self, tenant: &TenantId, m: &Message) -> StoreResult<()> {
-        let (t, lead, id, doc) = (tid(tenant), m.lead_id.to_string(), m.id.to_string(), to_doc(m)?);
+        let (t, lead, id, doc) = (
+            tid(tenant),
+            m.lead_id.to_string(),
+            m.id.to_string(),
+            to_doc(m)?,
+        );
         self.write(move |c| {
             c.execute(
                 "INSERT INTO messages (dealership_id, lead_id, id, doc) VALUES (?1, ?2, ?3, ?4)",
@@ -250,7 +323,14 @@ impl VehicleStore for SqliteStore {
 
     async fn get_vehicle(&self, tenant: &TenantId, id: VehicleId) -> StoreResult<Option<Vehicle>> {
         let args = vec![tid(tenant).into(), id.to_string().into()];
-        self.read(move |c| one_doc(c, "SELECT doc FROM vehicles WHERE dealership_id = ?1 AND id = ?2", args)).await
+        self.read(move |c| {
+            one_doc(
+                c,
+                "SELECT doc FROM vehicles WHERE dealership_id = ?1 AND id = ?2",
+                args,
+            )
+        })
+        .await
     }
 
     async fn list_vehicles(
@@ -300,9 +380,12 @@ impl VehicleStore for SqliteStore {
     async fn delete_vehicle(&self, tenant: &TenantId, id: VehicleId) -> StoreResult<bool> {
         let (t, id) = (tid(tenant), id.to_string());
         self.write(move |c| {
-            c.execute("DELETE FROM vehicles WHERE dealership_id = ?1 AND id = ?2", params![t, id])
-                .map(|n| n == 1)
-                .map_err(backend)
+            c.execute(
+                "DELETE FROM vehicles WHERE dealership_id = ?1 AND id = ?2",
+                params![t, id],
+            )
+            .map(|n| n == 1)
+            .map_err(backend)
         })
         .await
     }
@@ -313,21 +396,38 @@ impl RuleStore for SqliteStore {
     async fn insert_rule(&self, tenant: &TenantId, r: &AutomationRule) -> StoreResult<()> {
         let (t, id, v, doc) = (tid(tenant), r.id.to_string(), r.version as i64, to_doc(r)?);
         self.write(move |c| {
-            c.execute("INSERT INTO rules (dealership_id, id, version, doc) VALUES (?1, ?2, ?3, ?4)", params![t, id, v, doc])
-                .map(|_| ())
-                .map_err(conflict_or_backend)
+            c.execute(
+                "INSERT INTO rules (dealership_id, id, version, doc) VALUES (?1, ?2, ?3, ?4)",
+                params![t, id, v, doc],
+            )
+            .map(|_| ())
+            .map_err(conflict_or_backend)
         })
         .await
     }
 
     async fn get_rule(&self, tenant: &TenantId, id: RuleId) -> StoreResult<Option<AutomationRule>> {
         let args = vec![tid(tenant).into(), id.to_string().into()];
-        self.read(move |c| one_doc(c, "SELECT doc FROM rules WHERE dealership_id = ?1 AND id = ?2", args)).await
+        self.read(move |c| {
+            one_doc(
+                c,
+                "SELECT doc FROM rules WHERE dealership_id = ?1 AND id = ?2",
+                args,
+            )
+        })
+        .await
     }
 
     async fn list_rules(&self, tenant: &TenantId) -> StoreResult<Vec<AutomationRule>> {
         let args = vec![tid(tenant).into()];
-        self.read(move |c| docs(c, "SELECT doc FROM rules WHERE dealership_id = ?1 ORDER BY id", args)).await
+        self.read(move |c| {
+            docs(
+                c,
+                "SELECT doc FROM rules WHERE dealership_id = ?1 ORDER BY id",
+                args,
+            )
+        })
+        .await
     }
 
     async fn update_rule(&self, tenant: &TenantId, r: &AutomationRule) -> StoreResult<()> {
@@ -347,9 +447,12 @@ impl RuleStore for SqliteStore {
     async fn delete_rule(&self, tenant: &TenantId, id: RuleId) -> StoreResult<bool> {
         let (t, id) = (tid(tenant), id.to_string());
         self.write(move |c| {
-            c.execute("DELETE FROM rules WHERE dealership_id = ?1 AND id = ?2", params![t, id])
-                .map(|n| n == 1)
-                .map_err(backend)
+            c.execute(
+                "DELETE FROM rules WHERE dealership_id = ?1 AND id = ?2",
+                params![t, id],
+            )
+            .map(|n| n == 1)
+            .map_err(backend)
         })
         .await
     }
@@ -362,15 +465,22 @@ impl RoutingStore for SqliteStore {
         self.write(move |c| {
             let tx = c.transaction().map_err(backend)?;
             let holder: Option<String> = tx
-                .query_row("SELECT dealership_id FROM routes WHERE kind = ?1 AND key = ?2", params![k, key], |r| r.get(0))
+                .query_row(
+                    "SELECT dealership_id FROM routes WHERE kind = ?1 AND key = ?2",
+                    params![k, key],
+                    |r| r.get(0),
+                )
                 .optional()
                 .map_err(backend)?;
             match holder {
                 Some(h) if h == t => {}
                 Some(_) => return Err(StoreError::Conflict),
                 None => {
-                    tx.execute("INSERT INTO routes (kind, key, dealership_id) VALUES (?1, ?2, ?3)", params![k, key, t])
-                        .map_err(conflict_or_backend)?;
+                    tx.execute(
+                        "INSERT INTO routes (kind, key, dealership_id) VALUES (?1, ?2, ?3)",
+                        params![k, key, t],
+                    )
+                    .map_err(conflict_or_backend)?;
                 }
             }
             tx.commit().map_err(backend)
@@ -382,7 +492,11 @@ impl RoutingStore for SqliteStore {
         let (k, key) = (kind.as_str(), kind.normalise_key(key));
         self.read(move |c| {
             let id: Option<String> = c
-                .query_row("SELECT dealership_id FROM routes WHERE kind = ?1 AND key = ?2", params![k, key], |r| r.get(0))
+                .query_row(
+                    "SELECT dealership_id FROM routes WHERE kind = ?1 AND key = ?2",
+                    params![k, key],
+                    |r| r.get(0),
+                )
                 .optional()
                 .map_err(backend)?;
             id.map(|s| s.parse().map_err(backend)).transpose()
@@ -390,12 +504,20 @@ impl RoutingStore for SqliteStore {
         .await
     }
 
-    async fn release_route(&self, kind: RouteKind, key: &str, tenant: &TenantId) -> StoreResult<()> {
+    async fn release_route(
+        &self,
+        kind: RouteKind,
+        key: &str,
+        tenant: &TenantId,
+    ) -> StoreResult<()> {
         let (k, key, t) = (kind.as_str(), kind.normalise_key(key), tid(tenant));
         self.write(move |c| {
-            c.execute("DELETE FROM routes WHERE kind = ?1 AND key = ?2 AND dealership_id = ?3", params![k, key, t])
-                .map(|_| ())
-                .map_err(backend)
+            c.execute(
+                "DELETE FROM routes WHERE kind = ?1 AND key = ?2 AND dealership_id = ?3",
+                params![k, key, t],
+            )
+            .map(|_| ())
+            .map_err(backend)
         })
         .await
     }
