@@ -56,6 +56,13 @@ enum Command {
     },
     /// Seed the demo dealerships if they are missing.
     Seed,
+    /// Add COUNT varied, realistic leads to a dealership (demos and benchmarks).
+    SeedLeads {
+        #[arg(long)]
+        dealership: String,
+        #[arg(long, default_value_t = 1000)]
+        count: usize,
+    },
     /// Inspect or create dealerships.
     Dealership {
         #[command(subcommand)]

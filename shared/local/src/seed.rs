@@ -190,3 +190,41 @@ pub async fn seed_demo(
     }
     Ok(created)
 }
+
+/// Adds `count` leads with varied Norwegian names, numbers, cars and
+/// messages, spread over the last 90 days, to the dealership `slug`.
+pub async fn seed_leads(stores: &Stores, slug: &str, count: usize) -> DomainResult<usize> {
+    use norvalt_core::model::{LeadSource, NewLead};
+    const FIRST: [&str; 12] = ["Kari", "Ola", "Åse", "Bjørn", "Ingrid", "Pål", "Sigrid", "Ørjan", "Marte", "Jonas", "Æsa", "Håkon"];
+    const LAST: [&str; 10] = ["Nordmann", "Ødegård", "Hansen", "Bråten", "Løvås", "Johansen", "Æsøy", "Berg", "Dahl", "Haugen"];
+    const CARS: [&str; 8] = ["Toyota RAV4", "Toyota bZ4X", "VW ID.4", "VW Golf", "Tesla Model Y", "Skoda Enyaq", "Volvo XC40", "Hilux"];
+    const ASKS: [&str; 5] = [
+        "Er bilen fortsatt ledig?",
+        "Kan jeg prøvekjøre på lørdag?",
+        "Hva får jeg for min gamle bil i innbytte?",
+        "Har dere finansiering?",
+        "Ring meg gjerne etter kl. 16.",
+    ];
+    let (tenant, _) = provisioning::find_by_slug(stores, slug)
+        .await?
+        .ok_or(norvalt_core::error::DEALERSHIP_NOT_FOUND)?;
+    let sources = [LeadSource::Website, LeadSource::Email, LeadSource::Facebook, LeadSource::Manual];
+    let start = norvalt_core::time::now() - chrono::Duration::days(90);
+    let step_ms = (90 * 24 * 3600 * 1000 / count.max(1)) as i64;
+    for i in 0..count {
+        let (first, last) = (FIRST[i % FIRST.len()], LAST[(i / FIRST.len()) % LAST.len()]);
+        let input = NewLead {
+            customer_name: Some(format!("{first} {last}")),
+            customer_email: (i % 3 != 0).then(|| format!("kunde{i}@example.no")),
+            customer_phone: Some(format!("9{:07}", i % 10_000_000)),
+            vehicle_interest: Some(CARS[i % CARS.len()].into()),
+            initial_message: Some(ASKS[i % ASKS.len()].into()),
+            lead_score: Some((i % 100 + 1) as i64),
+            ..Default::default()
+        };
+        let at = start + chrono::Duration::milliseconds(step_ms * i as i64);
+        let lead = input.into_lead(tenant.dealership_id(), sources[i % sources.len()], at)?;
+        stores.leads.insert_lead(&tenant, &lead).await?;
+    }
+    Ok(count)
+}
