@@ -118,6 +118,13 @@ async fn run(cli: Cli) -> Result<(), String> {
             println!("seeded {n} demo dealership(s)");
             Ok(())
         }
+        Command::SeedLeads { dealership, count } => {
+            let n = seed::seed_leads(&platform.stores, &dealership, count)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!("added {n} leads to {dealership}");
+            Ok(())
+        }
         Command::Token {
             dealership,
             role,

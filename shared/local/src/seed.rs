@@ -195,9 +195,32 @@ pub async fn seed_demo(
 /// messages, spread over the last 90 days, to the dealership `slug`.
 pub async fn seed_leads(stores: &Stores, slug: &str, count: usize) -> DomainResult<usize> {
     use norvalt_core::model::{LeadSource, NewLead};
-    const FIRST: [&str; 12] = ["Kari", "Ola", "Åse", "Bjørn", "Ingrid", "Pål", "Sigrid", "Ørjan", "Marte", "Jonas", "Æsa", "Håkon"];
-    const LAST: [&str; 10] = ["Nordmann", "Ødegård", "Hansen", "Bråten", "Løvås", "Johansen", "Æsøy", "Berg", "Dahl", "Haugen"];
-    const CARS: [&str; 8] = ["Toyota RAV4", "Toyota bZ4X", "VW ID.4", "VW Golf", "Tesla Model Y", "Skoda Enyaq", "Volvo XC40", "Hilux"];
+    const FIRST: [&str; 12] = [
+        "Kari", "Ola", "Åse", "Bjørn", "Ingrid", "Pål", "Sigrid", "Ørjan", "Marte", "Jonas", "Æsa",
+        "Håkon",
+    ];
+    const LAST: [&str; 10] = [
+        "Nordmann",
+        "Ødegård",
+        "Hansen",
+        "Bråten",
+        "Løvås",
+        "Johansen",
+        "Æsøy",
+        "Berg",
+        "Dahl",
+        "Haugen",
+    ];
+    const CARS: [&str; 8] = [
+        "Toyota RAV4",
+        "Toyota bZ4X",
+        "VW ID.4",
+        "VW Golf",
+        "Tesla Model Y",
+        "Skoda Enyaq",
+        "Volvo XC40",
+        "Hilux",
+    ];
     const ASKS: [&str; 5] = [
         "Er bilen fortsatt ledig?",
         "Kan jeg prøvekjøre på lørdag?",
@@ -208,7 +231,12 @@ pub async fn seed_leads(stores: &Stores, slug: &str, count: usize) -> DomainResu
     let (tenant, _) = provisioning::find_by_slug(stores, slug)
         .await?
         .ok_or(norvalt_core::error::DEALERSHIP_NOT_FOUND)?;
-    let sources = [LeadSource::Website, LeadSource::Email, LeadSource::Facebook, LeadSource::Manual];
+    let sources = [
+        LeadSource::Website,
+        LeadSource::Email,
+        LeadSource::Facebook,
+        LeadSource::Manual,
+    ];
     let start = norvalt_core::time::now() - chrono::Duration::days(90);
     let step_ms = (90 * 24 * 3600 * 1000 / count.max(1)) as i64;
     for i in 0..count {
