@@ -88,6 +88,23 @@ pub fn scope(listing: &str, filters: &[(&str, Option<String>)]) -> String {
     s
 }
 
+/// The position a cursor points after, parsed as the listing's id type.
+pub fn decode_after<T: std::str::FromStr>(
+    codec: &CursorCodec,
+    tenant: &TenantId,
+    scope: &str,
+    cursor: Option<&str>,
+) -> Result<Option<T>, DomainError> {
+    cursor
+        .map(|c| {
+            codec
+                .decode(tenant, scope, c)?
+                .parse::<T>()
+                .map_err(|_| DomainError::InvalidCursor)
+        })
+        .transpose()
+}
+
 /// Clamps a requested page size; `None` means the default.
 pub fn limit(requested: Option<i64>) -> Result<usize, DomainError> {
     match requested {

@@ -1,7 +1,7 @@
 use chrono::{DateTime, Utc};
 
 use super::leads;
-use crate::error::{DomainError, DomainResult};
+use crate::error::DomainResult;
 use crate::ids::{LeadId, MessageId};
 use crate::model::{Direction, LeadStatus, Message, NewMessage, SenderType};
 use crate::pagination::{self, CursorCodec, Page};
@@ -21,15 +21,8 @@ pub async fn list(
     let limit = pagination::limit(limit)?;
     leads::load_live(stores, &actor.tenant, lead_id).await?;
     let scope = pagination::scope("conversations", &[("lead", Some(lead_id.to_string()))]);
-    let after = match cursor {
-        None => None,
-        Some(c) => Some(
-            cursors
-                .decode(&actor.tenant, &scope, &c)?
-                .parse::<MessageId>()
-                .map_err(|_| DomainError::InvalidCursor)?,
-        ),
-    };
+    let after =
+        pagination::decode_after::<MessageId>(cursors, &actor.tenant, &scope, cursor.as_deref())?;
     let items = stores
         .conversations
         .list_messages(&actor.tenant, lead_id, after, limit + 1)

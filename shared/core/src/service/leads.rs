@@ -77,17 +77,12 @@ pub async fn list(
             ("search", query.search.clone()),
         ],
     );
-    let after = match &params.cursor {
-        None => None,
-        Some(c) => {
-            let position = cursors.decode(&actor.tenant, &scope, c)?;
-            Some(
-                position
-                    .parse::<LeadId>()
-                    .map_err(|_| DomainError::InvalidCursor)?,
-            )
-        }
-    };
+    let after = pagination::decode_after::<LeadId>(
+        cursors,
+        &actor.tenant,
+        &scope,
+        params.cursor.as_deref(),
+    )?;
     let items = stores
         .leads
         .list_leads(&actor.tenant, &query, after, limit + 1)

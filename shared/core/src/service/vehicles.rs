@@ -47,15 +47,8 @@ pub async fn list(
         "vehicles",
         &[("status", status.map(|s| s.as_str().to_string()))],
     );
-    let after = match cursor {
-        None => None,
-        Some(c) => Some(
-            cursors
-                .decode(&actor.tenant, &scope, &c)?
-                .parse::<VehicleId>()
-                .map_err(|_| DomainError::InvalidCursor)?,
-        ),
-    };
+    let after =
+        pagination::decode_after::<VehicleId>(cursors, &actor.tenant, &scope, cursor.as_deref())?;
     let items = stores
         .vehicles
         .list_vehicles(&actor.tenant, status, after, limit + 1)
