@@ -140,7 +140,7 @@ async fn dealerships_are_found_by_their_routes(stores: Stores) {
     )
     .await
     .unwrap();
-    assert_eq!(d.inbound_email, "drammen@leads.norvalt.no");
+    assert_eq!(d.inbound_email, "leads@drammen.norvalt.no");
     assert_eq!(
         stores
             .dealerships
@@ -238,7 +238,7 @@ async fn a_taken_slug_leaves_nothing_behind(stores: Stores) {
     let address = tenancy::resolve(
         stores.routes.as_ref(),
         RouteKind::InboundEmail,
-        "stavanger@leads.norvalt.no",
+        "leads@stavanger.norvalt.no",
     )
     .await;
     assert_eq!(address.unwrap(), None);

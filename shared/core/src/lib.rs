@@ -5,12 +5,14 @@
 //! reached only through the small traits in [`ports`]; the HTTP layer and the
 //! Lambda functions call the use cases in [`service`].
 
+pub mod capture;
 pub mod error;
 pub mod ids;
 pub mod model;
 pub mod pagination;
 pub mod permissions;
 pub mod ports;
+pub mod queue;
 pub mod search;
 pub mod service;
 pub mod tenancy;

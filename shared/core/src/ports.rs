@@ -11,6 +11,7 @@ use async_trait::async_trait;
 use std::sync::Arc;
 
 use crate::DealershipId;
+use crate::capture::{CaptureCommit, CaptureRecord, ContactRecord};
 use crate::ids::{LeadId, MessageId, RuleId, UserId, VehicleId};
 use crate::model::{
     AutomationRule, Dealership, Lead, LeadQuery, Message, User, Vehicle, VehicleStatus,
@@ -37,6 +38,12 @@ pub trait DealershipStore: Send + Sync {
         dealership: &Dealership,
     ) -> StoreResult<()>;
     async fn get_dealership(&self, tenant: &TenantId) -> StoreResult<Option<Dealership>>;
+    /// Replaces the dealership's settings (an operator's action).
+    async fn update_dealership(
+        &self,
+        tenant: &TenantId,
+        dealership: &Dealership,
+    ) -> StoreResult<()>;
 }
 
 #[async_trait]
@@ -112,6 +119,18 @@ pub trait RuleStore: Send + Sync {
     async fn delete_rule(&self, tenant: &TenantId, id: RuleId) -> StoreResult<bool>;
 }
 
+/// Idempotency and de-duplication records of lead capture
+/// (see [`crate::capture::dedup`]).
+#[async_trait]
+pub trait CaptureStore: Send + Sync {
+    async fn get_capture(&self, tenant: &TenantId, key: &str) -> StoreResult<Option<CaptureRecord>>;
+    async fn get_contact(&self, tenant: &TenantId, key: &str) -> StoreResult<Option<ContactRecord>>;
+    /// Writes every record of the commit or none. `Conflict` when the capture
+    /// record exists, the lead write is stale, or a contact claim is not
+    /// [allowed](crate::capture::dedup::ContactClaim::allows).
+    async fn commit_capture(&self, tenant: &TenantId, commit: &CaptureCommit) -> StoreResult<()>;
+}
+
 /// The kinds of outside identifier that lead to a dealership.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RouteKind {
@@ -164,6 +183,7 @@ pub struct Stores {
     pub vehicles: Arc<dyn VehicleStore>,
     pub rules: Arc<dyn RuleStore>,
     pub routes: Arc<dyn RoutingStore>,
+    pub captures: Arc<dyn CaptureStore>,
 }
 
 impl Stores {
@@ -177,6 +197,7 @@ impl Stores {
             + VehicleStore
             + RuleStore
             + RoutingStore
+            + CaptureStore
             + 'static,
     {
         Stores {
@@ -186,7 +207,8 @@ impl Stores {
             conversations: adapter.clone(),
             vehicles: adapter.clone(),
             rules: adapter.clone(),
-            routes: adapter,
+            routes: adapter.clone(),
+            captures: adapter,
         }
     }
 }

@@ -33,6 +33,11 @@ impl FieldErrors {
         });
     }
 
+    /// Whether `field` has an error.
+    pub fn contains(&self, field: &str) -> bool {
+        self.fields.iter().any(|f| f.field == field)
+    }
+
     pub fn is_empty(&self) -> bool {
         self.fields.is_empty()
     }

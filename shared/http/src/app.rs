@@ -25,7 +25,7 @@ pub fn api(state: AppState) -> Router {
 }
 
 /// Wraps one resource's routes (one Lambda) or several into a service.
-pub fn finish(router: Router<AppState>, state: AppState) -> Router {
+pub fn finish<S: Clone + Send + Sync + 'static>(router: Router<S>, state: S) -> Router {
     router
         .fallback(|| async { ApiError::not_found("route_not_found", "No such route") })
         .method_not_allowed_fallback(|| async {

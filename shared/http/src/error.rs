@@ -64,6 +64,13 @@ impl ApiError {
     }
 }
 
+impl ApiError {
+    /// A storage failure outside a use case (routing lookups in webhooks).
+    pub fn from_store(e: norvalt_core::StoreError) -> Self {
+        DomainError::Store(e).into()
+    }
+}
+
 impl From<DomainError> for ApiError {
     fn from(e: DomainError) -> Self {
         match e {

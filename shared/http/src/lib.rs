@@ -5,10 +5,12 @@ pub mod app;
 pub mod auth;
 pub mod error;
 pub mod extract;
+pub mod graph;
 pub mod openapi;
 pub mod routes;
 pub mod state;
 pub mod telemetry;
+pub mod webhooks;
 
 pub use app::{api, finish};
 pub use error::ApiError;

@@ -5,7 +5,9 @@ mod files;
 pub mod keys;
 pub mod platform;
 pub mod seed;
+pub mod sources;
 pub mod sqlite;
+pub mod worker;
 
 pub use platform::{Backend, Platform};
 pub use sqlite::SqliteStore;

@@ -263,8 +263,9 @@ async fn serve(platform: Platform, addr: SocketAddr) -> Result<(), String> {
     println!("  Dev token (sales rep, Bilsenteret Drammen, 12 h):\n{dev_token}\n");
     println!("Try:\n  curl -H \"Authorization: Bearer $TOKEN\" http://{addr}/api/leads");
     println!("More tokens: scripts/dev token --dealership fjord-bil-bergen --role admin");
+    platform.start_workers();
     let app = platform.router();
-    axum::serve(listener, app)
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(|e| e.to_string())

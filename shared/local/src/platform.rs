@@ -14,7 +14,13 @@ use norvalt_core::service::provisioning::PlatformSettings;
 use norvalt_http::AppState;
 use norvalt_http::auth::{JwtVerifier, KeySource};
 
+use norvalt_core::queue::{JobHandler, QueueName};
+use norvalt_core::service::intake::{Intake, IntakeConfig};
+use norvalt_http::graph::GraphClient;
+use norvalt_http::webhooks::{CaptureState, FacebookWebhook, RateLimiter};
+
 use crate::keys::{LOCAL_ISSUER, LocalKeys};
+use crate::sources::{MailDir, SecretsFile};
 use crate::sqlite::SqliteStore;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -27,6 +33,10 @@ pub enum Backend {
 
 pub struct Platform {
     pub stores: Stores,
+    /// The durable local queues (and, with the SQLite backend, the stores).
+    pub queues: SqliteStore,
+    pub mail: Arc<MailDir>,
+    pub secrets: Arc<SecretsFile>,
     pub keys: Arc<LocalKeys>,
     pub cursors: CursorCodec,
     pub settings: PlatformSettings,
@@ -37,13 +47,11 @@ impl Platform {
     pub async fn open(data_dir: &Path, backend: Backend) -> Result<Self, String> {
         std::fs::create_dir_all(data_dir)
             .map_err(|e| format!("create {}: {e}", data_dir.display()))?;
+        let path = data_dir.join("norvalt.db");
+        let sqlite =
+            SqliteStore::open(&path).map_err(|e| format!("open {}: {e}", path.display()))?;
         let stores = match backend {
-            Backend::Sqlite => {
-                let path = data_dir.join("norvalt.db");
-                let store = SqliteStore::open(&path)
-                    .map_err(|e| format!("open {}: {e}", path.display()))?;
-                Stores::from_adapter(Arc::new(store))
-            }
+            Backend::Sqlite => Stores::from_adapter(Arc::new(sqlite.clone())),
             Backend::Aws => {
                 if std::env::var_os("NORVALT_TABLE").is_none() {
                     // SAFETY: set before any other thread reads the environment.
@@ -60,6 +68,9 @@ impl Platform {
             .map_err(|e| format!("cursor key: {e}"))?;
         Ok(Self {
             stores,
+            queues: sqlite,
+            mail: Arc::new(MailDir::new(data_dir.join("mail"))),
+            secrets: Arc::new(SecretsFile::new(data_dir.join("secrets.json"))),
             keys: Arc::new(keys),
             cursors: CursorCodec::new(cursor_key),
             settings: PlatformSettings::default(),
@@ -74,6 +85,33 @@ impl Platform {
             verifier: Arc::new(verifier),
             cursors: self.cursors.clone(),
         }
+    }
+
+    /// `lead-intake`'s handler on this platform's adapters.
+    pub fn intake(&self) -> Intake {
+        Intake {
+            stores: self.stores.clone(),
+            queue: Arc::new(self.queues.clone()),
+            mail: self.mail.clone(),
+            secrets: self.secrets.clone(),
+            lead_ads: Arc::new(GraphClient::from_env()),
+            config: intake_config_from_env(),
+        }
+    }
+
+    pub fn capture_state(&self) -> CaptureState {
+        CaptureState {
+            stores: self.stores.clone(),
+            queue: Arc::new(self.queues.clone()),
+            limiter: Arc::new(RateLimiter::from_env()),
+            facebook: FacebookWebhook::from_env().map(Arc::new),
+        }
+    }
+
+    /// The queue consumers the cloud runs as Lambdas, as tasks of this process.
+    pub fn start_workers(&self) {
+        let intake: Arc<dyn JobHandler> = Arc::new(self.intake());
+        tokio::spawn(crate::worker::run(self.queues.clone(), QueueName::Capture, intake));
     }
 
     /// Everything the local server answers.
@@ -92,6 +130,20 @@ impl Platform {
                 utoipa_swagger_ui::SwaggerUi::new("/api/docs")
                     .config(utoipa_swagger_ui::Config::new(["/api/openapi.json"])),
             );
-        norvalt_http::api(self.state()).merge(local)
+        norvalt_http::api(self.state())
+            .merge(norvalt_http::webhooks::router(self.capture_state()))
+            .merge(local)
     }
+}
+
+/// `NORVALT_DEDUP_WINDOW_DAYS` (default 30).
+pub fn intake_config_from_env() -> IntakeConfig {
+    let mut config = IntakeConfig::default();
+    if let Some(days) = std::env::var("NORVALT_DEDUP_WINDOW_DAYS")
+        .ok()
+        .and_then(|v| v.parse::<i64>().ok())
+    {
+        config.dedup_window = chrono::Duration::days(days);
+    }
+    config
 }

@@ -11,12 +11,17 @@
 //! | vehicle         | `DEALER#<id>`          | `VEHICLE#<id>`            |                                          |
 //! | rule            | `DEALER#<id>`          | `RULE#<id>`               |                                          |
 //! | routing record  | `ROUTE#<kind>#<key>`   | `ROUTE`                   |                                          |
+//! | capture record  | `DEALER#<id>`          | `CAPTURE#<idempotency key>` | (TTL `expires_at`)                     |
+//! | contact record  | `DEALER#<id>`          | `CONTACT#email:…` / `CONTACT#phone:…` | (TTL `expires_at`)           |
 //!
 //! Messages sort under `MSG#`, not under their lead's `LEAD#` key, so that
 //! listing the inbox reads leads only. `gsi1` serves the inbox filtered by
 //! status. Every read is a GetItem or a Query on one partition: no Scan.
-//! `expires_at` is the table's TTL attribute (idempotency records, later).
+//! `expires_at` (epoch seconds) is the table's TTL attribute: capture and
+//! contact records expire by it; reads treat an expired record as absent
+//! before DynamoDB gets round to deleting it.
 
+mod capture;
 mod stores;
 mod table;
 

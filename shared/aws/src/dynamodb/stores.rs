@@ -22,17 +22,17 @@ use norvalt_core::{
     DealershipId, LeadId, MessageId, RuleId, StoreError, StoreResult, TenantId, UserId, VehicleId,
 };
 
-type Item = HashMap<String, AttributeValue>;
+pub(super) type Item = HashMap<String, AttributeValue>;
 
-fn s(v: impl Into<String>) -> AttributeValue {
+pub(super) fn s(v: impl Into<String>) -> AttributeValue {
     AttributeValue::S(v.into())
 }
 
-fn n(v: impl ToString) -> AttributeValue {
+pub(super) fn n(v: impl ToString) -> AttributeValue {
     AttributeValue::N(v.to_string())
 }
 
-fn tenant_pk(t: &TenantId) -> String {
+pub(super) fn tenant_pk(t: &TenantId) -> String {
     format!("DEALER#{}", t.dealership_id())
 }
 
@@ -40,12 +40,12 @@ fn route_pk(kind: RouteKind, key: &str) -> String {
     format!("ROUTE#{}#{}", kind.as_str(), kind.normalise_key(key))
 }
 
-fn backend<E: std::error::Error + 'static>(e: E) -> StoreError {
+pub(super) fn backend<E: std::error::Error + 'static>(e: E) -> StoreError {
     StoreError::Backend(DisplayErrorContext(e).to_string())
 }
 
 /// A record's document plus its key (and any index) attributes.
-fn item<T: Serialize>(
+pub(super) fn item<T: Serialize>(
     value: &T,
     keys: impl IntoIterator<Item = (&'static str, AttributeValue)>,
 ) -> StoreResult<Item> {
@@ -54,12 +54,12 @@ fn item<T: Serialize>(
     Ok(item)
 }
 
-fn decode<T: DeserializeOwned>(item: Item) -> StoreResult<T> {
+pub(super) fn decode<T: DeserializeOwned>(item: Item) -> StoreResult<T> {
     serde_dynamo::from_item(item).map_err(backend)
 }
 
 /// Maps a failed conditional write to `Conflict`.
-fn conditional<E, R>(e: SdkError<E, R>, is_condition_failure: impl Fn(&E) -> bool) -> StoreError
+pub(super) fn conditional<E, R>(e: SdkError<E, R>, is_condition_failure: impl Fn(&E) -> bool) -> StoreError
 where
     E: std::error::Error + 'static,
     R: std::fmt::Debug + 'static,
@@ -113,7 +113,7 @@ impl DynamoStore {
             .map_err(|e| conditional(e, |s| s.is_conditional_check_failed_exception()))
     }
 
-    async fn get(&self, pk: String, sk: String) -> StoreResult<Option<Item>> {
+    pub(super) async fn get(&self, pk: String, sk: String) -> StoreResult<Option<Item>> {
         let out = self
             .client
             .get_item()
@@ -217,6 +217,18 @@ impl DealershipStore for DynamoStore {
         .await
     }
 
+    async fn update_dealership(&self, tenant: &TenantId, d: &Dealership) -> StoreResult<()> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item(d, [("pk", s(tenant_pk(tenant))), ("sk", s("PROFILE"))])?))
+            .condition_expression("attribute_exists(pk)")
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| conditional(e, |s| s.is_conditional_check_failed_exception()))
+    }
+
     async fn get_dealership(&self, tenant: &TenantId) -> StoreResult<Option<Dealership>> {
         self.get_doc(tenant_pk(tenant), "PROFILE".into()).await
     }
@@ -265,7 +277,7 @@ impl UserStore for DynamoStore {
     }
 }
 
-fn lead_item(tenant: &TenantId, l: &Lead) -> StoreResult<Item> {
+pub(super) fn lead_item(tenant: &TenantId, l: &Lead) -> StoreResult<Item> {
     let mut keys = vec![
         ("pk", s(tenant_pk(tenant))),
         ("sk", s(format!("LEAD#{}", l.id))),
@@ -286,6 +298,11 @@ fn lead_item(tenant: &TenantId, l: &Lead) -> StoreResult<Item> {
         keys.push(("gsi1sk", s(format!("LEAD#{}", l.id))));
     }
     item(l, keys)
+}
+
+pub(super) fn message_item(tenant: &TenantId, m: &Message) -> StoreResult<Item> {
+    let sk = format!("MSG#{}#{}", m.lead_id, m.id);
+    item(m, [("pk", s(tenant_pk(tenant))), ("sk", s(sk))])
 }
 
 #[async_trait]
@@ -386,9 +403,7 @@ impl LeadStore for DynamoStore {
 #[async_trait]
 impl ConversationStore for DynamoStore {
     async fn insert_message(&self, tenant: &TenantId, m: &Message) -> StoreResult<()> {
-        let sk = format!("MSG#{}#{}", m.lead_id, m.id);
-        self.put_new(item(m, [("pk", s(tenant_pk(tenant))), ("sk", s(sk))])?)
-            .await
+        self.put_new(message_item(tenant, m)?).await
     }
 
     async fn list_messages(

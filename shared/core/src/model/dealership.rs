@@ -2,6 +2,9 @@ use chrono::{DateTime, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use std::collections::BTreeMap;
+
+use crate::capture::facebook::QuestionTarget;
 use crate::ids::DealershipId;
 use crate::validation::{self, FieldErrors};
 
@@ -25,8 +28,55 @@ pub struct Dealership {
     pub form_key: String,
     /// Where importer portals send this dealership's lead emails.
     pub inbound_email: String,
+    /// How leads reach the dealership: form origins, Facebook, IMAP.
+    #[serde(default)]
+    pub capture: CaptureSettings,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// The dealership's lead channels.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct CaptureSettings {
+    /// Origins (`https://www.example.no`) whose pages may post the website
+    /// form from a browser. Empty: any origin (the form key is public anyway).
+    pub allowed_origins: Vec<String>,
+    /// Where a plain HTML form post (no JavaScript) is sent after it is
+    /// accepted (303). Without one, the post is answered with JSON.
+    pub thank_you_url: Option<String>,
+    /// Facebook Lead Ads custom question key → lead field.
+    pub facebook_questions: BTreeMap<String, QuestionTarget>,
+    /// A mailbox the IMAP poller reads for this dealership.
+    pub imap: Option<ImapAccount>,
+}
+
+impl CaptureSettings {
+    pub fn origin_allowed(&self, origin: &str) -> bool {
+        let origin = origin.trim_end_matches('/');
+        self.allowed_origins.is_empty()
+            || self
+                .allowed_origins
+                .iter()
+                .any(|o| o.trim_end_matches('/').eq_ignore_ascii_case(origin))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ImapAccount {
+    pub host: String,
+    pub port: u16,
+    /// Implicit TLS (993). `false` only for a server on loopback.
+    pub tls: bool,
+    pub username: String,
+    /// The secret-store name of the password, e.g. `imap/<slug>`.
+    pub password_secret: String,
+    #[serde(default = "inbox")]
+    pub mailbox: String,
+}
+
+fn inbox() -> String {
+    "INBOX".into()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

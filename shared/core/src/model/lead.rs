@@ -29,6 +29,9 @@ pub enum LeadStatus {
     Qualified,
     Won,
     Lost,
+    /// A capture that looked like a lead but could not be fully parsed (no way
+    /// to answer the customer): kept for a person to look at, never dropped.
+    NeedsReview,
 }
 
 impl LeadSource {
@@ -50,6 +53,7 @@ impl LeadStatus {
             LeadStatus::Qualified => "qualified",
             LeadStatus::Won => "won",
             LeadStatus::Lost => "lost",
+            LeadStatus::NeedsReview => "needs_review",
         }
     }
 }

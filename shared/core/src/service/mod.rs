@@ -6,6 +6,7 @@
 
 pub mod account;
 pub mod conversations;
+pub mod intake;
 pub mod leads;
 pub mod provisioning;
 pub mod vehicles;

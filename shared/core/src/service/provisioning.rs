@@ -14,14 +14,15 @@ use crate::tenancy::{self, TenantId};
 /// Platform-wide settings that shape a new dealership.
 #[derive(Debug, Clone)]
 pub struct PlatformSettings {
-    /// Importer mail for `<slug>@<domain>` reaches the dealership.
+    /// Importer mail for `leads@<slug>.<domain>` reaches the dealership
+    /// (one MX per dealership subdomain, one SES receipt rule for the domain).
     pub inbound_email_domain: String,
 }
 
 impl Default for PlatformSettings {
     fn default() -> Self {
         Self {
-            inbound_email_domain: "leads.norvalt.no".into(),
+            inbound_email_domain: "norvalt.no".into(),
         }
     }
 }
@@ -40,7 +41,7 @@ pub async fn create_dealership(
     let dealership = Dealership {
         id: tenant.dealership_id(),
         form_key: new_form_key(),
-        inbound_email: format!("{}@{}", valid.slug, settings.inbound_email_domain),
+        inbound_email: format!("leads@{}.{}", valid.slug, settings.inbound_email_domain),
         name: valid.name,
         slug: valid.slug,
         email: valid.email,
@@ -51,6 +52,7 @@ pub async fn create_dealership(
         subscription_tier: valid.subscription_tier,
         opening_hours: valid.opening_hours,
         time_zone: crate::time::OSLO.to_string(),
+        capture: Default::default(),
         created_at: now,
         updated_at: now,
     };

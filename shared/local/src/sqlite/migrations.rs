@@ -61,6 +61,35 @@ const STEPS: &[&str] = &[
         PRIMARY KEY (dealership_id, id)
     ) STRICT, WITHOUT ROWID;
     "#,
+    // 2: lead capture (idempotency and contact records) and the durable queues.
+    r#"
+    CREATE TABLE captures (
+        dealership_id TEXT NOT NULL,
+        key TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        doc TEXT NOT NULL,
+        PRIMARY KEY (dealership_id, key)
+    ) STRICT, WITHOUT ROWID;
+    CREATE TABLE contacts (
+        dealership_id TEXT NOT NULL,
+        key TEXT NOT NULL,
+        lead_id TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        PRIMARY KEY (dealership_id, key)
+    ) STRICT, WITHOUT ROWID;
+    CREATE TABLE queue_messages (
+        id TEXT PRIMARY KEY,
+        queue TEXT NOT NULL,
+        body TEXT NOT NULL,
+        receive_count INTEGER NOT NULL DEFAULT 0,
+        visible_at INTEGER NOT NULL,
+        enqueued_at INTEGER NOT NULL,
+        dead INTEGER NOT NULL DEFAULT 0,
+        reason TEXT,
+        failed_at INTEGER
+    ) STRICT;
+    CREATE INDEX queue_ready ON queue_messages (queue, dead, visible_at);
+    "#,
 ];
 
 pub fn run(conn: &mut Connection) -> rusqlite::Result<()> {

@@ -5,7 +5,9 @@
 //! SQLite does anyway); a handful of reader connections serve lists in
 //! parallel under WAL.
 
+mod capture;
 mod migrations;
+mod queue;
 mod stores;
 
 use std::path::Path;
@@ -24,6 +26,8 @@ pub struct SqliteStore {
 
 struct Inner {
     writer: Mutex<Connection>,
+    /// Wakes this process's worker of a queue when a message is sent to it.
+    queued: [tokio::sync::Notify; 3],
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
 }
@@ -44,6 +48,7 @@ impl SqliteStore {
         Ok(Self {
             inner: Arc::new(Inner {
                 writer: Mutex::new(writer),
+                queued: Default::default(),
                 readers,
                 next_reader: AtomicUsize::new(0),
             }),
@@ -82,6 +87,13 @@ impl SqliteStore {
         })
         .await
         .map_err(|e| StoreError::Backend(format!("storage task failed: {e}")))?
+    }
+}
+
+impl Inner {
+    fn notify(&self, queue: norvalt_core::queue::QueueName) {
+        // A stored permit if the worker is busy: it will not miss the message.
+        self.queued[queue as usize].notify_one();
     }
 }
 

@@ -20,15 +20,15 @@ use norvalt_core::{
     DealershipId, LeadId, MessageId, RuleId, StoreError, StoreResult, TenantId, UserId, VehicleId,
 };
 
-fn to_doc<T: Serialize>(value: &T) -> StoreResult<String> {
+pub(super) fn to_doc<T: Serialize>(value: &T) -> StoreResult<String> {
     serde_json::to_string(value).map_err(backend)
 }
 
-fn from_doc<T: DeserializeOwned>(doc: String) -> StoreResult<T> {
+pub(super) fn from_doc<T: DeserializeOwned>(doc: String) -> StoreResult<T> {
     serde_json::from_str(&doc).map_err(backend)
 }
 
-fn tid(t: &TenantId) -> String {
+pub(super) fn tid(t: &TenantId) -> String {
     t.dealership_id().to_string()
 }
 
@@ -46,7 +46,7 @@ fn docs<T: DeserializeOwned>(
         .collect()
 }
 
-fn one_doc<T: DeserializeOwned>(
+pub(super) fn one_doc<T: DeserializeOwned>(
     conn: &rusqlite::Connection,
     sql: &str,
     args: Vec<Value>,
@@ -55,7 +55,7 @@ fn one_doc<T: DeserializeOwned>(
 }
 
 /// `UPDATE … WHERE version = new - 1` touched nothing: stale or missing.
-fn expect_one_row(changed: usize) -> StoreResult<()> {
+pub(super) fn expect_one_row(changed: usize) -> StoreResult<()> {
     if changed == 1 {
         Ok(())
     } else {
@@ -79,6 +79,17 @@ impl DealershipStore for SqliteStore {
             )
             .map(|_| ())
             .map_err(conflict_or_backend)
+        })
+        .await
+    }
+
+    async fn update_dealership(&self, tenant: &TenantId, d: &Dealership) -> StoreResult<()> {
+        let (id, doc) = (tid(tenant), to_doc(d)?);
+        self.write(move |c| {
+            let changed = c
+                .execute("UPDATE dealerships SET doc = ?2 WHERE id = ?1", params![id, doc])
+                .map_err(backend)?;
+            expect_one_row(changed)
         })
         .await
     }
@@ -157,7 +168,7 @@ impl UserStore for SqliteStore {
     }
 }
 
-fn lead_columns(tenant: &TenantId, l: &Lead) -> StoreResult<Vec<Value>> {
+pub(super) fn lead_columns(tenant: &TenantId, l: &Lead) -> StoreResult<Vec<Value>> {
     Ok(vec![
         tid(tenant).into(),
         l.id.to_string().into(),

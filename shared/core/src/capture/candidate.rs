@@ -1,0 +1,314 @@
+//! A lead as a capture source found it, before it is stored: every parser
+//! (form, Facebook, email) produces one of these, and intake turns it into a
+//! new lead or merges it into an existing one.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+
+use crate::ids::{DealershipId, LeadId, MessageId};
+use crate::model::lead::{MAX_MESSAGE, MAX_NAME, MAX_VEHICLE_INTEREST};
+use crate::model::{Channel, Direction, Lead, LeadSource, LeadStatus, Message, SenderType};
+use crate::validation;
+
+/// Up to this many extra captures are listed on a merged lead.
+const MAX_RECORDED_SOURCES: usize = 50;
+const MAX_METADATA_VALUE: usize = 2_000;
+const MAX_METADATA_FIELDS: usize = 60;
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LeadCandidate {
+    pub customer_name: Option<String>,
+    /// Lower-cased and syntax-checked.
+    pub customer_email: Option<String>,
+    /// E.164.
+    pub customer_phone: Option<String>,
+    pub vehicle_interest: Option<String>,
+    pub message: Option<String>,
+    pub source_url: Option<String>,
+    /// Everything else the source told us (importer, postcode, custom answers…).
+    #[serde(default)]
+    pub metadata: Map<String, Value>,
+}
+
+/// The form's fields after `webhook-form` validated them.
+pub type FormLead = LeadCandidate;
+
+impl LeadCandidate {
+    pub fn has_contact(&self) -> bool {
+        self.customer_email.is_some() || self.customer_phone.is_some()
+    }
+
+    /// Sets the name, email or phone from raw text found by a parser: trims,
+    /// bounds the length, and keeps what does not validate in the metadata
+    /// (under `unparsed_<field>`) instead of losing it.
+    pub fn offer_name(&mut self, raw: &str) {
+        if self.customer_name.is_none() {
+            self.customer_name = bounded(raw, MAX_NAME);
+        }
+    }
+
+    pub fn offer_email(&mut self, raw: &str) {
+        if self.customer_email.is_some() {
+            return;
+        }
+        let raw = raw.trim().trim_start_matches("mailto:");
+        match validation::email("email", raw) {
+            Ok(email) => self.customer_email = Some(email),
+            Err(_) if !raw.is_empty() => self.note("unparsed_email", raw),
+            Err(_) => {}
+        }
+    }
+
+    pub fn offer_phone(&mut self, raw: &str) {
+        if self.customer_phone.is_some() {
+            return;
+        }
+        let raw = raw.trim().trim_start_matches("tel:");
+        match validation::phone("phone", raw) {
+            Ok(phone) => self.customer_phone = Some(phone),
+            Err(_) if !raw.is_empty() => self.note("unparsed_phone", raw),
+            Err(_) => {}
+        }
+    }
+
+    pub fn offer_vehicle(&mut self, raw: &str) {
+        if self.vehicle_interest.is_none() {
+            self.vehicle_interest = bounded(raw, MAX_VEHICLE_INTEREST);
+        }
+    }
+
+    pub fn offer_message(&mut self, raw: &str) {
+        if self.message.is_none() {
+            self.message = bounded_multiline(raw, MAX_MESSAGE);
+        }
+    }
+
+    /// Records a metadata field (first value wins), bounded in size and count.
+    pub fn note(&mut self, key: &str, value: &str) {
+        if self.metadata.len() >= MAX_METADATA_FIELDS || self.metadata.contains_key(key) {
+            return;
+        }
+        if let Some(v) = bounded_multiline(value, MAX_METADATA_VALUE) {
+            self.metadata.insert(key.to_string(), Value::String(v));
+        }
+    }
+
+    pub fn note_value(&mut self, key: &str, value: Value) {
+        if self.metadata.len() < MAX_METADATA_FIELDS && !self.metadata.contains_key(key) {
+            self.metadata.insert(key.to_string(), value);
+        }
+    }
+
+    /// A new lead from this capture. Without a way to answer it is stored as
+    /// `needs_review` for a person to look at.
+    pub fn to_new_lead(
+        &self,
+        dealership_id: DealershipId,
+        source: LeadSource,
+        capture_key: &str,
+        now: DateTime<Utc>,
+    ) -> Lead {
+        let mut metadata = self.metadata.clone();
+        metadata.insert("capture".into(), json!(capture_key));
+        Lead {
+            id: LeadId::new_at(now),
+            dealership_id,
+            source,
+            status: if self.has_contact() {
+                LeadStatus::New
+            } else {
+                LeadStatus::NeedsReview
+            },
+            customer_name: self.customer_name.clone(),
+            customer_email: self.customer_email.clone(),
+            customer_phone: self.customer_phone.clone(),
+            vehicle_interest: self.vehicle_interest.clone(),
+            initial_message: self.message.clone(),
+            lead_score: None,
+            assigned_to: None,
+            source_url: self.source_url.clone(),
+            source_metadata: Value::Object(metadata),
+            created_at: now,
+            updated_at: now,
+            last_contact_at: None,
+            converted_at: None,
+            deleted_at: None,
+            version: 1,
+        }
+    }
+
+    /// Folds a repeat inquiry of the same customer into `lead`: blank fields
+    /// are filled, the capture is listed under `additional_sources`. Returns
+    /// whether the lead changed.
+    pub fn merge_into(
+        &self,
+        lead: &mut Lead,
+        source: LeadSource,
+        capture_key: &str,
+        now: DateTime<Utc>,
+    ) {
+        fill(&mut lead.customer_name, &self.customer_name);
+        fill(&mut lead.customer_email, &self.customer_email);
+        fill(&mut lead.customer_phone, &self.customer_phone);
+        fill(&mut lead.vehicle_interest, &self.vehicle_interest);
+        fill(&mut lead.initial_message, &self.message);
+        fill(&mut lead.source_url, &self.source_url);
+        if !lead.source_metadata.is_object() {
+            lead.source_metadata = json!({});
+        }
+        let meta = lead.source_metadata.as_object_mut().expect("made an object above");
+        let sources = meta
+            .entry("additional_sources")
+            .or_insert_with(|| json!([]));
+        if !sources.is_array() {
+            *sources = json!([]);
+        }
+        let list = sources.as_array_mut().expect("made an array above");
+        if list.len() < MAX_RECORDED_SOURCES {
+            list.push(json!({
+                "source": source.as_str(),
+                "capture": capture_key,
+                "at": crate::time::sortable(&now),
+                "vehicle_interest": self.vehicle_interest,
+            }));
+        }
+        lead.updated_at = now;
+        lead.version += 1;
+    }
+
+    /// The customer's inquiry as the first (or next) message of the lead's
+    /// conversation.
+    pub fn to_message(
+        &self,
+        lead: &Lead,
+        source: LeadSource,
+        capture_key: &str,
+        now: DateTime<Utc>,
+    ) -> Message {
+        let content = self.message.clone().unwrap_or_else(|| {
+            match &self.vehicle_interest {
+                Some(v) => format!("Henvendelse om {v} (uten melding)."),
+                None => "Henvendelse uten melding.".to_string(),
+            }
+        });
+        Message {
+            id: MessageId::new_at(now),
+            lead_id: lead.id,
+            dealership_id: lead.dealership_id,
+            channel: match source {
+                LeadSource::Email => Channel::Email,
+                LeadSource::Facebook => Channel::Facebook,
+                LeadSource::Website | LeadSource::Manual => Channel::Website,
+            },
+            direction: Direction::Inbound,
+            sender: self
+                .customer_name
+                .clone()
+                .or_else(|| self.customer_email.clone())
+                .or_else(|| self.customer_phone.clone())
+                .unwrap_or_else(|| "Ukjent kunde".to_string()),
+            sender_type: SenderType::Customer,
+            message_content: content,
+            metadata: json!({ "capture": capture_key, "source": source.as_str() }),
+            created_at: now,
+        }
+    }
+}
+
+fn fill(slot: &mut Option<String>, value: &Option<String>) {
+    if slot.is_none() {
+        slot.clone_from(value);
+    }
+}
+
+/// Trimmed single-line text cut at `max` characters; `None` when empty.
+pub(crate) fn bounded(raw: &str, max: usize) -> Option<String> {
+    let one_line: String = raw
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(max)
+        .collect();
+    (!one_line.is_empty()).then_some(one_line)
+}
+
+/// Trimmed text that keeps its line breaks, cut at `max` characters.
+pub(crate) fn bounded_multiline(raw: &str, max: usize) -> Option<String> {
+    let text: String = raw
+        .trim()
+        .chars()
+        .filter(|c| !c.is_control() || *c == '\n' || *c == '\t')
+        .take(max)
+        .collect();
+    let text = text.trim().to_string();
+    (!text.is_empty()).then_some(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offered_contact_details_are_normalised_or_kept_aside() {
+        let mut c = LeadCandidate::default();
+        c.offer_email(" Kari.Nordmann@Example.NO ");
+        c.offer_phone("912 34 567");
+        c.offer_phone("+47 482 11 903");
+        assert_eq!(c.customer_email.as_deref(), Some("kari.nordmann@example.no"));
+        assert_eq!(c.customer_phone.as_deref(), Some("+4791234567"));
+
+        let mut d = LeadCandidate::default();
+        d.offer_email("not an address");
+        d.offer_phone("12");
+        assert!(!d.has_contact());
+        assert_eq!(d.metadata["unparsed_email"], "not an address");
+        assert_eq!(d.metadata["unparsed_phone"], "12");
+    }
+
+    #[test]
+    fn a_candidate_without_contact_becomes_a_lead_for_review() {
+        let c = LeadCandidate {
+            customer_name: Some("Kari".into()),
+            ..Default::default()
+        };
+        let now = crate::time::now();
+        let lead = c.to_new_lead(DealershipId::new_at(now), LeadSource::Email, "k", now);
+        assert_eq!(lead.status, LeadStatus::NeedsReview);
+        assert_eq!(lead.source_metadata["capture"], "k");
+    }
+
+    #[test]
+    fn merging_fills_blanks_and_records_the_source() {
+        let now = crate::time::now();
+        let first = LeadCandidate {
+            customer_email: Some("a@b.no".into()),
+            vehicle_interest: Some("Toyota bZ4X".into()),
+            ..Default::default()
+        };
+        let mut lead = first.to_new_lead(DealershipId::new_at(now), LeadSource::Website, "1", now);
+        let second = LeadCandidate {
+            customer_name: Some("Kari".into()),
+            customer_phone: Some("+4791234567".into()),
+            vehicle_interest: Some("Toyota RAV4".into()),
+            ..Default::default()
+        };
+        second.merge_into(&mut lead, LeadSource::Facebook, "2", now);
+        assert_eq!(lead.customer_name.as_deref(), Some("Kari"));
+        assert_eq!(lead.customer_phone.as_deref(), Some("+4791234567"));
+        assert_eq!(lead.vehicle_interest.as_deref(), Some("Toyota bZ4X"));
+        assert_eq!(lead.version, 2);
+        let extra = &lead.source_metadata["additional_sources"][0];
+        assert_eq!(extra["source"], "facebook");
+        assert_eq!(extra["vehicle_interest"], "Toyota RAV4");
+    }
+
+    #[test]
+    fn bounded_text_is_single_line_and_cut() {
+        assert_eq!(bounded("  a \n b\t c ", 10).as_deref(), Some("a b c"));
+        assert_eq!(bounded("æøåæøå", 3).as_deref(), Some("æøå"));
+        assert_eq!(bounded(" \n ", 3), None);
+    }
+}

@@ -1,0 +1,200 @@
+//! The capture envelope: what every entry point puts on the capture queue and
+//! `lead-intake` takes off it. The shape is shared by every queue
+//! (ARCHITECTURE.md §6): type, version, dealership id, idempotency key, trace
+//! id, enqueued-at and a payload.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::ids::DealershipId;
+
+use super::candidate::FormLead;
+
+pub const CAPTURE_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaptureEnvelope {
+    pub version: u32,
+    /// Known at the entry point for forms and Facebook; for email it may only
+    /// be known once `lead-intake` has read the recipients.
+    pub dealership_id: Option<DealershipId>,
+    /// The source's own identity of this capture; a second envelope with the
+    /// same key is a no-op (see [`IdempotencyKey`]).
+    pub idempotency_key: String,
+    pub trace_id: String,
+    pub enqueued_at: DateTime<Utc>,
+    #[serde(flatten)]
+    pub capture: Capture,
+}
+
+/// The `type` and `payload` of an envelope.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "payload")]
+pub enum Capture {
+    #[serde(rename = "capture.form")]
+    Form(FormCapture),
+    #[serde(rename = "capture.facebook")]
+    Facebook(FacebookCapture),
+    #[serde(rename = "capture.email")]
+    Email(EmailCapture),
+}
+
+impl Capture {
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Capture::Form(_) => "capture.form",
+            Capture::Facebook(_) => "capture.facebook",
+            Capture::Email(_) => "capture.email",
+        }
+    }
+}
+
+/// A website form post, already validated by `webhook-form`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FormCapture {
+    pub form_key: String,
+    pub capture_id: Uuid,
+    pub lead: FormLead,
+}
+
+/// One `leadgen` change of a Meta webhook delivery; the lead itself is
+/// fetched from the Graph API by `lead-intake`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FacebookCapture {
+    pub page_id: String,
+    pub leadgen_id: String,
+    pub form_id: Option<String>,
+    pub ad_id: Option<String>,
+    pub created_time: Option<i64>,
+}
+
+/// A raw mail kept in the raw-mail store (S3 in AWS, the data dir locally);
+/// envelopes carry the key, never the mail.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EmailCapture {
+    pub mail_key: String,
+    pub via: MailVia,
+    /// The envelope recipients the transport saw (SES `mail.destination`).
+    #[serde(default)]
+    pub recipients: Vec<String>,
+    /// The dealership the mail was fetched for (IMAP account, `--dealership`).
+    pub dealership_slug: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MailVia {
+    Ses,
+    Imap,
+    Cli,
+}
+
+/// Idempotency keys, one namespace per source, so that a leadgen id can never
+/// collide with a Message-ID.
+pub struct IdempotencyKey;
+
+impl IdempotencyKey {
+    pub fn form(form_key: &str, client_key: &str) -> String {
+        format!("form:{}:{}", form_key, client_key.trim())
+    }
+
+    pub fn facebook(leadgen_id: &str) -> String {
+        format!("facebook:{}", leadgen_id.trim())
+    }
+
+    /// By Message-ID when the mail has one, else by a hash of its bytes.
+    pub fn email(message_id: Option<&str>, raw: &[u8]) -> String {
+        match message_id.map(str::trim).filter(|m| !m.is_empty()) {
+            Some(id) => format!("email:{}", id.trim_matches(['<', '>'])),
+            None => format!("email-sha256:{}", hex(&Sha256::digest(raw))),
+        }
+    }
+}
+
+/// The capture id a form post is answered with. Derived from the dealership's
+/// form key and the client's Idempotency-Key, so that a repeat gets the same
+/// answer without the webhook keeping any state of its own.
+pub fn form_capture_id(form_key: &str, client_key: Option<&str>) -> Uuid {
+    match client_key {
+        Some(key) => {
+            let digest = Sha256::digest(format!("{form_key}\u{0}{}", key.trim()).as_bytes());
+            let mut bytes = [0u8; 16];
+            bytes.copy_from_slice(&digest[..16]);
+            uuid::Builder::from_custom_bytes(bytes).into_uuid()
+        }
+        None => Uuid::now_v7(),
+    }
+}
+
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl CaptureEnvelope {
+    pub fn new(
+        dealership_id: Option<DealershipId>,
+        idempotency_key: String,
+        trace_id: String,
+        now: DateTime<Utc>,
+        capture: Capture,
+    ) -> Self {
+        Self {
+            version: CAPTURE_VERSION,
+            dealership_id,
+            idempotency_key,
+            trace_id,
+            enqueued_at: now,
+            capture,
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("an envelope always serialises")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_same_client_key_gives_the_same_capture_id() {
+        let a = form_capture_id("k1", Some("abc"));
+        assert_eq!(a, form_capture_id("k1", Some(" abc ")));
+        assert_ne!(a, form_capture_id("k2", Some("abc")));
+        assert_ne!(a, form_capture_id("k1", Some("abd")));
+        assert_ne!(form_capture_id("k1", None), form_capture_id("k1", None));
+    }
+
+    #[test]
+    fn envelopes_round_trip_with_type_and_payload_on_top() {
+        let env = CaptureEnvelope::new(
+            None,
+            IdempotencyKey::facebook("123"),
+            "trace".into(),
+            crate::time::now(),
+            Capture::Facebook(FacebookCapture {
+                page_id: "p".into(),
+                leadgen_id: "123".into(),
+                form_id: None,
+                ad_id: None,
+                created_time: Some(1),
+            }),
+        );
+        let json: serde_json::Value = serde_json::from_str(&env.to_json()).unwrap();
+        assert_eq!(json["type"], "capture.facebook");
+        assert_eq!(json["payload"]["leadgen_id"], "123");
+        assert_eq!(json["idempotency_key"], "facebook:123");
+        let back: CaptureEnvelope = serde_json::from_str(&env.to_json()).unwrap();
+        assert_eq!(back, env);
+    }
+
+    #[test]
+    fn mail_keys_strip_brackets_and_fall_back_to_a_hash() {
+        assert_eq!(IdempotencyKey::email(Some("<a@b>"), b"x"), "email:a@b");
+        let h = IdempotencyKey::email(None, b"x");
+        assert!(h.starts_with("email-sha256:") && h.len() == 13 + 64);
+    }
+}

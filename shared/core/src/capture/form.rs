@@ -1,0 +1,213 @@
+//! Website form posts: JSON objects or `application/x-www-form-urlencoded`
+//! pairs, read into a [`LeadCandidate`]. Field names follow the API
+//! (`name`, `email`, `phone`, `vehicle_interest`, `message`, `source_url`,
+//! `consent`), with the Norwegian names dealership sites often use accepted
+//! too; every other field is kept in the lead's metadata.
+
+use serde_json::Value;
+
+use super::candidate::{LeadCandidate, bounded};
+use crate::model::lead::{MAX_MESSAGE, MAX_NAME, MAX_VEHICLE_INTEREST};
+use crate::validation::{self, FieldErrors};
+
+/// Filled in only by bots: the embed snippet renders it hidden.
+pub const HONEYPOT_FIELDS: &[&str] = &["norvalt_hp", "_gotcha"];
+const MAX_FIELDS: usize = 60;
+
+#[derive(Debug)]
+pub enum FormOutcome {
+    Lead(LeadCandidate),
+    /// A bot filled the honeypot: answer as if accepted, store nothing.
+    Honeypot,
+}
+
+/// Reads a JSON body (must be an object).
+pub fn from_json(body: &Value) -> Result<FormOutcome, FieldErrors> {
+    let Some(object) = body.as_object() else {
+        return Err(FieldErrors::single("body", "must be a JSON object"));
+    };
+    let pairs = object.iter().map(|(k, v)| {
+        let text = match v {
+            Value::String(s) => s.clone(),
+            Value::Bool(b) => b.to_string(),
+            Value::Number(n) => n.to_string(),
+            Value::Null => String::new(),
+            other => other.to_string(),
+        };
+        (k.clone(), text)
+    });
+    from_pairs(pairs)
+}
+
+/// Reads name/value pairs (a urlencoded body, or a JSON object's fields).
+pub fn from_pairs(
+    pairs: impl IntoIterator<Item = (String, String)>,
+) -> Result<FormOutcome, FieldErrors> {
+    let mut e = FieldErrors::new();
+    let mut c = LeadCandidate::default();
+    let (mut first, mut last) = (None, None);
+    let mut fields = 0;
+    for (name, value) in pairs {
+        fields += 1;
+        if fields > MAX_FIELDS {
+            e.add("body", format!("has more than {MAX_FIELDS} fields"));
+            break;
+        }
+        let key = name.trim().to_lowercase().replace(['-', ' '], "_");
+        let value = value.trim().to_string();
+        if HONEYPOT_FIELDS.contains(&key.as_str()) {
+            if !value.is_empty() {
+                return Ok(FormOutcome::Honeypot);
+            }
+            continue;
+        }
+        match field_of(&key) {
+            Some(Field::Name) => set_text(&mut e, "name", &value, MAX_NAME, &mut c.customer_name),
+            Some(Field::FirstName) => first = bounded(&value, MAX_NAME),
+            Some(Field::LastName) => last = bounded(&value, MAX_NAME),
+            Some(Field::Email) if !value.is_empty() => {
+                match validation::email("email", &value) {
+                    Ok(v) => c.customer_email = Some(v),
+                    Err(err) => e.add(&err.field, err.message),
+                }
+            }
+            Some(Field::Phone) if !value.is_empty() => {
+                match validation::phone("phone", &value) {
+                    Ok(v) => c.customer_phone = Some(v),
+                    Err(err) => e.add(&err.field, err.message),
+                }
+            }
+            Some(Field::Vehicle) => set_text(
+                &mut e,
+                "vehicle_interest",
+                &value,
+                MAX_VEHICLE_INTEREST,
+                &mut c.vehicle_interest,
+            ),
+            Some(Field::Message) => {
+                match validation::text("message", Some(&value), MAX_MESSAGE, true) {
+                    Ok(v) => c.message = v,
+                    Err(err) => e.add(&err.field, err.message),
+                }
+            }
+            Some(Field::SourceUrl) if !value.is_empty() => {
+                match validation::url("source_url", &value) {
+                    Ok(v) => c.source_url = Some(v),
+                    Err(err) => e.add(&err.field, err.message),
+                }
+            }
+            Some(Field::Consent) => {
+                c.note_value("consent", Value::Bool(is_yes(&value)));
+            }
+            Some(_) => {}
+            None => c.note(&key, &value),
+        }
+    }
+    if c.customer_name.is_none() {
+        let joined = [first, last].into_iter().flatten().collect::<Vec<_>>().join(" ");
+        c.customer_name = bounded(&joined, MAX_NAME);
+    }
+    if !c.has_contact() && !e.contains("email") && !e.contains("phone") {
+        e.add("email", "email or phone is required");
+        e.add("phone", "email or phone is required");
+    }
+    e.finish(FormOutcome::Lead(c))
+}
+
+enum Field {
+    Name,
+    FirstName,
+    LastName,
+    Email,
+    Phone,
+    Vehicle,
+    Message,
+    SourceUrl,
+    Consent,
+}
+
+fn field_of(key: &str) -> Option<Field> {
+    Some(match key {
+        "name" | "full_name" | "navn" | "fullt_navn" => Field::Name,
+        "first_name" | "fornavn" => Field::FirstName,
+        "last_name" | "etternavn" => Field::LastName,
+        "email" | "e_post" | "epost" | "e_mail" | "mail" => Field::Email,
+        "phone" | "phone_number" | "telefon" | "mobil" | "mobilnummer" | "tlf" => Field::Phone,
+        "vehicle_interest" | "vehicle" | "bil" | "modell" | "bilmodell" => Field::Vehicle,
+        "message" | "melding" | "kommentar" | "comment" => Field::Message,
+        "source_url" | "page_url" | "url" => Field::SourceUrl,
+        "consent" | "samtykke" => Field::Consent,
+        _ => return None,
+    })
+}
+
+fn set_text(e: &mut FieldErrors, field: &str, value: &str, max: usize, slot: &mut Option<String>) {
+    match validation::text(field, Some(value), max, false) {
+        Ok(v) => *slot = v,
+        Err(err) => e.add(&err.field, err.message),
+    }
+}
+
+fn is_yes(value: &str) -> bool {
+    matches!(
+        value.to_lowercase().as_str(),
+        "true" | "on" | "yes" | "ja" | "1" | "checked"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn lead(outcome: Result<FormOutcome, FieldErrors>) -> LeadCandidate {
+        match outcome.expect("valid form") {
+            FormOutcome::Lead(c) => c,
+            FormOutcome::Honeypot => panic!("not a honeypot"),
+        }
+    }
+
+    #[test]
+    fn a_json_post_is_read_and_extras_kept() {
+        let c = lead(from_json(&json!({
+            "name": "Eirik Solberg", "email": "Eirik.Solberg@example.no", "phone": "93 44 55 66",
+            "vehicle_interest": "Volkswagen ID.Buzz", "message": "Er den ledig?\nHilsen Eirik",
+            "source_url": "https://www.bilsenteret-drammen.no/bruktbil/vw-id-buzz",
+            "consent": true, "utm_source": "google", "budget": 450000
+        })));
+        assert_eq!(c.customer_email.as_deref(), Some("eirik.solberg@example.no"));
+        assert_eq!(c.customer_phone.as_deref(), Some("+4793445566"));
+        assert_eq!(c.message.as_deref(), Some("Er den ledig?\nHilsen Eirik"));
+        assert_eq!(c.metadata["consent"], json!(true));
+        assert_eq!(c.metadata["utm_source"], "google");
+        assert_eq!(c.metadata["budget"], "450000");
+    }
+
+    #[test]
+    fn norwegian_field_names_and_split_names_are_understood() {
+        let pairs = [("Fornavn", "Åse"), ("Etternavn", "Øvrebø"), ("Telefon", "0047 913 22 044"), ("Samtykke", "on")];
+        let c = lead(from_pairs(pairs.map(|(a, b)| (a.to_string(), b.to_string()))));
+        assert_eq!(c.customer_name.as_deref(), Some("Åse Øvrebø"));
+        assert_eq!(c.customer_phone.as_deref(), Some("+4791322044"));
+        assert_eq!(c.metadata["consent"], json!(true));
+    }
+
+    #[test]
+    fn errors_name_each_field() {
+        let err = from_json(&json!({"email": "nope", "phone": "12", "source_url": "ftp://x"})).unwrap_err();
+        for f in ["email", "phone", "source_url"] {
+            assert!(err.contains(f), "{f}");
+        }
+        let err = from_json(&json!({"name": "Kari"})).unwrap_err();
+        assert!(err.contains("email") && err.contains("phone"));
+        assert!(from_json(&json!([1, 2])).unwrap_err().contains("body"));
+    }
+
+    #[test]
+    fn a_filled_honeypot_is_recognised() {
+        let out = from_json(&json!({"email": "a@b.no", "norvalt_hp": "http://spam"})).unwrap();
+        assert!(matches!(out, FormOutcome::Honeypot));
+        let out = from_json(&json!({"email": "a@b.no", "norvalt_hp": ""})).unwrap();
+        assert!(matches!(out, FormOutcome::Lead(_)));
+    }
+}

@@ -1,0 +1,48 @@
+//! The outside things intake reads from: the raw-mail store, the secret
+//! store and Meta's Graph API. Small traits; AWS, local and HTTP adapters
+//! implement them.
+
+use async_trait::async_trait;
+
+use super::facebook::GraphLead;
+
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct SourceError(pub String);
+
+/// Raw MIME by key: S3 in AWS (SES writes it there), files locally.
+#[async_trait]
+pub trait RawMailStore: Send + Sync {
+    async fn put_mail(&self, key: &str, raw: &[u8]) -> Result<(), SourceError>;
+    async fn get_mail(&self, key: &str) -> Result<Option<Vec<u8>>, SourceError>;
+}
+
+/// Secrets by name, e.g. `facebook/page/<page id>`. Secrets Manager in AWS.
+#[async_trait]
+pub trait SecretStore: Send + Sync {
+    async fn secret(&self, name: &str) -> Result<Option<String>, SourceError>;
+}
+
+/// The secret name of a Facebook page's access token.
+pub fn page_token_secret(page_id: &str) -> String {
+    format!("facebook/page/{page_id}")
+}
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum LeadAdsError {
+    /// Network trouble, rate limits, Graph 5xx: try again later.
+    #[error("Graph API unavailable: {0}")]
+    Transient(String),
+    /// The page token is expired or revoked (Graph error 190): needs a person.
+    #[error("page access token rejected: {0}")]
+    TokenRejected(String),
+    /// The lead does not exist or the request is wrong: retrying cannot help.
+    #[error("Graph API refused the request: {0}")]
+    Permanent(String),
+}
+
+#[async_trait]
+pub trait LeadAdsClient: Send + Sync {
+    async fn fetch_lead(&self, leadgen_id: &str, page_token: &str)
+    -> Result<GraphLead, LeadAdsError>;
+}

@@ -1,0 +1,150 @@
+//! The queue ports: what a producer sends, what a consumer is handed, and
+//! how it answers. SQS in AWS, a durable SQLite queue locally; both have the
+//! same semantics (visibility timeout, receive count, dead-letter queue after
+//! the maximum attempts of ARCHITECTURE.md §1).
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QueueName {
+    /// Capture envelopes from the webhooks, mail and IMAP → `lead-intake`.
+    Capture,
+    /// Leads that need a reply → `ai-responder`.
+    Ai,
+    /// Messages to send → `sender`.
+    Send,
+}
+
+impl QueueName {
+    pub const ALL: [QueueName; 3] = [QueueName::Capture, QueueName::Ai, QueueName::Send];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QueueName::Capture => "capture",
+            QueueName::Ai => "ai",
+            QueueName::Send => "send",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|q| q.as_str() == name)
+    }
+
+    /// Deliveries before a message goes to the DLQ (the seed's retry counts).
+    pub fn max_receives(self) -> u32 {
+        match self {
+            QueueName::Capture => 3,
+            QueueName::Ai => 5,
+            QueueName::Send => 3,
+        }
+    }
+
+    /// The consumer's time budget per message, in seconds.
+    pub fn timeout_secs(self) -> u64 {
+        match self {
+            QueueName::Capture => 10,
+            QueueName::Ai => 30,
+            QueueName::Send => 15,
+        }
+    }
+
+    /// SQS guidance: visibility at least six times the function timeout.
+    pub fn visibility_secs(self) -> u64 {
+        self.timeout_secs() * 6
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("queue failed: {0}")]
+pub struct QueueError(pub String);
+
+#[async_trait]
+pub trait Queue: Send + Sync {
+    /// Returns once the message is durably stored.
+    async fn send(&self, queue: QueueName, body: &str) -> Result<(), QueueError>;
+    /// Puts a message straight on the queue's DLQ with the reason: for
+    /// failures that no retry can mend (an expired token, a malformed body).
+    async fn dead_letter(&self, queue: QueueName, body: &str, reason: &str)
+    -> Result<(), QueueError>;
+}
+
+/// One message handed to a consumer.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    pub id: String,
+    pub body: String,
+    /// 1 on the first delivery.
+    pub receive_count: u32,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum JobOutcome {
+    Done,
+    /// Leave it for another delivery (until the DLQ takes it).
+    Retry(String),
+    /// Straight to the DLQ with this reason.
+    Dead(String),
+}
+
+#[async_trait]
+pub trait JobHandler: Send + Sync {
+    async fn handle(&self, delivery: &Delivery) -> JobOutcome;
+}
+
+/// A message of a batch that must be delivered again, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Failure {
+    pub id: String,
+    pub reason: String,
+}
+
+/// Runs a batch through `handler` one message at a time and returns those
+/// that must be delivered again (SQS `batchItemFailures`). A `Dead` message
+/// is moved to the DLQ here; if even that fails it is retried instead, so
+/// nothing is lost.
+pub async fn run_batch(
+    queue: &dyn Queue,
+    name: QueueName,
+    handler: &dyn JobHandler,
+    deliveries: &[Delivery],
+) -> Vec<Failure> {
+    let mut failed = Vec::new();
+    for d in deliveries {
+        let retry = match handler.handle(d).await {
+            JobOutcome::Done => None,
+            JobOutcome::Retry(reason) => Some(reason),
+            JobOutcome::Dead(reason) => match queue.dead_letter(name, &d.body, &reason).await {
+                Ok(()) => None,
+                Err(e) => Some(format!("{reason}; and the DLQ refused it: {e}")),
+            },
+        };
+        if let Some(reason) = retry {
+            failed.push(Failure { id: d.id.clone(), reason });
+        }
+    }
+    failed
+}
+
+/// A message on a dead-letter queue, as ops see it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct DeadLetter {
+    pub id: String,
+    pub queue: QueueName,
+    pub body: String,
+    pub reason: Option<String>,
+    pub receive_count: u32,
+    pub failed_at: Option<DateTime<Utc>>,
+}
+
+/// Ops' view of the DLQs: `scripts/dev dlq list|show|redrive`.
+#[async_trait]
+pub trait DeadLetters: Send + Sync {
+    async fn list(&self, queue: QueueName, limit: usize) -> Result<Vec<DeadLetter>, QueueError>;
+    async fn show(&self, queue: QueueName, id: &str) -> Result<Option<DeadLetter>, QueueError>;
+    /// Moves the message (or all when `id` is `None`) back to the queue with
+    /// a fresh receive count; returns how many moved.
+    async fn redrive(&self, queue: QueueName, id: Option<&str>) -> Result<usize, QueueError>;
+}

@@ -1,0 +1,362 @@
+//! `lead-intake`: one capture envelope in, exactly one outcome out — a new
+//! lead, a merge into the customer's existing lead, a lead for review, or a
+//! recorded skip. Safe to run any number of times for the same envelope.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::MAX_WRITE_ATTEMPTS;
+use crate::capture::dedup::ContactClaim;
+use crate::capture::email::{self, MailKind};
+use crate::capture::facebook;
+use crate::capture::sources::{
+    LeadAdsClient, LeadAdsError, RawMailStore, SecretStore, page_token_secret,
+};
+use crate::capture::{
+    Capture, CaptureCommit, CaptureEnvelope, CaptureOutcome, CaptureRecord, ContactKey,
+    ContactRecord, LeadCandidate, LeadWrite,
+};
+use crate::ids::{DealershipId, LeadId};
+use crate::model::{Lead, LeadSource, LeadStatus};
+use crate::ports::{RouteKind, StoreError, Stores};
+use crate::queue::{Delivery, JobHandler, JobOutcome, Queue, QueueName};
+use crate::tenancy::{self, TenantId};
+
+#[derive(Debug, Clone)]
+pub struct IntakeConfig {
+    /// Same customer (email or phone) within this window → one lead.
+    pub dedup_window: Duration,
+    /// How long a capture is remembered for idempotency.
+    pub capture_ttl: Duration,
+}
+
+impl Default for IntakeConfig {
+    fn default() -> Self {
+        Self {
+            dedup_window: Duration::days(30),
+            capture_ttl: Duration::days(90),
+        }
+    }
+}
+
+/// The message `lead-intake` puts on the ai queue for a new lead.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FirstReplyEnvelope {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub version: u32,
+    pub dealership_id: DealershipId,
+    pub idempotency_key: String,
+    pub trace_id: String,
+    pub enqueued_at: DateTime<Utc>,
+    pub payload: FirstReply,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FirstReply {
+    pub lead_id: LeadId,
+}
+
+impl FirstReplyEnvelope {
+    pub const TYPE: &'static str = "ai.first_reply";
+
+    pub fn new(dealership_id: DealershipId, lead_id: LeadId, trace_id: &str, now: DateTime<Utc>) -> Self {
+        Self {
+            kind: Self::TYPE.into(),
+            version: 1,
+            dealership_id,
+            idempotency_key: format!("first_reply:{lead_id}"),
+            trace_id: trace_id.to_string(),
+            enqueued_at: now,
+            payload: FirstReply { lead_id },
+        }
+    }
+}
+
+/// What one envelope came to, for logs and tests.
+#[derive(Debug, Clone, PartialEq)]
+pub enum IntakeResult {
+    Stored {
+        dealership_id: DealershipId,
+        outcome: CaptureOutcome,
+        lead_id: Option<LeadId>,
+    },
+    /// The idempotency key was seen before.
+    Repeat { dealership_id: DealershipId },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum IntakeError {
+    /// Worth another delivery.
+    Retry(String),
+    /// No retry can mend it: to the DLQ with this reason.
+    Dead(String),
+}
+
+pub struct Intake {
+    pub stores: Stores,
+    pub queue: Arc<dyn Queue>,
+    pub mail: Arc<dyn RawMailStore>,
+    pub secrets: Arc<dyn SecretStore>,
+    pub lead_ads: Arc<dyn LeadAdsClient>,
+    pub config: IntakeConfig,
+}
+
+#[async_trait]
+impl JobHandler for Intake {
+    async fn handle(&self, delivery: &Delivery) -> JobOutcome {
+        match self.process(&delivery.body, crate::time::now()).await {
+            Ok(_) => JobOutcome::Done,
+            Err(IntakeError::Retry(r)) => JobOutcome::Retry(r),
+            Err(IntakeError::Dead(r)) => JobOutcome::Dead(r),
+        }
+    }
+}
+
+fn retry(e: impl std::fmt::Display) -> IntakeError {
+    IntakeError::Retry(e.to_string())
+}
+
+impl Intake {
+    pub async fn process(&self, body: &str, now: DateTime<Utc>) -> Result<IntakeResult, IntakeError> {
+        let envelope: CaptureEnvelope = serde_json::from_str(body)
+            .map_err(|e| IntakeError::Dead(format!("malformed capture envelope: {e}")))?;
+        let mail = match &envelope.capture {
+            Capture::Email(e) => Some(
+                self.mail
+                    .get_mail(&e.mail_key)
+                    .await
+                    .map_err(retry)?
+                    .ok_or_else(|| IntakeError::Dead(format!("raw mail {} is missing", e.mail_key)))?,
+            ),
+            _ => None,
+        };
+        let parsed_mail = mail.as_deref().map(email::parse);
+        let tenant = self.tenant_of(&envelope, parsed_mail.as_ref()).await?;
+        let dealership_id = tenant.dealership_id();
+        let key = &envelope.idempotency_key;
+
+        if let Some(seen) = self.stores.captures.get_capture(&tenant, key).await.map_err(retry)? {
+            // The first run may have stopped before the ai queue heard of it.
+            if seen.outcome == CaptureOutcome::Created
+                && let Some(lead) = seen.lead_id
+            {
+                self.request_first_reply(dealership_id, lead, &envelope.trace_id, now).await?;
+            }
+            return Ok(IntakeResult::Repeat { dealership_id });
+        }
+
+        let (source, found) = match &envelope.capture {
+            Capture::Form(f) => (LeadSource::Website, Found::Lead(f.lead.clone())),
+            Capture::Facebook(f) => {
+                let dealership = self.stores.dealerships.get_dealership(&tenant).await.map_err(retry)?;
+                let questions = dealership.map(|d| d.capture.facebook_questions).unwrap_or_default();
+                let token = self
+                    .secrets
+                    .secret(&page_token_secret(&f.page_id))
+                    .await
+                    .map_err(retry)?
+                    .ok_or_else(|| {
+                        IntakeError::Dead(format!("no page access token stored for Facebook page {}", f.page_id))
+                    })?;
+                let lead = self.lead_ads.fetch_lead(&f.leadgen_id, &token).await.map_err(|e| match e {
+                    LeadAdsError::Transient(_) => IntakeError::Retry(e.to_string()),
+                    LeadAdsError::TokenRejected(_) => IntakeError::Dead(format!(
+                        "{e} (page {}): renew the page token in the secret store, then redrive",
+                        f.page_id
+                    )),
+                    LeadAdsError::Permanent(_) => IntakeError::Dead(e.to_string()),
+                })?;
+                (LeadSource::Facebook, Found::Lead(facebook::map_lead(&lead, &questions)))
+            }
+            Capture::Email(e) => {
+                let parsed = parsed_mail.expect("parsed above for email");
+                let found = match parsed.kind {
+                    MailKind::Lead(mut c) => {
+                        c.note("raw_mail", &e.mail_key);
+                        Found::Lead(c)
+                    }
+                    MailKind::NeedsReview { mut candidate, reason } => {
+                        candidate.note("raw_mail", &e.mail_key);
+                        candidate.note("review_reason", &reason);
+                        Found::Review(candidate)
+                    }
+                    MailKind::AutoReply(r) => Found::Skip(format!("auto-reply: {r}")),
+                    MailKind::Bounce(r) => Found::Skip(format!("bounce: {r}")),
+                };
+                (LeadSource::Email, found)
+            }
+        };
+
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let commit = match &found {
+                Found::Skip(reason) => self.skip(key, reason, now),
+                Found::Review(c) => self.review(&tenant, c, source, key, now),
+                Found::Lead(c) => self.lead(&tenant, c, source, key, now).await?,
+            };
+            let outcome = commit.capture.outcome;
+            let lead_id = commit.capture.lead_id;
+            match self.stores.captures.commit_capture(&tenant, &commit).await {
+                Ok(()) => {
+                    if outcome == CaptureOutcome::Created
+                        && let Some(lead) = lead_id
+                    {
+                        self.request_first_reply(dealership_id, lead, &envelope.trace_id, now).await?;
+                    }
+                    return Ok(IntakeResult::Stored { dealership_id, outcome, lead_id });
+                }
+                Err(StoreError::Conflict) if attempts < MAX_WRITE_ATTEMPTS => {
+                    // Another delivery of this capture or an inquiry of the same
+                    // customer got there first: look again.
+                    if self.stores.captures.get_capture(&tenant, key).await.map_err(retry)?.is_some() {
+                        return Ok(IntakeResult::Repeat { dealership_id });
+                    }
+                }
+                Err(e) => return Err(retry(e)),
+            }
+        }
+    }
+
+    /// The dealership an envelope belongs to, found again from its routing
+    /// key: envelopes carry no trusted tenant.
+    async fn tenant_of(
+        &self,
+        envelope: &CaptureEnvelope,
+        mail: Option<&email::ParsedMail>,
+    ) -> Result<TenantId, IntakeError> {
+        let routes = self.stores.routes.as_ref();
+        let resolve = |kind, key: String| async move { tenancy::resolve(routes, kind, &key).await.map_err(retry) };
+        let tenant = match &envelope.capture {
+            Capture::Form(f) => resolve(RouteKind::FormKey, f.form_key.clone()).await?,
+            Capture::Facebook(f) => resolve(RouteKind::FacebookPage, f.page_id.clone()).await?,
+            Capture::Email(e) => {
+                let mut found = None;
+                if let Some(slug) = &e.dealership_slug {
+                    found = resolve(RouteKind::Slug, slug.clone()).await?;
+                }
+                let headers = mail.map(|m| m.recipients.clone()).unwrap_or_default();
+                for address in e.recipients.iter().chain(headers.iter()) {
+                    if found.is_some() {
+                        break;
+                    }
+                    found = resolve(RouteKind::InboundEmail, address.clone()).await?;
+                }
+                found
+            }
+        };
+        tenant.ok_or_else(|| {
+            IntakeError::Dead(format!(
+                "no dealership is routed for this {} capture",
+                envelope.capture.type_name()
+            ))
+        })
+    }
+
+    fn record(&self, key: &str, outcome: CaptureOutcome, lead: Option<LeadId>, reason: Option<String>, now: DateTime<Utc>) -> CaptureRecord {
+        CaptureRecord {
+            key: key.to_string(),
+            outcome,
+            lead_id: lead,
+            reason,
+            recorded_at: now,
+            expires_at: now + self.config.capture_ttl,
+        }
+    }
+
+    fn skip(&self, key: &str, reason: &str, now: DateTime<Utc>) -> CaptureCommit {
+        CaptureCommit {
+            capture: self.record(key, CaptureOutcome::Skipped, None, Some(reason.to_string()), now),
+            lead: None,
+            message: None,
+            contacts: Vec::new(),
+            now,
+        }
+    }
+
+    /// A lead for a person to finish: never merged, never answered by itself.
+    fn review(&self, tenant: &TenantId, c: &LeadCandidate, source: LeadSource, key: &str, now: DateTime<Utc>) -> CaptureCommit {
+        let mut lead = c.to_new_lead(tenant.dealership_id(), source, key, now);
+        lead.status = LeadStatus::NeedsReview;
+        let message = c.to_message(&lead, source, key, now);
+        CaptureCommit {
+            capture: self.record(key, CaptureOutcome::Review, Some(lead.id), None, now),
+            message: Some(message),
+            lead: Some(LeadWrite::Insert(lead)),
+            contacts: Vec::new(),
+            now,
+        }
+    }
+
+    /// A new lead, or a merge into the customer's live lead within the window.
+    async fn lead(
+        &self,
+        tenant: &TenantId,
+        c: &LeadCandidate,
+        source: LeadSource,
+        key: &str,
+        now: DateTime<Utc>,
+    ) -> Result<CaptureCommit, IntakeError> {
+        let keys = ContactKey::of(c);
+        let mut current: Vec<(String, Option<ContactRecord>, Option<Lead>)> = Vec::new();
+        for k in &keys {
+            let key = k.as_key();
+            let record = self.stores.captures.get_contact(tenant, &key).await.map_err(retry)?;
+            let live = match &record {
+                Some(r) if r.expires_at > now => self
+                    .stores
+                    .leads
+                    .get_lead(tenant, r.lead_id)
+                    .await
+                    .map_err(retry)?
+                    .filter(|l| !l.is_deleted()),
+                _ => None,
+            };
+            current.push((key, record, live));
+        }
+        let expires_at = now + self.config.dedup_window;
+        let existing = current.iter().find_map(|(_, _, live)| live.clone());
+        let (lead, write, outcome) = match existing {
+            Some(mut lead) => {
+                c.merge_into(&mut lead, source, key, now);
+                (lead.clone(), LeadWrite::Update(lead), CaptureOutcome::Merged)
+            }
+            None => {
+                let lead = c.to_new_lead(tenant.dealership_id(), source, key, now);
+                (lead.clone(), LeadWrite::Insert(lead), CaptureOutcome::Created)
+            }
+        };
+        // Claim every contact key that no other live lead holds.
+        let contacts = current
+            .into_iter()
+            .filter(|(_, _, live)| live.as_ref().is_none_or(|l| l.id == lead.id))
+            .map(|(key, record, _)| ContactClaim {
+                record: ContactRecord { key, lead_id: lead.id, expires_at },
+                replaces: record.map(|r| r.lead_id),
+            })
+            .collect();
+        Ok(CaptureCommit {
+            capture: self.record(key, outcome, Some(lead.id), None, now),
+            message: Some(c.to_message(&lead, source, key, now)),
+            lead: Some(write),
+            contacts,
+            now,
+        })
+    }
+
+    async fn request_first_reply(&self, dealership: DealershipId, lead: LeadId, trace: &str, now: DateTime<Utc>) -> Result<(), IntakeError> {
+        let envelope = FirstReplyEnvelope::new(dealership, lead, trace, now);
+        let body = serde_json::to_string(&envelope).expect("an envelope always serialises");
+        self.queue.send(QueueName::Ai, &body).await.map_err(retry)
+    }
+}
+
+enum Found {
+    Lead(LeadCandidate),
+    Review(LeadCandidate),
+    Skip(String),
+}

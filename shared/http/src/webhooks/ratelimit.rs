@@ -1,0 +1,65 @@
+//! A fixed-window rate limiter per key (form key + client address). In one
+//! process (the local server) it is exact; in Lambda each warm instance
+//! counts for itself, and the function's reserved concurrency bounds the rest.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+pub struct RateLimiter {
+    limit: u32,
+    window: Duration,
+    hits: Mutex<HashMap<String, (Instant, u32)>>,
+}
+
+impl RateLimiter {
+    pub fn new(limit: u32, window: Duration) -> Self {
+        Self {
+            limit,
+            window,
+            hits: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// `NORVALT_FORM_RATE_LIMIT` posts per minute (default 20).
+    pub fn from_env() -> Self {
+        let limit = std::env::var("NORVALT_FORM_RATE_LIMIT")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(20);
+        Self::new(limit, Duration::from_secs(60))
+    }
+
+    /// `Err(seconds to wait)` when `key` used up its window.
+    pub fn check(&self, key: &str) -> Result<(), u64> {
+        let now = Instant::now();
+        let mut hits = self.hits.lock().unwrap_or_else(|p| p.into_inner());
+        if hits.len() > 50_000 {
+            hits.retain(|_, (start, _)| now.duration_since(*start) < self.window);
+        }
+        let entry = hits.entry(key.to_string()).or_insert((now, 0));
+        if now.duration_since(entry.0) >= self.window {
+            *entry = (now, 0);
+        }
+        if entry.1 >= self.limit {
+            let left = self.window.saturating_sub(now.duration_since(entry.0));
+            return Err(left.as_secs().max(1));
+        }
+        entry.1 += 1;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_key_is_limited_alone() {
+        let rl = RateLimiter::new(2, Duration::from_secs(60));
+        assert!(rl.check("a").is_ok() && rl.check("a").is_ok());
+        let wait = rl.check("a").unwrap_err();
+        assert!((1..=60).contains(&wait));
+        assert!(rl.check("b").is_ok());
+    }
+}

@@ -1,0 +1,63 @@
+//! The local queue workers: each takes batches off its SQLite queue and runs
+//! them through the very job handler the Lambda function runs, with the same
+//! batch-failure contract.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use norvalt_core::queue::{Delivery, JobHandler, QueueName, run_batch};
+
+use crate::sqlite::SqliteStore;
+
+const BATCH: usize = 10;
+/// Messages sent by another process (the CLI) are found within this.
+const POLL: Duration = Duration::from_millis(500);
+
+/// Runs forever: receive, handle, delete what succeeded, and make what failed
+/// visible again after a growing pause (the DLQ takes it after the queue's
+/// maximum receives).
+pub async fn run(store: SqliteStore, queue: QueueName, handler: Arc<dyn JobHandler>) {
+    loop {
+        match process_batch(&store, queue, handler.as_ref()).await {
+            Ok(0) => store.wait_for_messages(queue, POLL).await,
+            Ok(_) => {}
+            Err(e) => {
+                tracing::error!(queue = queue.as_str(), error = %e, "queue worker failed");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
+    }
+}
+
+/// Handles every message that is visible now; returns how many were taken.
+pub async fn drain(store: &SqliteStore, queue: QueueName, handler: &dyn JobHandler) -> Result<usize, String> {
+    let mut total = 0;
+    loop {
+        let n = process_batch(store, queue, handler).await?;
+        if n == 0 {
+            return Ok(total);
+        }
+        total += n;
+    }
+}
+
+async fn process_batch(store: &SqliteStore, queue: QueueName, handler: &dyn JobHandler) -> Result<usize, String> {
+    let batch: Vec<Delivery> = store.receive(queue, BATCH).await.map_err(|e| e.to_string())?;
+    if batch.is_empty() {
+        return Ok(0);
+    }
+    let failures = run_batch(store, queue, handler, &batch).await;
+    let done: Vec<String> = batch
+        .iter()
+        .filter(|d| !failures.iter().any(|f| f.id == d.id))
+        .map(|d| d.id.clone())
+        .collect();
+    store.delete_messages(done).await.map_err(|e| e.to_string())?;
+    for f in failures {
+        let receives = batch.iter().find(|d| d.id == f.id).map_or(1, |d| d.receive_count);
+        tracing::warn!(queue = queue.as_str(), message = %f.id, receives, reason = %f.reason, "job failed; will retry");
+        let pause = (1u64 << receives.min(6)).min(queue.visibility_secs());
+        store.retry_later(f.id, pause, f.reason).await.map_err(|e| e.to_string())?;
+    }
+    Ok(batch.len())
+}
