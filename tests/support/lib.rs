@@ -164,3 +164,69 @@ pub fn sign(claims: &Value, key: &EncodingKey, alg: Algorithm) -> String {
     header.kid = Some("norvalt-local".into());
     jsonwebtoken::encode(&header, claims, key).unwrap()
 }
+
+pub mod fakes {
+    //! In-memory stand-ins for the ports intake needs, for tests that are
+    //! about storage and de-duplication rather than queues or Meta.
+
+    use std::sync::Mutex;
+
+    use async_trait::async_trait;
+    use norvalt_core::capture::facebook::GraphLead;
+    use norvalt_core::capture::sources::{
+        LeadAdsClient, LeadAdsError, RawMailStore, SecretStore, SourceError,
+    };
+    use norvalt_core::queue::{Queue, QueueError, QueueName};
+
+    #[derive(Default)]
+    pub struct MemoryQueue {
+        pub sent: Mutex<Vec<(QueueName, String)>>,
+        pub dead: Mutex<Vec<(QueueName, String, String)>>,
+    }
+
+    impl MemoryQueue {
+        pub fn sent_to(&self, queue: QueueName) -> Vec<String> {
+            let sent = self.sent.lock().unwrap();
+            sent.iter().filter(|(q, _)| *q == queue).map(|(_, b)| b.clone()).collect()
+        }
+    }
+
+    #[async_trait]
+    impl Queue for MemoryQueue {
+        async fn send(&self, queue: QueueName, body: &str) -> Result<(), QueueError> {
+            self.sent.lock().unwrap().push((queue, body.to_string()));
+            Ok(())
+        }
+        async fn dead_letter(&self, queue: QueueName, body: &str, reason: &str) -> Result<(), QueueError> {
+            self.dead.lock().unwrap().push((queue, body.to_string(), reason.to_string()));
+            Ok(())
+        }
+    }
+
+    /// No mail, no secrets, no Graph: for form captures.
+    pub struct Nothing;
+
+    #[async_trait]
+    impl RawMailStore for Nothing {
+        async fn put_mail(&self, _: &str, _: &[u8]) -> Result<(), SourceError> {
+            Err(SourceError("no mail store in this test".into()))
+        }
+        async fn get_mail(&self, _: &str) -> Result<Option<Vec<u8>>, SourceError> {
+            Ok(None)
+        }
+    }
+
+    #[async_trait]
+    impl SecretStore for Nothing {
+        async fn secret(&self, _: &str) -> Result<Option<String>, SourceError> {
+            Ok(None)
+        }
+    }
+
+    #[async_trait]
+    impl LeadAdsClient for Nothing {
+        async fn fetch_lead(&self, _: &str, _: &str) -> Result<GraphLead, LeadAdsError> {
+            Err(LeadAdsError::Permanent("no Graph API in this test".into()))
+        }
+    }
+}

@@ -2,6 +2,7 @@
 //! demo seed and the all-in-one server behind the `norvalt` CLI.
 
 mod files;
+pub mod ingest;
 pub mod keys;
 pub mod platform;
 pub mod seed;

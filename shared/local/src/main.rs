@@ -8,7 +8,10 @@ use norvalt_core::model::NewDealership;
 use norvalt_core::service::provisioning;
 use norvalt_core::{Role, time};
 use norvalt_local::keys::SessionClaims;
-use norvalt_local::{Backend, Platform, seed};
+use norvalt_core::queue::{DeadLetters, QueueName};
+use norvalt_local::{Backend, Platform, ingest, seed};
+
+mod configure;
 
 #[derive(Parser)]
 #[command(
@@ -68,10 +71,55 @@ enum Command {
         #[command(subcommand)]
         command: DealershipCommand,
     },
+    /// Push a raw mail (.eml) through the capture pipeline, as SES or IMAP
+    /// would, and print the outcome.
+    IngestEmail {
+        file: PathBuf,
+        /// The dealership it was received for; by default its recipients decide.
+        #[arg(long)]
+        dealership: Option<String>,
+    },
+    /// Dead-letter queues: list, show or redrive (capture, ai, send).
+    Dlq {
+        #[command(subcommand)]
+        command: DlqCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum DlqCommand {
+    /// The messages on a queue's DLQ, oldest first, as JSON lines.
+    List {
+        #[arg(value_parser = parse_queue)]
+        queue: QueueName,
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
+    /// One dead letter with its body.
+    Show {
+        #[arg(value_parser = parse_queue)]
+        queue: QueueName,
+        id: String,
+    },
+    /// Back onto the queue: one message, or all with --all.
+    Redrive {
+        #[arg(value_parser = parse_queue)]
+        queue: QueueName,
+        id: Option<String>,
+        #[arg(long, conflicts_with = "id")]
+        all: bool,
+    },
+}
+
+fn parse_queue(name: &str) -> Result<QueueName, String> {
+    QueueName::parse(name).ok_or_else(|| "expected capture, ai or send".to_string())
 }
 
 #[derive(Subcommand)]
 enum DealershipCommand {
+    /// Set a dealership's lead channels: form origins and thank-you page,
+    /// Facebook page, IMAP mailbox.
+    Configure(configure::ConfigureArgs),
     /// Print a dealership (with its form key and inbound address) as JSON.
     Show { slug: String },
     /// Create a dealership and print it as JSON.
@@ -110,6 +158,15 @@ async fn main() {
 async fn run(cli: Cli) -> Result<(), String> {
     let platform = Platform::open(&cli.data_dir, cli.backend).await?;
     match cli.command {
+        Command::IngestEmail { file, dealership } => {
+            let raw = std::fs::read(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+            println!("{}", ingest::ingest_email(&platform, &raw, dealership).await?);
+            Ok(())
+        }
+        Command::Dlq { command } => dlq(&platform, command).await,
+        Command::Dealership {
+            command: DealershipCommand::Configure(args),
+        } => configure::run(&platform, args).await,
         Command::Serve { addr } => serve(platform, addr).await,
         Command::Seed => {
             let n = seed::seed_demo(&platform.stores, &platform.settings, time::now())
@@ -143,10 +200,10 @@ async fn run(cli: Cli) -> Result<(), String> {
                 .await
                 .map_err(|e| e.to_string())?;
             let (_, dealership) = found.ok_or_else(|| format!("no dealership with slug {slug}"))?;
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&dealership).expect("serialisable")
-            );
+            let mut shown = serde_json::to_value(&dealership).expect("serialisable");
+            shown["form_url"] = configure::form_url(&dealership).into();
+            shown["embed_snippet"] = configure::embed_snippet(&dealership).into();
+            println!("{}", serde_json::to_string_pretty(&shown).expect("serialisable"));
             Ok(())
         }
         Command::Dealership {
@@ -190,6 +247,41 @@ async fn run(cli: Cli) -> Result<(), String> {
                 "{}",
                 serde_json::to_string_pretty(&dealership).expect("serialisable")
             );
+            Ok(())
+        }
+    }
+}
+
+async fn dlq(platform: &Platform, command: DlqCommand) -> Result<(), String> {
+    let dlq = &platform.queues;
+    match command {
+        DlqCommand::List { queue, limit } => {
+            let letters = dlq.list(queue, limit).await.map_err(|e| e.to_string())?;
+            for l in &letters {
+                let summary = serde_json::json!({
+                    "id": l.id, "receive_count": l.receive_count,
+                    "failed_at": l.failed_at, "reason": l.reason,
+                });
+                println!("{summary}");
+            }
+            eprintln!("{} message(s) on the {} DLQ", letters.len(), queue.as_str());
+            Ok(())
+        }
+        DlqCommand::Show { queue, id } => {
+            let letter = dlq
+                .show(queue, &id)
+                .await
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| format!("no message {id} on the {} DLQ", queue.as_str()))?;
+            println!("{}", serde_json::to_string_pretty(&letter).expect("serialisable"));
+            Ok(())
+        }
+        DlqCommand::Redrive { queue, id, all } => {
+            if id.is_none() && !all {
+                return Err("name a message id, or pass --all".into());
+            }
+            let moved = dlq.redrive(queue, id.as_deref()).await.map_err(|e| e.to_string())?;
+            println!("redrove {moved} message(s) to the {} queue", queue.as_str());
             Ok(())
         }
     }

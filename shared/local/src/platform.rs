@@ -41,6 +41,13 @@ pub struct Platform {
     pub cursors: CursorCodec,
     pub settings: PlatformSettings,
     pub data_dir: PathBuf,
+    /// Form posts per minute per form key and client (`NORVALT_FORM_RATE_LIMIT`).
+    pub form_rate_limit: u32,
+    /// Meta app secret and verify token (`NORVALT_FACEBOOK_*`); `None` turns
+    /// the Facebook webhook off.
+    pub facebook: Option<Arc<FacebookWebhook>>,
+    /// Graph API base URL with version (`NORVALT_GRAPH_URL`).
+    pub graph_url: String,
 }
 
 impl Platform {
@@ -75,6 +82,13 @@ impl Platform {
             cursors: CursorCodec::new(cursor_key),
             settings: PlatformSettings::default(),
             data_dir: data_dir.to_path_buf(),
+            form_rate_limit: std::env::var("NORVALT_FORM_RATE_LIMIT")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(20),
+            facebook: FacebookWebhook::from_env().map(Arc::new),
+            graph_url: std::env::var("NORVALT_GRAPH_URL")
+                .unwrap_or_else(|_| norvalt_http::graph::DEFAULT_GRAPH_URL.into()),
         })
     }
 
@@ -94,7 +108,7 @@ impl Platform {
             queue: Arc::new(self.queues.clone()),
             mail: self.mail.clone(),
             secrets: self.secrets.clone(),
-            lead_ads: Arc::new(GraphClient::from_env()),
+            lead_ads: Arc::new(GraphClient::new(self.graph_url.clone())),
             config: intake_config_from_env(),
         }
     }
@@ -103,8 +117,11 @@ impl Platform {
         CaptureState {
             stores: self.stores.clone(),
             queue: Arc::new(self.queues.clone()),
-            limiter: Arc::new(RateLimiter::from_env()),
-            facebook: FacebookWebhook::from_env().map(Arc::new),
+            limiter: Arc::new(RateLimiter::new(
+                self.form_rate_limit,
+                std::time::Duration::from_secs(60),
+            )),
+            facebook: self.facebook.clone(),
         }
     }
 

@@ -1,6 +1,7 @@
 //! The demo data a fresh local platform starts with: two dealerships, each
 //! with an admin, a manager, two sales reps, opening hours and some cars.
 
+use norvalt_core::ports::RouteKind;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
@@ -15,6 +16,10 @@ struct Demo {
     email: &'static str,
     phone: &'static str,
     address: &'static str,
+    /// The dealership's website (allowed form origin, thank-you page).
+    website: &'static str,
+    /// A demo Facebook page connected to the dealership.
+    facebook_page: &'static str,
     team: [(&'static str, &'static str, Role); 4],
     cars: &'static [(
         &'static str,
@@ -31,6 +36,8 @@ const DEMOS: [Demo; 2] = [
     Demo {
         name: "Bilsenteret Drammen",
         slug: "bilsenteret-drammen",
+        website: "https://www.bilsenteret-drammen.no",
+        facebook_page: "104233998877665",
         email: "post@bilsenteret-drammen.no",
         phone: "32 21 00 00",
         address: "Tordenskioldsgate 70, 3044 Drammen",
@@ -82,6 +89,8 @@ const DEMOS: [Demo; 2] = [
     Demo {
         name: "Fjord Bil Bergen",
         slug: "fjord-bil-bergen",
+        website: "https://www.fjordbil.no",
+        facebook_page: "204233998877666",
         email: "salg@fjordbil.no",
         phone: "55 30 40 50",
         address: "Kanalveien 11, 5068 Bergen",
@@ -155,8 +164,15 @@ pub async fn seed_demo(
             subscription_tier: Some(SubscriptionTier::Professional),
             opening_hours: Some(OpeningHours::typical()),
         };
-        let (tenant, dealership) =
+        let (tenant, mut dealership) =
             provisioning::create_dealership(stores, settings, input, now).await?;
+        dealership.capture.allowed_origins = vec![demo.website.to_string()];
+        dealership.capture.thank_you_url = Some(format!("{}/takk", demo.website));
+        stores.dealerships.update_dealership(&tenant, &dealership).await?;
+        stores
+            .routes
+            .claim_route(RouteKind::FacebookPage, demo.facebook_page, &tenant)
+            .await?;
         let domain = dealership
             .email
             .split('@')

@@ -222,6 +222,25 @@ impl Intake {
         }
     }
 
+    /// The stored outcome of an envelope, once it has been processed (for
+    /// tools that enqueue and then report).
+    pub async fn outcome_of(&self, body: &str) -> Result<Option<(DealershipId, CaptureRecord)>, IntakeError> {
+        let envelope: CaptureEnvelope = serde_json::from_str(body)
+            .map_err(|e| IntakeError::Dead(format!("malformed capture envelope: {e}")))?;
+        let parsed = match &envelope.capture {
+            Capture::Email(e) => self.mail.get_mail(&e.mail_key).await.map_err(retry)?.map(|raw| email::parse(&raw)),
+            _ => None,
+        };
+        let tenant = self.tenant_of(&envelope, parsed.as_ref()).await?;
+        let record = self
+            .stores
+            .captures
+            .get_capture(&tenant, &envelope.idempotency_key)
+            .await
+            .map_err(retry)?;
+        Ok(record.map(|r| (tenant.dealership_id(), r)))
+    }
+
     /// The dealership an envelope belongs to, found again from its routing
     /// key: envelopes carry no trusted tenant.
     async fn tenant_of(

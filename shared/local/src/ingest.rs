@@ -1,0 +1,64 @@
+//! Raw mail into the capture pipeline from the command line: the same
+//! envelope and queue as SES and IMAP, then the capture queue is drained so
+//! the caller sees the outcome.
+
+use sha2::{Digest, Sha256};
+
+use norvalt_core::capture::email;
+use norvalt_core::capture::sources::RawMailStore;
+use norvalt_core::capture::{Capture, CaptureEnvelope, EmailCapture, IdempotencyKey, MailVia};
+use norvalt_core::queue::{Queue, QueueName};
+
+use crate::platform::Platform;
+
+/// Where a raw mail is kept: by content, so storing it twice is harmless.
+pub fn mail_key(prefix: &str, raw: &[u8]) -> String {
+    let digest: String = Sha256::digest(raw).iter().map(|b| format!("{b:02x}")).collect();
+    format!("{prefix}/{digest}.eml")
+}
+
+/// The envelope for a raw mail that is already in the raw-mail store.
+pub fn envelope(raw: &[u8], mail_key: String, via: MailVia, slug: Option<String>, recipients: Vec<String>) -> CaptureEnvelope {
+    let message_id = email::parse(raw).message_id;
+    CaptureEnvelope::new(
+        None,
+        IdempotencyKey::email(message_id.as_deref(), raw),
+        uuid::Uuid::new_v4().to_string(),
+        norvalt_core::time::now(),
+        Capture::Email(EmailCapture {
+            mail_key,
+            via,
+            recipients,
+            dealership_slug: slug,
+        }),
+    )
+}
+
+pub async fn ingest_email(platform: &Platform, raw: &[u8], slug: Option<String>) -> Result<String, String> {
+    let key = mail_key("cli", raw);
+    platform.mail.put_mail(&key, raw).await.map_err(|e| e.to_string())?;
+    let body = envelope(raw, key, MailVia::Cli, slug, Vec::new()).to_json();
+    platform
+        .queues
+        .send(QueueName::Capture, &body)
+        .await
+        .map_err(|e| e.to_string())?;
+    let intake = platform.intake();
+    crate::worker::drain(&platform.queues, QueueName::Capture, &intake).await?;
+    match intake.outcome_of(&body).await {
+        Ok(Some((dealership, record))) => Ok(serde_json::json!({
+            "dealership_id": dealership,
+            "outcome": record.outcome,
+            "lead_id": record.lead_id,
+            "reason": record.reason,
+            "idempotency_key": record.key,
+        })
+        .to_string()),
+        Ok(None) => Ok(serde_json::json!({
+            "outcome": "pending",
+            "detail": "not processed yet; see `scripts/dev dlq list capture`",
+        })
+        .to_string()),
+        Err(e) => Err(format!("{e:?}; the mail is on the capture DLQ (`scripts/dev dlq list capture`)")),
+    }
+}
