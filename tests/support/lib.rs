@@ -24,10 +24,18 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn spawn() -> Self {
+        Self::spawn_with(|_| {}).await
+    }
+
+    /// Like [`spawn`](Self::spawn), with the platform's settings adjusted
+    /// first (rate limit, Facebook secrets, Graph URL …). The queue workers
+    /// run as in `scripts/dev serve`.
+    pub async fn spawn_with(configure: impl FnOnce(&mut Platform)) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        let platform = Platform::open(dir.path(), Backend::Sqlite)
+        let mut platform = Platform::open(dir.path(), Backend::Sqlite)
             .await
             .expect("open platform");
+        configure(&mut platform);
         seed::seed_demo(
             &platform.stores,
             &platform.settings,
@@ -40,7 +48,15 @@ impl TestApp {
             .expect("bind");
         let base = format!("http://{}", listener.local_addr().unwrap());
         let router = platform.router();
-        tokio::spawn(async move { axum::serve(listener, router).await.expect("serve") });
+        platform.start_workers();
+        tokio::spawn(async move {
+            axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            )
+            .await
+            .expect("serve")
+        });
         Self {
             base,
             platform: Arc::new(platform),
@@ -187,7 +203,10 @@ pub mod fakes {
     impl MemoryQueue {
         pub fn sent_to(&self, queue: QueueName) -> Vec<String> {
             let sent = self.sent.lock().unwrap();
-            sent.iter().filter(|(q, _)| *q == queue).map(|(_, b)| b.clone()).collect()
+            sent.iter()
+                .filter(|(q, _)| *q == queue)
+                .map(|(_, b)| b.clone())
+                .collect()
         }
     }
 
@@ -197,8 +216,16 @@ pub mod fakes {
             self.sent.lock().unwrap().push((queue, body.to_string()));
             Ok(())
         }
-        async fn dead_letter(&self, queue: QueueName, body: &str, reason: &str) -> Result<(), QueueError> {
-            self.dead.lock().unwrap().push((queue, body.to_string(), reason.to_string()));
+        async fn dead_letter(
+            &self,
+            queue: QueueName,
+            body: &str,
+            reason: &str,
+        ) -> Result<(), QueueError> {
+            self.dead
+                .lock()
+                .unwrap()
+                .push((queue, body.to_string(), reason.to_string()));
             Ok(())
         }
     }

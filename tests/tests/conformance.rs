@@ -1032,10 +1032,21 @@ fn intake(stores: &Stores, queue: Arc<MemoryQueue>) -> Intake {
 }
 
 async fn form_key(stores: &Stores, slug: &str) -> String {
-    provisioning::find_by_slug(stores, slug).await.unwrap().unwrap().1.form_key
+    provisioning::find_by_slug(stores, slug)
+        .await
+        .unwrap()
+        .unwrap()
+        .1
+        .form_key
 }
 
-fn form_envelope(form_key: &str, key: &str, email: Option<&str>, phone: Option<&str>, message: &str) -> String {
+fn form_envelope(
+    form_key: &str,
+    key: &str,
+    email: Option<&str>,
+    phone: Option<&str>,
+    message: &str,
+) -> String {
     let lead = LeadCandidate {
         customer_name: Some("Kari Nordmann".into()),
         customer_email: email.map(str::to_string),
@@ -1049,13 +1060,21 @@ fn form_envelope(form_key: &str, key: &str, email: Option<&str>, phone: Option<&
         format!("form:{form_key}:{key}"),
         "trace".into(),
         Utc::now(),
-        Capture::Form(FormCapture { form_key: form_key.into(), capture_id: uuid::Uuid::new_v4(), lead }),
+        Capture::Form(FormCapture {
+            form_key: form_key.into(),
+            capture_id: uuid::Uuid::new_v4(),
+            lead,
+        }),
     )
     .to_json()
 }
 
 async fn live_leads(stores: &Stores, t: &TenantId) -> Vec<norvalt_core::model::Lead> {
-    stores.leads.list_leads(t, &Default::default(), None, 100).await.unwrap()
+    stores
+        .leads
+        .list_leads(t, &Default::default(), None, 100)
+        .await
+        .unwrap()
 }
 
 fn record(key: &str, lead: Option<norvalt_core::LeadId>, expires_in: Duration) -> CaptureRecord {
@@ -1072,10 +1091,17 @@ fn record(key: &str, lead: Option<norvalt_core::LeadId>, expires_in: Duration) -
 async fn capture_commits_are_all_or_nothing(stores: Stores) {
     let t = tenant(&stores, "kongsberg").await;
     let now = norvalt_core::time::now();
-    let candidate = LeadCandidate { customer_email: Some("a@b.no".into()), ..Default::default() };
+    let candidate = LeadCandidate {
+        customer_email: Some("a@b.no".into()),
+        ..Default::default()
+    };
     let lead = candidate.to_new_lead(t.dealership_id(), LeadSource::Website, "k1", now);
     let claim = |lead: &norvalt_core::model::Lead| ContactClaim {
-        record: ContactRecord { key: "email:a@b.no".into(), lead_id: lead.id, expires_at: now + Duration::days(30) },
+        record: ContactRecord {
+            key: "email:a@b.no".into(),
+            lead_id: lead.id,
+            expires_at: now + Duration::days(30),
+        },
         replaces: None,
     };
     let commit = CaptureCommit {
@@ -1086,13 +1112,39 @@ async fn capture_commits_are_all_or_nothing(stores: Stores) {
         now,
     };
     stores.captures.commit_capture(&t, &commit).await.unwrap();
-    assert_eq!(stores.captures.get_capture(&t, "k1").await.unwrap().unwrap().lead_id, Some(lead.id));
-    assert_eq!(stores.captures.get_contact(&t, "email:a@b.no").await.unwrap().unwrap().lead_id, lead.id);
+    assert_eq!(
+        stores
+            .captures
+            .get_capture(&t, "k1")
+            .await
+            .unwrap()
+            .unwrap()
+            .lead_id,
+        Some(lead.id)
+    );
+    assert_eq!(
+        stores
+            .captures
+            .get_contact(&t, "email:a@b.no")
+            .await
+            .unwrap()
+            .unwrap()
+            .lead_id,
+        lead.id
+    );
 
     // The same capture key again: refused, and its lead is not written.
     let other = candidate.to_new_lead(t.dealership_id(), LeadSource::Website, "k1", now);
-    let again = CaptureCommit { lead: Some(LeadWrite::Insert(other.clone())), contacts: vec![], message: None, ..commit.clone() };
-    assert!(matches!(stores.captures.commit_capture(&t, &again).await, Err(StoreError::Conflict)));
+    let again = CaptureCommit {
+        lead: Some(LeadWrite::Insert(other.clone())),
+        contacts: vec![],
+        message: None,
+        ..commit.clone()
+    };
+    assert!(matches!(
+        stores.captures.commit_capture(&t, &again).await,
+        Err(StoreError::Conflict)
+    ));
     assert!(stores.leads.get_lead(&t, other.id).await.unwrap().is_none());
 
     // A new key whose contact claim collides with the live lead: refused whole.
@@ -1103,8 +1155,18 @@ async fn capture_commits_are_all_or_nothing(stores: Stores) {
         contacts: vec![claim(&other)],
         now,
     };
-    assert!(matches!(stores.captures.commit_capture(&t, &clash).await, Err(StoreError::Conflict)));
-    assert!(stores.captures.get_capture(&t, "k2").await.unwrap().is_none());
+    assert!(matches!(
+        stores.captures.commit_capture(&t, &clash).await,
+        Err(StoreError::Conflict)
+    ));
+    assert!(
+        stores
+            .captures
+            .get_capture(&t, "k2")
+            .await
+            .unwrap()
+            .is_none()
+    );
     assert!(stores.leads.get_lead(&t, other.id).await.unwrap().is_none());
 
     // A stale lead update cancels the capture record with it.
@@ -1117,8 +1179,18 @@ async fn capture_commits_are_all_or_nothing(stores: Stores) {
         contacts: vec![],
         now,
     };
-    assert!(matches!(stores.captures.commit_capture(&t, &stale_commit).await, Err(StoreError::Conflict)));
-    assert!(stores.captures.get_capture(&t, "k3").await.unwrap().is_none());
+    assert!(matches!(
+        stores.captures.commit_capture(&t, &stale_commit).await,
+        Err(StoreError::Conflict)
+    ));
+    assert!(
+        stores
+            .captures
+            .get_capture(&t, "k3")
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
 
 async fn expired_capture_records_count_as_absent(stores: Stores) {
@@ -1132,10 +1204,28 @@ async fn expired_capture_records_count_as_absent(stores: Stores) {
         now: now - Duration::days(100),
     };
     stores.captures.commit_capture(&t, &old).await.unwrap();
-    assert!(stores.captures.get_capture(&t, "old").await.unwrap().is_none());
-    let fresh = CaptureCommit { capture: record("old", None, Duration::days(1)), now, ..old };
+    assert!(
+        stores
+            .captures
+            .get_capture(&t, "old")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let fresh = CaptureCommit {
+        capture: record("old", None, Duration::days(1)),
+        now,
+        ..old
+    };
     stores.captures.commit_capture(&t, &fresh).await.unwrap();
-    assert!(stores.captures.get_capture(&t, "old").await.unwrap().is_some());
+    assert!(
+        stores
+            .captures
+            .get_capture(&t, "old")
+            .await
+            .unwrap()
+            .is_some()
+    );
 }
 
 async fn a_burst_of_one_customer_makes_one_lead(stores: Stores) {
@@ -1147,19 +1237,35 @@ async fn a_burst_of_one_customer_makes_one_lead(stores: Stores) {
     for i in 0..8 {
         // The same customer, sometimes with a phone number too.
         let phone = (i % 2 == 1).then_some("+4791234567");
-        let body = form_envelope(&key, &format!("burst-{i}"), Some("kari@example.no"), phone, &format!("Melding {i}"));
+        let body = form_envelope(
+            &key,
+            &format!("burst-{i}"),
+            Some("kari@example.no"),
+            phone,
+            &format!("Melding {i}"),
+        );
         let intake = intake.clone();
-        tasks.push(tokio::spawn(async move { intake.process(&body, Utc::now()).await.unwrap() }));
+        tasks.push(tokio::spawn(async move {
+            intake.process(&body, Utc::now()).await.unwrap()
+        }));
     }
     let mut created = 0;
     for task in tasks {
-        if let IntakeResult::Stored { outcome: CaptureOutcome::Created, .. } = task.await.unwrap() {
+        if let IntakeResult::Stored {
+            outcome: CaptureOutcome::Created,
+            ..
+        } = task.await.unwrap()
+        {
             created += 1;
         }
     }
     let leads = live_leads(&stores, &t).await;
     assert_eq!((leads.len(), created), (1, 1), "one lead, created once");
-    let messages = stores.conversations.list_messages(&t, leads[0].id, None, 100).await.unwrap();
+    let messages = stores
+        .conversations
+        .list_messages(&t, leads[0].id, None, 100)
+        .await
+        .unwrap();
     assert_eq!(messages.len(), 8, "every inquiry is in the conversation");
     assert_eq!(leads[0].customer_phone.as_deref(), Some("+4791234567"));
     assert_eq!(queue.sent_to(QueueName::Ai).len(), 1, "one first reply");
@@ -1172,29 +1278,81 @@ async fn a_repeated_envelope_changes_nothing(stores: Stores) {
     let intake = intake(&stores, queue.clone());
     let body = form_envelope(&key, "same", Some("per@example.no"), None, "Hei");
     let first = intake.process(&body, Utc::now()).await.unwrap();
-    assert!(matches!(first, IntakeResult::Stored { outcome: CaptureOutcome::Created, .. }));
+    assert!(matches!(
+        first,
+        IntakeResult::Stored {
+            outcome: CaptureOutcome::Created,
+            ..
+        }
+    ));
     for _ in 0..3 {
-        assert!(matches!(intake.process(&body, Utc::now()).await.unwrap(), IntakeResult::Repeat { .. }));
+        assert!(matches!(
+            intake.process(&body, Utc::now()).await.unwrap(),
+            IntakeResult::Repeat { .. }
+        ));
     }
     let leads = live_leads(&stores, &t).await;
     assert_eq!(leads.len(), 1);
-    assert_eq!(stores.conversations.list_messages(&t, leads[0].id, None, 10).await.unwrap().len(), 1);
+    assert_eq!(
+        stores
+            .conversations
+            .list_messages(&t, leads[0].id, None, 10)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
     // Repeats re-request the first reply (the AI consumer is idempotent), never another lead.
-    assert!(queue.sent_to(QueueName::Ai).iter().all(|b| b.contains(&leads[0].id.to_string())));
+    assert!(
+        queue
+            .sent_to(QueueName::Ai)
+            .iter()
+            .all(|b| b.contains(&leads[0].id.to_string()))
+    );
 
     // A second inquiry of the same customer merges: one lead, two messages.
-    let second = form_envelope(&key, "other", Some("PER@example.no"), Some("+4748211903"), "Er den ledig?");
+    let second = form_envelope(
+        &key,
+        "other",
+        Some("PER@example.no"),
+        Some("+4748211903"),
+        "Er den ledig?",
+    );
     let merged = intake.process(&second, Utc::now()).await.unwrap();
-    assert!(matches!(merged, IntakeResult::Stored { outcome: CaptureOutcome::Merged, .. }));
+    assert!(matches!(
+        merged,
+        IntakeResult::Stored {
+            outcome: CaptureOutcome::Merged,
+            ..
+        }
+    ));
     let leads = live_leads(&stores, &t).await;
     assert_eq!(leads.len(), 1);
-    assert_eq!(leads[0].customer_phone.as_deref(), Some("+4748211903"), "blank fields are filled");
-    assert_eq!(stores.conversations.list_messages(&t, leads[0].id, None, 10).await.unwrap().len(), 2);
-    assert_eq!(leads[0].source_metadata["additional_sources"][0]["source"], "website");
+    assert_eq!(
+        leads[0].customer_phone.as_deref(),
+        Some("+4748211903"),
+        "blank fields are filled"
+    );
+    assert_eq!(
+        stores
+            .conversations
+            .list_messages(&t, leads[0].id, None, 10)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(
+        leads[0].source_metadata["additional_sources"][0]["source"],
+        "website"
+    );
 }
 
 async fn dealerships_never_merge_customers(stores: Stores) {
-    let (a, b) = (tenant(&stores, "lillehammer").await, tenant(&stores, "elverum").await);
+    let (a, b) = (
+        tenant(&stores, "lillehammer").await,
+        tenant(&stores, "elverum").await,
+    );
     let queue = Arc::new(MemoryQueue::default());
     let intake = intake(&stores, queue);
     for (slug, n) in [("lillehammer", 1), ("elverum", 2)] {
@@ -1210,11 +1368,31 @@ async fn a_deleted_lead_does_not_absorb_new_inquiries(stores: Stores) {
     let t = tenant(&stores, "moss").await;
     let key = form_key(&stores, "moss").await;
     let intake = intake(&stores, Arc::new(MemoryQueue::default()));
-    intake.process(&form_envelope(&key, "1", Some("ola@example.no"), None, "Hei"), Utc::now()).await.unwrap();
+    intake
+        .process(
+            &form_envelope(&key, "1", Some("ola@example.no"), None, "Hei"),
+            Utc::now(),
+        )
+        .await
+        .unwrap();
     let first = live_leads(&stores, &t).await.remove(0);
-    leads::delete(&stores, &actor(t, Role::Admin), first.id, Utc::now()).await.unwrap();
-    let second = intake.process(&form_envelope(&key, "2", Some("ola@example.no"), None, "Hei igjen"), Utc::now()).await.unwrap();
-    assert!(matches!(second, IntakeResult::Stored { outcome: CaptureOutcome::Created, .. }));
+    leads::delete(&stores, &actor(t, Role::Admin), first.id, Utc::now())
+        .await
+        .unwrap();
+    let second = intake
+        .process(
+            &form_envelope(&key, "2", Some("ola@example.no"), None, "Hei igjen"),
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+    assert!(matches!(
+        second,
+        IntakeResult::Stored {
+            outcome: CaptureOutcome::Created,
+            ..
+        }
+    ));
     let leads = live_leads(&stores, &t).await;
     assert_eq!(leads.len(), 1);
     assert_ne!(leads[0].id, first.id);

@@ -123,8 +123,10 @@ pub trait RuleStore: Send + Sync {
 /// (see [`crate::capture::dedup`]).
 #[async_trait]
 pub trait CaptureStore: Send + Sync {
-    async fn get_capture(&self, tenant: &TenantId, key: &str) -> StoreResult<Option<CaptureRecord>>;
-    async fn get_contact(&self, tenant: &TenantId, key: &str) -> StoreResult<Option<ContactRecord>>;
+    async fn get_capture(&self, tenant: &TenantId, key: &str)
+    -> StoreResult<Option<CaptureRecord>>;
+    async fn get_contact(&self, tenant: &TenantId, key: &str)
+    -> StoreResult<Option<ContactRecord>>;
     /// Writes every record of the commit or none. `Conflict` when the capture
     /// record exists, the lead write is stale, or a contact claim is not
     /// [allowed](crate::capture::dedup::ContactClaim::allows).

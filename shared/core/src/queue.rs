@@ -67,8 +67,12 @@ pub trait Queue: Send + Sync {
     async fn send(&self, queue: QueueName, body: &str) -> Result<(), QueueError>;
     /// Puts a message straight on the queue's DLQ with the reason: for
     /// failures that no retry can mend (an expired token, a malformed body).
-    async fn dead_letter(&self, queue: QueueName, body: &str, reason: &str)
-    -> Result<(), QueueError>;
+    async fn dead_letter(
+        &self,
+        queue: QueueName,
+        body: &str,
+        reason: &str,
+    ) -> Result<(), QueueError>;
 }
 
 /// One message handed to a consumer.
@@ -122,7 +126,10 @@ pub async fn run_batch(
             },
         };
         if let Some(reason) = retry {
-            failed.push(Failure { id: d.id.clone(), reason });
+            failed.push(Failure {
+                id: d.id.clone(),
+                reason,
+            });
         }
     }
     failed

@@ -1,12 +1,15 @@
 //! Every mail under `tests/fixtures/emails/` through the parser, with what a
 //! sales rep would expect to see; then the parser under random mutation.
 
-use norvalt_core::capture::email::{MailKind, ParsedMail, parse};
 use norvalt_core::capture::LeadCandidate;
+use norvalt_core::capture::email::{MailKind, ParsedMail, parse};
 use rand::{Rng, SeedableRng, rngs::StdRng};
 
 fn fixture(name: &str) -> Vec<u8> {
-    let path = format!("{}/tests/fixtures/emails/{name}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/tests/fixtures/emails/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
     std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
@@ -19,14 +22,20 @@ fn lead(name: &str) -> (ParsedMail, LeadCandidate) {
 }
 
 fn meta<'a>(c: &'a LeadCandidate, key: &str) -> &'a str {
-    c.metadata.get(key).and_then(|v| v.as_str()).unwrap_or_else(|| panic!("no {key} in {:?}", c.metadata))
+    c.metadata
+        .get(key)
+        .and_then(|v| v.as_str())
+        .unwrap_or_else(|| panic!("no {key} in {:?}", c.metadata))
 }
 
 #[test]
 fn toyota_contact_request() {
     let (mail, c) = lead("toyota-no-contact-request.eml");
     assert_eq!(c.customer_name.as_deref(), Some("Kari Nordmann"));
-    assert_eq!(c.customer_email.as_deref(), Some("kari.nordmann@example.no"));
+    assert_eq!(
+        c.customer_email.as_deref(),
+        Some("kari.nordmann@example.no")
+    );
     assert_eq!(c.customer_phone.as_deref(), Some("+4791234567"));
     assert_eq!(c.vehicle_interest.as_deref(), Some("Toyota bZ4X"));
     let message = c.message.as_deref().unwrap();
@@ -35,7 +44,10 @@ fn toyota_contact_request() {
     assert_eq!(meta(&c, "importer"), "Toyota Norge");
     assert_eq!(meta(&c, "form_type"), "Kontakt forhandler");
     assert_eq!(meta(&c, "postcode"), "3015");
-    assert_eq!(mail.message_id.as_deref(), Some("20261116094105.7f3a9c@toyota.no"));
+    assert_eq!(
+        mail.message_id.as_deref(),
+        Some("20261116094105.7f3a9c@toyota.no")
+    );
     assert_eq!(mail.recipients, ["leads@bilsenteret-drammen.norvalt.no"]);
 }
 
@@ -43,23 +55,38 @@ fn toyota_contact_request() {
 fn volkswagen_test_drive_in_quoted_printable() {
     let (mail, c) = lead("vw-no-test-drive.eml");
     assert_eq!(c.customer_name.as_deref(), Some("Ola Bjørnstad"));
-    assert_eq!(c.customer_email.as_deref(), Some("ola.bjornstad@example.com"));
+    assert_eq!(
+        c.customer_email.as_deref(),
+        Some("ola.bjornstad@example.com")
+    );
     assert_eq!(c.customer_phone.as_deref(), Some("+4748211903"));
     assert_eq!(c.vehicle_interest.as_deref(), Some("Volkswagen ID.4 Pro"));
-    assert_eq!(c.message.as_deref(), Some("Har en Golf fra 2017 som jeg vurderer å bytte inn."));
+    assert_eq!(
+        c.message.as_deref(),
+        Some("Har en Golf fra 2017 som jeg vurderer å bytte inn.")
+    );
     assert_eq!(meta(&c, "wanted_date"), "24.11.2026");
     assert_eq!(meta(&c, "importer"), "Volkswagen Norge");
-    assert_eq!(mail.subject.as_deref(), Some("Prøvekjøring bestilt: ID.4 Pro"));
+    assert_eq!(
+        mail.subject.as_deref(),
+        Some("Prøvekjøring bestilt: ID.4 Pro")
+    );
 }
 
 #[test]
 fn adf_inline() {
     let (_, c) = lead("adf-xml-lead.eml");
     assert_eq!(c.customer_name.as_deref(), Some("Ingrid Haugen"));
-    assert_eq!(c.customer_email.as_deref(), Some("ingrid.haugen@example.net"));
+    assert_eq!(
+        c.customer_email.as_deref(),
+        Some("ingrid.haugen@example.net")
+    );
     assert_eq!(c.customer_phone.as_deref(), Some("+4799887766"));
     assert_eq!(c.vehicle_interest.as_deref(), Some("Skoda Elroq 85 (2025)"));
-    assert_eq!(c.message.as_deref(), Some("Ønsker tilbud med finansiering over 5 år."));
+    assert_eq!(
+        c.message.as_deref(),
+        Some("Ønsker tilbud med finansiering over 5 år.")
+    );
     assert_eq!(meta(&c, "lead_format"), "adf");
 }
 
@@ -68,7 +95,10 @@ fn adf_as_an_attachment() {
     let (_, c) = lead("adf-attachment.eml");
     assert_eq!(c.customer_name.as_deref(), Some("Øystein Bråten"));
     assert_eq!(c.customer_phone.as_deref(), Some("+4722113344"));
-    assert_eq!(c.vehicle_interest.as_deref(), Some("Volkswagen ID.7 Tourer (2026)"));
+    assert_eq!(
+        c.vehicle_interest.as_deref(),
+        Some("Volkswagen ID.7 Tourer (2026)")
+    );
     assert_eq!(meta(&c, "vehicle_intent"), "test-drive");
 }
 
@@ -76,10 +106,19 @@ fn adf_as_an_attachment() {
 fn html_only_in_latin1() {
     let (_, c) = lead("audi-no-html-only-latin1.eml");
     assert_eq!(c.customer_name.as_deref(), Some("Bjørn Ødegård"));
-    assert_eq!(c.customer_email.as_deref(), Some("bjorn.odegard@example.no"));
+    assert_eq!(
+        c.customer_email.as_deref(),
+        Some("bjorn.odegard@example.no")
+    );
     assert_eq!(c.customer_phone.as_deref(), Some("+4741522333"));
-    assert_eq!(c.vehicle_interest.as_deref(), Some("Audi Q4 e-tron Sportback"));
-    assert_eq!(c.message.as_deref(), Some("Ønsker tilbud på leasing, gjerne i mørk grå."));
+    assert_eq!(
+        c.vehicle_interest.as_deref(),
+        Some("Audi Q4 e-tron Sportback")
+    );
+    assert_eq!(
+        c.message.as_deref(),
+        Some("Ønsker tilbud på leasing, gjerne i mørk grå.")
+    );
     assert_eq!(meta(&c, "form_type"), "Be om tilbud");
     assert_eq!(meta(&c, "postcode"), "0567");
 }
@@ -111,7 +150,10 @@ fn forwarded_inline_takes_the_customer_not_the_forwarder() {
 fn forwarded_as_an_attachment() {
     let (_, c) = lead("forwarded-as-attachment.eml");
     assert_eq!(c.customer_name.as_deref(), Some("Ola Bjørnstad"));
-    assert_eq!(c.customer_email.as_deref(), Some("ola.bjornstad@example.com"));
+    assert_eq!(
+        c.customer_email.as_deref(),
+        Some("ola.bjornstad@example.com")
+    );
     assert_eq!(c.vehicle_interest.as_deref(), Some("Volkswagen ID.4 Pro"));
     assert_eq!(meta(&c, "forwarded"), "attachment");
 }
@@ -142,7 +184,10 @@ fn an_unknown_template() {
     assert_eq!(c.customer_email.as_deref(), Some("linn.k@example.no"));
     assert_eq!(c.customer_phone.as_deref(), Some("+46701234567"));
     assert_eq!(c.vehicle_interest.as_deref(), Some("Polestar 4 Long range"));
-    assert_eq!(c.message.as_deref(), Some("Har dere en demobil?\nKan jeg ringes opp i morgen?"));
+    assert_eq!(
+        c.message.as_deref(),
+        Some("Har dere en demobil?\nKan jeg ringes opp i morgen?")
+    );
     assert_eq!(meta(&c, "place"), "Drammen");
 }
 
@@ -165,18 +210,31 @@ fn machine_generated_notices_with_a_lead_are_leads() {
 #[test]
 fn delivered_to_is_a_recipient_and_bold_labels_read() {
     let (mail, c) = lead("delivered-to-only.eml");
-    assert!(mail.recipients.contains(&"leads@fjord-bil-bergen.norvalt.no".to_string()));
+    assert!(
+        mail.recipients
+            .contains(&"leads@fjord-bil-bergen.norvalt.no".to_string())
+    );
     assert_eq!(c.customer_name.as_deref(), Some("Jonas Eide"));
     assert_eq!(c.vehicle_interest.as_deref(), Some("Ford Explorer EV"));
 }
 
 #[test]
 fn auto_replies_and_bounces_are_not_leads() {
-    for name in ["autoreply-auto-submitted.eml", "out-of-office-subject.eml", "newsletter-bulk.eml"] {
-        assert!(matches!(parse(&fixture(name)).kind, MailKind::AutoReply(_)), "{name}");
+    for name in [
+        "autoreply-auto-submitted.eml",
+        "out-of-office-subject.eml",
+        "newsletter-bulk.eml",
+    ] {
+        assert!(
+            matches!(parse(&fixture(name)).kind, MailKind::AutoReply(_)),
+            "{name}"
+        );
     }
     for name in ["bounce-multipart-report.eml", "bounce-mailer-daemon.eml"] {
-        assert!(matches!(parse(&fixture(name)).kind, MailKind::Bounce(_)), "{name}");
+        assert!(
+            matches!(parse(&fixture(name)).kind, MailKind::Bounce(_)),
+            "{name}"
+        );
     }
 }
 
@@ -194,7 +252,10 @@ fn incomplete_and_broken_mails_are_kept_for_review() {
     }
     // A mail cut in half still yields something, never a panic.
     let truncated = parse(&fixture("truncated-multipart.eml"));
-    assert!(matches!(truncated.kind, MailKind::NeedsReview { .. } | MailKind::Lead(_)));
+    assert!(matches!(
+        truncated.kind,
+        MailKind::NeedsReview { .. } | MailKind::Lead(_)
+    ));
 }
 
 /// Random mutations of every fixture (bytes flipped, cut, duplicated,
@@ -208,7 +269,19 @@ fn the_parser_never_panics_on_mutated_mail() {
         .unwrap()
         .map(|e| std::fs::read(e.unwrap().path()).unwrap())
         .collect();
-    let specials: &[&[u8]] = &[b"\r\n", b"--", b":", b"=", b"<", b"</td>", b"=?utf-8?q?", b"\xc3", b"<adf>", b"boundary=\"\"", b"&#"];
+    let specials: &[&[u8]] = &[
+        b"\r\n",
+        b"--",
+        b":",
+        b"=",
+        b"<",
+        b"</td>",
+        b"=?utf-8?q?",
+        b"\xc3",
+        b"<adf>",
+        b"boundary=\"\"",
+        b"&#",
+    ];
     for round in 0..3000 {
         let mut mail = seeds[round % seeds.len()].clone();
         for _ in 0..rng.gen_range(1..8) {

@@ -14,14 +14,20 @@ use crate::extract::MAX_BODY_BYTES;
 use crate::routes;
 use crate::state::AppState;
 
-/// Every API resource in one router (the local server).
-pub fn api(state: AppState) -> Router {
-    let all = Router::new()
+/// Every API resource in one router, without the shared fallbacks and
+/// layers: for merging with other routers before [`finish`].
+pub fn api_routes(state: AppState) -> Router {
+    Router::new()
         .merge(routes::leads::router())
         .merge(routes::conversations::router())
         .merge(routes::vehicles::router())
-        .merge(routes::account::router());
-    finish(all, state)
+        .merge(routes::account::router())
+        .with_state(state)
+}
+
+/// Every API resource as one service.
+pub fn api(state: AppState) -> Router {
+    finish(api_routes(state), ())
 }
 
 /// Wraps one resource's routes (one Lambda) or several into a service.

@@ -50,38 +50,49 @@ impl GraphClient {
 
 #[async_trait]
 impl LeadAdsClient for GraphClient {
-    async fn fetch_lead(&self, leadgen_id: &str, page_token: &str) -> Result<GraphLead, LeadAdsError> {
-        if leadgen_id.is_empty() || !leadgen_id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-            return Err(LeadAdsError::Permanent(format!("not a leadgen id: {leadgen_id:?}")));
+    async fn fetch_lead(
+        &self,
+        leadgen_id: &str,
+        page_token: &str,
+    ) -> Result<GraphLead, LeadAdsError> {
+        if leadgen_id.is_empty()
+            || !leadgen_id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_')
+        {
+            return Err(LeadAdsError::Permanent(format!(
+                "not a leadgen id: {leadgen_id:?}"
+            )));
         }
         let query = form_urlencoded::Serializer::new(String::new())
             .append_pair("access_token", page_token)
             .append_pair("fields", "id,created_time,ad_id,form_id,field_data")
             .finish();
         let url = format!("{}/{leadgen_id}?{query}", self.base_url);
-        let response = self
-            .http
-            .get(&url)
-            .send()
-            .await
-            .map_err(|e| LeadAdsError::Transient(format!("request failed: {}", e.without_url())))?;
+        let response =
+            self.http.get(&url).send().await.map_err(|e| {
+                LeadAdsError::Transient(format!("request failed: {}", e.without_url()))
+            })?;
         let status = response.status();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| LeadAdsError::Transient(format!("reading the answer failed: {}", e.without_url())))?;
+        let body = response.bytes().await.map_err(|e| {
+            LeadAdsError::Transient(format!("reading the answer failed: {}", e.without_url()))
+        })?;
         if status.is_success() {
             return serde_json::from_slice(&body)
                 .map_err(|e| LeadAdsError::Permanent(format!("unexpected lead shape: {e}")));
         }
-        let error = serde_json::from_slice::<GraphErrorBody>(&body).ok().map(|b| b.error);
+        let error = serde_json::from_slice::<GraphErrorBody>(&body)
+            .ok()
+            .map(|b| b.error);
         let (code, message) = error.map_or((0, String::new()), |e| (e.code, e.message));
         let detail = format!("HTTP {status}, Graph error {code}: {message}");
         Err(match code {
             190 | 102 | 463 | 467 => LeadAdsError::TokenRejected(detail),
             // Rate limits and temporary trouble.
             1 | 2 | 4 | 17 | 32 | 341 | 613 | 80001 => LeadAdsError::Transient(detail),
-            _ if status.is_server_error() || status.as_u16() == 429 => LeadAdsError::Transient(detail),
+            _ if status.is_server_error() || status.as_u16() == 429 => {
+                LeadAdsError::Transient(detail)
+            }
             _ => LeadAdsError::Permanent(detail),
         })
     }

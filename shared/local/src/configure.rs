@@ -54,16 +54,23 @@ fn parse_question(arg: &str) -> Result<(String, QuestionTarget), String> {
         "vehicle_interest" => QuestionTarget::VehicleInterest,
         "message" => QuestionTarget::Message,
         "metadata" => QuestionTarget::Metadata,
-        other => return Err(format!("unknown target {other}: vehicle_interest, message or metadata")),
+        other => {
+            return Err(format!(
+                "unknown target {other}: vehicle_interest, message or metadata"
+            ));
+        }
     };
     Ok((key.to_string(), target))
 }
 
 fn origin(value: &str) -> Result<String, String> {
-    let url = validation::url("allowed_origin", value).map_err(|e| format!("{value}: {}", e.message))?;
+    let url =
+        validation::url("allowed_origin", value).map_err(|e| format!("{value}: {}", e.message))?;
     let rest = url.split_once("://").map(|(_, r)| r).unwrap_or("");
     if rest.trim_end_matches('/').contains('/') {
-        return Err(format!("{value}: an origin is scheme and host only, without a path"));
+        return Err(format!(
+            "{value}: an origin is scheme and host only, without a path"
+        ));
     }
     Ok(url.trim_end_matches('/').to_string())
 }
@@ -77,35 +84,58 @@ pub async fn run(platform: &Platform, args: ConfigureArgs) -> Result<(), String>
     if args.any_origin {
         capture.allowed_origins.clear();
     } else if !args.allowed_origins.is_empty() {
-        capture.allowed_origins = args.allowed_origins.iter().map(|o| origin(o)).collect::<Result<_, _>>()?;
+        capture.allowed_origins = args
+            .allowed_origins
+            .iter()
+            .map(|o| origin(o))
+            .collect::<Result<_, _>>()?;
     }
     if let Some(url) = &args.thank_you_url {
-        capture.thank_you_url =
-            Some(validation::url("thank_you_url", url).map_err(|e| format!("{url}: {}", e.message))?);
+        capture.thank_you_url = Some(
+            validation::url("thank_you_url", url).map_err(|e| format!("{url}: {}", e.message))?,
+        );
     }
     for (key, target) in &args.facebook_questions {
         capture.facebook_questions.insert(key.clone(), *target);
     }
     if let Some(page) = &args.facebook_page {
-        match platform.stores.routes.claim_route(RouteKind::FacebookPage, page, &tenant).await {
+        match platform
+            .stores
+            .routes
+            .claim_route(RouteKind::FacebookPage, page, &tenant)
+            .await
+        {
             Ok(()) => {}
-            Err(StoreError::Conflict) => return Err(format!("Facebook page {page} is connected to another dealership")),
+            Err(StoreError::Conflict) => {
+                return Err(format!(
+                    "Facebook page {page} is connected to another dealership"
+                ));
+            }
             Err(e) => return Err(e.to_string()),
         }
         if let Some(token) = &args.facebook_token {
-            platform.secrets.put(&page_token_secret(page), token).map_err(|e| e.to_string())?;
+            platform
+                .secrets
+                .put(&page_token_secret(page), token)
+                .map_err(|e| e.to_string())?;
         }
     }
     if let Some(host) = &args.imap_host {
         let secret = format!("imap/{}", dealership.slug);
         if let Some(password) = &args.imap_password {
-            platform.secrets.put(&secret, password).map_err(|e| e.to_string())?;
+            platform
+                .secrets
+                .put(&secret, password)
+                .map_err(|e| e.to_string())?;
         }
         dealership.capture.imap = Some(ImapAccount {
             host: host.clone(),
             port: args.imap_port,
             tls: !args.imap_plain,
-            username: args.imap_user.clone().ok_or("--imap-user is required with --imap-host")?,
+            username: args
+                .imap_user
+                .clone()
+                .ok_or("--imap-user is required with --imap-host")?,
             password_secret: secret,
             mailbox: args.imap_mailbox.clone(),
         });
@@ -117,14 +147,22 @@ pub async fn run(platform: &Platform, args: ConfigureArgs) -> Result<(), String>
         .update_dealership(&tenant, &dealership)
         .await
         .map_err(|e| e.to_string())?;
-    println!("{}", serde_json::to_string_pretty(&dealership.capture).expect("serialisable"));
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&dealership.capture).expect("serialisable")
+    );
     Ok(())
 }
 
 /// The public base URL the webhooks are reached at (`NORVALT_PUBLIC_URL`).
 fn public_url() -> String {
     std::env::var("NORVALT_PUBLIC_URL")
-        .unwrap_or_else(|_| format!("http://{}", std::env::var("NORVALT_ADDR").unwrap_or_else(|_| "127.0.0.1:8080".into())))
+        .unwrap_or_else(|_| {
+            format!(
+                "http://{}",
+                std::env::var("NORVALT_ADDR").unwrap_or_else(|_| "127.0.0.1:8080".into())
+            )
+        })
         .trim_end_matches('/')
         .to_string()
 }

@@ -13,12 +13,21 @@ use crate::platform::Platform;
 
 /// Where a raw mail is kept: by content, so storing it twice is harmless.
 pub fn mail_key(prefix: &str, raw: &[u8]) -> String {
-    let digest: String = Sha256::digest(raw).iter().map(|b| format!("{b:02x}")).collect();
+    let digest: String = Sha256::digest(raw)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     format!("{prefix}/{digest}.eml")
 }
 
 /// The envelope for a raw mail that is already in the raw-mail store.
-pub fn envelope(raw: &[u8], mail_key: String, via: MailVia, slug: Option<String>, recipients: Vec<String>) -> CaptureEnvelope {
+pub fn envelope(
+    raw: &[u8],
+    mail_key: String,
+    via: MailVia,
+    slug: Option<String>,
+    recipients: Vec<String>,
+) -> CaptureEnvelope {
     let message_id = email::parse(raw).message_id;
     CaptureEnvelope::new(
         None,
@@ -34,9 +43,17 @@ pub fn envelope(raw: &[u8], mail_key: String, via: MailVia, slug: Option<String>
     )
 }
 
-pub async fn ingest_email(platform: &Platform, raw: &[u8], slug: Option<String>) -> Result<String, String> {
+pub async fn ingest_email(
+    platform: &Platform,
+    raw: &[u8],
+    slug: Option<String>,
+) -> Result<String, String> {
     let key = mail_key("cli", raw);
-    platform.mail.put_mail(&key, raw).await.map_err(|e| e.to_string())?;
+    platform
+        .mail
+        .put_mail(&key, raw)
+        .await
+        .map_err(|e| e.to_string())?;
     let body = envelope(raw, key, MailVia::Cli, slug, Vec::new()).to_json();
     platform
         .queues
@@ -44,21 +61,45 @@ pub async fn ingest_email(platform: &Platform, raw: &[u8], slug: Option<String>)
         .await
         .map_err(|e| e.to_string())?;
     let intake = platform.intake();
-    crate::worker::drain(&platform.queues, QueueName::Capture, &intake).await?;
-    match intake.outcome_of(&body).await {
-        Ok(Some((dealership, record))) => Ok(serde_json::json!({
-            "dealership_id": dealership,
-            "outcome": record.outcome,
-            "lead_id": record.lead_id,
-            "reason": record.reason,
-            "idempotency_key": record.key,
-        })
-        .to_string()),
-        Ok(None) => Ok(serde_json::json!({
-            "outcome": "pending",
-            "detail": "not processed yet; see `scripts/dev dlq list capture`",
-        })
-        .to_string()),
-        Err(e) => Err(format!("{e:?}; the mail is on the capture DLQ (`scripts/dev dlq list capture`)")),
+    // Drain here in case no server is running; if one is, its worker may take
+    // the envelope first, so wait for the outcome either way.
+    for _ in 0..150 {
+        crate::worker::drain(&platform.queues, QueueName::Capture, &intake).await?;
+        match intake.outcome_of(&body).await {
+            Ok(Some((dealership, record))) => {
+                return Ok(serde_json::json!({
+                    "dealership_id": dealership,
+                    "outcome": record.outcome,
+                    "lead_id": record.lead_id,
+                    "reason": record.reason,
+                    "idempotency_key": record.key,
+                })
+                .to_string());
+            }
+            Ok(None) => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
+            Err(e) => {
+                // Let whichever worker holds it finish moving it to the DLQ.
+                for _ in 0..100 {
+                    if platform
+                        .queues
+                        .queue_depth(QueueName::Capture)
+                        .await
+                        .map_err(|e| e.to_string())?
+                        == 0
+                    {
+                        break;
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                }
+                return Err(format!(
+                    "{e:?}; the mail is kept on the capture DLQ (`scripts/dev dlq list capture`)"
+                ));
+            }
+        }
     }
+    Ok(serde_json::json!({
+        "outcome": "pending",
+        "detail": "not processed within 15 s; see `scripts/dev dlq list capture`",
+    })
+    .to_string())
 }

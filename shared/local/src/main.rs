@@ -5,10 +5,10 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 use norvalt_core::model::NewDealership;
+use norvalt_core::queue::{DeadLetters, QueueName};
 use norvalt_core::service::provisioning;
 use norvalt_core::{Role, time};
 use norvalt_local::keys::SessionClaims;
-use norvalt_core::queue::{DeadLetters, QueueName};
 use norvalt_local::{Backend, Platform, ingest, seed};
 
 mod configure;
@@ -160,7 +160,10 @@ async fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
         Command::IngestEmail { file, dealership } => {
             let raw = std::fs::read(&file).map_err(|e| format!("{}: {e}", file.display()))?;
-            println!("{}", ingest::ingest_email(&platform, &raw, dealership).await?);
+            println!(
+                "{}",
+                ingest::ingest_email(&platform, &raw, dealership).await?
+            );
             Ok(())
         }
         Command::Dlq { command } => dlq(&platform, command).await,
@@ -203,7 +206,10 @@ async fn run(cli: Cli) -> Result<(), String> {
             let mut shown = serde_json::to_value(&dealership).expect("serialisable");
             shown["form_url"] = configure::form_url(&dealership).into();
             shown["embed_snippet"] = configure::embed_snippet(&dealership).into();
-            println!("{}", serde_json::to_string_pretty(&shown).expect("serialisable"));
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&shown).expect("serialisable")
+            );
             Ok(())
         }
         Command::Dealership {
@@ -273,14 +279,20 @@ async fn dlq(platform: &Platform, command: DlqCommand) -> Result<(), String> {
                 .await
                 .map_err(|e| e.to_string())?
                 .ok_or_else(|| format!("no message {id} on the {} DLQ", queue.as_str()))?;
-            println!("{}", serde_json::to_string_pretty(&letter).expect("serialisable"));
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&letter).expect("serialisable")
+            );
             Ok(())
         }
         DlqCommand::Redrive { queue, id, all } => {
             if id.is_none() && !all {
                 return Err("name a message id, or pass --all".into());
             }
-            let moved = dlq.redrive(queue, id.as_deref()).await.map_err(|e| e.to_string())?;
+            let moved = dlq
+                .redrive(queue, id.as_deref())
+                .await
+                .map_err(|e| e.to_string())?;
             println!("redrove {moved} message(s) to the {} queue", queue.as_str());
             Ok(())
         }
@@ -357,10 +369,13 @@ async fn serve(platform: Platform, addr: SocketAddr) -> Result<(), String> {
     println!("More tokens: scripts/dev token --dealership fjord-bil-bergen --role admin");
     platform.start_workers();
     let app = platform.router();
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|e| e.to_string())
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .map_err(|e| e.to_string())
 }
 
 async fn shutdown_signal() {

@@ -128,7 +128,11 @@ impl Platform {
     /// The queue consumers the cloud runs as Lambdas, as tasks of this process.
     pub fn start_workers(&self) {
         let intake: Arc<dyn JobHandler> = Arc::new(self.intake());
-        tokio::spawn(crate::worker::run(self.queues.clone(), QueueName::Capture, intake));
+        tokio::spawn(crate::worker::run(
+            self.queues.clone(),
+            QueueName::Capture,
+            intake,
+        ));
     }
 
     /// Everything the local server answers.
@@ -147,9 +151,10 @@ impl Platform {
                 utoipa_swagger_ui::SwaggerUi::new("/api/docs")
                     .config(utoipa_swagger_ui::Config::new(["/api/openapi.json"])),
             );
-        norvalt_http::api(self.state())
-            .merge(norvalt_http::webhooks::router(self.capture_state()))
-            .merge(local)
+        let all = norvalt_http::app::api_routes(self.state())
+            .merge(norvalt_http::webhooks::routes(self.capture_state()))
+            .merge(local);
+        norvalt_http::finish(all, ())
     }
 }
 

@@ -1,8 +1,8 @@
 //! The demo data a fresh local platform starts with: two dealerships, each
 //! with an admin, a manager, two sales reps, opening hours and some cars.
 
-use norvalt_core::ports::RouteKind;
 use chrono::{DateTime, Utc};
+use norvalt_core::ports::RouteKind;
 use rust_decimal::Decimal;
 
 use norvalt_core::model::dealership::{NewDealership, SubscriptionTier};
@@ -168,7 +168,10 @@ pub async fn seed_demo(
             provisioning::create_dealership(stores, settings, input, now).await?;
         dealership.capture.allowed_origins = vec![demo.website.to_string()];
         dealership.capture.thank_you_url = Some(format!("{}/takk", demo.website));
-        stores.dealerships.update_dealership(&tenant, &dealership).await?;
+        stores
+            .dealerships
+            .update_dealership(&tenant, &dealership)
+            .await?;
         stores
             .routes
             .claim_route(RouteKind::FacebookPage, demo.facebook_page, &tenant)

@@ -77,7 +77,13 @@ impl SecretsFile {
     fn env_name(name: &str) -> String {
         let upper: String = name
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_uppercase()
+                } else {
+                    '_'
+                }
+            })
             .collect();
         format!("NORVALT_SECRET_{upper}")
     }
@@ -137,7 +143,13 @@ mod tests {
         assert_eq!(secrets.secret("facebook/page/1").await.unwrap(), None);
         secrets.put("facebook/page/1", "token-1").unwrap();
         secrets.put("imap/x", "pw").unwrap();
-        assert_eq!(secrets.secret("facebook/page/1").await.unwrap().as_deref(), Some("token-1"));
-        assert_eq!(SecretsFile::env_name("facebook/page/1"), "NORVALT_SECRET_FACEBOOK_PAGE_1");
+        assert_eq!(
+            secrets.secret("facebook/page/1").await.unwrap().as_deref(),
+            Some("token-1")
+        );
+        assert_eq!(
+            SecretsFile::env_name("facebook/page/1"),
+            "NORVALT_SECRET_FACEBOOK_PAGE_1"
+        );
     }
 }

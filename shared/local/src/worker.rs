@@ -30,7 +30,11 @@ pub async fn run(store: SqliteStore, queue: QueueName, handler: Arc<dyn JobHandl
 }
 
 /// Handles every message that is visible now; returns how many were taken.
-pub async fn drain(store: &SqliteStore, queue: QueueName, handler: &dyn JobHandler) -> Result<usize, String> {
+pub async fn drain(
+    store: &SqliteStore,
+    queue: QueueName,
+    handler: &dyn JobHandler,
+) -> Result<usize, String> {
     let mut total = 0;
     loop {
         let n = process_batch(store, queue, handler).await?;
@@ -41,8 +45,15 @@ pub async fn drain(store: &SqliteStore, queue: QueueName, handler: &dyn JobHandl
     }
 }
 
-async fn process_batch(store: &SqliteStore, queue: QueueName, handler: &dyn JobHandler) -> Result<usize, String> {
-    let batch: Vec<Delivery> = store.receive(queue, BATCH).await.map_err(|e| e.to_string())?;
+async fn process_batch(
+    store: &SqliteStore,
+    queue: QueueName,
+    handler: &dyn JobHandler,
+) -> Result<usize, String> {
+    let batch: Vec<Delivery> = store
+        .receive(queue, BATCH)
+        .await
+        .map_err(|e| e.to_string())?;
     if batch.is_empty() {
         return Ok(0);
     }
@@ -52,12 +63,21 @@ async fn process_batch(store: &SqliteStore, queue: QueueName, handler: &dyn JobH
         .filter(|d| !failures.iter().any(|f| f.id == d.id))
         .map(|d| d.id.clone())
         .collect();
-    store.delete_messages(done).await.map_err(|e| e.to_string())?;
+    store
+        .delete_messages(done)
+        .await
+        .map_err(|e| e.to_string())?;
     for f in failures {
-        let receives = batch.iter().find(|d| d.id == f.id).map_or(1, |d| d.receive_count);
+        let receives = batch
+            .iter()
+            .find(|d| d.id == f.id)
+            .map_or(1, |d| d.receive_count);
         tracing::warn!(queue = queue.as_str(), message = %f.id, receives, reason = %f.reason, "job failed; will retry");
         let pause = (1u64 << receives.min(6)).min(queue.visibility_secs());
-        store.retry_later(f.id, pause, f.reason).await.map_err(|e| e.to_string())?;
+        store
+            .retry_later(f.id, pause, f.reason)
+            .await
+            .map_err(|e| e.to_string())?;
     }
     Ok(batch.len())
 }

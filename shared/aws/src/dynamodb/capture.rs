@@ -23,7 +23,10 @@ fn epoch(t: &DateTime<Utc>) -> AttributeValue {
 
 fn expires(item: &Item) -> Option<DateTime<Utc>> {
     match item.get("expires_at") {
-        Some(AttributeValue::N(v)) => v.parse().ok().and_then(|secs| Utc.timestamp_opt(secs, 0).single()),
+        Some(AttributeValue::N(v)) => v
+            .parse()
+            .ok()
+            .and_then(|secs| Utc.timestamp_opt(secs, 0).single()),
         _ => None,
     }
 }
@@ -41,8 +44,15 @@ fn put(table: &str, item: Item, condition: &str, values: Item) -> StoreResult<Tr
 
 #[async_trait]
 impl CaptureStore for DynamoStore {
-    async fn get_capture(&self, tenant: &TenantId, key: &str) -> StoreResult<Option<CaptureRecord>> {
-        let Some(item) = self.get(tenant_pk(tenant), format!("CAPTURE#{key}")).await? else {
+    async fn get_capture(
+        &self,
+        tenant: &TenantId,
+        key: &str,
+    ) -> StoreResult<Option<CaptureRecord>> {
+        let Some(item) = self
+            .get(tenant_pk(tenant), format!("CAPTURE#{key}"))
+            .await?
+        else {
             return Ok(None);
         };
         if expires(&item).is_some_and(|e| e <= norvalt_core::time::now()) {
@@ -50,20 +60,34 @@ impl CaptureStore for DynamoStore {
         }
         match item.get("doc") {
             Some(AttributeValue::S(doc)) => serde_json::from_str(doc).map(Some).map_err(backend),
-            _ => Err(StoreError::Backend("capture record without a document".into())),
+            _ => Err(StoreError::Backend(
+                "capture record without a document".into(),
+            )),
         }
     }
 
-    async fn get_contact(&self, tenant: &TenantId, key: &str) -> StoreResult<Option<ContactRecord>> {
-        let Some(item) = self.get(tenant_pk(tenant), format!("CONTACT#{key}")).await? else {
+    async fn get_contact(
+        &self,
+        tenant: &TenantId,
+        key: &str,
+    ) -> StoreResult<Option<ContactRecord>> {
+        let Some(item) = self
+            .get(tenant_pk(tenant), format!("CONTACT#{key}"))
+            .await?
+        else {
             return Ok(None);
         };
         let lead_id = match item.get("lead_id") {
             Some(AttributeValue::S(id)) => id.parse().map_err(backend)?,
             _ => return Err(StoreError::Backend("contact record without a lead".into())),
         };
-        let expires_at = expires(&item).ok_or_else(|| StoreError::Backend("contact record without expiry".into()))?;
-        Ok(Some(ContactRecord { key: key.to_string(), lead_id, expires_at }))
+        let expires_at = expires(&item)
+            .ok_or_else(|| StoreError::Backend("contact record without expiry".into()))?;
+        Ok(Some(ContactRecord {
+            key: key.to_string(),
+            lead_id,
+            expires_at,
+        }))
     }
 
     async fn commit_capture(&self, tenant: &TenantId, commit: &CaptureCommit) -> StoreResult<()> {
@@ -73,8 +97,14 @@ impl CaptureStore for DynamoStore {
 
         let capture = HashMap::from([
             ("pk".to_string(), s(pk.clone())),
-            ("sk".to_string(), s(format!("CAPTURE#{}", commit.capture.key))),
-            ("doc".to_string(), s(serde_json::to_string(&commit.capture).map_err(backend)?)),
+            (
+                "sk".to_string(),
+                s(format!("CAPTURE#{}", commit.capture.key)),
+            ),
+            (
+                "doc".to_string(),
+                s(serde_json::to_string(&commit.capture).map_err(backend)?),
+            ),
             ("expires_at".to_string(), epoch(&commit.capture.expires_at)),
         ]);
         items.push(put(
@@ -100,7 +130,12 @@ impl CaptureStore for DynamoStore {
             None => {}
         }
         if let Some(message) = &commit.message {
-            items.push(put(&self.table, message_item(tenant, message)?, "attribute_not_exists(pk)", HashMap::new())?);
+            items.push(put(
+                &self.table,
+                message_item(tenant, message)?,
+                "attribute_not_exists(pk)",
+                HashMap::new(),
+            )?);
         }
         for claim in &commit.contacts {
             let record = HashMap::from([
@@ -113,7 +148,8 @@ impl CaptureStore for DynamoStore {
                 (":now".to_string(), now.clone()),
                 (":mine".to_string(), s(claim.record.lead_id.to_string())),
             ]);
-            let mut condition = String::from("attribute_not_exists(pk) OR expires_at <= :now OR lead_id = :mine");
+            let mut condition =
+                String::from("attribute_not_exists(pk) OR expires_at <= :now OR lead_id = :mine");
             if let Some(replaces) = claim.replaces {
                 condition.push_str(" OR lead_id = :replaces");
                 values.insert(":replaces".to_string(), s(replaces.to_string()));

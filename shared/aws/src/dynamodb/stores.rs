@@ -59,7 +59,10 @@ pub(super) fn decode<T: DeserializeOwned>(item: Item) -> StoreResult<T> {
 }
 
 /// Maps a failed conditional write to `Conflict`.
-pub(super) fn conditional<E, R>(e: SdkError<E, R>, is_condition_failure: impl Fn(&E) -> bool) -> StoreError
+pub(super) fn conditional<E, R>(
+    e: SdkError<E, R>,
+    is_condition_failure: impl Fn(&E) -> bool,
+) -> StoreError
 where
     E: std::error::Error + 'static,
     R: std::fmt::Debug + 'static,
@@ -221,7 +224,10 @@ impl DealershipStore for DynamoStore {
         self.client
             .put_item()
             .table_name(&self.table)
-            .set_item(Some(item(d, [("pk", s(tenant_pk(tenant))), ("sk", s("PROFILE"))])?))
+            .set_item(Some(item(
+                d,
+                [("pk", s(tenant_pk(tenant))), ("sk", s("PROFILE"))],
+            )?))
             .condition_expression("attribute_exists(pk)")
             .send()
             .await

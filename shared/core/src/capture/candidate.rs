@@ -157,7 +157,10 @@ impl LeadCandidate {
         if !lead.source_metadata.is_object() {
             lead.source_metadata = json!({});
         }
-        let meta = lead.source_metadata.as_object_mut().expect("made an object above");
+        let meta = lead
+            .source_metadata
+            .as_object_mut()
+            .expect("made an object above");
         let sources = meta
             .entry("additional_sources")
             .or_insert_with(|| json!([]));
@@ -186,12 +189,13 @@ impl LeadCandidate {
         capture_key: &str,
         now: DateTime<Utc>,
     ) -> Message {
-        let content = self.message.clone().unwrap_or_else(|| {
-            match &self.vehicle_interest {
+        let content = self
+            .message
+            .clone()
+            .unwrap_or_else(|| match &self.vehicle_interest {
                 Some(v) => format!("Henvendelse om {v} (uten melding)."),
                 None => "Henvendelse uten melding.".to_string(),
-            }
-        });
+            });
         Message {
             id: MessageId::new_at(now),
             lead_id: lead.id,
@@ -257,7 +261,10 @@ mod tests {
         c.offer_email(" Kari.Nordmann@Example.NO ");
         c.offer_phone("912 34 567");
         c.offer_phone("+47 482 11 903");
-        assert_eq!(c.customer_email.as_deref(), Some("kari.nordmann@example.no"));
+        assert_eq!(
+            c.customer_email.as_deref(),
+            Some("kari.nordmann@example.no")
+        );
         assert_eq!(c.customer_phone.as_deref(), Some("+4791234567"));
 
         let mut d = LeadCandidate::default();

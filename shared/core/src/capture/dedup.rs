@@ -128,13 +128,20 @@ mod tests {
     #[test]
     fn claims_take_absent_expired_or_replaced_records_only() {
         let now = crate::time::now();
-        let (a, b, c) = (LeadId::new_at(now), LeadId::new_at(now), LeadId::new_at(now));
+        let (a, b, c) = (
+            LeadId::new_at(now),
+            LeadId::new_at(now),
+            LeadId::new_at(now),
+        );
         let record = |lead, secs| ContactRecord {
             key: "email:x@y.no".into(),
             lead_id: lead,
             expires_at: now + chrono::Duration::seconds(secs),
         };
-        let claim = ContactClaim { record: record(a, 100), replaces: Some(b) };
+        let claim = ContactClaim {
+            record: record(a, 100),
+            replaces: Some(b),
+        };
         assert!(claim.allows(None, now));
         assert!(claim.allows(Some(&record(c, 0)), now));
         assert!(claim.allows(Some(&record(b, 100)), now));

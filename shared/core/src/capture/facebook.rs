@@ -30,7 +30,10 @@ pub fn signature_is_valid(app_secret: &[u8], raw_body: &[u8], header: Option<&st
 pub fn sign(app_secret: &[u8], raw_body: &[u8]) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(app_secret).expect("HMAC takes any key length");
     mac.update(raw_body);
-    format!("sha256={}", super::envelope::hex(&mac.finalize().into_bytes()))
+    format!(
+        "sha256={}",
+        super::envelope::hex(&mac.finalize().into_bytes())
+    )
 }
 
 fn decode_hex(hex: &str) -> Option<Vec<u8>> {
@@ -69,7 +72,9 @@ pub fn leadgen_changes(body: &Value) -> Result<Vec<FacebookCapture>, DeliveryErr
             let value = change.get("value").unwrap_or(&Value::Null);
             let page_id = id(value.get("page_id")).or_else(|| id(entry.get("id")));
             let (Some(page_id), Some(leadgen_id)) = (page_id, id(value.get("leadgen_id"))) else {
-                return Err(DeliveryError("a leadgen change lacks page_id or leadgen_id".into()));
+                return Err(DeliveryError(
+                    "a leadgen change lacks page_id or leadgen_id".into(),
+                ));
             };
             out.push(FacebookCapture {
                 page_id,
@@ -194,11 +199,22 @@ mod tests {
         let good = sign(b"secret", body);
         assert!(signature_is_valid(b"secret", body, Some(&good)));
         assert!(!signature_is_valid(b"other", body, Some(&good)));
-        assert!(!signature_is_valid(b"secret", b"{\"object\": \"page\",\"entry\":[]}", Some(&good)));
+        assert!(!signature_is_valid(
+            b"secret",
+            b"{\"object\": \"page\",\"entry\":[]}",
+            Some(&good)
+        ));
         assert!(!signature_is_valid(b"secret", body, None));
         assert!(!signature_is_valid(b"secret", body, Some("sha1=abc")));
-        assert!(!signature_is_valid(b"secret", body, Some(&good[..good.len() - 2])));
-        assert!(!signature_is_valid(b"secret", body, Some(&good.to_uppercase())) || good == good.to_uppercase());
+        assert!(!signature_is_valid(
+            b"secret",
+            body,
+            Some(&good[..good.len() - 2])
+        ));
+        assert!(
+            !signature_is_valid(b"secret", body, Some(&good.to_uppercase()))
+                || good == good.to_uppercase()
+        );
     }
 
     #[test]
@@ -213,9 +229,15 @@ mod tests {
         ]});
         let changes = leadgen_changes(&body).unwrap();
         assert_eq!(changes.len(), 2);
-        assert_eq!((changes[0].page_id.as_str(), changes[0].leadgen_id.as_str()), ("456", "123"));
+        assert_eq!(
+            (changes[0].page_id.as_str(), changes[0].leadgen_id.as_str()),
+            ("456", "123")
+        );
         assert_eq!(changes[0].created_time, Some(1763731195));
-        assert_eq!((changes[1].page_id.as_str(), changes[1].leadgen_id.as_str()), ("p1", "789"));
+        assert_eq!(
+            (changes[1].page_id.as_str(), changes[1].leadgen_id.as_str()),
+            ("p1", "789")
+        );
         assert!(leadgen_changes(&json!({"object": "user", "entry": []})).is_err());
         assert!(leadgen_changes(&json!({"object": "page", "entry": [{"changes": [{"field": "leadgen", "value": {}}]}]})).is_err());
     }
@@ -240,7 +262,10 @@ mod tests {
         assert_eq!(c.customer_name.as_deref(), Some("Per Åsmund Lie"));
         assert_eq!(c.customer_email.as_deref(), Some("per.lie@example.org"));
         assert_eq!(c.customer_phone.as_deref(), Some("+4790011223"));
-        assert_eq!(c.vehicle_interest.as_deref(), Some("Toyota RAV4 Plug-in Hybrid"));
+        assert_eq!(
+            c.vehicle_interest.as_deref(),
+            Some("Toyota RAV4 Plug-in Hybrid")
+        );
         assert_eq!(c.message.as_deref(), Some("Ja, en Golf 2015"));
         assert_eq!(c.metadata["når_ønsker_du_å_kjøpe?"], "innen_3_måneder");
         assert_eq!(c.metadata["facebook_form_id"], "9");

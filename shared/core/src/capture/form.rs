@@ -65,18 +65,14 @@ pub fn from_pairs(
             Some(Field::Name) => set_text(&mut e, "name", &value, MAX_NAME, &mut c.customer_name),
             Some(Field::FirstName) => first = bounded(&value, MAX_NAME),
             Some(Field::LastName) => last = bounded(&value, MAX_NAME),
-            Some(Field::Email) if !value.is_empty() => {
-                match validation::email("email", &value) {
-                    Ok(v) => c.customer_email = Some(v),
-                    Err(err) => e.add(&err.field, err.message),
-                }
-            }
-            Some(Field::Phone) if !value.is_empty() => {
-                match validation::phone("phone", &value) {
-                    Ok(v) => c.customer_phone = Some(v),
-                    Err(err) => e.add(&err.field, err.message),
-                }
-            }
+            Some(Field::Email) if !value.is_empty() => match validation::email("email", &value) {
+                Ok(v) => c.customer_email = Some(v),
+                Err(err) => e.add(&err.field, err.message),
+            },
+            Some(Field::Phone) if !value.is_empty() => match validation::phone("phone", &value) {
+                Ok(v) => c.customer_phone = Some(v),
+                Err(err) => e.add(&err.field, err.message),
+            },
             Some(Field::Vehicle) => set_text(
                 &mut e,
                 "vehicle_interest",
@@ -104,7 +100,11 @@ pub fn from_pairs(
         }
     }
     if c.customer_name.is_none() {
-        let joined = [first, last].into_iter().flatten().collect::<Vec<_>>().join(" ");
+        let joined = [first, last]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ");
         c.customer_name = bounded(&joined, MAX_NAME);
     }
     if !c.has_contact() && !e.contains("email") && !e.contains("phone") {
@@ -175,7 +175,10 @@ mod tests {
             "source_url": "https://www.bilsenteret-drammen.no/bruktbil/vw-id-buzz",
             "consent": true, "utm_source": "google", "budget": 450000
         })));
-        assert_eq!(c.customer_email.as_deref(), Some("eirik.solberg@example.no"));
+        assert_eq!(
+            c.customer_email.as_deref(),
+            Some("eirik.solberg@example.no")
+        );
         assert_eq!(c.customer_phone.as_deref(), Some("+4793445566"));
         assert_eq!(c.message.as_deref(), Some("Er den ledig?\nHilsen Eirik"));
         assert_eq!(c.metadata["consent"], json!(true));
@@ -185,8 +188,15 @@ mod tests {
 
     #[test]
     fn norwegian_field_names_and_split_names_are_understood() {
-        let pairs = [("Fornavn", "Åse"), ("Etternavn", "Øvrebø"), ("Telefon", "0047 913 22 044"), ("Samtykke", "on")];
-        let c = lead(from_pairs(pairs.map(|(a, b)| (a.to_string(), b.to_string()))));
+        let pairs = [
+            ("Fornavn", "Åse"),
+            ("Etternavn", "Øvrebø"),
+            ("Telefon", "0047 913 22 044"),
+            ("Samtykke", "on"),
+        ];
+        let c = lead(from_pairs(
+            pairs.map(|(a, b)| (a.to_string(), b.to_string())),
+        ));
         assert_eq!(c.customer_name.as_deref(), Some("Åse Øvrebø"));
         assert_eq!(c.customer_phone.as_deref(), Some("+4791322044"));
         assert_eq!(c.metadata["consent"], json!(true));
@@ -194,7 +204,8 @@ mod tests {
 
     #[test]
     fn errors_name_each_field() {
-        let err = from_json(&json!({"email": "nope", "phone": "12", "source_url": "ftp://x"})).unwrap_err();
+        let err = from_json(&json!({"email": "nope", "phone": "12", "source_url": "ftp://x"}))
+            .unwrap_err();
         for f in ["email", "phone", "source_url"] {
             assert!(err.contains(f), "{f}");
         }

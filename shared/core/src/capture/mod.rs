@@ -14,7 +14,9 @@ pub mod form;
 pub mod sources;
 
 pub use candidate::{FormLead, LeadCandidate};
-pub use dedup::{CaptureCommit, CaptureOutcome, CaptureRecord, ContactKey, ContactRecord, LeadWrite};
+pub use dedup::{
+    CaptureCommit, CaptureOutcome, CaptureRecord, ContactKey, ContactRecord, LeadWrite,
+};
 pub use envelope::{
     Capture, CaptureEnvelope, EmailCapture, FacebookCapture, FormCapture, IdempotencyKey, MailVia,
     form_capture_id,

@@ -43,6 +43,9 @@ pub enum LeadAdsError {
 
 #[async_trait]
 pub trait LeadAdsClient: Send + Sync {
-    async fn fetch_lead(&self, leadgen_id: &str, page_token: &str)
-    -> Result<GraphLead, LeadAdsError>;
+    async fn fetch_lead(
+        &self,
+        leadgen_id: &str,
+        page_token: &str,
+    ) -> Result<GraphLead, LeadAdsError>;
 }

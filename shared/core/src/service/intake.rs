@@ -63,7 +63,12 @@ pub struct FirstReply {
 impl FirstReplyEnvelope {
     pub const TYPE: &'static str = "ai.first_reply";
 
-    pub fn new(dealership_id: DealershipId, lead_id: LeadId, trace_id: &str, now: DateTime<Utc>) -> Self {
+    pub fn new(
+        dealership_id: DealershipId,
+        lead_id: LeadId,
+        trace_id: &str,
+        now: DateTime<Utc>,
+    ) -> Self {
         Self {
             kind: Self::TYPE.into(),
             version: 1,
@@ -121,7 +126,11 @@ fn retry(e: impl std::fmt::Display) -> IntakeError {
 }
 
 impl Intake {
-    pub async fn process(&self, body: &str, now: DateTime<Utc>) -> Result<IntakeResult, IntakeError> {
+    pub async fn process(
+        &self,
+        body: &str,
+        now: DateTime<Utc>,
+    ) -> Result<IntakeResult, IntakeError> {
         let envelope: CaptureEnvelope = serde_json::from_str(body)
             .map_err(|e| IntakeError::Dead(format!("malformed capture envelope: {e}")))?;
         let mail = match &envelope.capture {
@@ -130,7 +139,9 @@ impl Intake {
                     .get_mail(&e.mail_key)
                     .await
                     .map_err(retry)?
-                    .ok_or_else(|| IntakeError::Dead(format!("raw mail {} is missing", e.mail_key)))?,
+                    .ok_or_else(|| {
+                        IntakeError::Dead(format!("raw mail {} is missing", e.mail_key))
+                    })?,
             ),
             _ => None,
         };
@@ -139,12 +150,19 @@ impl Intake {
         let dealership_id = tenant.dealership_id();
         let key = &envelope.idempotency_key;
 
-        if let Some(seen) = self.stores.captures.get_capture(&tenant, key).await.map_err(retry)? {
+        if let Some(seen) = self
+            .stores
+            .captures
+            .get_capture(&tenant, key)
+            .await
+            .map_err(retry)?
+        {
             // The first run may have stopped before the ai queue heard of it.
             if seen.outcome == CaptureOutcome::Created
                 && let Some(lead) = seen.lead_id
             {
-                self.request_first_reply(dealership_id, lead, &envelope.trace_id, now).await?;
+                self.request_first_reply(dealership_id, lead, &envelope.trace_id, now)
+                    .await?;
             }
             return Ok(IntakeResult::Repeat { dealership_id });
         }
@@ -152,25 +170,42 @@ impl Intake {
         let (source, found) = match &envelope.capture {
             Capture::Form(f) => (LeadSource::Website, Found::Lead(f.lead.clone())),
             Capture::Facebook(f) => {
-                let dealership = self.stores.dealerships.get_dealership(&tenant).await.map_err(retry)?;
-                let questions = dealership.map(|d| d.capture.facebook_questions).unwrap_or_default();
+                let dealership = self
+                    .stores
+                    .dealerships
+                    .get_dealership(&tenant)
+                    .await
+                    .map_err(retry)?;
+                let questions = dealership
+                    .map(|d| d.capture.facebook_questions)
+                    .unwrap_or_default();
                 let token = self
                     .secrets
                     .secret(&page_token_secret(&f.page_id))
                     .await
                     .map_err(retry)?
                     .ok_or_else(|| {
-                        IntakeError::Dead(format!("no page access token stored for Facebook page {}", f.page_id))
+                        IntakeError::Dead(format!(
+                            "no page access token stored for Facebook page {}",
+                            f.page_id
+                        ))
                     })?;
-                let lead = self.lead_ads.fetch_lead(&f.leadgen_id, &token).await.map_err(|e| match e {
-                    LeadAdsError::Transient(_) => IntakeError::Retry(e.to_string()),
-                    LeadAdsError::TokenRejected(_) => IntakeError::Dead(format!(
-                        "{e} (page {}): renew the page token in the secret store, then redrive",
-                        f.page_id
-                    )),
-                    LeadAdsError::Permanent(_) => IntakeError::Dead(e.to_string()),
-                })?;
-                (LeadSource::Facebook, Found::Lead(facebook::map_lead(&lead, &questions)))
+                let lead = self
+                    .lead_ads
+                    .fetch_lead(&f.leadgen_id, &token)
+                    .await
+                    .map_err(|e| match e {
+                        LeadAdsError::Transient(_) => IntakeError::Retry(e.to_string()),
+                        LeadAdsError::TokenRejected(_) => IntakeError::Dead(format!(
+                            "{e} (page {}): renew the page token in the secret store, then redrive",
+                            f.page_id
+                        )),
+                        LeadAdsError::Permanent(_) => IntakeError::Dead(e.to_string()),
+                    })?;
+                (
+                    LeadSource::Facebook,
+                    Found::Lead(facebook::map_lead(&lead, &questions)),
+                )
             }
             Capture::Email(e) => {
                 let parsed = parsed_mail.expect("parsed above for email");
@@ -179,7 +214,10 @@ impl Intake {
                         c.note("raw_mail", &e.mail_key);
                         Found::Lead(c)
                     }
-                    MailKind::NeedsReview { mut candidate, reason } => {
+                    MailKind::NeedsReview {
+                        mut candidate,
+                        reason,
+                    } => {
                         candidate.note("raw_mail", &e.mail_key);
                         candidate.note("review_reason", &reason);
                         Found::Review(candidate)
@@ -206,14 +244,26 @@ impl Intake {
                     if outcome == CaptureOutcome::Created
                         && let Some(lead) = lead_id
                     {
-                        self.request_first_reply(dealership_id, lead, &envelope.trace_id, now).await?;
+                        self.request_first_reply(dealership_id, lead, &envelope.trace_id, now)
+                            .await?;
                     }
-                    return Ok(IntakeResult::Stored { dealership_id, outcome, lead_id });
+                    return Ok(IntakeResult::Stored {
+                        dealership_id,
+                        outcome,
+                        lead_id,
+                    });
                 }
                 Err(StoreError::Conflict) if attempts < MAX_WRITE_ATTEMPTS => {
                     // Another delivery of this capture or an inquiry of the same
                     // customer got there first: look again.
-                    if self.stores.captures.get_capture(&tenant, key).await.map_err(retry)?.is_some() {
+                    if self
+                        .stores
+                        .captures
+                        .get_capture(&tenant, key)
+                        .await
+                        .map_err(retry)?
+                        .is_some()
+                    {
                         return Ok(IntakeResult::Repeat { dealership_id });
                     }
                 }
@@ -224,11 +274,19 @@ impl Intake {
 
     /// The stored outcome of an envelope, once it has been processed (for
     /// tools that enqueue and then report).
-    pub async fn outcome_of(&self, body: &str) -> Result<Option<(DealershipId, CaptureRecord)>, IntakeError> {
+    pub async fn outcome_of(
+        &self,
+        body: &str,
+    ) -> Result<Option<(DealershipId, CaptureRecord)>, IntakeError> {
         let envelope: CaptureEnvelope = serde_json::from_str(body)
             .map_err(|e| IntakeError::Dead(format!("malformed capture envelope: {e}")))?;
         let parsed = match &envelope.capture {
-            Capture::Email(e) => self.mail.get_mail(&e.mail_key).await.map_err(retry)?.map(|raw| email::parse(&raw)),
+            Capture::Email(e) => self
+                .mail
+                .get_mail(&e.mail_key)
+                .await
+                .map_err(retry)?
+                .map(|raw| email::parse(&raw)),
             _ => None,
         };
         let tenant = self.tenant_of(&envelope, parsed.as_ref()).await?;
@@ -249,7 +307,9 @@ impl Intake {
         mail: Option<&email::ParsedMail>,
     ) -> Result<TenantId, IntakeError> {
         let routes = self.stores.routes.as_ref();
-        let resolve = |kind, key: String| async move { tenancy::resolve(routes, kind, &key).await.map_err(retry) };
+        let resolve = |kind, key: String| async move {
+            tenancy::resolve(routes, kind, &key).await.map_err(retry)
+        };
         let tenant = match &envelope.capture {
             Capture::Form(f) => resolve(RouteKind::FormKey, f.form_key.clone()).await?,
             Capture::Facebook(f) => resolve(RouteKind::FacebookPage, f.page_id.clone()).await?,
@@ -276,7 +336,14 @@ impl Intake {
         })
     }
 
-    fn record(&self, key: &str, outcome: CaptureOutcome, lead: Option<LeadId>, reason: Option<String>, now: DateTime<Utc>) -> CaptureRecord {
+    fn record(
+        &self,
+        key: &str,
+        outcome: CaptureOutcome,
+        lead: Option<LeadId>,
+        reason: Option<String>,
+        now: DateTime<Utc>,
+    ) -> CaptureRecord {
         CaptureRecord {
             key: key.to_string(),
             outcome,
@@ -289,7 +356,13 @@ impl Intake {
 
     fn skip(&self, key: &str, reason: &str, now: DateTime<Utc>) -> CaptureCommit {
         CaptureCommit {
-            capture: self.record(key, CaptureOutcome::Skipped, None, Some(reason.to_string()), now),
+            capture: self.record(
+                key,
+                CaptureOutcome::Skipped,
+                None,
+                Some(reason.to_string()),
+                now,
+            ),
             lead: None,
             message: None,
             contacts: Vec::new(),
@@ -298,7 +371,14 @@ impl Intake {
     }
 
     /// A lead for a person to finish: never merged, never answered by itself.
-    fn review(&self, tenant: &TenantId, c: &LeadCandidate, source: LeadSource, key: &str, now: DateTime<Utc>) -> CaptureCommit {
+    fn review(
+        &self,
+        tenant: &TenantId,
+        c: &LeadCandidate,
+        source: LeadSource,
+        key: &str,
+        now: DateTime<Utc>,
+    ) -> CaptureCommit {
         let mut lead = c.to_new_lead(tenant.dealership_id(), source, key, now);
         lead.status = LeadStatus::NeedsReview;
         let message = c.to_message(&lead, source, key, now);
@@ -324,7 +404,12 @@ impl Intake {
         let mut current: Vec<(String, Option<ContactRecord>, Option<Lead>)> = Vec::new();
         for k in &keys {
             let key = k.as_key();
-            let record = self.stores.captures.get_contact(tenant, &key).await.map_err(retry)?;
+            let record = self
+                .stores
+                .captures
+                .get_contact(tenant, &key)
+                .await
+                .map_err(retry)?;
             let live = match &record {
                 Some(r) if r.expires_at > now => self
                     .stores
@@ -342,11 +427,19 @@ impl Intake {
         let (lead, write, outcome) = match existing {
             Some(mut lead) => {
                 c.merge_into(&mut lead, source, key, now);
-                (lead.clone(), LeadWrite::Update(lead), CaptureOutcome::Merged)
+                (
+                    lead.clone(),
+                    LeadWrite::Update(lead),
+                    CaptureOutcome::Merged,
+                )
             }
             None => {
                 let lead = c.to_new_lead(tenant.dealership_id(), source, key, now);
-                (lead.clone(), LeadWrite::Insert(lead), CaptureOutcome::Created)
+                (
+                    lead.clone(),
+                    LeadWrite::Insert(lead),
+                    CaptureOutcome::Created,
+                )
             }
         };
         // Claim every contact key that no other live lead holds.
@@ -354,7 +447,11 @@ impl Intake {
             .into_iter()
             .filter(|(_, _, live)| live.as_ref().is_none_or(|l| l.id == lead.id))
             .map(|(key, record, _)| ContactClaim {
-                record: ContactRecord { key, lead_id: lead.id, expires_at },
+                record: ContactRecord {
+                    key,
+                    lead_id: lead.id,
+                    expires_at,
+                },
                 replaces: record.map(|r| r.lead_id),
             })
             .collect();
@@ -367,7 +464,13 @@ impl Intake {
         })
     }
 
-    async fn request_first_reply(&self, dealership: DealershipId, lead: LeadId, trace: &str, now: DateTime<Utc>) -> Result<(), IntakeError> {
+    async fn request_first_reply(
+        &self,
+        dealership: DealershipId,
+        lead: LeadId,
+        trace: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), IntakeError> {
         let envelope = FirstReplyEnvelope::new(dealership, lead, trace, now);
         let body = serde_json::to_string(&envelope).expect("an envelope always serialises");
         self.queue.send(QueueName::Ai, &body).await.map_err(retry)

@@ -30,8 +30,12 @@ pub struct FacebookWebhook {
 impl FacebookWebhook {
     /// `NORVALT_FACEBOOK_APP_SECRET` and `NORVALT_FACEBOOK_VERIFY_TOKEN`.
     pub fn from_env() -> Option<Self> {
-        let secret = std::env::var("NORVALT_FACEBOOK_APP_SECRET").ok().filter(|s| !s.is_empty())?;
-        let token = std::env::var("NORVALT_FACEBOOK_VERIFY_TOKEN").ok().filter(|s| !s.is_empty())?;
+        let secret = std::env::var("NORVALT_FACEBOOK_APP_SECRET")
+            .ok()
+            .filter(|s| !s.is_empty())?;
+        let token = std::env::var("NORVALT_FACEBOOK_VERIFY_TOKEN")
+            .ok()
+            .filter(|s| !s.is_empty())?;
         Some(Self {
             app_secret: secret.into_bytes(),
             verify_token: token,
@@ -64,10 +68,19 @@ async fn verify(
 ) -> Result<Response, ApiError> {
     let fb = configured(&state)?;
     let mode = query.get("hub.mode").map(String::as_str);
-    let token = query.get("hub.verify_token").map(String::as_str).unwrap_or("");
+    let token = query
+        .get("hub.verify_token")
+        .map(String::as_str)
+        .unwrap_or("");
     match (mode, query.get("hub.challenge")) {
-        (Some("subscribe"), Some(challenge)) if same(token.as_bytes(), fb.verify_token.as_bytes()) => {
-            Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], challenge.clone()).into_response())
+        (Some("subscribe"), Some(challenge))
+            if same(token.as_bytes(), fb.verify_token.as_bytes()) =>
+        {
+            Ok((
+                [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+                challenge.clone(),
+            )
+                .into_response())
         }
         _ => Err(ApiError::new(
             StatusCode::FORBIDDEN,
@@ -77,25 +90,41 @@ async fn verify(
     }
 }
 
-async fn deliver(State(state): State<CaptureState>, parts: Parts, body: Bytes) -> Result<Response, ApiError> {
+async fn deliver(
+    State(state): State<CaptureState>,
+    parts: Parts,
+    body: Bytes,
+) -> Result<Response, ApiError> {
     let fb = configured(&state)?;
-    let signature = parts.headers.get("x-hub-signature-256").and_then(|v| v.to_str().ok());
+    let signature = parts
+        .headers
+        .get("x-hub-signature-256")
+        .and_then(|v| v.to_str().ok());
     if !signature_is_valid(&fb.app_secret, &body, signature) {
         return Err(ApiError::unauthorized(
             "invalid_signature",
             "X-Hub-Signature-256 is missing or does not match the body",
         ));
     }
-    let value: serde_json::Value = serde_json::from_slice(&body)
-        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", format!("The body is not valid JSON: {e}")))?;
+    let value: serde_json::Value = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+            format!("The body is not valid JSON: {e}"),
+        )
+    })?;
     let changes = leadgen_changes(&value)
         .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_delivery", e.to_string()))?;
     let trace = trace_id(&parts);
     let (mut enqueued, mut unrouted) = (0, 0);
     for change in changes {
-        let tenant = tenancy::resolve(state.stores.routes.as_ref(), RouteKind::FacebookPage, &change.page_id)
-            .await
-            .map_err(ApiError::from_store)?;
+        let tenant = tenancy::resolve(
+            state.stores.routes.as_ref(),
+            RouteKind::FacebookPage,
+            &change.page_id,
+        )
+        .await
+        .map_err(ApiError::from_store)?;
         let Some(tenant) = tenant else {
             // Acknowledged: Meta would retry a non-200 for 36 hours to no avail.
             tracing::warn!(page = %change.page_id, "leadgen for a page no dealership has connected; ignored");
@@ -109,7 +138,11 @@ async fn deliver(State(state): State<CaptureState>, parts: Parts, body: Bytes) -
             norvalt_core::time::now(),
             Capture::Facebook(change),
         );
-        if let Err(e) = state.queue.send(QueueName::Capture, &envelope.to_json()).await {
+        if let Err(e) = state
+            .queue
+            .send(QueueName::Capture, &envelope.to_json())
+            .await
+        {
             // Not acknowledged: Meta delivers again, and intake drops repeats.
             tracing::error!(error = %e, "could not enqueue a leadgen capture");
             return Err(ApiError::new(

@@ -10,7 +10,9 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use norvalt_core::capture::form::{self, FormOutcome};
-use norvalt_core::capture::{Capture, CaptureEnvelope, FormCapture, IdempotencyKey, form_capture_id};
+use norvalt_core::capture::{
+    Capture, CaptureEnvelope, FormCapture, IdempotencyKey, form_capture_id,
+};
 use norvalt_core::model::Dealership;
 use norvalt_core::ports::RouteKind;
 use norvalt_core::queue::QueueName;
@@ -28,7 +30,9 @@ pub fn router() -> axum::Router<CaptureState> {
     axum::Router::new()
         .route(
             "/webhooks/form/{form_key}",
-            post(submit).options(preflight).layer(DefaultBodyLimit::max(MAX_FORM_BYTES)),
+            post(submit)
+                .options(preflight)
+                .layer(DefaultBodyLimit::max(MAX_FORM_BYTES)),
         )
         .route("/webhooks/form/{form_key}/embed.js", get(embed_script))
 }
@@ -89,12 +93,18 @@ async fn preflight(
 ) -> Result<Response, ApiError> {
     let dealership = dealership_for(&state, &form_key).await?;
     let mut out = cors(&dealership, &headers)?;
-    out.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("POST, OPTIONS"));
+    out.insert(
+        header::ACCESS_CONTROL_ALLOW_METHODS,
+        HeaderValue::from_static("POST, OPTIONS"),
+    );
     out.insert(
         header::ACCESS_CONTROL_ALLOW_HEADERS,
         HeaderValue::from_static("content-type, idempotency-key, accept"),
     );
-    out.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
+    out.insert(
+        header::ACCESS_CONTROL_MAX_AGE,
+        HeaderValue::from_static("600"),
+    );
     Ok((StatusCode::NO_CONTENT, out).into_response())
 }
 
@@ -118,7 +128,8 @@ async fn submit(
             "rate_limited",
             format!("Too many posts from this address; try again in {wait} s"),
         ));
-        r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(wait));
+        r.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(wait));
         return Ok(r);
     }
     let client_key = match parts.headers.get("idempotency-key") {
@@ -173,11 +184,19 @@ async fn submit(
         Err(fields) => return Ok(with_cors(ApiError::invalid_fields(&fields))),
         Ok(FormOutcome::Honeypot) => {
             tracing::info!(dealership = %dealership.id, "form honeypot filled; nothing stored");
-            return Ok(accepted(capture_id, &dealership, wants_redirect, cors_headers));
+            return Ok(accepted(
+                capture_id,
+                &dealership,
+                wants_redirect,
+                cors_headers,
+            ));
         }
         Ok(FormOutcome::Lead(lead)) => lead,
     };
-    let key = IdempotencyKey::form(&form_key, &client_key.unwrap_or_else(|| capture_id.to_string()));
+    let key = IdempotencyKey::form(
+        &form_key,
+        &client_key.unwrap_or_else(|| capture_id.to_string()),
+    );
     let envelope = CaptureEnvelope::new(
         Some(dealership.id),
         key,
@@ -189,7 +208,11 @@ async fn submit(
             lead,
         }),
     );
-    if let Err(e) = state.queue.send(QueueName::Capture, &envelope.to_json()).await {
+    if let Err(e) = state
+        .queue
+        .send(QueueName::Capture, &envelope.to_json())
+        .await
+    {
         tracing::error!(dealership = %dealership.id, error = %e, "could not enqueue a form capture");
         return Ok(with_cors(ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -198,11 +221,22 @@ async fn submit(
         )));
     }
     tracing::info!(dealership = %dealership.id, capture = %capture_id, trace = %envelope.trace_id, "form capture enqueued");
-    Ok(accepted(capture_id, &dealership, wants_redirect, cors_headers))
+    Ok(accepted(
+        capture_id,
+        &dealership,
+        wants_redirect,
+        cors_headers,
+    ))
 }
 
-fn accepted(capture_id: uuid::Uuid, dealership: &Dealership, redirect: bool, cors: HeaderMap) -> Response {
-    if redirect && let Some(url) = &dealership.capture.thank_you_url
+fn accepted(
+    capture_id: uuid::Uuid,
+    dealership: &Dealership,
+    redirect: bool,
+    cors: HeaderMap,
+) -> Response {
+    if redirect
+        && let Some(url) = &dealership.capture.thank_you_url
         && let Ok(location) = HeaderValue::from_str(url)
     {
         let mut r = (StatusCode::SEE_OTHER, cors).into_response();
@@ -212,7 +246,10 @@ fn accepted(capture_id: uuid::Uuid, dealership: &Dealership, redirect: bool, cor
     (
         StatusCode::ACCEPTED,
         cors,
-        Json(Accepted { capture_id, status: "accepted" }),
+        Json(Accepted {
+            capture_id,
+            status: "accepted",
+        }),
     )
         .into_response()
 }
@@ -220,7 +257,10 @@ fn accepted(capture_id: uuid::Uuid, dealership: &Dealership, redirect: bool, cor
 const EMBED_JS: &str = include_str!("embed.js");
 
 /// The script a dealership pastes into its site (see `docs/channels.md`).
-async fn embed_script(State(state): State<CaptureState>, Path(form_key): Path<String>) -> Result<Response, ApiError> {
+async fn embed_script(
+    State(state): State<CaptureState>,
+    Path(form_key): Path<String>,
+) -> Result<Response, ApiError> {
     dealership_for(&state, &form_key).await?;
     Ok((
         [

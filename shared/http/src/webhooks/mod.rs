@@ -27,9 +27,9 @@ pub struct CaptureState {
     pub facebook: Option<Arc<FacebookWebhook>>,
 }
 
-/// Both webhooks in one router (the local server).
-pub fn router(state: CaptureState) -> axum::Router {
-    crate::finish(form::router().merge(facebook::router()), state)
+/// Both webhooks, without the shared fallbacks: merge, then [`crate::finish`].
+pub fn routes(state: CaptureState) -> axum::Router {
+    form::router().merge(facebook::router()).with_state(state)
 }
 
 /// The caller's address: the socket's peer locally; in Lambda (function

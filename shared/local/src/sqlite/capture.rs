@@ -13,8 +13,16 @@ use norvalt_core::{StoreError, StoreResult, TenantId};
 
 #[async_trait]
 impl CaptureStore for SqliteStore {
-    async fn get_capture(&self, tenant: &TenantId, key: &str) -> StoreResult<Option<CaptureRecord>> {
-        let (t, key, now) = (tid(tenant), key.to_string(), sortable(&norvalt_core::time::now()));
+    async fn get_capture(
+        &self,
+        tenant: &TenantId,
+        key: &str,
+    ) -> StoreResult<Option<CaptureRecord>> {
+        let (t, key, now) = (
+            tid(tenant),
+            key.to_string(),
+            sortable(&norvalt_core::time::now()),
+        );
         self.read(move |c| {
             let doc: Option<String> = c
                 .query_row(
@@ -29,7 +37,11 @@ impl CaptureStore for SqliteStore {
         .await
     }
 
-    async fn get_contact(&self, tenant: &TenantId, key: &str) -> StoreResult<Option<ContactRecord>> {
+    async fn get_contact(
+        &self,
+        tenant: &TenantId,
+        key: &str,
+    ) -> StoreResult<Option<ContactRecord>> {
         let (t, key) = (tid(tenant), key.to_string());
         self.read(move |c| read_contact(c, &t, &key)).await
     }
@@ -39,7 +51,9 @@ impl CaptureStore for SqliteStore {
         let commit = commit.clone();
         let capture_doc = to_doc(&commit.capture)?;
         let lead_cols = match &commit.lead {
-            Some(LeadWrite::Insert(l)) | Some(LeadWrite::Update(l)) => Some(lead_columns(tenant, l)?),
+            Some(LeadWrite::Insert(l)) | Some(LeadWrite::Update(l)) => {
+                Some(lead_columns(tenant, l)?)
+            }
             None => None,
         };
         let message = match &commit.message {
@@ -112,7 +126,11 @@ impl CaptureStore for SqliteStore {
     }
 }
 
-fn read_contact(c: &rusqlite::Connection, tenant: &str, key: &str) -> StoreResult<Option<ContactRecord>> {
+fn read_contact(
+    c: &rusqlite::Connection,
+    tenant: &str,
+    key: &str,
+) -> StoreResult<Option<ContactRecord>> {
     let row: Option<(String, String)> = c
         .query_row(
             "SELECT lead_id, expires_at FROM contacts WHERE dealership_id = ?1 AND key = ?2",

@@ -22,7 +22,12 @@ fn queue_error(e: StoreError) -> QueueError {
 }
 
 impl SqliteStore {
-    async fn put_message(&self, queue: QueueName, body: &str, dead: Option<&str>) -> StoreResult<()> {
+    async fn put_message(
+        &self,
+        queue: QueueName,
+        body: &str,
+        dead: Option<&str>,
+    ) -> StoreResult<()> {
         let now = norvalt_core::time::now();
         let id = uuid::Uuid::now_v7().to_string();
         let (body, reason) = (body.to_string(), dead.map(str::to_string));
@@ -109,7 +114,12 @@ impl SqliteStore {
     /// Makes a failed message visible again after `delay_secs` (sooner than
     /// the full visibility timeout, so local retries are quick), noting why:
     /// the last reason is what the DLQ shows if it never succeeds.
-    pub async fn retry_later(&self, id: String, delay_secs: u64, reason: String) -> StoreResult<()> {
+    pub async fn retry_later(
+        &self,
+        id: String,
+        delay_secs: u64,
+        reason: String,
+    ) -> StoreResult<()> {
         let at = millis(norvalt_core::time::now()) + (delay_secs * 1000) as i64;
         self.write(move |c| {
             c.execute(
@@ -147,11 +157,20 @@ impl SqliteStore {
 #[async_trait]
 impl Queue for SqliteStore {
     async fn send(&self, queue: QueueName, body: &str) -> Result<(), QueueError> {
-        self.put_message(queue, body, None).await.map_err(queue_error)
+        self.put_message(queue, body, None)
+            .await
+            .map_err(queue_error)
     }
 
-    async fn dead_letter(&self, queue: QueueName, body: &str, reason: &str) -> Result<(), QueueError> {
-        self.put_message(queue, body, Some(reason)).await.map_err(queue_error)
+    async fn dead_letter(
+        &self,
+        queue: QueueName,
+        body: &str,
+        reason: &str,
+    ) -> Result<(), QueueError> {
+        self.put_message(queue, body, Some(reason))
+            .await
+            .map_err(queue_error)
     }
 }
 

@@ -87,7 +87,10 @@ impl DealershipStore for SqliteStore {
         let (id, doc) = (tid(tenant), to_doc(d)?);
         self.write(move |c| {
             let changed = c
-                .execute("UPDATE dealerships SET doc = ?2 WHERE id = ?1", params![id, doc])
+                .execute(
+                    "UPDATE dealerships SET doc = ?2 WHERE id = ?1",
+                    params![id, doc],
+                )
                 .map_err(backend)?;
             expect_one_row(changed)
         })

@@ -27,7 +27,10 @@ pub fn parse(text: &str) -> Option<LeadCandidate> {
         c.note("requested_at", &date);
     }
     for vehicle in prospect.children().filter(|n| n.has_tag_name("vehicle")) {
-        let interest = vehicle.attribute("interest").unwrap_or("buy").to_lowercase();
+        let interest = vehicle
+            .attribute("interest")
+            .unwrap_or("buy")
+            .to_lowercase();
         let description = describe(vehicle);
         if interest == "trade-in" || interest == "sell" {
             if let Some(d) = description {
@@ -93,7 +96,12 @@ fn read_contact(c: &mut LeadCandidate, contact: Node) {
     let mut phones: Vec<(String, String)> = contact
         .children()
         .filter(|n| n.has_tag_name("phone"))
-        .filter_map(|n| Some((n.attribute("type").unwrap_or("voice").to_lowercase(), text_of(n)?)))
+        .filter_map(|n| {
+            Some((
+                n.attribute("type").unwrap_or("voice").to_lowercase(),
+                text_of(n)?,
+            ))
+        })
         .filter(|(kind, _)| kind != "fax" && kind != "pager")
         .collect();
     phones.sort_by_key(|(kind, _)| kind != "cellphone");
@@ -118,7 +126,9 @@ fn describe(vehicle: Node) -> Option<String> {
 }
 
 fn child(node: Node, tag: &str) -> Option<String> {
-    node.children().find(|n| n.has_tag_name(tag)).and_then(text_of)
+    node.children()
+        .find(|n| n.has_tag_name(tag))
+        .and_then(text_of)
 }
 
 fn text_of(node: Node) -> Option<String> {

@@ -133,13 +133,26 @@ mod tests {
             <tr><td>Melding</td><td>Hei &amp; h&#229;per&#x21;</td></tr></table></body></html>";
         assert_eq!(
             to_lines(html),
-            ["Ny forespørsel", "Fornavn: Ola", "E-post: o@x.no", "Melding: Hei & håper!"]
+            [
+                "Ny forespørsel",
+                "Fornavn: Ola",
+                "E-post: o@x.no",
+                "Melding: Hei & håper!"
+            ]
         );
     }
 
     #[test]
     fn broken_html_does_not_panic() {
-        for html in ["<", "<td", "&#xFFFFFFFF;", "&", "<script>", "a<b>c</b", "&#0;&#9999999;"] {
+        for html in [
+            "<",
+            "<td",
+            "&#xFFFFFFFF;",
+            "&",
+            "<script>",
+            "a<b>c</b",
+            "&#0;&#9999999;",
+        ] {
             let _ = to_lines(html);
         }
         assert_eq!(to_lines("a<br>b<p>c"), ["a", "b", "c"]);

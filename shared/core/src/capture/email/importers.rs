@@ -9,37 +9,192 @@ pub struct Importer {
 
 /// Sender domain (or a parent of it) → importer.
 const IMPORTERS: &[(&str, Importer)] = &[
-    ("toyota.no", Importer { name: "Toyota Norge", make: "Toyota" }),
-    ("lexus.no", Importer { name: "Lexus Norge", make: "Lexus" }),
-    ("volkswagen.no", Importer { name: "Volkswagen Norge", make: "Volkswagen" }),
-    ("vw.no", Importer { name: "Volkswagen Norge", make: "Volkswagen" }),
-    ("audi.no", Importer { name: "Audi Norge", make: "Audi" }),
-    ("skoda.no", Importer { name: "Škoda Norge", make: "Skoda" }),
-    ("cupra.no", Importer { name: "Cupra Norge", make: "Cupra" }),
-    ("seat.no", Importer { name: "Seat Norge", make: "Seat" }),
-    ("harald-a-moller.no", Importer { name: "Møller Mobility Group", make: "" }),
-    ("mollerbil.no", Importer { name: "Møller Bil", make: "" }),
-    ("volvocars.com", Importer { name: "Volvo Car Norway", make: "Volvo" }),
-    ("volvocars.no", Importer { name: "Volvo Car Norway", make: "Volvo" }),
-    ("bmw.no", Importer { name: "BMW Norge", make: "BMW" }),
-    ("mercedes-benz.no", Importer { name: "Mercedes-Benz Norge", make: "Mercedes-Benz" }),
-    ("kia.no", Importer { name: "Kia Norge", make: "Kia" }),
-    ("hyundai.no", Importer { name: "Hyundai Norge", make: "Hyundai" }),
-    ("nissan.no", Importer { name: "Nissan Norge", make: "Nissan" }),
-    ("ford.no", Importer { name: "Ford Norge", make: "Ford" }),
-    ("peugeot.no", Importer { name: "Peugeot Norge", make: "Peugeot" }),
-    ("renault.no", Importer { name: "Renault Norge", make: "Renault" }),
-    ("mazda.no", Importer { name: "Mazda Norge", make: "Mazda" }),
-    ("subaru.no", Importer { name: "Subaru Norge", make: "Subaru" }),
-    ("polestar.com", Importer { name: "Polestar", make: "Polestar" }),
-    ("tesla.com", Importer { name: "Tesla", make: "Tesla" }),
-    ("finn.no", Importer { name: "FINN.no", make: "" }),
+    (
+        "toyota.no",
+        Importer {
+            name: "Toyota Norge",
+            make: "Toyota",
+        },
+    ),
+    (
+        "lexus.no",
+        Importer {
+            name: "Lexus Norge",
+            make: "Lexus",
+        },
+    ),
+    (
+        "volkswagen.no",
+        Importer {
+            name: "Volkswagen Norge",
+            make: "Volkswagen",
+        },
+    ),
+    (
+        "vw.no",
+        Importer {
+            name: "Volkswagen Norge",
+            make: "Volkswagen",
+        },
+    ),
+    (
+        "audi.no",
+        Importer {
+            name: "Audi Norge",
+            make: "Audi",
+        },
+    ),
+    (
+        "skoda.no",
+        Importer {
+            name: "Škoda Norge",
+            make: "Skoda",
+        },
+    ),
+    (
+        "cupra.no",
+        Importer {
+            name: "Cupra Norge",
+            make: "Cupra",
+        },
+    ),
+    (
+        "seat.no",
+        Importer {
+            name: "Seat Norge",
+            make: "Seat",
+        },
+    ),
+    (
+        "harald-a-moller.no",
+        Importer {
+            name: "Møller Mobility Group",
+            make: "",
+        },
+    ),
+    (
+        "mollerbil.no",
+        Importer {
+            name: "Møller Bil",
+            make: "",
+        },
+    ),
+    (
+        "volvocars.com",
+        Importer {
+            name: "Volvo Car Norway",
+            make: "Volvo",
+        },
+    ),
+    (
+        "volvocars.no",
+        Importer {
+            name: "Volvo Car Norway",
+            make: "Volvo",
+        },
+    ),
+    (
+        "bmw.no",
+        Importer {
+            name: "BMW Norge",
+            make: "BMW",
+        },
+    ),
+    (
+        "mercedes-benz.no",
+        Importer {
+            name: "Mercedes-Benz Norge",
+            make: "Mercedes-Benz",
+        },
+    ),
+    (
+        "kia.no",
+        Importer {
+            name: "Kia Norge",
+            make: "Kia",
+        },
+    ),
+    (
+        "hyundai.no",
+        Importer {
+            name: "Hyundai Norge",
+            make: "Hyundai",
+        },
+    ),
+    (
+        "nissan.no",
+        Importer {
+            name: "Nissan Norge",
+            make: "Nissan",
+        },
+    ),
+    (
+        "ford.no",
+        Importer {
+            name: "Ford Norge",
+            make: "Ford",
+        },
+    ),
+    (
+        "peugeot.no",
+        Importer {
+            name: "Peugeot Norge",
+            make: "Peugeot",
+        },
+    ),
+    (
+        "renault.no",
+        Importer {
+            name: "Renault Norge",
+            make: "Renault",
+        },
+    ),
+    (
+        "mazda.no",
+        Importer {
+            name: "Mazda Norge",
+            make: "Mazda",
+        },
+    ),
+    (
+        "subaru.no",
+        Importer {
+            name: "Subaru Norge",
+            make: "Subaru",
+        },
+    ),
+    (
+        "polestar.com",
+        Importer {
+            name: "Polestar",
+            make: "Polestar",
+        },
+    ),
+    (
+        "tesla.com",
+        Importer {
+            name: "Tesla",
+            make: "Tesla",
+        },
+    ),
+    (
+        "finn.no",
+        Importer {
+            name: "FINN.no",
+            make: "",
+        },
+    ),
 ];
 
 /// The importer behind a sender address, matching the domain or any parent
 /// (`kontakt.volkswagen.no` → Volkswagen).
 pub fn by_sender(address: &str) -> Option<&'static Importer> {
-    let domain = address.rsplit('@').next()?.trim().trim_end_matches('>').to_lowercase();
+    let domain = address
+        .rsplit('@')
+        .next()?
+        .trim()
+        .trim_end_matches('>')
+        .to_lowercase();
     IMPORTERS
         .iter()
         .find(|(d, _)| domain == *d || domain.ends_with(&format!(".{d}")))
@@ -66,7 +221,10 @@ mod tests {
 
     #[test]
     fn subdomains_find_their_importer() {
-        assert_eq!(by_sender("noreply@kontakt.volkswagen.no").unwrap().make, "Volkswagen");
+        assert_eq!(
+            by_sender("noreply@kontakt.volkswagen.no").unwrap().make,
+            "Volkswagen"
+        );
         assert_eq!(by_sender("no-reply@toyota.no").unwrap().make, "Toyota");
         assert!(by_sender("kari@nottoyota.no").is_none());
         assert!(by_sender("").is_none());

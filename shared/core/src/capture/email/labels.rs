@@ -241,13 +241,35 @@ mod tests {
 
     #[test]
     fn label_variants_fold_together() {
-        for l in ["E-post", "Epost", "E-postadresse", "E-POST ", "e-post*", "E-mail", "Email (valgfritt)"] {
+        for l in [
+            "E-post",
+            "Epost",
+            "E-postadresse",
+            "E-POST ",
+            "e-post*",
+            "E-mail",
+            "Email (valgfritt)",
+        ] {
             assert_eq!(meaning(l), Some(Label::Email), "{l}");
         }
-        for l in ["Tlf.", "Telefon", "Mobil", "Mobilnummer", "Tlf nr", "Mobiltelefon"] {
+        for l in [
+            "Tlf.",
+            "Telefon",
+            "Mobil",
+            "Mobilnummer",
+            "Tlf nr",
+            "Mobiltelefon",
+        ] {
             assert_eq!(meaning(l), Some(Label::Phone), "{l}");
         }
-        for l in ["Modell", "Bilmodell", "Ønsket modell", "Interesse", "Bil", "ØNSKET MODELL"] {
+        for l in [
+            "Modell",
+            "Bilmodell",
+            "Ønsket modell",
+            "Interesse",
+            "Bil",
+            "ØNSKET MODELL",
+        ] {
             assert_eq!(meaning(l), Some(Label::Vehicle), "{l}");
         }
         assert_eq!(meaning("Hei Bilsenteret Drammen,"), None);

@@ -39,7 +39,10 @@ pub enum MailKind {
     /// A lead with a way to answer the customer.
     Lead(LeadCandidate),
     /// Looks like a lead but lacks what we need; kept for a person.
-    NeedsReview { candidate: LeadCandidate, reason: String },
+    NeedsReview {
+        candidate: LeadCandidate,
+        reason: String,
+    },
     /// Out-of-office and other automatic answers: recorded, skipped.
     AutoReply(String),
     /// Delivery failures: recorded, skipped.
@@ -101,9 +104,7 @@ fn extract(message: &Message, depth: usize) -> LeadCandidate {
         return c;
     }
     if depth < MAX_DEPTH
-        && let Some(inner) = message
-            .attachments()
-            .find_map(|part| part.message())
+        && let Some(inner) = message.attachments().find_map(|part| part.message())
     {
         let mut c = extract(inner, depth + 1);
         c.note("forwarded", "attachment");
@@ -137,7 +138,9 @@ fn extract(message: &Message, depth: usize) -> LeadCandidate {
     }
     let reply_to = first_address(message.reply_to());
     if !c.has_contact()
-        && let Some(addr) = reply_to.as_deref().filter(|a| Some(*a) != sender.as_deref())
+        && let Some(addr) = reply_to
+            .as_deref()
+            .filter(|a| Some(*a) != sender.as_deref())
         && !is_robot(addr)
     {
         c.offer_email(addr);
@@ -194,7 +197,11 @@ fn apply(c: &mut LeadCandidate, fields: &[Field], importer: Option<&importers::I
         found = true;
     }
     if first.is_some() || last.is_some() {
-        let joined = [first, last].into_iter().flatten().collect::<Vec<_>>().join(" ");
+        let joined = [first, last]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ");
         c.offer_name(&joined);
     }
     let make = make.or(importer.map(|i| i.make)).unwrap_or("");
@@ -256,7 +263,12 @@ fn body_lines(message: &Message) -> Vec<String> {
     }
     message
         .body_text(0)
-        .map(|t| t[..floor(&t, MAX_TEXT)].lines().map(str::to_string).collect())
+        .map(|t| {
+            t[..floor(&t, MAX_TEXT)]
+                .lines()
+                .map(str::to_string)
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -291,13 +303,19 @@ fn split_inline_forward(lines: &[String]) -> Option<(Vec<String>, Vec<String>)> 
         .iter()
         .map(|l| l.trim_start_matches(['>', ' ']).to_string())
         .collect();
-    let start = unquoted.iter().position(|l| !l.trim().is_empty()).unwrap_or(0);
+    let start = unquoted
+        .iter()
+        .position(|l| !l.trim().is_empty())
+        .unwrap_or(0);
     let end_headers = unquoted[start..]
         .iter()
         .position(|l| l.trim().is_empty())
         .map(|p| start + p)
         .unwrap_or(unquoted.len());
-    Some((unquoted[start..end_headers].to_vec(), unquoted[end_headers..].to_vec()))
+    Some((
+        unquoted[start..end_headers].to_vec(),
+        unquoted[end_headers..].to_vec(),
+    ))
 }
 
 fn pseudo_header(headers: &[String], names: &[&str]) -> Option<String> {
@@ -318,15 +336,14 @@ fn address_in(value: &str) -> Option<String> {
     let candidate = inner
         .split_whitespace()
         .find(|w| w.contains('@'))?
-        .trim_matches(|c: char| !c.is_alphanumeric() && c != '@' && c != '.' && c != '-' && c != '_' && c != '+');
+        .trim_matches(|c: char| {
+            !c.is_alphanumeric() && c != '@' && c != '.' && c != '-' && c != '_' && c != '+'
+        });
     crate::validation::email("email", candidate).ok()
 }
 
 fn first_address(address: Option<&Address>) -> Option<String> {
-    address?
-        .first()?
-        .address()
-        .map(|a| a.trim().to_lowercase())
+    address?.first()?.address().map(|a| a.trim().to_lowercase())
 }
 
 fn first_name(address: Option<&Address>) -> Option<String> {
@@ -340,9 +357,20 @@ fn first_name(address: Option<&Address>) -> Option<String> {
 /// Addresses no person reads.
 fn is_robot(address: &str) -> bool {
     let local = address.split('@').next().unwrap_or("").to_lowercase();
-    ["noreply", "no-reply", "no_reply", "donotreply", "do-not-reply", "mailer-daemon", "postmaster", "bounce", "notification", "varsling"]
-        .iter()
-        .any(|r| local.contains(r))
+    [
+        "noreply",
+        "no-reply",
+        "no_reply",
+        "donotreply",
+        "do-not-reply",
+        "mailer-daemon",
+        "postmaster",
+        "bounce",
+        "notification",
+        "varsling",
+    ]
+    .iter()
+    .any(|r| local.contains(r))
 }
 
 /// The customer's own words in a direct mail: without quoted replies and
@@ -351,7 +379,11 @@ fn own_words(lines: &[String]) -> String {
     let mut out = Vec::new();
     for line in lines {
         let t = line.trim_end();
-        if t == "--" || t == "-- " || t.starts_with("Sendt fra min") || t.starts_with("Sent from my") {
+        if t == "--"
+            || t == "-- "
+            || t.starts_with("Sendt fra min")
+            || t.starts_with("Sent from my")
+        {
             break;
         }
         if !t.trim_start().starts_with('>') {
@@ -407,7 +439,11 @@ fn auto_reply(message: &Message) -> Option<String> {
     {
         return Some(format!("Auto-Submitted: {v}"));
     }
-    for h in ["x-autoreply", "x-autorespond", "x-auto-response-suppress-reply"] {
+    for h in [
+        "x-autoreply",
+        "x-autorespond",
+        "x-auto-response-suppress-reply",
+    ] {
         if header(message, h).is_some() {
             return Some(format!("{h} header"));
         }
@@ -451,7 +487,9 @@ const BOUNCE_SUBJECTS: &[&str] = &[
 fn bounce(message: &Message) -> Option<String> {
     if let Some(ct) = message.content_type()
         && ct.ctype().eq_ignore_ascii_case("multipart")
-        && ct.subtype().is_some_and(|s| s.eq_ignore_ascii_case("report"))
+        && ct
+            .subtype()
+            .is_some_and(|s| s.eq_ignore_ascii_case("report"))
     {
         return Some("multipart/report".into());
     }

@@ -2,8 +2,14 @@ use super::*;
 
 #[test]
 fn addresses_are_found_in_header_like_values() {
-    assert_eq!(address_in("Toyota Norge <No-Reply@toyota.no>").as_deref(), Some("no-reply@toyota.no"));
-    assert_eq!(address_in("kari@example.no").as_deref(), Some("kari@example.no"));
+    assert_eq!(
+        address_in("Toyota Norge <No-Reply@toyota.no>").as_deref(),
+        Some("no-reply@toyota.no")
+    );
+    assert_eq!(
+        address_in("kari@example.no").as_deref(),
+        Some("kari@example.no")
+    );
     assert_eq!(address_in("<selger@x.no>,").as_deref(), Some("selger@x.no"));
     assert_eq!(address_in("ingen adresse"), None);
 }
@@ -28,6 +34,9 @@ fn an_inline_forward_splits_into_headers_and_body() {
 
 #[test]
 fn own_words_drop_quotes_and_signatures() {
-    let lines: Vec<String> = "Hei\n> sitat\nEr den ledig?\n-- \nsignatur".lines().map(str::to_string).collect();
+    let lines: Vec<String> = "Hei\n> sitat\nEr den ledig?\n-- \nsignatur"
+        .lines()
+        .map(str::to_string)
+        .collect();
     assert_eq!(own_words(&lines), "Hei\nEr den ledig?");
 }
