@@ -2,5 +2,9 @@
 
 pub mod config;
 pub mod dynamodb;
+pub mod lambda;
+pub mod s3mail;
+pub mod secrets;
+pub mod sqs;
 
 pub use dynamodb::DynamoStore;

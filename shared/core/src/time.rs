@@ -38,3 +38,8 @@ mod tests {
         assert!(sortable(&whole) < sortable(&frac));
     }
 }
+
+/// A span of whole days (configuration reads days).
+pub fn days(n: i64) -> chrono::Duration {
+    chrono::Duration::days(n)
+}

@@ -2,46 +2,11 @@
 //! envelope and queue as SES and IMAP, then the capture queue is drained so
 //! the caller sees the outcome.
 
-use sha2::{Digest, Sha256};
-
-use norvalt_core::capture::email;
 use norvalt_core::capture::sources::RawMailStore;
-use norvalt_core::capture::{Capture, CaptureEnvelope, EmailCapture, IdempotencyKey, MailVia};
+use norvalt_core::capture::{CaptureEnvelope, MailVia, mail_key};
 use norvalt_core::queue::{Queue, QueueName};
 
 use crate::platform::Platform;
-
-/// Where a raw mail is kept: by content, so storing it twice is harmless.
-pub fn mail_key(prefix: &str, raw: &[u8]) -> String {
-    let digest: String = Sha256::digest(raw)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    format!("{prefix}/{digest}.eml")
-}
-
-/// The envelope for a raw mail that is already in the raw-mail store.
-pub fn envelope(
-    raw: &[u8],
-    mail_key: String,
-    via: MailVia,
-    slug: Option<String>,
-    recipients: Vec<String>,
-) -> CaptureEnvelope {
-    let message_id = email::parse(raw).message_id;
-    CaptureEnvelope::new(
-        None,
-        IdempotencyKey::email(message_id.as_deref(), raw),
-        uuid::Uuid::new_v4().to_string(),
-        norvalt_core::time::now(),
-        Capture::Email(EmailCapture {
-            mail_key,
-            via,
-            recipients,
-            dealership_slug: slug,
-        }),
-    )
-}
 
 pub async fn ingest_email(
     platform: &Platform,
@@ -54,7 +19,15 @@ pub async fn ingest_email(
         .put_mail(&key, raw)
         .await
         .map_err(|e| e.to_string())?;
-    let body = envelope(raw, key, MailVia::Cli, slug, Vec::new()).to_json();
+    let body = CaptureEnvelope::for_mail(
+        raw,
+        key,
+        MailVia::Cli,
+        slug,
+        Vec::new(),
+        norvalt_core::time::now(),
+    )
+    .to_json();
     platform
         .queues
         .send(QueueName::Capture, &body)

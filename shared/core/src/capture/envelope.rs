@@ -113,6 +113,11 @@ impl IdempotencyKey {
     }
 }
 
+/// Where a raw mail is kept: by content, so storing it twice is harmless.
+pub fn mail_key(prefix: &str, raw: &[u8]) -> String {
+    format!("{prefix}/{}.eml", hex(&Sha256::digest(raw)))
+}
+
 /// The capture id a form post is answered with. Derived from the dealership's
 /// form key and the client's Idempotency-Key, so that a repeat gets the same
 /// answer without the webhook keeping any state of its own.
@@ -148,6 +153,31 @@ impl CaptureEnvelope {
             enqueued_at: now,
             capture,
         }
+    }
+
+    /// The envelope of a raw mail already in the raw-mail store: SES, IMAP
+    /// and the CLI all make it here, so they agree on the idempotency key.
+    pub fn for_mail(
+        raw: &[u8],
+        mail_key: String,
+        via: MailVia,
+        dealership_slug: Option<String>,
+        recipients: Vec<String>,
+        now: DateTime<Utc>,
+    ) -> Self {
+        let message_id = super::email::parse(raw).message_id;
+        Self::new(
+            None,
+            IdempotencyKey::email(message_id.as_deref(), raw),
+            Uuid::new_v4().to_string(),
+            now,
+            Capture::Email(EmailCapture {
+                mail_key,
+                via,
+                recipients,
+                dealership_slug,
+            }),
+        )
     }
 
     pub fn to_json(&self) -> String {

@@ -19,5 +19,5 @@ pub use dedup::{
 };
 pub use envelope::{
     Capture, CaptureEnvelope, EmailCapture, FacebookCapture, FormCapture, IdempotencyKey, MailVia,
-    form_capture_id,
+    form_capture_id, mail_key,
 };

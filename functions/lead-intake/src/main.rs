@@ -1,0 +1,45 @@
+//! Lambda `lead-intake` (capture queue): parse, de-duplicate and store each
+//! capture, then ask the ai queue for a first reply. Reports partial batch
+//! failures; the redrive policy moves a message to the DLQ after 3 receives.
+
+use std::sync::Arc;
+
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
+use lambda_runtime::{Error, LambdaEvent, service_fn};
+use norvalt_core::queue::QueueName;
+use norvalt_core::service::intake::{Intake, IntakeConfig};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    norvalt_http::telemetry::init_json_logs();
+    let config = norvalt_aws::config::load().await;
+    let queues = Arc::new(norvalt_aws::sqs::SqsQueues::from_env(&config));
+    let mut settings = IntakeConfig::default();
+    if let Some(days) = std::env::var("NORVALT_DEDUP_WINDOW_DAYS")
+        .ok()
+        .and_then(|d| d.parse().ok())
+    {
+        settings.dedup_window = norvalt_core::time::days(days);
+    }
+    let intake = &*Box::leak(Box::new(Intake {
+        stores: norvalt_aws::dynamodb::stores_from_env(&config)?,
+        queue: queues.clone(),
+        mail: Arc::new(norvalt_aws::s3mail::S3Mail::from_env(&config)?),
+        secrets: Arc::new(norvalt_aws::secrets::SecretsManager::from_env(&config)),
+        lead_ads: Arc::new(norvalt_http::graph::GraphClient::from_env()),
+        config: settings,
+    }));
+    let queues = &*Box::leak(Box::new(queues));
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
+        Ok::<SqsBatchResponse, Error>(
+            norvalt_aws::lambda::sqs_batch(
+                queues.as_ref(),
+                QueueName::Capture,
+                intake,
+                event.payload,
+            )
+            .await,
+        )
+    }))
+    .await
+}

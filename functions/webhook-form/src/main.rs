@@ -1,0 +1,20 @@
+//! Lambda `webhook-form` (function URL): website form posts into the capture
+//! queue. Wiring only; the route lives in `norvalt_http::webhooks::form`.
+
+use std::sync::Arc;
+
+use norvalt_http::webhooks::{self, CaptureState, RateLimiter};
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    norvalt_http::telemetry::init_json_logs();
+    let config = norvalt_aws::config::load().await;
+    let state = CaptureState {
+        stores: norvalt_aws::dynamodb::stores_from_env(&config)?,
+        queue: Arc::new(norvalt_aws::sqs::SqsQueues::from_env(&config)),
+        limiter: Arc::new(RateLimiter::from_env()),
+        facebook: None,
+    };
+    let app = norvalt_http::finish(webhooks::form::router(), state);
+    lambda_http::run(app).await
+}

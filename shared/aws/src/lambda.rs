@@ -1,0 +1,116 @@
+//! The Lambda event glue for the non-HTTP functions: SQS batches into job
+//! handlers (with partial batch failures, CONTRACTS.md), and SES receipt
+//! events into capture envelopes.
+
+use aws_lambda_events::event::ses::SimpleEmailEvent;
+use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
+use norvalt_core::capture::sources::RawMailStore;
+use norvalt_core::capture::{CaptureEnvelope, MailVia};
+use norvalt_core::queue::{Delivery, JobHandler, Queue, QueueName, run_batch};
+
+use crate::s3mail::S3Mail;
+
+/// Runs an SQS batch through `handler`; the failed message ids go back to
+/// SQS, which delivers them again until the redrive policy moves them to the DLQ.
+pub async fn sqs_batch(
+    queue: &dyn Queue,
+    name: QueueName,
+    handler: &dyn JobHandler,
+    event: SqsEvent,
+) -> SqsBatchResponse {
+    let deliveries: Vec<Delivery> = event
+        .records
+        .into_iter()
+        .map(|m| Delivery {
+            receive_count: m
+                .attributes
+                .get("ApproximateReceiveCount")
+                .and_then(|c| c.parse().ok())
+                .unwrap_or(1),
+            id: m.message_id.unwrap_or_default(),
+            body: m.body.unwrap_or_default(),
+        })
+        .collect();
+    let failures = run_batch(queue, name, handler, &deliveries).await;
+    for f in &failures {
+        tracing::warn!(queue = name.as_str(), message = %f.id, reason = %f.reason, "job failed; SQS will deliver it again");
+    }
+    let mut response = SqsBatchResponse::default();
+    response.batch_item_failures = failures
+        .into_iter()
+        .map(|f| {
+            let mut item = BatchItemFailure::default();
+            item.item_identifier = f.id;
+            item
+        })
+        .collect();
+    response
+}
+
+/// `email-inbound`: SES stored the mail in S3 (`<prefix><messageId>`); a
+/// failed spam or virus verdict quarantines it, anything else is enqueued.
+pub struct SesInbound {
+    pub mail: S3Mail,
+    pub queue: Box<dyn Queue>,
+    /// The receipt rule's S3 object key prefix (`NORVALT_MAIL_PREFIX`).
+    pub prefix: String,
+}
+
+#[derive(Debug, PartialEq)]
+pub enum SesOutcome {
+    Enqueued { mail_key: String },
+    Quarantined { mail_key: String, verdict: String },
+}
+
+impl SesInbound {
+    pub async fn handle(&self, event: SimpleEmailEvent) -> Result<Vec<SesOutcome>, String> {
+        let mut outcomes = Vec::new();
+        for record in event.records {
+            let mail = record.ses.mail;
+            let receipt = record.ses.receipt;
+            let message_id = mail.message_id.ok_or("an SES record without a messageId")?;
+            let key = format!("{}{message_id}", self.prefix);
+            let failed = [
+                ("spam", &receipt.spam_verdict.status),
+                ("virus", &receipt.virus_verdict.status),
+            ]
+            .into_iter()
+            .find(|(_, status)| status.as_deref() == Some("FAIL"))
+            .map(|(kind, _)| kind);
+            if let Some(kind) = failed {
+                let moved = self
+                    .mail
+                    .quarantine(&key)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                tracing::warn!(ses_message = %message_id, verdict = kind, "mail quarantined; not a lead");
+                outcomes.push(SesOutcome::Quarantined {
+                    mail_key: moved,
+                    verdict: kind.to_string(),
+                });
+                continue;
+            }
+            let raw = self
+                .mail
+                .get_mail(&key)
+                .await
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| format!("mail {key} is not in the bucket"))?;
+            let envelope = CaptureEnvelope::for_mail(
+                &raw,
+                key.clone(),
+                MailVia::Ses,
+                None,
+                mail.destination,
+                norvalt_core::time::now(),
+            );
+            self.queue
+                .send(QueueName::Capture, &envelope.to_json())
+                .await
+                .map_err(|e| e.to_string())?;
+            tracing::info!(ses_message = %message_id, trace = %envelope.trace_id, "mail enqueued");
+            outcomes.push(SesOutcome::Enqueued { mail_key: key });
+        }
+        Ok(outcomes)
+    }
+}

@@ -1,0 +1,58 @@
+//! Secrets Manager behind the secret-store port: each secret is read once
+//! per cold start and cached (ARCHITECTURE.md §6). Names are prefixed with
+//! `NORVALT_SECRET_PREFIX` (e.g. `norvalt/prod/`).
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use aws_sdk_secretsmanager::Client;
+use aws_sdk_secretsmanager::error::DisplayErrorContext;
+use norvalt_core::capture::sources::{SecretStore, SourceError};
+use tokio::sync::Mutex;
+
+pub struct SecretsManager {
+    client: Client,
+    prefix: String,
+    cache: Mutex<HashMap<String, Option<String>>>,
+}
+
+impl SecretsManager {
+    pub fn new(client: Client, prefix: impl Into<String>) -> Self {
+        Self {
+            client,
+            prefix: prefix.into(),
+            cache: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn from_env(config: &aws_config::SdkConfig) -> Self {
+        let prefix = std::env::var("NORVALT_SECRET_PREFIX").unwrap_or_else(|_| "norvalt/".into());
+        Self::new(Client::new(config), prefix)
+    }
+}
+
+#[async_trait]
+impl SecretStore for SecretsManager {
+    async fn secret(&self, name: &str) -> Result<Option<String>, SourceError> {
+        let mut cache = self.cache.lock().await;
+        if let Some(value) = cache.get(name) {
+            return Ok(value.clone());
+        }
+        let id = format!("{}{name}", self.prefix);
+        let value = match self.client.get_secret_value().secret_id(&id).send().await {
+            Ok(out) => out.secret_string,
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_resource_not_found_exception()) =>
+            {
+                None
+            }
+            Err(e) => return Err(SourceError(DisplayErrorContext(e).to_string())),
+        };
+        // A missing secret is not cached: an operator may add it and redrive.
+        if value.is_some() {
+            cache.insert(name.to_string(), value.clone());
+        }
+        Ok(value)
+    }
+}
