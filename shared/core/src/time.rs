@@ -22,6 +22,11 @@ pub fn sortable(t: &DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
+/// A span of whole days (configuration reads days).
+pub fn days(n: i64) -> chrono::Duration {
+    chrono::Duration::days(n)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -37,9 +42,4 @@ mod tests {
         assert_eq!(sortable(&whole), "2026-03-29T01:00:00.000Z");
         assert!(sortable(&whole) < sortable(&frac));
     }
-}
-
-/// A span of whole days (configuration reads days).
-pub fn days(n: i64) -> chrono::Duration {
-    chrono::Duration::days(n)
 }
