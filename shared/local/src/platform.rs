@@ -125,14 +125,23 @@ impl Platform {
         }
     }
 
-    /// The queue consumers the cloud runs as Lambdas, as tasks of this process.
+    /// The queue consumers the cloud runs as Lambdas, as tasks of this
+    /// process. Messages a previous (crashed) process had taken are handed
+    /// out again first.
     pub fn start_workers(&self) {
+        let queues = self.queues.clone();
         let intake: Arc<dyn JobHandler> = Arc::new(self.intake());
-        tokio::spawn(crate::worker::run(
-            self.queues.clone(),
-            QueueName::Capture,
-            intake,
-        ));
+        tokio::spawn(async move {
+            match queues.release_in_flight().await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(
+                    messages = n,
+                    "released messages a previous run had in flight"
+                ),
+                Err(e) => tracing::error!(error = %e, "could not release in-flight messages"),
+            }
+            crate::worker::run(queues, QueueName::Capture, intake).await
+        });
     }
 
     /// Everything the local server answers.

@@ -132,6 +132,27 @@ impl SqliteStore {
         .await
     }
 
+    /// Makes every in-flight message visible again. Called when the local
+    /// server starts: a message taken by a process that died would otherwise
+    /// wait out its visibility timeout (SQS would do the same; locally there
+    /// is no reason to wait, and intake is idempotent).
+    pub async fn release_in_flight(&self) -> StoreResult<usize> {
+        let now = millis(norvalt_core::time::now());
+        let released = self
+            .write(move |c| {
+                c.execute(
+                    "UPDATE queue_messages SET visible_at = ?1 WHERE dead = 0 AND visible_at > ?1",
+                    params![now],
+                )
+                .map_err(backend)
+            })
+            .await?;
+        for q in QueueName::ALL {
+            self.inner.notify(q);
+        }
+        Ok(released)
+    }
+
     /// Messages waiting (visible or in flight) on a queue, DLQ excluded.
     pub async fn queue_depth(&self, queue: QueueName) -> StoreResult<u64> {
         self.read(move |c| {
