@@ -166,7 +166,14 @@ async fn run(cli: Cli) -> Result<(), String> {
             );
             Ok(())
         }
-        Command::Dlq { command } => dlq(&platform, command).await,
+        Command::Dlq { command } => match cli.backend {
+            Backend::Sqlite => dlq(&platform.queues, command).await,
+            // The stack's SQS queues: NORVALT_<QUEUE>_QUEUE_URL and _DLQ_URL.
+            Backend::Aws => {
+                let config = norvalt_aws::config::load().await;
+                dlq(&norvalt_aws::sqs::SqsQueues::from_env(&config), command).await
+            }
+        },
         Command::Dealership {
             command: DealershipCommand::Configure(args),
         } => configure::run(&platform, args).await,
@@ -258,8 +265,7 @@ async fn run(cli: Cli) -> Result<(), String> {
     }
 }
 
-async fn dlq(platform: &Platform, command: DlqCommand) -> Result<(), String> {
-    let dlq = &platform.queues;
+async fn dlq(dlq: &dyn DeadLetters, command: DlqCommand) -> Result<(), String> {
     match command {
         DlqCommand::List { queue, limit } => {
             let letters = dlq.list(queue, limit).await.map_err(|e| e.to_string())?;
