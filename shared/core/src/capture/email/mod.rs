@@ -205,10 +205,8 @@ fn apply(c: &mut LeadCandidate, fields: &[Field], importer: Option<&importers::I
         c.offer_name(&joined);
     }
     let make = make.or(importer.map(|i| i.make)).unwrap_or("");
-    match model {
-        Some(model) => c.offer_vehicle(&importers::with_make(make, model)),
-        None if !make.is_empty() && found => {}
-        None => {}
+    if let Some(model) = model {
+        c.offer_vehicle(&importers::with_make(make, model));
     }
     found
 }
