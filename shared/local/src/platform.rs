@@ -82,10 +82,7 @@ impl Platform {
             cursors: CursorCodec::new(cursor_key),
             settings: PlatformSettings::default(),
             data_dir: data_dir.to_path_buf(),
-            form_rate_limit: std::env::var("NORVALT_FORM_RATE_LIMIT")
-                .ok()
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(20),
+            form_rate_limit: RateLimiter::limit_from_env(),
             facebook: FacebookWebhook::from_env().map(Arc::new),
             graph_url: std::env::var("NORVALT_GRAPH_URL")
                 .unwrap_or_else(|_| norvalt_http::graph::DEFAULT_GRAPH_URL.into()),

@@ -21,13 +21,17 @@ impl RateLimiter {
         }
     }
 
-    /// `NORVALT_FORM_RATE_LIMIT` posts per minute (default 20).
-    pub fn from_env() -> Self {
-        let limit = std::env::var("NORVALT_FORM_RATE_LIMIT")
+    /// Form posts per minute: `NORVALT_FORM_RATE_LIMIT` (default 20).
+    pub fn limit_from_env() -> u32 {
+        std::env::var("NORVALT_FORM_RATE_LIMIT")
             .ok()
             .and_then(|v| v.parse().ok())
-            .unwrap_or(20);
-        Self::new(limit, Duration::from_secs(60))
+            .unwrap_or(20)
+    }
+
+    /// [`limit_from_env`](Self::limit_from_env) posts per minute.
+    pub fn from_env() -> Self {
+        Self::new(Self::limit_from_env(), Duration::from_secs(60))
     }
 
     /// `Err(seconds to wait)` when `key` used up its window.

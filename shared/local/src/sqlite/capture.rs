@@ -2,9 +2,11 @@
 //! the same conditions the DynamoDB transaction checks.
 
 use async_trait::async_trait;
-use rusqlite::{OptionalExtension, params, params_from_iter};
+use rusqlite::{OptionalExtension, params};
 
-use super::stores::{expect_one_row, from_doc, lead_columns, tid, to_doc};
+use super::stores::{
+    expect_one_row, from_doc, insert_lead_row, lead_columns, tid, to_doc, update_lead_row,
+};
 use super::{SqliteStore, backend, conflict_or_backend};
 use norvalt_core::capture::{CaptureCommit, CaptureRecord, ContactRecord, LeadWrite};
 use norvalt_core::ports::CaptureStore;
@@ -74,26 +76,8 @@ impl CaptureStore for SqliteStore {
                 .map_err(backend)?;
             expect_one_row(changed)?;
             match (&commit.lead, lead_cols) {
-                (Some(LeadWrite::Insert(_)), Some(cols)) => {
-                    tx.execute(
-                        "INSERT INTO leads (dealership_id, id, status, source, assigned_to, created_at, deleted, search_text, version, doc)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                        params_from_iter(cols),
-                    )
-                    .map_err(conflict_or_backend)?;
-                }
-                (Some(LeadWrite::Update(lead)), Some(mut cols)) => {
-                    cols.push(((lead.version - 1) as i64).into());
-                    let changed = tx
-                        .execute(
-                            "UPDATE leads SET status = ?3, source = ?4, assigned_to = ?5, created_at = ?6, deleted = ?7,
-                                    search_text = ?8, version = ?9, doc = ?10
-                             WHERE dealership_id = ?1 AND id = ?2 AND version = ?11",
-                            params_from_iter(cols),
-                        )
-                        .map_err(backend)?;
-                    expect_one_row(changed)?;
-                }
+                (Some(LeadWrite::Insert(_)), Some(cols)) => insert_lead_row(&tx, cols)?,
+                (Some(LeadWrite::Update(lead)), Some(cols)) => update_lead_row(&tx, cols, lead.version)?,
                 _ => {}
             }
             if let Some((lead, id, doc)) = &message {

@@ -186,20 +186,40 @@ pub(super) fn lead_columns(tenant: &TenantId, l: &Lead) -> StoreResult<Vec<Value
     ])
 }
 
+/// Inserts a lead row from [`lead_columns`]; `Conflict` when the id exists.
+pub(super) fn insert_lead_row(c: &rusqlite::Connection, cols: Vec<Value>) -> StoreResult<()> {
+    c.execute(
+        "INSERT INTO leads (dealership_id, id, status, source, assigned_to, created_at, deleted, search_text, version, doc)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        params_from_iter(cols),
+    )
+    .map(|_| ())
+    .map_err(conflict_or_backend)
+}
+
+/// Replaces a lead row if its stored version is `version - 1`; `Conflict` otherwise.
+pub(super) fn update_lead_row(
+    c: &rusqlite::Connection,
+    mut cols: Vec<Value>,
+    version: u64,
+) -> StoreResult<()> {
+    cols.push(((version - 1) as i64).into());
+    let changed = c
+        .execute(
+            "UPDATE leads SET status = ?3, source = ?4, assigned_to = ?5, created_at = ?6, deleted = ?7,
+                    search_text = ?8, version = ?9, doc = ?10
+             WHERE dealership_id = ?1 AND id = ?2 AND version = ?11",
+            params_from_iter(cols),
+        )
+        .map_err(backend)?;
+    expect_one_row(changed)
+}
+
 #[async_trait]
 impl LeadStore for SqliteStore {
     async fn insert_lead(&self, tenant: &TenantId, lead: &Lead) -> StoreResult<()> {
         let cols = lead_columns(tenant, lead)?;
-        self.write(move |c| {
-            c.execute(
-                "INSERT INTO leads (dealership_id, id, status, source, assigned_to, created_at, deleted, search_text, version, doc)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                params_from_iter(cols),
-            )
-            .map(|_| ())
-            .map_err(conflict_or_backend)
-        })
-        .await
+        self.write(move |c| insert_lead_row(c, cols)).await
     }
 
     async fn get_lead(&self, tenant: &TenantId, id: LeadId) -> StoreResult<Option<Lead>> {
@@ -253,20 +273,9 @@ impl LeadStore for SqliteStore {
     }
 
     async fn update_lead(&self, tenant: &TenantId, lead: &Lead) -> StoreResult<()> {
-        let mut cols = lead_columns(tenant, lead)?;
-        cols.push(((lead.version - 1) as i64).into());
-        self.write(move |c| {
-            let changed = c
-                .execute(
-                    "UPDATE leads SET status = ?3, source = ?4, assigned_to = ?5, created_at = ?6, deleted = ?7,
-                            search_text = ?8, version = ?9, doc = ?10
-                     WHERE dealership_id = ?1 AND id = ?2 AND version = ?11",
-                    params_from_iter(cols),
-                )
-                .map_err(backend)?;
-            expect_one_row(changed)
-        })
-        .await
+        let cols = lead_columns(tenant, lead)?;
+        let version = lead.version;
+        self.write(move |c| update_lead_row(c, cols, version)).await
     }
 }
 
