@@ -181,6 +181,8 @@ pub fn sign(claims: &Value, key: &EncodingKey, alg: Algorithm) -> String {
     jsonwebtoken::encode(&header, claims, key).unwrap()
 }
 
+pub mod dovecot;
+
 pub mod fakes {
     //! In-memory stand-ins for the ports intake needs, for tests that are
     //! about storage and de-duplication rather than queues or Meta.

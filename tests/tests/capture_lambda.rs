@@ -398,3 +398,119 @@ async fn email_inbound_enqueues_clean_mail_and_quarantines_spam() {
             .is_some()
     );
 }
+
+/// `imap-poller` as the Lambda wires it: registry and cursor in DynamoDB,
+/// password in Secrets Manager, raw mail to S3, envelopes to SQS — against
+/// moto and a real Dovecot.
+#[tokio::test(flavor = "multi_thread")]
+async fn imap_poller_on_the_aws_adapters() {
+    use norvalt_core::capture::mailbox::imap_password_secret;
+    use norvalt_core::model::dealership::ImapAccount;
+    use norvalt_core::model::dealership::NewDealership;
+    use norvalt_core::service::mailbox_poll::{DEFAULT_BATCH, MailboxPoller};
+    use norvalt_core::service::provisioning::{self, PlatformSettings};
+
+    let Some(config) = moto().await else { return };
+    let Some(dovecot) = norvalt_tests::dovecot::Dovecot::from_env() else {
+        return;
+    };
+    let dynamo = aws_sdk_dynamodb::Client::new(&config);
+    let table = format!("imap-{}", uuid::Uuid::new_v4().simple());
+    norvalt_aws::dynamodb::ensure_table(&dynamo, &table)
+        .await
+        .unwrap();
+    let stores =
+        norvalt_core::Stores::from_adapter(Arc::new(norvalt_aws::DynamoStore::new(dynamo, table)));
+    let (tenant, mut dealership) = provisioning::create_dealership(
+        &stores,
+        &PlatformSettings::default(),
+        NewDealership {
+            name: "Bil i Skien".into(),
+            slug: "bil-i-skien".into(),
+            email: "post@bil-i-skien.no".into(),
+            phone: None,
+            address: None,
+            clerk_org_id: None,
+            subscription_tier: None,
+            opening_hours: None,
+        },
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap();
+    let secrets_client = aws_sdk_secretsmanager::Client::new(&config);
+    let prefix = format!("norvalt-{}/", uuid::Uuid::new_v4().simple());
+    secrets_client
+        .create_secret()
+        .name(format!("{prefix}{}", imap_password_secret("bil-i-skien")))
+        .secret_string(norvalt_tests::dovecot::PASSWORD)
+        .send()
+        .await
+        .unwrap();
+    let mailbox = dovecot.new_mailbox("norvalt").await;
+    dealership.capture.imap = Some(ImapAccount {
+        host: "127.0.0.1".into(),
+        port: dovecot.port,
+        tls: false,
+        username: "norvalt".into(),
+        password_secret: imap_password_secret("bil-i-skien"),
+        mailbox: mailbox.clone(),
+    });
+    stores
+        .dealerships
+        .update_dealership(&tenant, &dealership)
+        .await
+        .unwrap();
+    stores
+        .mailboxes
+        .set_mailbox_polled(&tenant, true)
+        .await
+        .unwrap();
+    dovecot
+        .append("norvalt", &mailbox, &fixture("emails/vw-no-test-drive.eml"))
+        .await;
+
+    let (sqs, sqs_client, urls) = queues(&config).await;
+    let (mail, _, _) = bucket(&config).await;
+    let poller = MailboxPoller {
+        stores: stores.clone(),
+        queue: Arc::new(sqs),
+        mail: Arc::new(mail.clone()),
+        secrets: Arc::new(SecretsManager::new(secrets_client, prefix)),
+        connector: Arc::new(norvalt_imap::ImapConnector::new().unwrap()),
+        batch: DEFAULT_BATCH,
+    };
+    let reports = poller.poll_all().await;
+    assert_eq!(reports.len(), 1);
+    assert_eq!(reports[0].error, None, "{reports:?}");
+    assert_eq!(reports[0].enqueued, 1);
+
+    let bodies = receive_all(&sqs_client, &urls.queue).await;
+    assert_eq!(bodies.len(), 1);
+    let envelope: CaptureEnvelope = serde_json::from_str(&bodies[0]).unwrap();
+    let norvalt_core::capture::Capture::Email(email) = &envelope.capture else {
+        panic!("{envelope:?}")
+    };
+    assert_eq!(email.dealership_slug.as_deref(), Some("bil-i-skien"));
+    assert!(email.mail_key.starts_with("imap/"), "{}", email.mail_key);
+    // IMAP hands mail out with CRLF line ends; otherwise byte for byte.
+    let stored = mail.get_mail(&email.mail_key).await.unwrap().unwrap();
+    let without_cr = |b: &[u8]| {
+        b.iter()
+            .copied()
+            .filter(|&c| c != b'\r')
+            .collect::<Vec<u8>>()
+    };
+    assert!(
+        without_cr(&stored) == without_cr(&fixture("emails/vw-no-test-drive.eml")),
+        "the raw mail in S3 is the mail in the mailbox"
+    );
+    let cursor = stores
+        .mailboxes
+        .get_mailbox_cursor(&tenant)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(cursor.last_uid, 1);
+    assert_eq!(poller.poll_all().await[0].enqueued, 0);
+}

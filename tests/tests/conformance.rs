@@ -89,6 +89,7 @@ conformance!(
     a_repeated_envelope_changes_nothing,
     dealerships_never_merge_customers,
     a_deleted_lead_does_not_absorb_new_inquiries,
+    the_mailbox_registry_and_cursors_are_per_dealership,
 );
 
 fn dealer(slug: &str) -> NewDealership {
@@ -1406,4 +1407,43 @@ async fn a_deleted_lead_does_not_absorb_new_inquiries(stores: Stores) {
     let leads = live_leads(&stores, &t).await;
     assert_eq!(leads.len(), 1);
     assert_ne!(leads[0].id, first.id);
+}
+
+async fn the_mailbox_registry_and_cursors_are_per_dealership(stores: Stores) {
+    use norvalt_core::capture::mailbox::MailboxCursor;
+    let a = tenant(&stores, "postkasse-a").await;
+    let b = tenant(&stores, "postkasse-b").await;
+    let boxes = &stores.mailboxes;
+    assert!(boxes.list_polled_mailboxes().await.unwrap().is_empty());
+    boxes.set_mailbox_polled(&a, true).await.unwrap();
+    boxes.set_mailbox_polled(&a, true).await.unwrap();
+    boxes.set_mailbox_polled(&b, true).await.unwrap();
+    let mut listed = boxes.list_polled_mailboxes().await.unwrap();
+    listed.sort();
+    let mut expected = vec![a.dealership_id(), b.dealership_id()];
+    expected.sort();
+    assert_eq!(listed, expected);
+
+    assert_eq!(boxes.get_mailbox_cursor(&a).await.unwrap(), None);
+    let cursor = MailboxCursor {
+        uid_validity: u32::MAX,
+        last_uid: 17,
+    };
+    boxes.save_mailbox_cursor(&a, &cursor).await.unwrap();
+    assert_eq!(boxes.get_mailbox_cursor(&a).await.unwrap(), Some(cursor));
+    assert_eq!(boxes.get_mailbox_cursor(&b).await.unwrap(), None);
+    let moved = MailboxCursor {
+        uid_validity: u32::MAX,
+        last_uid: 18,
+    };
+    boxes.save_mailbox_cursor(&a, &moved).await.unwrap();
+    assert_eq!(boxes.get_mailbox_cursor(&a).await.unwrap(), Some(moved));
+
+    // Switching polling off keeps the cursor (switching on again resumes).
+    boxes.set_mailbox_polled(&a, false).await.unwrap();
+    assert_eq!(
+        boxes.list_polled_mailboxes().await.unwrap(),
+        vec![b.dealership_id()]
+    );
+    assert_eq!(boxes.get_mailbox_cursor(&a).await.unwrap(), Some(moved));
 }

@@ -14,20 +14,13 @@ async fn main() -> Result<(), Error> {
     norvalt_http::telemetry::init_json_logs();
     let config = norvalt_aws::config::load().await;
     let queues = Arc::new(norvalt_aws::sqs::SqsQueues::from_env(&config));
-    let mut settings = IntakeConfig::default();
-    if let Some(days) = std::env::var("NORVALT_DEDUP_WINDOW_DAYS")
-        .ok()
-        .and_then(|d| d.parse().ok())
-    {
-        settings.dedup_window = norvalt_core::time::days(days);
-    }
     let intake = &*Box::leak(Box::new(Intake {
         stores: norvalt_aws::dynamodb::stores_from_env(&config)?,
         queue: queues.clone(),
         mail: Arc::new(norvalt_aws::s3mail::S3Mail::from_env(&config)?),
         secrets: Arc::new(norvalt_aws::secrets::SecretsManager::from_env(&config)),
         lead_ads: Arc::new(norvalt_http::graph::GraphClient::from_env()),
-        config: settings,
+        config: IntakeConfig::from_env(),
     }));
     let queues = &*Box::leak(Box::new(queues));
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {

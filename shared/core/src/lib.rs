@@ -8,6 +8,7 @@
 pub mod capture;
 pub mod error;
 pub mod ids;
+pub mod metrics;
 pub mod model;
 pub mod pagination;
 pub mod permissions;

@@ -11,6 +11,7 @@ use async_trait::async_trait;
 use std::sync::Arc;
 
 use crate::DealershipId;
+use crate::capture::mailbox::MailboxCursor;
 use crate::capture::{CaptureCommit, CaptureRecord, ContactRecord};
 use crate::ids::{LeadId, MessageId, RuleId, UserId, VehicleId};
 use crate::model::{
@@ -133,6 +134,22 @@ pub trait CaptureStore: Send + Sync {
     async fn commit_capture(&self, tenant: &TenantId, commit: &CaptureCommit) -> StoreResult<()>;
 }
 
+/// The IMAP poller's state: which dealerships have a mailbox to poll (a
+/// registry, so the poller never scans dealerships) and where each poll
+/// stopped.
+#[async_trait]
+pub trait MailboxStore: Send + Sync {
+    /// Adds or removes the dealership from the poll registry. Idempotent.
+    async fn set_mailbox_polled(&self, tenant: &TenantId, polled: bool) -> StoreResult<()>;
+    async fn list_polled_mailboxes(&self) -> StoreResult<Vec<DealershipId>>;
+    async fn get_mailbox_cursor(&self, tenant: &TenantId) -> StoreResult<Option<MailboxCursor>>;
+    async fn save_mailbox_cursor(
+        &self,
+        tenant: &TenantId,
+        cursor: &MailboxCursor,
+    ) -> StoreResult<()>;
+}
+
 /// The kinds of outside identifier that lead to a dealership.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RouteKind {
@@ -186,6 +203,7 @@ pub struct Stores {
     pub rules: Arc<dyn RuleStore>,
     pub routes: Arc<dyn RoutingStore>,
     pub captures: Arc<dyn CaptureStore>,
+    pub mailboxes: Arc<dyn MailboxStore>,
 }
 
 impl Stores {
@@ -200,6 +218,7 @@ impl Stores {
             + RuleStore
             + RoutingStore
             + CaptureStore
+            + MailboxStore
             + 'static,
     {
         Stores {
@@ -210,7 +229,8 @@ impl Stores {
             vehicles: adapter.clone(),
             rules: adapter.clone(),
             routes: adapter.clone(),
-            captures: adapter,
+            captures: adapter.clone(),
+            mailboxes: adapter,
         }
     }
 }

@@ -121,7 +121,12 @@ pub async fn run_batch(
             JobOutcome::Done => None,
             JobOutcome::Retry(reason) => Some(reason),
             JobOutcome::Dead(reason) => match queue.dead_letter(name, &d.body, &reason).await {
-                Ok(()) => None,
+                Ok(()) => {
+                    crate::metrics::Metric::count("JobsDeadLettered", 1)
+                        .dimension("Queue", name.as_str())
+                        .emit();
+                    None
+                }
                 Err(e) => Some(format!("{reason}; and the DLQ refused it: {e}")),
             },
         };

@@ -3,6 +3,8 @@
 //! dealership), secrets go to the local secret store.
 
 use norvalt_core::capture::facebook::QuestionTarget;
+use norvalt_core::capture::mailbox::{account_is_safe, imap_password_secret};
+use norvalt_core::capture::sources::SecretStore;
 use norvalt_core::capture::sources::page_token_secret;
 use norvalt_core::model::Dealership;
 use norvalt_core::model::dealership::ImapAccount;
@@ -46,6 +48,9 @@ pub struct ConfigureArgs {
     pub imap_password: Option<String>,
     #[arg(long, default_value = "INBOX")]
     pub imap_mailbox: String,
+    /// Stop polling the dealership's IMAP mailbox.
+    #[arg(long, conflicts_with = "imap_host")]
+    pub no_imap: bool,
 }
 
 fn parse_question(arg: &str) -> Result<(String, QuestionTarget), String> {
@@ -121,7 +126,7 @@ pub async fn run(platform: &Platform, args: ConfigureArgs) -> Result<(), String>
         }
     }
     if let Some(host) = &args.imap_host {
-        let secret = format!("imap/{}", dealership.slug);
+        let secret = imap_password_secret(&dealership.slug);
         if let Some(password) = &args.imap_password {
             platform
                 .secrets
@@ -140,11 +145,37 @@ pub async fn run(platform: &Platform, args: ConfigureArgs) -> Result<(), String>
             mailbox: args.imap_mailbox.clone(),
         });
     }
+    if args.no_imap {
+        dealership.capture.imap = None;
+    }
+    if let Some(account) = &dealership.capture.imap {
+        if !account_is_safe(account) {
+            return Err(format!(
+                "{} is not on this machine: IMAP without TLS is only allowed on loopback",
+                account.host
+            ));
+        }
+        if platform
+            .secrets
+            .secret(&account.password_secret)
+            .await
+            .map_err(|e| e.to_string())?
+            .is_none()
+        {
+            return Err("--imap-password is required for a new IMAP account".into());
+        }
+    }
     dealership.updated_at = norvalt_core::time::now();
     platform
         .stores
         .dealerships
         .update_dealership(&tenant, &dealership)
+        .await
+        .map_err(|e| e.to_string())?;
+    platform
+        .stores
+        .mailboxes
+        .set_mailbox_polled(&tenant, dealership.capture.imap.is_some())
         .await
         .map_err(|e| e.to_string())?;
     println!(

@@ -79,6 +79,9 @@ enum Command {
         #[arg(long)]
         dealership: Option<String>,
     },
+    /// Poll every registered IMAP mailbox once (as the `imap-poller`
+    /// schedule does) and print what each poll did, as JSON lines.
+    ImapPoll,
     /// Dead-letter queues: list, show or redrive (capture, ai, send).
     Dlq {
         #[command(subcommand)]
@@ -165,6 +168,17 @@ async fn run(cli: Cli) -> Result<(), String> {
                 ingest::ingest_email(&platform, &raw, dealership).await?
             );
             Ok(())
+        }
+        Command::ImapPoll => {
+            let poller = platform.mailbox_poller()?;
+            let reports = poller.poll_all().await;
+            for report in &reports {
+                println!("{}", serde_json::to_string(report).expect("serialisable"));
+            }
+            match reports.iter().any(|r| r.error.is_some()) {
+                true => Err("some mailboxes could not be polled".into()),
+                false => Ok(()),
+            }
         }
         Command::Dlq { command } => match cli.backend {
             Backend::Sqlite => dlq(&platform.queues, command).await,

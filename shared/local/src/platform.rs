@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::routing::get;
 use axum::{Json, Router};
@@ -16,8 +17,10 @@ use norvalt_http::auth::{JwtVerifier, KeySource};
 
 use norvalt_core::queue::{JobHandler, QueueName};
 use norvalt_core::service::intake::{Intake, IntakeConfig};
+use norvalt_core::service::mailbox_poll::{self, MailboxPoller};
 use norvalt_http::graph::GraphClient;
 use norvalt_http::webhooks::{CaptureState, FacebookWebhook, RateLimiter};
+use norvalt_imap::ImapConnector;
 
 use crate::keys::{LOCAL_ISSUER, LocalKeys};
 use crate::sources::{MailDir, SecretsFile};
@@ -48,6 +51,10 @@ pub struct Platform {
     pub facebook: Option<Arc<FacebookWebhook>>,
     /// Graph API base URL with version (`NORVALT_GRAPH_URL`).
     pub graph_url: String,
+    /// How often the workers poll IMAP mailboxes (`NORVALT_IMAP_POLL_SECONDS`,
+    /// default 60, as the cloud schedule); `None` leaves polling to
+    /// `norvalt imap poll`.
+    pub imap_poll_interval: Option<Duration>,
 }
 
 impl Platform {
@@ -86,6 +93,7 @@ impl Platform {
             facebook: FacebookWebhook::from_env().map(Arc::new),
             graph_url: std::env::var("NORVALT_GRAPH_URL")
                 .unwrap_or_else(|_| norvalt_http::graph::DEFAULT_GRAPH_URL.into()),
+            imap_poll_interval: imap_poll_interval_from_env(),
         })
     }
 
@@ -106,8 +114,20 @@ impl Platform {
             mail: self.mail.clone(),
             secrets: self.secrets.clone(),
             lead_ads: Arc::new(GraphClient::new(self.graph_url.clone())),
-            config: intake_config_from_env(),
+            config: IntakeConfig::from_env(),
         }
+    }
+
+    /// `imap-poller`'s handler on this platform's adapters.
+    pub fn mailbox_poller(&self) -> Result<MailboxPoller, String> {
+        Ok(MailboxPoller {
+            stores: self.stores.clone(),
+            queue: Arc::new(self.queues.clone()),
+            mail: self.mail.clone(),
+            secrets: self.secrets.clone(),
+            connector: Arc::new(ImapConnector::new()?),
+            batch: mailbox_poll::DEFAULT_BATCH,
+        })
     }
 
     pub fn capture_state(&self) -> CaptureState {
@@ -139,6 +159,14 @@ impl Platform {
             }
             crate::worker::run(queues, QueueName::Capture, intake).await
         });
+        if let Some(every) = self.imap_poll_interval {
+            match self.mailbox_poller() {
+                Ok(poller) => {
+                    tokio::spawn(crate::worker::poll_mailboxes(poller, every));
+                }
+                Err(e) => tracing::error!(error = %e, "IMAP polling is off: no TLS setup"),
+            }
+        }
     }
 
     /// Everything the local server answers.
@@ -164,14 +192,14 @@ impl Platform {
     }
 }
 
-/// `NORVALT_DEDUP_WINDOW_DAYS` (default 30).
-pub fn intake_config_from_env() -> IntakeConfig {
-    let mut config = IntakeConfig::default();
-    if let Some(days) = std::env::var("NORVALT_DEDUP_WINDOW_DAYS")
-        .ok()
-        .and_then(|v| v.parse::<i64>().ok())
-    {
-        config.dedup_window = chrono::Duration::days(days);
+/// `NORVALT_IMAP_POLL_SECONDS`: 60 unless set; 0 turns the local poller off.
+fn imap_poll_interval_from_env() -> Option<Duration> {
+    match std::env::var("NORVALT_IMAP_POLL_SECONDS") {
+        Ok(v) => match v.trim().parse::<u64>() {
+            Ok(0) => None,
+            Ok(secs) => Some(Duration::from_secs(secs)),
+            Err(_) => Some(Duration::from_secs(60)),
+        },
+        Err(_) => Some(Duration::from_secs(60)),
     }
-    config
 }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use norvalt_core::queue::{Delivery, JobHandler, QueueName, run_batch};
+use norvalt_core::service::mailbox_poll::MailboxPoller;
 
 use crate::sqlite::SqliteStore;
 
@@ -80,4 +81,13 @@ async fn process_batch(
             .map_err(|e| e.to_string())?;
     }
     Ok(batch.len())
+}
+
+/// The `imap-poller` schedule of the cloud (EventBridge, every minute) as a
+/// task: polls every registered mailbox, then waits.
+pub async fn poll_mailboxes(poller: MailboxPoller, every: Duration) {
+    loop {
+        poller.poll_all().await;
+        tokio::time::sleep(every).await;
+    }
 }

@@ -13,6 +13,8 @@
 //! | routing record  | `ROUTE#<kind>#<key>`   | `ROUTE`                   |                                          |
 //! | capture record  | `DEALER#<id>`          | `CAPTURE#<idempotency key>` | (TTL `expires_at`)                     |
 //! | contact record  | `DEALER#<id>`          | `CONTACT#email:…` / `CONTACT#phone:…` | (TTL `expires_at`)           |
+//! | IMAP cursor     | `DEALER#<id>`          | `MAILBOX_CURSOR`          |                                          |
+//! | IMAP registry   | `MAILBOXES`            | `<dealership id>`         |                                          |
 //!
 //! Messages sort under `MSG#`, not under their lead's `LEAD#` key, so that
 //! listing the inbox reads leads only. `gsi1` serves the inbox filtered by
@@ -22,6 +24,7 @@
 //! before DynamoDB gets round to deleting it.
 
 mod capture;
+mod mailbox;
 mod stores;
 mod table;
 

@@ -68,6 +68,17 @@ pub enum CaptureOutcome {
     Skipped,
 }
 
+impl CaptureOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CaptureOutcome::Created => "created",
+            CaptureOutcome::Merged => "merged",
+            CaptureOutcome::Review => "review",
+            CaptureOutcome::Skipped => "skipped",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CaptureRecord {
     pub key: String,

@@ -42,6 +42,15 @@ pub enum Capture {
 }
 
 impl Capture {
+    /// The channel, as metrics and logs name it.
+    pub fn channel(&self) -> &'static str {
+        match self {
+            Capture::Form(_) => "form",
+            Capture::Facebook(_) => "facebook",
+            Capture::Email(_) => "email",
+        }
+    }
+
     pub fn type_name(&self) -> &'static str {
         match self {
             Capture::Form(_) => "capture.form",

@@ -11,6 +11,7 @@ pub mod email;
 pub mod envelope;
 pub mod facebook;
 pub mod form;
+pub mod mailbox;
 pub mod sources;
 
 pub use candidate::{FormLead, LeadCandidate};

@@ -20,6 +20,7 @@ use crate::capture::{
     ContactRecord, LeadCandidate, LeadWrite,
 };
 use crate::ids::{DealershipId, LeadId};
+use crate::metrics::Metric;
 use crate::model::{Lead, LeadSource, LeadStatus};
 use crate::ports::{RouteKind, StoreError, Stores};
 use crate::queue::{Delivery, JobHandler, JobOutcome, Queue, QueueName};
@@ -31,6 +32,21 @@ pub struct IntakeConfig {
     pub dedup_window: Duration,
     /// How long a capture is remembered for idempotency.
     pub capture_ttl: Duration,
+}
+
+impl IntakeConfig {
+    /// The defaults, with `NORVALT_DEDUP_WINDOW_DAYS` when it is set.
+    pub fn from_env() -> Self {
+        let mut config = Self::default();
+        if let Some(days) = std::env::var("NORVALT_DEDUP_WINDOW_DAYS")
+            .ok()
+            .and_then(|v| v.trim().parse::<i64>().ok())
+            .filter(|d| *d > 0)
+        {
+            config.dedup_window = Duration::days(days);
+        }
+        config
+    }
 }
 
 impl Default for IntakeConfig {
@@ -247,6 +263,12 @@ impl Intake {
                         self.request_first_reply(dealership_id, lead, &envelope.trace_id, now)
                             .await?;
                     }
+                    Metric::count("LeadsCaptured", 1)
+                        .dimension("Channel", envelope.capture.channel())
+                        .dimension("Outcome", outcome.as_str())
+                        .property("dealership_id", dealership_id.to_string())
+                        .property("trace_id", envelope.trace_id.clone())
+                        .emit();
                     return Ok(IntakeResult::Stored {
                         dealership_id,
                         outcome,

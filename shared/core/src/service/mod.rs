@@ -8,6 +8,7 @@ pub mod account;
 pub mod conversations;
 pub mod intake;
 pub mod leads;
+pub mod mailbox_poll;
 pub mod provisioning;
 pub mod vehicles;
 

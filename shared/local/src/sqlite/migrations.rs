@@ -90,6 +90,15 @@ const STEPS: &[&str] = &[
     ) STRICT;
     CREATE INDEX queue_ready ON queue_messages (queue, dead, visible_at);
     "#,
+    // 3: the IMAP poller's registry and cursors.
+    r#"
+    CREATE TABLE mailboxes (
+        dealership_id TEXT PRIMARY KEY,
+        polled INTEGER NOT NULL DEFAULT 0,
+        uid_validity INTEGER,
+        last_uid INTEGER
+    ) STRICT;
+    "#,
 ];
 
 pub fn run(conn: &mut Connection) -> rusqlite::Result<()> {

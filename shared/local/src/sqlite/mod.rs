@@ -6,6 +6,7 @@
 //! parallel under WAL.
 
 mod capture;
+mod mailbox;
 mod migrations;
 mod queue;
 mod stores;

@@ -1,0 +1,250 @@
+//! `imap-poller`: every registered dealership mailbox is read for new mail,
+//! and each new mail becomes one capture envelope, exactly as if SES had
+//! delivered it. The order per mail — store the raw bytes, enqueue, then
+//! mark and advance the cursor — means a crash anywhere loses nothing; the
+//! only repeat it can cause is an envelope intake already knows.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::capture::mailbox::{
+    MailboxConnector, MailboxCursor, MailboxError, MailboxSession, account_is_safe,
+};
+use crate::capture::sources::{RawMailStore, SecretStore};
+use crate::capture::{CaptureEnvelope, MailVia, mail_key};
+use crate::ids::DealershipId;
+use crate::metrics::Metric;
+use crate::ports::Stores;
+use crate::queue::{Queue, QueueName};
+use crate::tenancy::TenantId;
+
+/// Mails taken from one mailbox per poll, so one poll fits in the function's
+/// time budget; the rest wait for the next minute.
+pub const DEFAULT_BATCH: usize = 50;
+
+#[derive(Clone)]
+pub struct MailboxPoller {
+    pub stores: Stores,
+    pub queue: Arc<dyn Queue>,
+    pub mail: Arc<dyn RawMailStore>,
+    pub secrets: Arc<dyn SecretStore>,
+    pub connector: Arc<dyn MailboxConnector>,
+    pub batch: usize,
+}
+
+/// What one poll of one mailbox did; logged and turned into metrics.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct MailboxReport {
+    pub dealership_id: Option<DealershipId>,
+    /// Envelopes put on the capture queue.
+    pub enqueued: usize,
+    /// New mails left for the next poll (over the batch size).
+    pub remaining: usize,
+    /// Enqueued but not marked on the server (the cursor still moved on).
+    pub unmarked: usize,
+    pub error: Option<String>,
+}
+
+impl MailboxReport {
+    fn emit_metrics(&self) {
+        let dealership = self
+            .dealership_id
+            .map(|d| d.to_string())
+            .unwrap_or_default();
+        if self.enqueued > 0 {
+            Metric::count("ImapMailsEnqueued", self.enqueued)
+                .property("dealership_id", dealership.clone())
+                .emit();
+        }
+        if self.error.is_some() {
+            Metric::count("ImapPollFailures", 1)
+                .property("dealership_id", dealership)
+                .emit();
+        }
+    }
+}
+
+impl MailboxPoller {
+    /// Polls every registered mailbox, one after the other; one mailbox's
+    /// failure does not stop the others.
+    pub async fn poll_all(&self) -> Vec<MailboxReport> {
+        let ids = match self.stores.mailboxes.list_polled_mailboxes().await {
+            Ok(ids) => ids,
+            Err(e) => {
+                return vec![MailboxReport {
+                    error: Some(format!("cannot list mailboxes: {e}")),
+                    ..Default::default()
+                }];
+            }
+        };
+        let mut reports = Vec::with_capacity(ids.len());
+        for id in ids {
+            let report = self.poll(id).await;
+            report.emit_metrics();
+            match &report.error {
+                Some(error) => {
+                    tracing::warn!(dealership_id = %id, enqueued = report.enqueued, %error, "IMAP poll failed")
+                }
+                None if report.enqueued > 0 => {
+                    tracing::info!(dealership_id = %id, enqueued = report.enqueued, remaining = report.remaining, "IMAP mail captured")
+                }
+                None => {}
+            }
+            reports.push(report);
+        }
+        reports
+    }
+
+    /// Polls one dealership's mailbox.
+    pub async fn poll(&self, id: DealershipId) -> MailboxReport {
+        let mut report = MailboxReport {
+            dealership_id: Some(id),
+            ..Default::default()
+        };
+        if let Err(e) = self.poll_into(id, &mut report).await {
+            report.error = Some(e);
+        }
+        report
+    }
+
+    async fn poll_into(&self, id: DealershipId, report: &mut MailboxReport) -> Result<(), String> {
+        // The registry is written only when a dealership's own settings are
+        // saved, so it names a tenant as a routing record does.
+        let tenant = TenantId::mint(id);
+        let dealership = self
+            .stores
+            .dealerships
+            .get_dealership(&tenant)
+            .await
+            .map_err(|e| e.to_string())?;
+        let Some((dealership, account)) =
+            dealership.and_then(|d| d.capture.imap.clone().map(|a| (d, a)))
+        else {
+            // Deleted, or IMAP switched off: take it out of the registry.
+            self.stores
+                .mailboxes
+                .set_mailbox_polled(&tenant, false)
+                .await
+                .map_err(|e| e.to_string())?;
+            return Err("no IMAP account configured; removed from the poll registry".into());
+        };
+        if !account_is_safe(&account) {
+            return Err(format!(
+                "refusing to log in to {} without TLS",
+                account.host
+            ));
+        }
+        let password = self
+            .secrets
+            .secret(&account.password_secret)
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("secret {} is missing", account.password_secret))?;
+
+        let mut session = self
+            .connector
+            .open(&account, &password)
+            .await
+            .map_err(|e| e.to_string())?;
+        let outcome = self
+            .take_new_mail(
+                &tenant,
+                &dealership.slug,
+                &account.mailbox,
+                session.as_mut(),
+                report,
+            )
+            .await;
+        session.logout().await;
+        outcome
+    }
+
+    async fn take_new_mail(
+        &self,
+        tenant: &TenantId,
+        slug: &str,
+        mailbox: &str,
+        session: &mut dyn MailboxSession,
+        report: &mut MailboxReport,
+    ) -> Result<(), String> {
+        let selected = session.select(mailbox).await.map_err(|e| e.to_string())?;
+        let stored = self
+            .stores
+            .mailboxes
+            .get_mailbox_cursor(tenant)
+            .await
+            .map_err(|e| e.to_string())?;
+        let after = MailboxCursor::resume_after(stored.as_ref(), selected.uid_validity);
+        if stored.is_some_and(|c| c.uid_validity != selected.uid_validity) {
+            tracing::warn!(dealership_id = %tenant.dealership_id(), "UIDVALIDITY changed; reading the mailbox again from the start");
+        }
+        let uids = session
+            .uncaptured_after(after)
+            .await
+            .map_err(|e| e.to_string())?;
+        report.remaining = uids.len().saturating_sub(self.batch);
+        let mut cursor = MailboxCursor {
+            uid_validity: selected.uid_validity,
+            last_uid: after,
+        };
+        let mut saved = stored;
+        for uid in uids.into_iter().take(self.batch) {
+            let Some(raw) = session.fetch_raw(uid).await.map_err(|e| e.to_string())? else {
+                continue;
+            };
+            let key = mail_key("imap", &raw);
+            self.mail
+                .put_mail(&key, &raw)
+                .await
+                .map_err(|e| format!("store mail UID {uid}: {e}"))?;
+            let envelope = CaptureEnvelope::for_mail(
+                &raw,
+                key,
+                MailVia::Imap,
+                Some(slug.to_string()),
+                Vec::new(),
+                crate::time::now(),
+            );
+            self.queue
+                .send(QueueName::Capture, &envelope.to_json())
+                .await
+                .map_err(|e| format!("enqueue mail UID {uid}: {e}"))?;
+            report.enqueued += 1;
+            cursor.last_uid = uid;
+            // From here on the mail is safe; marking it is for people and for
+            // a poll that starts from 0 after a UIDVALIDITY change.
+            let marked = if selected.keywords_allowed {
+                session.mark_captured(uid).await
+            } else {
+                Ok(())
+            };
+            self.save_cursor(tenant, &cursor).await?;
+            saved = Some(cursor);
+            match marked {
+                Ok(()) => {}
+                Err(MailboxError::Unavailable(e)) => {
+                    report.unmarked += 1;
+                    return Err(format!("connection lost after UID {uid}: {e}"));
+                }
+                Err(e) => {
+                    report.unmarked += 1;
+                    tracing::warn!(uid, error = %e, "could not mark captured mail");
+                }
+            }
+        }
+        if saved != Some(cursor) {
+            // Records the UIDVALIDITY even when nothing new arrived.
+            self.save_cursor(tenant, &cursor).await?;
+        }
+        Ok(())
+    }
+
+    async fn save_cursor(&self, tenant: &TenantId, cursor: &MailboxCursor) -> Result<(), String> {
+        self.stores
+            .mailboxes
+            .save_mailbox_cursor(tenant, cursor)
+            .await
+            .map_err(|e| format!("save cursor: {e}"))
+    }
+}
