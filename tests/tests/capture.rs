@@ -511,7 +511,8 @@ async fn a_signed_leadgen_delivery_becomes_a_lead_once() {
     let (app, seen) = facebook_app().await;
     app.platform
         .secrets
-        .put(&page_token_secret(PAGE), "page-token-1")
+        .put_secret(&page_token_secret(PAGE), "page-token-1")
+        .await
         .unwrap();
     let body = fixture("facebook/leadgen-webhook.json");
     for _ in 0..2 {
@@ -594,7 +595,8 @@ async fn an_expired_page_token_sends_the_capture_to_the_dlq_with_a_reason() {
     let (app, _) = facebook_app().await;
     app.platform
         .secrets
-        .put(&page_token_secret(PAGE), "expired-token")
+        .put_secret(&page_token_secret(PAGE), "expired-token")
+        .await
         .unwrap();
     let body = fixture("facebook/leadgen-webhook.json");
     let (status, _) = deliver(&app, &body, Some(sign(APP_SECRET.as_bytes(), &body))).await;
@@ -617,7 +619,8 @@ async fn an_expired_page_token_sends_the_capture_to_the_dlq_with_a_reason() {
     // Ops renew the token and redrive: the lead arrives.
     app.platform
         .secrets
-        .put(&page_token_secret(PAGE), "page-token-1")
+        .put_secret(&page_token_secret(PAGE), "page-token-1")
+        .await
         .unwrap();
     assert_eq!(
         app.platform

@@ -338,12 +338,23 @@ async fn s3_mail_and_secrets_manager() {
         .send()
         .await
         .unwrap();
-    let secrets = SecretsManager::new(client, prefix);
+    let secrets = SecretsManager::new(client, prefix.clone());
     assert_eq!(
         secrets.secret("facebook/page/1").await.unwrap().as_deref(),
         Some("page-token")
     );
     assert_eq!(secrets.secret("facebook/page/2").await.unwrap(), None);
+
+    // The operator CLI writes: a new secret, then a new version of it.
+    use norvalt_core::capture::sources::SecretWriter;
+    secrets.put_secret("imap/skien", "første").await.unwrap();
+    secrets.put_secret("imap/skien", "andre").await.unwrap();
+    let fresh = SecretsManager::new(aws_sdk_secretsmanager::Client::new(&config), prefix);
+    assert_eq!(
+        fresh.secret("imap/skien").await.unwrap().as_deref(),
+        Some("andre"),
+        "a cold start reads the newest version"
+    );
 }
 
 #[tokio::test]

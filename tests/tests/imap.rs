@@ -52,7 +52,11 @@ async fn connect_with(
     let stores = &app.platform.stores;
     let (tenant, mut dealership) = find_by_slug(stores, slug).await.unwrap().unwrap();
     let secret = imap_password_secret(slug);
-    app.platform.secrets.put(&secret, password).unwrap();
+    app.platform
+        .secrets
+        .put_secret(&secret, password)
+        .await
+        .unwrap();
     dealership.capture.imap = Some(ImapAccount {
         host: if tls { "localhost" } else { "127.0.0.1" }.into(),
         port,

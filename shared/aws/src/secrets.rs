@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use aws_sdk_secretsmanager::Client;
 use aws_sdk_secretsmanager::error::DisplayErrorContext;
-use norvalt_core::capture::sources::{SecretStore, SourceError};
+use norvalt_core::capture::sources::{SecretStore, SecretWriter, SourceError};
 use tokio::sync::Mutex;
 
 pub struct SecretsManager {
@@ -54,5 +54,42 @@ impl SecretStore for SecretsManager {
             cache.insert(name.to_string(), value.clone());
         }
         Ok(value)
+    }
+}
+
+/// For the operator CLI (`scripts/dev --backend aws dealership configure`):
+/// creates the secret, or adds a new version when it exists.
+#[async_trait]
+impl SecretWriter for SecretsManager {
+    async fn put_secret(&self, name: &str, value: &str) -> Result<(), SourceError> {
+        let id = format!("{}{name}", self.prefix);
+        let created = self
+            .client
+            .create_secret()
+            .name(&id)
+            .secret_string(value)
+            .send()
+            .await;
+        match created {
+            Ok(_) => {}
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_resource_exists_exception()) =>
+            {
+                self.client
+                    .put_secret_value()
+                    .secret_id(&id)
+                    .secret_string(value)
+                    .send()
+                    .await
+                    .map_err(|e| SourceError(DisplayErrorContext(e).to_string()))?;
+            }
+            Err(e) => return Err(SourceError(DisplayErrorContext(e).to_string())),
+        }
+        self.cache
+            .lock()
+            .await
+            .insert(name.to_string(), Some(value.to_string()));
+        Ok(())
     }
 }

@@ -4,7 +4,6 @@
 
 use norvalt_core::capture::facebook::QuestionTarget;
 use norvalt_core::capture::mailbox::{account_is_safe, imap_password_secret};
-use norvalt_core::capture::sources::SecretStore;
 use norvalt_core::capture::sources::page_token_secret;
 use norvalt_core::model::Dealership;
 use norvalt_core::model::dealership::ImapAccount;
@@ -121,19 +120,14 @@ pub async fn run(platform: &Platform, args: ConfigureArgs) -> Result<(), String>
         if let Some(token) = &args.facebook_token {
             platform
                 .secrets
-                .put(&page_token_secret(page), token)
+                .put_secret(&page_token_secret(page), token)
+                .await
                 .map_err(|e| e.to_string())?;
         }
     }
     if let Some(host) = &args.imap_host {
         let secret = imap_password_secret(&dealership.slug);
-        if let Some(password) = &args.imap_password {
-            platform
-                .secrets
-                .put(&secret, password)
-                .map_err(|e| e.to_string())?;
-        }
-        dealership.capture.imap = Some(ImapAccount {
+        let account = ImapAccount {
             host: host.clone(),
             port: args.imap_port,
             tls: !args.imap_plain,
@@ -143,27 +137,33 @@ pub async fn run(platform: &Platform, args: ConfigureArgs) -> Result<(), String>
                 .ok_or("--imap-user is required with --imap-host")?,
             password_secret: secret,
             mailbox: args.imap_mailbox.clone(),
-        });
+        };
+        if !account_is_safe(&account) {
+            return Err(format!(
+                "{host} is not on this machine: IMAP without TLS is only allowed on loopback"
+            ));
+        }
+        if let Some(password) = &args.imap_password {
+            platform
+                .secrets
+                .put_secret(&account.password_secret, password)
+                .await
+                .map_err(|e| e.to_string())?;
+        }
+        dealership.capture.imap = Some(account);
     }
     if args.no_imap {
         dealership.capture.imap = None;
     }
-    if let Some(account) = &dealership.capture.imap {
-        if !account_is_safe(account) {
-            return Err(format!(
-                "{} is not on this machine: IMAP without TLS is only allowed on loopback",
-                account.host
-            ));
-        }
-        if platform
+    if let Some(account) = &dealership.capture.imap
+        && platform
             .secrets
             .secret(&account.password_secret)
             .await
             .map_err(|e| e.to_string())?
             .is_none()
-        {
-            return Err("--imap-password is required for a new IMAP account".into());
-        }
+    {
+        return Err("--imap-password is required for a new IMAP account".into());
     }
     dealership.updated_at = norvalt_core::time::now();
     platform

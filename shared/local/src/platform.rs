@@ -25,6 +25,7 @@ use norvalt_imap::ImapConnector;
 use crate::keys::{LOCAL_ISSUER, LocalKeys};
 use crate::sources::{MailDir, SecretsFile};
 use crate::sqlite::SqliteStore;
+use norvalt_core::capture::sources::SecretWriter;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Backend {
@@ -39,7 +40,9 @@ pub struct Platform {
     /// The durable local queues (and, with the SQLite backend, the stores).
     pub queues: SqliteStore,
     pub mail: Arc<MailDir>,
-    pub secrets: Arc<SecretsFile>,
+    /// Page tokens and IMAP passwords: `secrets.json` in the data dir (or
+    /// `NORVALT_SECRET_*` variables), Secrets Manager with `--backend aws`.
+    pub secrets: Arc<dyn SecretWriter>,
     pub keys: Arc<LocalKeys>,
     pub cursors: CursorCodec,
     pub settings: PlatformSettings,
@@ -64,8 +67,11 @@ impl Platform {
         let path = data_dir.join("norvalt.db");
         let sqlite =
             SqliteStore::open(&path).map_err(|e| format!("open {}: {e}", path.display()))?;
-        let stores = match backend {
-            Backend::Sqlite => Stores::from_adapter(Arc::new(sqlite.clone())),
+        let (stores, secrets): (Stores, Arc<dyn SecretWriter>) = match backend {
+            Backend::Sqlite => (
+                Stores::from_adapter(Arc::new(sqlite.clone())),
+                Arc::new(SecretsFile::new(data_dir.join("secrets.json"))),
+            ),
             Backend::Aws => {
                 if std::env::var_os("NORVALT_TABLE").is_none() {
                     // SAFETY: set before any other thread reads the environment.
@@ -74,7 +80,10 @@ impl Platform {
                 let config = norvalt_aws::config::load().await;
                 let store = norvalt_aws::DynamoStore::from_sdk_config(&config)?;
                 norvalt_aws::dynamodb::ensure_table(store.client(), store.table()).await?;
-                Stores::from_adapter(Arc::new(store))
+                (
+                    Stores::from_adapter(Arc::new(store)),
+                    Arc::new(norvalt_aws::secrets::SecretsManager::from_env(&config)),
+                )
             }
         };
         let keys = LocalKeys::load_or_create(data_dir).map_err(|e| format!("signing key: {e}"))?;
@@ -84,7 +93,7 @@ impl Platform {
             stores,
             queues: sqlite,
             mail: Arc::new(MailDir::new(data_dir.join("mail"))),
-            secrets: Arc::new(SecretsFile::new(data_dir.join("secrets.json"))),
+            secrets,
             keys: Arc::new(keys),
             cursors: CursorCodec::new(cursor_key),
             settings: PlatformSettings::default(),

@@ -8,7 +8,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use async_trait::async_trait;
-use norvalt_core::capture::sources::{RawMailStore, SecretStore, SourceError};
+use norvalt_core::capture::sources::{RawMailStore, SecretStore, SecretWriter, SourceError};
 
 pub struct MailDir {
     dir: PathBuf,
@@ -117,6 +117,13 @@ impl SecretStore for SecretsFile {
             return Ok(Some(value));
         }
         Ok(self.read_all()?.remove(name))
+    }
+}
+
+#[async_trait]
+impl SecretWriter for SecretsFile {
+    async fn put_secret(&self, name: &str, value: &str) -> Result<(), SourceError> {
+        self.put(name, value)
     }
 }
 

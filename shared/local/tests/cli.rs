@@ -162,3 +162,79 @@ async fn serve_seeds_mints_tokens_and_keeps_state_across_restarts() {
     );
     assert!(!ok);
 }
+
+#[test]
+fn imap_accounts_are_checked_before_they_are_saved() {
+    let dir = tempfile::tempdir().unwrap();
+    let drammen = "bilsenteret-drammen";
+    let (ok, _, _) = run(dir.path(), &["seed"]);
+    assert!(ok);
+    let (ok, _, err) = run(
+        dir.path(),
+        &[
+            "dealership",
+            "configure",
+            drammen,
+            "--imap-host",
+            "imap.example.no",
+            "--imap-plain",
+            "--imap-port",
+            "143",
+            "--imap-user",
+            "leads",
+            "--imap-password",
+            "hemmelig",
+        ],
+    );
+    assert!(!ok && err.contains("only allowed on loopback"), "{err}");
+    let (ok, _, err) = run(
+        dir.path(),
+        &[
+            "dealership",
+            "configure",
+            drammen,
+            "--imap-host",
+            "imap.example.no",
+            "--imap-user",
+            "leads",
+        ],
+    );
+    assert!(!ok && err.contains("--imap-password is required"), "{err}");
+    // Nothing was saved by the refused attempts: no mailbox to poll.
+    let (ok, out, err) = run(dir.path(), &["imap-poll"]);
+    assert!(ok, "{err}");
+    assert_eq!(out.trim(), "");
+
+    let (ok, out, err) = run(
+        dir.path(),
+        &[
+            "dealership",
+            "configure",
+            drammen,
+            "--imap-host",
+            "imap.example.no",
+            "--imap-user",
+            "leads",
+            "--imap-password",
+            "hemmelig",
+        ],
+    );
+    assert!(ok, "{err}");
+    assert!(out.contains("\"imap.example.no\""), "{out}");
+    assert!(
+        !out.contains("hemmelig"),
+        "the password stays in the secret store: {out}"
+    );
+    // Now it is polled: the unreachable host is reported, not hidden.
+    let (ok, out, _) = run(dir.path(), &["imap-poll"]);
+    assert!(!ok);
+    assert!(out.contains("\"error\""), "{out}");
+
+    let (ok, _, err) = run(
+        dir.path(),
+        &["dealership", "configure", drammen, "--no-imap"],
+    );
+    assert!(ok, "{err}");
+    let (ok, out, _) = run(dir.path(), &["imap-poll"]);
+    assert!(ok && out.trim().is_empty(), "{out}");
+}

@@ -23,6 +23,13 @@ pub trait SecretStore: Send + Sync {
     async fn secret(&self, name: &str) -> Result<Option<String>, SourceError>;
 }
 
+/// Where operator tools store secrets (page tokens, IMAP passwords): the
+/// data dir locally, Secrets Manager in AWS. Functions only read.
+#[async_trait]
+pub trait SecretWriter: SecretStore {
+    async fn put_secret(&self, name: &str, value: &str) -> Result<(), SourceError>;
+}
+
 /// The secret name of a Facebook page's access token.
 pub fn page_token_secret(page_id: &str) -> String {
     format!("facebook/page/{page_id}")
