@@ -258,6 +258,147 @@ fn incomplete_and_broken_mails_are_kept_for_review() {
     ));
 }
 
+/// Importer templates the dedicated parsers do not know, in the layouts
+/// seen across brands: values below their labels, tab- and space-aligned
+/// columns, `<th>` tables, `<strong>` labels in paragraphs, `<dl>` lists,
+/// label/value `<div>`s, `<br>` lines, `=` separators, shouted names, JSON
+/// bodies, English labels, `(+47)` and `0047` numbers. Each must come out
+/// whole.
+#[test]
+fn unknown_templates_in_common_layouts() {
+    type Expected = (
+        &'static str,
+        &'static str,
+        Option<&'static str>,
+        &'static str,
+        &'static str,
+        Option<&'static str>,
+    );
+    let cases: &[Expected] = &[
+        (
+            "layout-nextline.eml",
+            "Per Hansen",
+            Some("per.hansen@example.no"),
+            "+4792211333",
+            "Hyundai IONIQ 5",
+            Some("Jeg vil gjerne prøvekjøre bilen på lørdag."),
+        ),
+        (
+            "layout-english.eml",
+            "Lise Berg",
+            Some("lise.berg@example.no"),
+            "+4798765432",
+            "EQE SUV",
+            Some("Interessert i leasing, ring meg etter kl 16."),
+        ),
+        (
+            "layout-tabs.eml",
+            "Trond Øvrebø",
+            Some("trond.ovrebo@example.no"),
+            "+4741234567",
+            "Volvo EX30",
+            Some("Har dere EX30 Ultra på lager?"),
+        ),
+        (
+            "layout-th-table.eml",
+            "Marte Kirkerud",
+            Some("marte@example.no"),
+            "+4792211333",
+            "Kia EV3",
+            Some("Vil ha tilbud på EV3 med innbytte av en Golf 2015."),
+        ),
+        (
+            "layout-strong-p.eml",
+            "Jonas Aas",
+            Some("jonas.aas@example.no"),
+            "+4797766555",
+            "BMW i4 eDrive40",
+            Some("Kan jeg komme torsdag?"),
+        ),
+        (
+            "layout-td-colon.eml",
+            "Silje Nygård",
+            Some("silje.nygard@example.no"),
+            "+4790011222",
+            "Ford Explorer EV",
+            Some("Pris?"),
+        ),
+        (
+            "layout-multiline-msg.eml",
+            "Eirik Solberg",
+            None,
+            "+4795554433",
+            "Nissan Ariya",
+            Some("Hei,\njeg har noen spørsmål om rekkevidde.\nKan noen ringe meg?\nMvh Eirik"),
+        ),
+        (
+            "layout-phone-only.eml",
+            "Hanne Lie",
+            None,
+            "+4748123456",
+            "Peugeot e-2008",
+            None,
+        ),
+        (
+            "layout-dl.eml",
+            "Anne Holm",
+            Some("anne.holm@example.no"),
+            "+4793456789",
+            "Polestar 4",
+            None,
+        ),
+        (
+            "layout-divs.eml",
+            "Ola Dunk",
+            None,
+            "+4740001234",
+            "Model Y",
+            None,
+        ),
+        (
+            "layout-br.eml",
+            "Kristin Dahl",
+            Some("kristin.dahl@example.no"),
+            "+4791000001",
+            "Mazda CX-60",
+            Some("Ønsker tilbud."),
+        ),
+        (
+            "layout-upper.eml",
+            "Geir Olsen",
+            None,
+            "+4792929292",
+            "SUZUKI VITARA",
+            None,
+        ),
+        (
+            "layout-json.eml",
+            "Siri Moe",
+            Some("siri.moe@example.no"),
+            "+4799990000",
+            "Skoda Enyaq",
+            Some("Hei, er den ledig?"),
+        ),
+        (
+            "layout-kv-semicolon.eml",
+            "Rune Bakke",
+            Some("rune.bakke@example.no"),
+            "+4797000111",
+            "Opel Frontera",
+            None,
+        ),
+    ];
+    for (file, name, email, phone, vehicle, message) in cases {
+        let (_, c) = lead(file);
+        assert_eq!(c.customer_name.as_deref(), Some(*name), "{file}");
+        assert_eq!(c.customer_email.as_deref(), *email, "{file}");
+        assert_eq!(c.customer_phone.as_deref(), Some(*phone), "{file}");
+        let got_vehicle = c.vehicle_interest.as_deref().unwrap_or_default();
+        assert!(got_vehicle.ends_with(vehicle), "{file}: {got_vehicle:?}");
+        assert_eq!(c.message.as_deref(), *message, "{file}");
+    }
+}
+
 /// Random mutations of every fixture (bytes flipped, cut, duplicated,
 /// boundaries broken) must never panic the parser. Bounded: a fixed seed and
 /// a fixed number of rounds.

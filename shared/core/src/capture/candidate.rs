@@ -44,7 +44,7 @@ impl LeadCandidate {
     /// (under `unparsed_<field>`) instead of losing it.
     pub fn offer_name(&mut self, raw: &str) {
         if self.customer_name.is_none() {
-            self.customer_name = bounded(raw, MAX_NAME);
+            self.customer_name = bounded(&readable_name(raw), MAX_NAME);
         }
     }
 
@@ -317,5 +317,38 @@ mod tests {
         assert_eq!(bounded("  a \n b\t c ", 10).as_deref(), Some("a b c"));
         assert_eq!(bounded("æøåæøå", 3).as_deref(), Some("æøå"));
         assert_eq!(bounded(" \n ", 3), None);
+    }
+}
+
+/// "GEIR OLSEN" as "Geir Olsen" (some templates shout); any name with a
+/// lower-case letter is left exactly as the customer wrote it.
+fn readable_name(raw: &str) -> String {
+    let letters = raw.chars().filter(|c| c.is_alphabetic()).count();
+    if letters < 2 || raw.chars().any(char::is_lowercase) {
+        return raw.to_string();
+    }
+    let mut out = String::with_capacity(raw.len());
+    let mut start_of_word = true;
+    for c in raw.chars() {
+        if start_of_word {
+            out.push(c);
+        } else {
+            out.extend(c.to_lowercase());
+        }
+        start_of_word = matches!(c, ' ' | '-' | '\'' | '.');
+    }
+    out
+}
+
+#[cfg(test)]
+mod name_tests {
+    use super::readable_name;
+
+    #[test]
+    fn shouted_names_are_title_cased_and_others_left_alone() {
+        assert_eq!(readable_name("GEIR OLSEN"), "Geir Olsen");
+        assert_eq!(readable_name("ÅSE LØNNÅ-ØDEGÅRD"), "Åse Lønnå-Ødegård");
+        assert_eq!(readable_name("Per van der Berg"), "Per van der Berg");
+        assert_eq!(readable_name("O"), "O");
     }
 }

@@ -35,6 +35,8 @@ const LABELS: &[(&str, Label)] = &[
     ("kontaktperson", Label::Name),
     ("name", Label::Name),
     ("fullname", Label::Name),
+    ("customername", Label::Name),
+    ("navnpåkunde", Label::Name),
     ("fornavn", Label::FirstName),
     ("firstname", Label::FirstName),
     ("etternavn", Label::LastName),
@@ -59,6 +61,9 @@ const LABELS: &[(&str, Label)] = &[
     ("phone", Label::Phone),
     ("mobile", Label::Phone),
     ("phonenumber", Label::Phone),
+    ("telephone", Label::Phone),
+    ("mobilephone", Label::Phone),
+    ("mobilenumber", Label::Phone),
     ("modell", Label::Vehicle),
     ("bilmodell", Label::Vehicle),
     ("ønsketmodell", Label::Vehicle),
@@ -70,6 +75,13 @@ const LABELS: &[(&str, Label)] = &[
     ("kjøretøy", Label::Vehicle),
     ("vehicle", Label::Vehicle),
     ("model", Label::Vehicle),
+    ("modelofinterest", Label::Vehicle),
+    ("interestedin", Label::Vehicle),
+    ("modellavinteresse", Label::Vehicle),
+    ("aktuellmodell", Label::Vehicle),
+    ("aktuellbil", Label::Vehicle),
+    ("ønsketbilmodell", Label::Vehicle),
+    ("car", Label::Vehicle),
     ("merke", Label::Make),
     ("bilmerke", Label::Make),
     ("make", Label::Make),
@@ -83,6 +95,14 @@ const LABELS: &[(&str, Label)] = &[
     ("message", Label::Message),
     ("comments", Label::Message),
     ("comment", Label::Message),
+    ("henvendelse", Label::Message),
+    ("dinhenvendelse", Label::Message),
+    ("kommentarfrakunde", Label::Message),
+    ("kundenskommentar", Label::Message),
+    ("dinmelding", Label::Message),
+    ("fritekst", Label::Message),
+    ("yourmessage", Label::Message),
+    ("questions", Label::Message),
     ("postnummer", Label::Postcode),
     ("postnr", Label::Postcode),
     ("zip", Label::Postcode),
@@ -130,10 +150,21 @@ pub fn fold_label(label: &str) -> String {
 
 pub fn meaning(label: &str) -> Option<Label> {
     let folded = fold_label(label);
-    LABELS
-        .iter()
-        .find(|(name, _)| name.to_lowercase() == folded)
-        .map(|(_, l)| *l)
+    let find = |folded: &str| {
+        LABELS
+            .iter()
+            .find(|(name, _)| *name == folded)
+            .map(|(_, l)| *l)
+    };
+    // "Kundens telefon", "Customer email", "Ditt navn": the owner in front
+    // does not change what the field is.
+    find(&folded).or_else(|| {
+        ["kundens", "customer", "ditt", "din", "your"]
+            .iter()
+            .find_map(|owner| folded.strip_prefix(owner))
+            .filter(|rest| !rest.is_empty())
+            .and_then(find)
+    })
 }
 
 /// One `label: value` found in the text, with the label as written.
@@ -163,6 +194,82 @@ fn split_line(line: &str) -> Option<(&str, &str)> {
     Some((label, value))
 }
 
+/// A line of a template without colons: `Label<TAB>value`, `Label   value`
+/// (columns aligned with spaces), or a known label alone on its line with
+/// the value below it. Only known labels count, so ordinary prose is never
+/// taken for a field.
+fn split_loose(line: &str) -> Option<(&str, &str)> {
+    if line.contains(':') {
+        return None;
+    }
+    let column = line
+        .find('\t')
+        .map(|at| (at, at + 1))
+        .or_else(|| line.find(" = ").map(|at| (at, at + 3)))
+        .or_else(|| line.find("   ").map(|at| (at, at + 3)));
+    if let Some((end, start)) = column {
+        let (label, value) = (line[..end].trim(), line[start..].trim());
+        return meaning(label).is_some().then_some((label, value));
+    }
+    let label = line.trim();
+    match meaning(label) {
+        Some(Label::Header) | None => None,
+        Some(_) => Some((label, "")),
+    }
+}
+
+/// `key: value` lines from a JSON lead: the scalar members of every object
+/// at any depth, and `{"name": …, "values": […]}` pairs as Meta and several
+/// portals write them. Keys go through the same label folding.
+pub fn json_lines(value: &serde_json::Value) -> Vec<String> {
+    use serde_json::Value;
+    fn scalar(v: &Value) -> Option<String> {
+        match v {
+            Value::String(s) => Some(s.replace(['\r', '\n'], " ")),
+            Value::Number(n) => Some(n.to_string()),
+            Value::Array(items) => {
+                let parts: Vec<String> = items.iter().filter_map(scalar).collect();
+                (!parts.is_empty()).then(|| parts.join(", "))
+            }
+            _ => None,
+        }
+    }
+    fn walk(v: &Value, out: &mut Vec<String>, depth: usize) {
+        if depth > 8 || out.len() > 500 {
+            return;
+        }
+        match v {
+            Value::Object(map) => {
+                let pair = map.get("name").and_then(Value::as_str).zip(
+                    map.get("values")
+                        .or_else(|| map.get("value"))
+                        .and_then(scalar),
+                );
+                if let Some((name, value)) = pair {
+                    out.push(format!("{name}: {value}"));
+                    return;
+                }
+                for (key, member) in map {
+                    match scalar(member) {
+                        Some(text) if !text.trim().is_empty() => out.push(format!("{key}: {text}")),
+                        _ => walk(member, out, depth + 1),
+                    }
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|i| walk(i, out, depth + 1)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(value, &mut out, 0);
+    out
+}
+
+/// A line that starts a new field (with or without a colon).
+fn starts_field(line: &str) -> bool {
+    split_line(line).is_some_and(|(l, _)| meaning_of_known(l)) || split_loose(line).is_some()
+}
+
 /// Strips quoting, list bullets and bold markers that templates put around
 /// their lines.
 fn clean(line: &str) -> &str {
@@ -182,7 +289,7 @@ pub fn fields(lines: &[String]) -> Vec<Field> {
     while i < lines.len() {
         let line = clean(&lines[i]);
         i += 1;
-        let Some((label, value)) = split_line(line) else {
+        let Some((label, value)) = split_line(line).or_else(|| split_loose(line)) else {
             continue;
         };
         let meaning = meaning(label);
@@ -203,7 +310,7 @@ pub fn fields(lines: &[String]) -> Vec<Field> {
                     }
                     break;
                 }
-                if split_line(next).is_some_and(|(l, _)| meaning_of_known(l)) {
+                if starts_field(next) {
                     break;
                 }
                 if meaning != Some(Label::Message) && !value.is_empty() {
@@ -300,6 +407,73 @@ mod tests {
         assert_eq!(f[0].value, "Har en Golf\nsom jeg vil bytte inn.");
         assert_eq!(f[1].meaning, Some(Label::Postcode));
         assert_eq!(f.len(), 2);
+    }
+
+    #[test]
+    fn labels_without_colons_tabs_columns_and_values_below() {
+        let f = fields(&lines(
+            "Navn\nPer Hansen\n\nE-post\n\nper@example.no\nMobil\t(+47) 41234567\nModell      Volvo EX30\nMelding\nHar dere den?\nMvh Per\n\nBil\nModell: Toyota bZ4X",
+        ));
+        let got: Vec<_> = f.iter().map(|f| (f.meaning, f.value.as_str())).collect();
+        assert_eq!(
+            got,
+            [
+                (Some(Label::Name), "Per Hansen"),
+                (Some(Label::Email), "per@example.no"),
+                (Some(Label::Phone), "(+47) 41234567"),
+                (Some(Label::Vehicle), "Volvo EX30"),
+                (Some(Label::Message), "Har dere den?\nMvh Per"),
+                (Some(Label::Vehicle), "Toyota bZ4X"),
+            ],
+            "a section heading (Bil) above a labelled line is not a field"
+        );
+    }
+
+    #[test]
+    fn json_leads_become_labelled_lines() {
+        let value = serde_json::json!({
+            "lead": {"first_name": "Siri", "last_name": "Moe", "contact": {"email": "siri@example.no"}},
+            "field_data": [{"name": "phone_number", "values": ["+4799990000"]}],
+            "score": 7,
+            "ignored": null
+        });
+        let f = fields(&json_lines(&value));
+        let got: Vec<_> = f.iter().map(|f| (f.meaning, f.value.as_str())).collect();
+        assert!(got.contains(&(Some(Label::FirstName), "Siri")), "{got:?}");
+        assert!(got.contains(&(Some(Label::LastName), "Moe")), "{got:?}");
+        assert!(
+            got.contains(&(Some(Label::Email), "siri@example.no")),
+            "{got:?}"
+        );
+        assert!(
+            got.contains(&(Some(Label::Phone), "+4799990000")),
+            "{got:?}"
+        );
+    }
+
+    #[test]
+    fn equals_signs_separate_like_colons() {
+        let f = fields(&lines("Navn = Rune Bakke\nTelefon = 97000111"));
+        assert_eq!(f[0].value, "Rune Bakke");
+        assert_eq!(f[1].meaning, Some(Label::Phone));
+    }
+
+    #[test]
+    fn prose_without_colons_is_not_a_field() {
+        let f = fields(&lines(
+            "Hei Bilsenteret Drammen\nDu har mottatt en ny henvendelse   via toyota.no\nMed vennlig hilsen\nToyota Norge AS",
+        ));
+        assert!(f.is_empty(), "{f:?}");
+    }
+
+    #[test]
+    fn owners_in_front_of_labels_are_ignored() {
+        assert_eq!(meaning("Kundens telefon"), Some(Label::Phone));
+        assert_eq!(meaning("Customer email"), Some(Label::Email));
+        assert_eq!(meaning("Ditt navn"), Some(Label::Name));
+        assert_eq!(meaning("Kommentar fra kunde"), Some(Label::Message));
+        assert_eq!(meaning("Model of interest"), Some(Label::Vehicle));
+        assert_eq!(meaning("Kundens"), None);
     }
 
     #[test]

@@ -111,7 +111,7 @@ fn extract(message: &Message, depth: usize) -> LeadCandidate {
         return c;
     }
 
-    let text = body_lines(message);
+    let text = json_body(message).unwrap_or_else(|| body_lines(message));
     if let Some((headers, body)) = split_inline_forward(&text) {
         let inner_sender = pseudo_header(&headers, &["from", "fra"]).and_then(|v| address_in(&v));
         let inner_importer = inner_sender.as_deref().and_then(importers::by_sender);
@@ -268,6 +268,28 @@ fn body_lines(message: &Message) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// A lead portal that mails its lead as a JSON object (the whole body, or
+/// an `application/json` part), as `key: value` lines the label parser
+/// understands.
+fn json_body(message: &Message) -> Option<Vec<String>> {
+    let from_text = message
+        .body_text(0)
+        .filter(|t| t.trim_start().starts_with(['{', '[']))
+        .map(|t| t.into_owned());
+    let from_part = || {
+        message.parts.iter().find_map(|part| {
+            let ct = part.content_type()?;
+            let is_json = ct.ctype().eq_ignore_ascii_case("application")
+                && ct.subtype().is_some_and(|s| s.eq_ignore_ascii_case("json"));
+            is_json.then(|| String::from_utf8_lossy(part.contents()).into_owned())
+        })
+    };
+    let text = from_text.or_else(from_part)?;
+    let value: serde_json::Value = serde_json::from_str(&text[..floor(&text, MAX_TEXT)]).ok()?;
+    let lines = labels::json_lines(&value);
+    (!lines.is_empty()).then_some(lines)
 }
 
 /// Largest char boundary at or below `max`.
