@@ -5,11 +5,13 @@
 //! reached only through the small traits in [`ports`]; the HTTP layer and the
 //! Lambda functions call the use cases in [`service`].
 
+pub mod ai;
 pub mod capture;
 pub mod error;
 pub mod ids;
 pub mod metrics;
 pub mod model;
+pub mod outbound;
 pub mod pagination;
 pub mod permissions;
 pub mod ports;

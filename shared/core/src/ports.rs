@@ -17,6 +17,7 @@ use crate::ids::{LeadId, MessageId, RuleId, UserId, VehicleId};
 use crate::model::{
     AutomationRule, Dealership, Lead, LeadQuery, Message, User, Vehicle, VehicleStatus,
 };
+use crate::outbound::ClaimRecord;
 use crate::tenancy::TenantId;
 
 #[derive(Debug, thiserror::Error)]
@@ -150,6 +151,35 @@ pub trait MailboxStore: Send + Sync {
     ) -> StoreResult<()>;
 }
 
+/// Idempotency claims of outbound work: which message is a lead's first
+/// reply, whether a send key has been sent (see [`crate::outbound::claims`]).
+#[async_trait]
+pub trait ClaimStore: Send + Sync {
+    /// Writes the record unless one with its key exists; returns the
+    /// existing record when there is one (and writes nothing).
+    async fn claim(
+        &self,
+        tenant: &TenantId,
+        record: &ClaimRecord,
+    ) -> StoreResult<Option<ClaimRecord>>;
+    async fn get_claim(&self, tenant: &TenantId, key: &str) -> StoreResult<Option<ClaimRecord>>;
+    /// Replaces the record if the stored one still has `claimed_at`
+    /// (the caller's claim); `Conflict` otherwise.
+    async fn update_claim(
+        &self,
+        tenant: &TenantId,
+        record: &ClaimRecord,
+        claimed_at: chrono::DateTime<chrono::Utc>,
+    ) -> StoreResult<()>;
+    /// Deletes the record if it is still the caller's (`claimed_at`).
+    async fn release_claim(
+        &self,
+        tenant: &TenantId,
+        key: &str,
+        claimed_at: chrono::DateTime<chrono::Utc>,
+    ) -> StoreResult<()>;
+}
+
 /// The kinds of outside identifier that lead to a dealership.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RouteKind {
@@ -204,6 +234,7 @@ pub struct Stores {
     pub routes: Arc<dyn RoutingStore>,
     pub captures: Arc<dyn CaptureStore>,
     pub mailboxes: Arc<dyn MailboxStore>,
+    pub claims: Arc<dyn ClaimStore>,
 }
 
 impl Stores {
@@ -219,6 +250,7 @@ impl Stores {
             + RoutingStore
             + CaptureStore
             + MailboxStore
+            + ClaimStore
             + 'static,
     {
         Stores {
@@ -230,7 +262,8 @@ impl Stores {
             rules: adapter.clone(),
             routes: adapter.clone(),
             captures: adapter.clone(),
-            mailboxes: adapter,
+            mailboxes: adapter.clone(),
+            claims: adapter,
         }
     }
 }

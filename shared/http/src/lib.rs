@@ -1,6 +1,7 @@
 //! Norvalt's HTTP API. One axum `Router` per resource; the same routers run
 //! inside each API Lambda (through `lambda_http`) and inside the local server.
 
+pub mod anthropic;
 pub mod app;
 pub mod auth;
 pub mod error;

@@ -185,21 +185,12 @@ pub async fn run(platform: &Platform, args: ConfigureArgs) -> Result<(), String>
     Ok(())
 }
 
-/// The public base URL the webhooks are reached at (`NORVALT_PUBLIC_URL`).
-fn public_url() -> String {
-    std::env::var("NORVALT_PUBLIC_URL")
-        .unwrap_or_else(|_| {
-            format!(
-                "http://{}",
-                std::env::var("NORVALT_ADDR").unwrap_or_else(|_| "127.0.0.1:8080".into())
-            )
-        })
-        .trim_end_matches('/')
-        .to_string()
-}
-
 pub fn form_url(d: &Dealership) -> String {
-    format!("{}/webhooks/form/{}", public_url(), d.form_key)
+    format!(
+        "{}/webhooks/form/{}",
+        norvalt_local::public_url(),
+        d.form_key
+    )
 }
 
 /// What a dealership pastes into its website.

@@ -15,12 +15,18 @@ use norvalt_core::service::provisioning::PlatformSettings;
 use norvalt_http::AppState;
 use norvalt_http::auth::{JwtVerifier, KeySource};
 
+use norvalt_core::ai::ReplyModel;
 use norvalt_core::queue::{JobHandler, QueueName};
 use norvalt_core::service::intake::{Intake, IntakeConfig};
 use norvalt_core::service::mailbox_poll::{self, MailboxPoller};
+use norvalt_core::service::responder::Responder;
+use norvalt_core::service::sender::{Sender, SenderConfig};
+use norvalt_http::anthropic::AnthropicClient;
 use norvalt_http::graph::GraphClient;
 use norvalt_http::webhooks::{CaptureState, FacebookWebhook, RateLimiter};
 use norvalt_imap::ImapConnector;
+
+use crate::outbox::Outbox;
 
 use crate::keys::{LOCAL_ISSUER, LocalKeys};
 use crate::sources::{MailDir, SecretsFile};
@@ -58,6 +64,14 @@ pub struct Platform {
     /// default 60, as the cloud schedule); `None` leaves polling to
     /// `norvalt imap poll`.
     pub imap_poll_interval: Option<Duration>,
+    /// Where email and SMS go locally (`<data dir>/outbox/`).
+    pub outbox: Arc<Outbox>,
+    /// Claude when `ANTHROPIC_API_KEY` is set (at `ANTHROPIC_BASE_URL`);
+    /// `None`: the built-in Norwegian template answers.
+    pub model: Option<Arc<dyn ReplyModel>>,
+    pub sender_config: SenderConfig,
+    /// `NORVALT_MODEL_BUDGET_MS`, default 20 000 (of the job's 30 s).
+    pub model_budget: Duration,
 }
 
 impl Platform {
@@ -89,6 +103,14 @@ impl Platform {
         let keys = LocalKeys::load_or_create(data_dir).map_err(|e| format!("signing key: {e}"))?;
         let cursor_key = crate::files::load_or_create_secret(&data_dir.join("cursor.key"))
             .map_err(|e| format!("cursor key: {e}"))?;
+        let link_key = match std::env::var("NORVALT_LINK_KEY") {
+            Ok(k) if !k.trim().is_empty() => k.trim().as_bytes().to_vec(),
+            _ => crate::files::load_or_create_secret(&data_dir.join("link.key"))
+                .map_err(|e| format!("link key: {e}"))?
+                .to_vec(),
+        };
+        let model = AnthropicClient::from_env(std::env::var("ANTHROPIC_API_KEY").ok())
+            .map(|c| Arc::new(c) as Arc<dyn ReplyModel>);
         Ok(Self {
             stores,
             queues: sqlite,
@@ -103,6 +125,19 @@ impl Platform {
             graph_url: std::env::var("NORVALT_GRAPH_URL")
                 .unwrap_or_else(|_| norvalt_http::graph::DEFAULT_GRAPH_URL.into()),
             imap_poll_interval: imap_poll_interval_from_env(),
+            outbox: Arc::new(Outbox::new(data_dir.join("outbox"))),
+            model,
+            model_budget: std::env::var("NORVALT_MODEL_BUDGET_MS")
+                .ok()
+                .and_then(|v| v.trim().parse().ok())
+                .map(Duration::from_millis)
+                .unwrap_or(norvalt_core::service::responder::MODEL_BUDGET),
+            sender_config: SenderConfig {
+                public_url: crate::public_url(),
+                mail_domain: std::env::var("NORVALT_MAIL_DOMAIN")
+                    .unwrap_or_else(|_| "norvalt.no".into()),
+                link_key,
+            },
         })
     }
 
@@ -139,6 +174,26 @@ impl Platform {
         })
     }
 
+    /// `ai-responder`'s handler on this platform's adapters.
+    pub fn responder(&self) -> Responder {
+        Responder {
+            stores: self.stores.clone(),
+            queue: Arc::new(self.queues.clone()),
+            model: self.model.clone(),
+            model_budget: self.model_budget,
+        }
+    }
+
+    /// `sender`'s handler: the outbox for email and SMS.
+    pub fn sender(&self) -> Sender {
+        Sender {
+            stores: self.stores.clone(),
+            mailer: self.outbox.clone(),
+            sms: self.outbox.clone(),
+            config: self.sender_config.clone(),
+        }
+    }
+
     pub fn capture_state(&self) -> CaptureState {
         CaptureState {
             stores: self.stores.clone(),
@@ -157,6 +212,9 @@ impl Platform {
     pub fn start_workers(&self) {
         let queues = self.queues.clone();
         let intake: Arc<dyn JobHandler> = Arc::new(self.intake());
+        let responder: Arc<dyn JobHandler> = Arc::new(self.responder());
+        let sender: Arc<dyn JobHandler> = Arc::new(self.sender());
+        let (ai_queue, send_queue) = (self.queues.clone(), self.queues.clone());
         tokio::spawn(async move {
             match queues.release_in_flight().await {
                 Ok(0) => {}
@@ -166,6 +224,8 @@ impl Platform {
                 ),
                 Err(e) => tracing::error!(error = %e, "could not release in-flight messages"),
             }
+            tokio::spawn(crate::worker::run(ai_queue, QueueName::Ai, responder));
+            tokio::spawn(crate::worker::run(send_queue, QueueName::Send, sender));
             crate::worker::run(queues, QueueName::Capture, intake).await
         });
         if let Some(every) = self.imap_poll_interval {

@@ -13,6 +13,7 @@
 //! | routing record  | `ROUTE#<kind>#<key>`   | `ROUTE`                   |                                          |
 //! | capture record  | `DEALER#<id>`          | `CAPTURE#<idempotency key>` | (TTL `expires_at`)                     |
 //! | contact record  | `DEALER#<id>`          | `CONTACT#email:…` / `CONTACT#phone:…` | (TTL `expires_at`)           |
+//! | outbound claim  | `DEALER#<id>`          | `CLAIM#<key>`             | (TTL `expires_at`, 90 days)              |
 //! | IMAP cursor     | `DEALER#<id>`          | `MAILBOX_CURSOR`          |                                          |
 //! | IMAP registry   | `MAILBOXES`            | `<dealership id>`         |                                          |
 //!
@@ -24,6 +25,7 @@
 //! before DynamoDB gets round to deleting it.
 
 mod capture;
+mod claims;
 mod mailbox;
 mod stores;
 mod table;

@@ -111,7 +111,7 @@ impl LeadCandidate {
     ) -> Lead {
         let mut metadata = self.metadata.clone();
         metadata.insert("capture".into(), json!(capture_key));
-        Lead {
+        let mut lead = Lead {
             id: LeadId::new_at(now),
             dealership_id,
             source,
@@ -134,8 +134,14 @@ impl LeadCandidate {
             last_contact_at: None,
             converted_at: None,
             deleted_at: None,
+            first_response_at: None,
+            analysis: None,
             version: 1,
-        }
+        };
+        let analysis = crate::ai::analyse(&lead);
+        lead.lead_score = Some(analysis.lead_score);
+        lead.analysis = Some(analysis);
+        lead
     }
 
     /// Folds a repeat inquiry of the same customer into `lead`: blank fields

@@ -31,8 +31,26 @@ pub struct Dealership {
     /// How leads reach the dealership: form origins, Facebook, IMAP.
     #[serde(default)]
     pub capture: CaptureSettings,
+    /// How replies are written and sent.
+    #[serde(default)]
+    pub reply: ReplySettings,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// The voice and channels of the dealership's replies.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct ReplySettings {
+    /// Closing lines under every reply (name, title, phone …). Without one,
+    /// the dealership's name, phone and address are used.
+    pub signature: Option<String>,
+    /// How replies should sound, in a few words ("varm og uformell").
+    pub tone: Option<String>,
+    /// Send SMS to leads that left a mobile number but no email.
+    pub sms_enabled: bool,
+    /// Who hears about new leads and customer replies when no rep is assigned.
+    pub notify_emails: Vec<String>,
 }
 
 /// The dealership's lead channels.

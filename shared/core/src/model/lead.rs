@@ -81,6 +81,12 @@ pub struct Lead {
     pub last_contact_at: Option<DateTime<Utc>>,
     pub converted_at: Option<DateTime<Utc>>,
     pub deleted_at: Option<DateTime<Utc>>,
+    /// When the first reply (AI or human) reached the customer.
+    #[serde(default)]
+    pub first_response_at: Option<DateTime<Utc>>,
+    /// Intents, urgency and the reasons behind `lead_score`.
+    #[serde(default)]
+    pub analysis: Option<crate::ai::LeadAnalysis>,
     /// Bumped on every write; stores refuse a write based on a stale version.
     pub version: u64,
 }
@@ -193,6 +199,8 @@ impl NewLead {
             last_contact_at: None,
             converted_at: None,
             deleted_at: None,
+            first_response_at: None,
+            analysis: None,
             version: 1,
         })
     }

@@ -10,6 +10,8 @@ pub mod intake;
 pub mod leads;
 pub mod mailbox_poll;
 pub mod provisioning;
+pub mod responder;
+pub mod sender;
 pub mod vehicles;
 
 /// How often a read-modify-write is retried when another writer got there first.

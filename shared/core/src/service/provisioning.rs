@@ -53,6 +53,7 @@ pub async fn create_dealership(
         opening_hours: valid.opening_hours,
         time_zone: crate::time::OSLO.to_string(),
         capture: Default::default(),
+        reply: Default::default(),
         created_at: now,
         updated_at: now,
     };

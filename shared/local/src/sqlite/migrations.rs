@@ -99,6 +99,16 @@ const STEPS: &[&str] = &[
         last_uid INTEGER
     ) STRICT;
     "#,
+    // 4: outbound idempotency claims (first replies, send keys).
+    r#"
+    CREATE TABLE claims (
+        dealership_id TEXT NOT NULL,
+        key TEXT NOT NULL,
+        claimed_at TEXT NOT NULL,
+        doc TEXT NOT NULL,
+        PRIMARY KEY (dealership_id, key)
+    ) STRICT, WITHOUT ROWID;
+    "#,
 ];
 
 pub fn run(conn: &mut Connection) -> rusqlite::Result<()> {

@@ -6,6 +6,7 @@
 //! parallel under WAL.
 
 mod capture;
+mod claims;
 mod mailbox;
 mod migrations;
 mod queue;

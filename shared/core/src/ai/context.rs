@@ -1,0 +1,139 @@
+//! Everything a reply may draw on, gathered by the responder: the lead, its
+//! conversation, the dealership and the matching cars in stock. Guardrails
+//! check the reply against exactly this.
+
+use chrono::{DateTime, Utc};
+
+use super::opening;
+use crate::model::{Dealership, Lead, Message, Vehicle};
+use crate::search::fold;
+
+#[derive(Debug, Clone)]
+pub struct ReplyContext {
+    pub dealership: Dealership,
+    pub lead: Lead,
+    /// Oldest first.
+    pub conversation: Vec<Message>,
+    /// Available cars that match the lead's interest (at most a few).
+    pub vehicles: Vec<Vehicle>,
+    pub now: DateTime<Utc>,
+}
+
+impl ReplyContext {
+    pub fn open_now(&self) -> bool {
+        opening::is_open(&self.dealership.opening_hours, self.now)
+    }
+
+    /// "mandag 30.11.2026 kl. 09:00", when closed now.
+    pub fn next_opening_text(&self) -> Option<String> {
+        opening::next_opening(&self.dealership.opening_hours, self.now)
+            .map(|t| opening::oslo_text(t.with_timezone(&Utc)))
+    }
+
+    pub fn first_name(&self) -> Option<&str> {
+        self.lead
+            .customer_name
+            .as_deref()
+            .and_then(|n| n.split_whitespace().next())
+            .filter(|n| n.chars().any(char::is_alphabetic))
+    }
+
+    /// The car as the customer named it, else the best stock match.
+    pub fn vehicle_label(&self) -> Option<String> {
+        self.lead
+            .vehicle_interest
+            .clone()
+            .filter(|v| !v.trim().is_empty())
+            .or_else(|| {
+                self.vehicles
+                    .first()
+                    .map(|v| format!("{} {}", v.make, v.model))
+            })
+    }
+
+    pub fn signature(&self) -> String {
+        if let Some(sig) = self.dealership.reply.signature.as_deref()
+            && !sig.trim().is_empty()
+        {
+            return sig.trim().to_string();
+        }
+        let d = &self.dealership;
+        [
+            Some(d.name.as_str()),
+            d.phone.as_deref(),
+            d.address.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join("\n")
+    }
+
+    /// Every text the reply may quote from; numbers in a reply must occur here.
+    pub fn facts(&self) -> String {
+        let d = &self.dealership;
+        let mut parts: Vec<String> = vec![
+            d.name.clone(),
+            d.phone.clone().unwrap_or_default(),
+            d.address.clone().unwrap_or_default(),
+            d.email.clone(),
+            opening::describe(&d.opening_hours),
+            self.signature(),
+            self.next_opening_text().unwrap_or_default(),
+            self.lead.customer_name.clone().unwrap_or_default(),
+            self.lead.customer_email.clone().unwrap_or_default(),
+            self.lead.customer_phone.clone().unwrap_or_default(),
+            self.lead.vehicle_interest.clone().unwrap_or_default(),
+            self.lead.initial_message.clone().unwrap_or_default(),
+        ];
+        parts.extend(self.conversation.iter().map(|m| m.message_content.clone()));
+        for v in &self.vehicles {
+            parts.push(vehicle_line(v));
+        }
+        parts.join("\n")
+    }
+}
+
+/// One stock car as the prompt lists it.
+pub fn vehicle_line(v: &Vehicle) -> String {
+    let mut line = format!("{} {}", v.make, v.model);
+    if let Some(year) = v.year {
+        line.push_str(&format!(", årsmodell {year}"));
+    }
+    if let Some(km) = v.mileage {
+        line.push_str(&format!(", {km} km"));
+    }
+    if let Some(price) = v.price {
+        line.push_str(&format!(", pris {} kr", price.round()));
+    }
+    if let Some(url) = &v.listing_url {
+        line.push_str(&format!(", {url}"));
+    }
+    line
+}
+
+/// Available cars whose make or model appears in the customer's interest,
+/// best matches first, at most `limit`.
+pub fn matching_vehicles(stock: &[Vehicle], interest: Option<&str>, limit: usize) -> Vec<Vehicle> {
+    let Some(interest) = interest.map(fold).filter(|i| !i.is_empty()) else {
+        return Vec::new();
+    };
+    let mut scored: Vec<(usize, &Vehicle)> = stock
+        .iter()
+        .map(|v| {
+            let model_hit = fold(&v.model)
+                .split(' ')
+                .filter(|w| w.len() > 1 && interest.contains(w))
+                .count();
+            let make_hit = usize::from(interest.contains(&fold(&v.make)));
+            (model_hit * 2 + make_hit, v)
+        })
+        .filter(|(score, _)| *score > 0)
+        .collect();
+    scored.sort_by_key(|s| std::cmp::Reverse(s.0));
+    scored
+        .into_iter()
+        .take(limit)
+        .map(|(_, v)| v.clone())
+        .collect()
+}

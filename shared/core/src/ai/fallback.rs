@@ -1,0 +1,56 @@
+//! The branded template reply: what the customer gets when no model is
+//! configured, the model is down or slow, or its answer fails a guardrail.
+//! Still specific — first name, car, dealership, a next step that fits the
+//! opening hours and what the customer asked for.
+
+use super::analysis::{Intent, analyse};
+use super::context::ReplyContext;
+use super::opening;
+
+pub const TEMPLATE_VERSION: &str = "template/2026-11-25.1";
+
+pub fn first_reply(ctx: &ReplyContext) -> String {
+    let d = &ctx.dealership;
+    let greeting = match ctx.first_name() {
+        Some(name) => format!("Hei {name}!"),
+        None => "Hei!".to_string(),
+    };
+    let about = match ctx.vehicle_label() {
+        Some(v) => format!("Takk for at du tok kontakt med {} om {v}.", d.name),
+        None => format!("Takk for at du tok kontakt med {}.", d.name),
+    };
+    let intents = analyse(&ctx.lead).intents;
+    let car = ctx.vehicle_label().unwrap_or_else(|| "bilen".to_string());
+    let answer = if intents.contains(&Intent::TestDrive) {
+        format!("Vi setter gjerne av tid til en prøvekjøring av {car}.")
+    } else if intents.contains(&Intent::Offer) || intents.contains(&Intent::Financing) {
+        "En av våre selgere setter opp et konkret tilbud til deg, med pris og eventuelle finansieringsmuligheter.".to_string()
+    } else if intents.contains(&Intent::TradeIn) {
+        "Vi ser gjerne på innbyttebilen din og gir deg et tilbud.".to_string()
+    } else if intents.contains(&Intent::Availability) {
+        format!("En selger sjekker tilgjengeligheten på {car} og kommer tilbake til deg.")
+    } else {
+        "En av våre selgere ser på henvendelsen din og følger deg opp personlig.".to_string()
+    };
+    let next = if ctx.open_now() {
+        match &d.phone {
+            Some(phone) => format!(
+                "Vi har åpent nå – ring oss gjerne på {phone}, eller svar på denne meldingen med når det passer for deg."
+            ),
+            None => "Vi har åpent nå – svar gjerne på denne meldingen med når det passer for deg."
+                .to_string(),
+        }
+    } else {
+        match ctx.next_opening_text() {
+            Some(next) => format!(
+                "Vi åpner igjen {next}. Svar gjerne på denne meldingen med et tidspunkt som passer, så tar vi kontakt."
+            ),
+            None => {
+                "Svar gjerne på denne meldingen med et tidspunkt som passer, så tar vi kontakt."
+                    .to_string()
+            }
+        }
+    };
+    let hours = opening::describe(&d.opening_hours);
+    format!("{greeting}\n\n{about} {answer}\n\n{next}\n\nÅpningstider: {hours}.")
+}

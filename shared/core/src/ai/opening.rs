@@ -1,0 +1,125 @@
+//! Opening hours in Europe/Oslo: whether the dealership is open at an
+//! instant, and when it next opens — computed in code, never by the model.
+
+use chrono::{DateTime, Datelike, Duration, NaiveTime, TimeZone, Utc};
+use chrono_tz::Europe::Oslo;
+
+use crate::model::dealership::{OpeningHours, Weekday};
+
+fn weekday(d: chrono::Weekday) -> Weekday {
+    match d {
+        chrono::Weekday::Mon => Weekday::Monday,
+        chrono::Weekday::Tue => Weekday::Tuesday,
+        chrono::Weekday::Wed => Weekday::Wednesday,
+        chrono::Weekday::Thu => Weekday::Thursday,
+        chrono::Weekday::Fri => Weekday::Friday,
+        chrono::Weekday::Sat => Weekday::Saturday,
+        chrono::Weekday::Sun => Weekday::Sunday,
+    }
+}
+
+pub fn weekday_name(day: Weekday) -> &'static str {
+    match day {
+        Weekday::Monday => "mandag",
+        Weekday::Tuesday => "tirsdag",
+        Weekday::Wednesday => "onsdag",
+        Weekday::Thursday => "torsdag",
+        Weekday::Friday => "fredag",
+        Weekday::Saturday => "lørdag",
+        Weekday::Sunday => "søndag",
+    }
+}
+
+pub fn is_open(hours: &OpeningHours, at: DateTime<Utc>) -> bool {
+    let local = at.with_timezone(&Oslo);
+    let (day, time) = (weekday(local.weekday()), local.time());
+    hours
+        .0
+        .iter()
+        .any(|s| s.day == day && s.opens <= time && time < s.closes)
+}
+
+/// The next opening at or after `at` within a week, in Oslo time.
+pub fn next_opening(hours: &OpeningHours, at: DateTime<Utc>) -> Option<DateTime<chrono_tz::Tz>> {
+    let local = at.with_timezone(&Oslo);
+    (0..8).find_map(|offset| {
+        let date = local.date_naive() + Duration::days(offset);
+        let mut opens: Vec<NaiveTime> = hours
+            .0
+            .iter()
+            .filter(|s| s.day == weekday(date.weekday()))
+            .map(|s| s.opens)
+            .collect();
+        opens.sort();
+        opens.into_iter().find_map(|t| {
+            let candidate = Oslo.from_local_datetime(&date.and_time(t)).earliest()?;
+            (candidate > local).then_some(candidate)
+        })
+    })
+}
+
+/// "mandag–fredag 09:00–17:00, lørdag 10:00–15:00" style, one slot per day.
+pub fn describe(hours: &OpeningHours) -> String {
+    if hours.0.is_empty() {
+        return "ikke oppgitt".into();
+    }
+    hours
+        .0
+        .iter()
+        .map(|s| {
+            format!(
+                "{} {}–{}",
+                weekday_name(s.day),
+                s.opens.format("%H:%M"),
+                s.closes.format("%H:%M")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// An instant as people in Norway read it: "tirsdag 24.11.2026 kl. 14:05".
+pub fn oslo_text(at: DateTime<Utc>) -> String {
+    let local = at.with_timezone(&Oslo);
+    format!(
+        "{} {}",
+        weekday_name(weekday(local.weekday())),
+        local.format("%d.%m.%Y kl. %H:%M")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utc(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().to_utc()
+    }
+
+    #[test]
+    fn open_follows_oslo_time_across_daylight_saving() {
+        let hours = OpeningHours::typical();
+        // Winter (UTC+1): 08:30 UTC is 09:30 in Oslo, a Tuesday.
+        assert!(is_open(&hours, utc("2026-11-24T08:30:00Z")));
+        assert!(!is_open(&hours, utc("2026-11-24T07:30:00Z")));
+        // Summer (UTC+2): 07:30 UTC is 09:30 in Oslo.
+        assert!(is_open(&hours, utc("2026-06-16T07:30:00Z")));
+        assert!(!is_open(&hours, utc("2026-06-16T15:30:00Z")));
+        // Sunday closed.
+        assert!(!is_open(&hours, utc("2026-11-29T12:00:00Z")));
+    }
+
+    #[test]
+    fn next_opening_skips_the_closed_sunday() {
+        let hours = OpeningHours::typical();
+        let next = next_opening(&hours, utc("2026-11-28T15:00:00Z")).unwrap();
+        assert_eq!(
+            next.format("%Y-%m-%d %H:%M").to_string(),
+            "2026-11-30 09:00"
+        );
+        assert_eq!(
+            oslo_text(utc("2026-11-24T13:05:00Z")),
+            "tirsdag 24.11.2026 kl. 14:05"
+        );
+    }
+}

@@ -1,0 +1,117 @@
+//! The prompts, in one place and versioned: the version is stored on every
+//! AI message, so a reply can always be traced to the words that asked for
+//! it. Change the text → bump the version.
+
+use super::context::{ReplyContext, vehicle_line};
+use super::model::{ModelRequest, Role};
+use super::opening;
+use crate::model::SenderType;
+
+pub const FIRST_REPLY_VERSION: &str = "first-reply/2026-11-25.1";
+
+/// Output budget: a reply is a few short paragraphs.
+const MAX_TOKENS: u32 = 600;
+
+fn system(ctx: &ReplyContext) -> String {
+    let tone = ctx
+        .dealership
+        .reply
+        .tone
+        .as_deref()
+        .unwrap_or("vennlig, personlig og profesjonell");
+    format!(
+        "Du er en erfaren bilselger hos {name} i Norge og svarer en kunde som nettopp har tatt kontakt.\n\
+         Skriv på norsk bokmål. Tone: {tone}.\n\
+         Regler:\n\
+         1. Svar på det kunden faktisk spør om, og nevn bilen og {name} ved navn.\n\
+         2. Avslutt med ett konkret neste steg: prøvekjøring, en telefonsamtale eller et besøk innenfor åpningstidene.\n\
+         3. Ikke finn på priser, lagerstatus, leveringstider, rabatter eller finansieringsvilkår. Bruk bare tall og fakta som står i konteksten; vet du ikke, si at en selger kommer tilbake med svar.\n\
+         4. Ikke lov noe på vegne av forhandleren utover konteksten, og ikke nevn andre kunder.\n\
+         5. Ingen plassholdere, maler eller klammeparenteser. Skriv ferdig tekst, 60–180 ord.\n\
+         6. Start med «Hei» og kundens fornavn når det er kjent. Ikke skriv signatur; den legges til automatisk.\n\
+         Svar bare med selve meldingen til kunden.",
+        name = ctx.dealership.name,
+    )
+}
+
+fn facts(ctx: &ReplyContext) -> String {
+    let d = &ctx.dealership;
+    let lead = &ctx.lead;
+    let mut out = String::new();
+    let mut line = |label: &str, value: Option<&str>| {
+        if let Some(v) = value.filter(|v| !v.trim().is_empty()) {
+            out.push_str(&format!("{label}: {}\n", v.trim()));
+        }
+    };
+    line("Forhandler", Some(&d.name));
+    line("Adresse", d.address.as_deref());
+    line("Telefon", d.phone.as_deref());
+    line("Åpningstider", Some(&opening::describe(&d.opening_hours)));
+    line("Tidspunkt nå", Some(&opening::oslo_text(ctx.now)));
+    let open = if ctx.open_now() {
+        "Forhandleren har åpent nå.".to_string()
+    } else {
+        match ctx.next_opening_text() {
+            Some(next) => format!("Forhandleren er stengt nå og åpner igjen {next}."),
+            None => "Forhandleren er stengt nå.".to_string(),
+        }
+    };
+    line("Åpent nå", Some(&open));
+    line("Kundens navn", lead.customer_name.as_deref());
+    line(
+        "Bil kunden er interessert i",
+        lead.vehicle_interest.as_deref(),
+    );
+    if let Some(form) = lead
+        .source_metadata
+        .get("form_type")
+        .and_then(|v| v.as_str())
+    {
+        line("Type henvendelse", Some(form));
+    }
+    if ctx.vehicles.is_empty() {
+        line(
+            "Biler på lager som passer",
+            Some("ingen registrert i systemet (ikke lov noe om lager)"),
+        );
+    } else {
+        out.push_str("Biler på lager som passer:\n");
+        for v in &ctx.vehicles {
+            out.push_str(&format!("- {}\n", vehicle_line(v)));
+        }
+    }
+    out
+}
+
+/// The request for the first reply to a new lead.
+pub fn first_reply(ctx: &ReplyContext, model: &str) -> ModelRequest {
+    let mut conversation = String::new();
+    for m in &ctx.conversation {
+        let who = match m.sender_type {
+            SenderType::Customer => "Kunde",
+            SenderType::Ai | SenderType::Human => "Forhandler",
+        };
+        conversation.push_str(&format!("{who}: {}\n\n", m.message_content.trim()));
+    }
+    if conversation.is_empty() {
+        conversation = ctx
+            .lead
+            .initial_message
+            .clone()
+            .unwrap_or_else(|| "(kunden skrev ingen melding)".into());
+    }
+    ModelRequest {
+        model: model.to_string(),
+        system: system(ctx),
+        messages: vec![(
+            Role::User,
+            format!(
+                "Kontekst:\n{}\nHenvendelsen så langt:\n{}\n\nSkriv svaret til kunden.",
+                facts(ctx),
+                conversation.trim()
+            ),
+        )],
+        max_tokens: MAX_TOKENS,
+        prompt_version: FIRST_REPLY_VERSION,
+    }
+}

@@ -1,0 +1,86 @@
+//! SMS out: the port and segment counting. Norwegian text is GSM-7 (æøå
+//! included); one character outside it (an emoji, a curly quote) makes the
+//! whole message UCS-2, with fewer characters per segment.
+
+use async_trait::async_trait;
+
+use super::{Receipt, SendError};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboundSms {
+    pub send_key: String,
+    /// E.164.
+    pub to: String,
+    pub body: String,
+}
+
+#[async_trait]
+pub trait SmsSender: Send + Sync {
+    async fn send_sms(&self, sms: &OutboundSms) -> Result<Receipt, SendError>;
+    /// Whether the message with this send key went out; `None` when the
+    /// provider cannot tell.
+    async fn was_sent(&self, send_key: &str) -> Option<bool>;
+}
+
+const GSM7_BASIC: &str = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà";
+const GSM7_EXTENDED: &str = "^{}\\[~]|€\u{c}";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    Gsm7,
+    Ucs2,
+}
+
+/// The encoding and the number of segments a body is billed as.
+pub fn segments(body: &str) -> (Encoding, usize) {
+    let gsm = body
+        .chars()
+        .all(|c| GSM7_BASIC.contains(c) || GSM7_EXTENDED.contains(c));
+    if gsm {
+        // Extended characters take two septets.
+        let septets: usize = body
+            .chars()
+            .map(|c| if GSM7_EXTENDED.contains(c) { 2 } else { 1 })
+            .sum();
+        let n = if septets <= 160 {
+            1
+        } else {
+            septets.div_ceil(153)
+        };
+        (Encoding::Gsm7, n.max(1))
+    } else {
+        let units: usize = body.chars().map(char::len_utf16).sum();
+        let n = if units <= 70 { 1 } else { units.div_ceil(67) };
+        (Encoding::Ucs2, n.max(1))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn norwegian_letters_stay_in_gsm7() {
+        assert_eq!(
+            segments("Hei Åse! Vi ses på lørdag, hilsen Ærlig Bil"),
+            (Encoding::Gsm7, 1)
+        );
+        assert_eq!(segments(&"ø".repeat(160)), (Encoding::Gsm7, 1));
+        assert_eq!(segments(&"ø".repeat(161)), (Encoding::Gsm7, 2));
+        assert_eq!(
+            segments(&"€".repeat(80)),
+            (Encoding::Gsm7, 1),
+            "€ takes two septets"
+        );
+    }
+
+    #[test]
+    fn one_emoji_makes_it_ucs2() {
+        assert_eq!(segments("Hei 🙂"), (Encoding::Ucs2, 1));
+        assert_eq!(
+            segments(&format!("{}🙂", "a".repeat(69))),
+            (Encoding::Ucs2, 2)
+        );
+        assert_eq!(segments("“sitat”"), (Encoding::Ucs2, 1));
+    }
+}

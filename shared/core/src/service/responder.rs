@@ -1,0 +1,337 @@
+//! `ai-responder` (ai queue): writes the first reply to a new lead and puts
+//! it on the send queue. The model writes it when one is configured and its
+//! answer passes the guardrails; otherwise the template does. A claim per
+//! lead (`reply:<lead>:first`) makes any number of deliveries of the job
+//! produce one reply message and one send job.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::ai::{ReplyContext, ReplyModel, fallback, guardrails, prompt};
+use crate::ids::{DealershipId, LeadId, MessageId};
+use crate::metrics::{Metric, Unit};
+use crate::model::{Channel, Direction, Lead, Message, SenderType, VehicleStatus};
+use crate::outbound::ClaimRecord;
+use crate::ports::{StoreError, Stores};
+use crate::queue::{Delivery, JobHandler, JobOutcome, Queue, QueueName};
+use crate::service::intake::FirstReplyEnvelope;
+use crate::tenancy::TenantId;
+
+/// How long the model may take, of the job's 30 s, leaving time to fall
+/// back and enqueue.
+pub const MODEL_BUDGET: Duration = Duration::from_secs(20);
+
+/// The message the responder puts on the send queue.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SendEnvelope {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub version: u32,
+    pub dealership_id: DealershipId,
+    /// `send:<message id>`: the exactly-once key of this send.
+    pub idempotency_key: String,
+    pub trace_id: String,
+    pub enqueued_at: DateTime<Utc>,
+    pub payload: SendPayload,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SendPayload {
+    pub lead_id: LeadId,
+    pub message_id: MessageId,
+}
+
+impl SendEnvelope {
+    pub const TYPE: &'static str = "send.message";
+
+    pub fn new(
+        dealership_id: DealershipId,
+        lead_id: LeadId,
+        message_id: MessageId,
+        trace_id: &str,
+        now: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            kind: Self::TYPE.into(),
+            version: 1,
+            dealership_id,
+            idempotency_key: format!("send:{message_id}"),
+            trace_id: trace_id.into(),
+            enqueued_at: now,
+            payload: SendPayload {
+                lead_id,
+                message_id,
+            },
+        }
+    }
+}
+
+pub struct Responder {
+    pub stores: Stores,
+    pub queue: Arc<dyn Queue>,
+    /// `None`: the template writes every reply (no API key configured).
+    pub model: Option<Arc<dyn ReplyModel>>,
+    /// How long the model may take, retries included ([`MODEL_BUDGET`]).
+    pub model_budget: Duration,
+}
+
+/// Where a reply can go: email first, SMS when the dealership sends SMS.
+pub fn reply_channel(lead: &Lead, sms_enabled: bool) -> Option<Channel> {
+    if lead.customer_email.is_some() {
+        Some(Channel::Email)
+    } else if sms_enabled && lead.customer_phone.as_deref().is_some_and(is_mobile) {
+        Some(Channel::Sms)
+    } else {
+        None
+    }
+}
+
+/// Norwegian mobile numbers start with 4 or 9 after +47.
+pub fn is_mobile(e164: &str) -> bool {
+    e164.strip_prefix("+47")
+        .is_some_and(|rest| rest.len() == 8 && rest.starts_with(['4', '9']))
+        || (e164.starts_with('+') && !e164.starts_with("+47"))
+}
+
+/// The reply text and what to record about how it was written.
+struct Written {
+    text: String,
+    metadata: serde_json::Value,
+}
+
+#[async_trait]
+impl JobHandler for Responder {
+    async fn handle(&self, delivery: &Delivery) -> JobOutcome {
+        let envelope: FirstReplyEnvelope = match serde_json::from_str(&delivery.body) {
+            Ok(e) => e,
+            Err(e) => return JobOutcome::Dead(format!("malformed ai envelope: {e}")),
+        };
+        match self.first_reply(&envelope, crate::time::now()).await {
+            Ok(()) => JobOutcome::Done,
+            Err(e) => JobOutcome::Retry(e.to_string()),
+        }
+    }
+}
+
+impl Responder {
+    pub async fn first_reply(
+        &self,
+        envelope: &FirstReplyEnvelope,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        // The ai queue is written only by intake, which found the tenant
+        // through a routing record.
+        let tenant = TenantId::mint(envelope.dealership_id);
+        let lead_id = envelope.payload.lead_id;
+        let Some(lead) = self.stores.leads.get_lead(&tenant, lead_id).await? else {
+            tracing::warn!(%lead_id, "lead to answer is gone");
+            return Ok(());
+        };
+        if lead.is_deleted() {
+            return Ok(());
+        }
+        let Some(dealership) = self.stores.dealerships.get_dealership(&tenant).await? else {
+            return Ok(());
+        };
+        let Some(channel) = reply_channel(&lead, dealership.reply.sms_enabled) else {
+            Metric::count("RepliesWithoutChannel", 1)
+                .property("dealership_id", tenant.to_string())
+                .emit();
+            tracing::info!(%lead_id, "no email, and no SMS for this lead: left for a sales rep");
+            return Ok(());
+        };
+
+        let reply_key = format!("reply:{lead_id}:first");
+        let existing = self.stores.claims.get_claim(&tenant, &reply_key).await?;
+        let conversation = self
+            .stores
+            .conversations
+            .list_messages(&tenant, lead_id, None, 200)
+            .await?;
+        let message_id = match existing {
+            Some(claim) => parse_message_id(&claim.value)?,
+            None => {
+                let vehicles = self
+                    .stores
+                    .vehicles
+                    .list_vehicles(&tenant, Some(VehicleStatus::Available), None, 500)
+                    .await?;
+                let ctx = ReplyContext {
+                    vehicles: crate::ai::context::matching_vehicles(
+                        &vehicles,
+                        lead.vehicle_interest.as_deref(),
+                        3,
+                    ),
+                    dealership: dealership.clone(),
+                    lead: lead.clone(),
+                    conversation: conversation.clone(),
+                    now,
+                };
+                let written = self.write(&ctx).await;
+                let message = Message {
+                    id: MessageId::new_at(now),
+                    lead_id,
+                    dealership_id: tenant.dealership_id(),
+                    channel,
+                    direction: Direction::Outbound,
+                    sender: "AI".into(),
+                    sender_type: SenderType::Ai,
+                    message_content: format!(
+                        "{}\n\nMed vennlig hilsen\n{}",
+                        written.text.trim(),
+                        ctx.signature()
+                    ),
+                    metadata: written.metadata,
+                    created_at: now,
+                };
+                let claim = ClaimRecord::new(&reply_key, message.id.to_string(), now);
+                match self.stores.claims.claim(&tenant, &claim).await? {
+                    // Another delivery wrote the reply first: send that one.
+                    Some(theirs) => parse_message_id(&theirs.value)?,
+                    None => {
+                        self.store_message(&tenant, &message).await?;
+                        message.id
+                    }
+                }
+            }
+        };
+        if !conversation.iter().any(|m| m.id == message_id) {
+            // The claim exists but its message was never stored (the writer
+            // crashed in between): nothing has been sent, so write it now.
+            self.recover_message(&tenant, &lead, &dealership, message_id, channel, now)
+                .await?;
+        }
+        let send = SendEnvelope::new(
+            tenant.dealership_id(),
+            lead_id,
+            message_id,
+            &envelope.trace_id,
+            now,
+        );
+        self.queue
+            .send(
+                QueueName::Send,
+                &serde_json::to_string(&send).expect("serialisable"),
+            )
+            .await
+            .map_err(|e| StoreError::Backend(e.to_string()))?;
+        Ok(())
+    }
+
+    async fn store_message(&self, tenant: &TenantId, message: &Message) -> Result<(), StoreError> {
+        match self
+            .stores
+            .conversations
+            .insert_message(tenant, message)
+            .await
+        {
+            Ok(()) | Err(StoreError::Conflict) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn recover_message(
+        &self,
+        tenant: &TenantId,
+        lead: &Lead,
+        dealership: &crate::model::Dealership,
+        id: MessageId,
+        channel: Channel,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let ctx = ReplyContext {
+            dealership: dealership.clone(),
+            lead: lead.clone(),
+            conversation: Vec::new(),
+            vehicles: Vec::new(),
+            now,
+        };
+        let message = Message {
+            id,
+            lead_id: lead.id,
+            dealership_id: tenant.dealership_id(),
+            channel,
+            direction: Direction::Outbound,
+            sender: "AI".into(),
+            sender_type: SenderType::Ai,
+            message_content: format!(
+                "{}\n\nMed vennlig hilsen\n{}",
+                fallback::first_reply(&ctx),
+                ctx.signature()
+            ),
+            metadata: serde_json::json!({
+                "prompt_version": fallback::TEMPLATE_VERSION,
+                "fallback": true,
+                "fallback_reason": "recovered after an interrupted reply",
+            }),
+            created_at: now,
+        };
+        self.store_message(tenant, &message).await
+    }
+
+    /// The model's reply when it passes the guardrails, else the template.
+    async fn write(&self, ctx: &ReplyContext) -> Written {
+        let dealership = ctx.dealership.id.to_string();
+        let fallback = |reason: String| {
+            Metric::count("AiFallbacks", 1)
+                .property("dealership_id", dealership.clone())
+                .property("reason", reason.clone())
+                .emit();
+            Written {
+                text: fallback::first_reply(ctx),
+                metadata: serde_json::json!({
+                    "prompt_version": fallback::TEMPLATE_VERSION,
+                    "fallback": true,
+                    "fallback_reason": reason,
+                }),
+            }
+        };
+        let Some(model) = &self.model else {
+            return fallback("no model configured".into());
+        };
+        let request = prompt::first_reply(ctx, model.model_id());
+        let started = Instant::now();
+        let answer = model.complete(&request, self.model_budget).await;
+        let latency = started.elapsed();
+        Metric::new("AiLatency", latency.as_millis() as f64, Unit::Milliseconds)
+            .property("dealership_id", dealership.clone())
+            .emit();
+        let answer = match answer {
+            Ok(a) => a,
+            Err(e) => return fallback(e.to_string()),
+        };
+        let verdict = if answer.truncated {
+            Err(guardrails::Rejection::Truncated)
+        } else {
+            guardrails::check(&answer.text, ctx)
+        };
+        if let Err(rejection) = verdict {
+            Metric::count("GuardrailRejections", 1)
+                .property("dealership_id", dealership.clone())
+                .property("rule", rejection.to_string())
+                .emit();
+            return fallback(format!("guardrail: {rejection}"));
+        }
+        Written {
+            text: answer.text.trim().to_string(),
+            metadata: serde_json::json!({
+                "prompt_version": request.prompt_version,
+                "model": answer.model,
+                "fallback": false,
+                "input_tokens": answer.input_tokens,
+                "output_tokens": answer.output_tokens,
+                "latency_ms": latency.as_millis() as u64,
+            }),
+        }
+    }
+}
+
+fn parse_message_id(value: &str) -> Result<MessageId, StoreError> {
+    value
+        .parse()
+        .map_err(|_| StoreError::Backend(format!("claim holds a bad message id {value}")))
+}

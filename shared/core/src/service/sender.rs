@@ -1,0 +1,402 @@
+//! `sender` (send queue): delivers one stored outbound message by email or
+//! SMS, exactly once. The send key is claimed before the provider is called
+//! and marked done after; see [`crate::outbound::claims`] for what happens
+//! to a claim whose holder crashed.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use super::MAX_WRITE_ATTEMPTS;
+use super::responder::SendEnvelope;
+use crate::metrics::Metric;
+use crate::model::{Channel, Dealership, Lead, LeadStatus, Message};
+use crate::outbound::links::{self, Unsubscribe};
+use crate::outbound::sms::segments;
+use crate::outbound::{
+    ClaimRecord, ClaimState, Mailer, OutboundEmail, OutboundSms, Receipt, SendError, SmsSender,
+    email, suppression,
+};
+use crate::ports::{StoreError, Stores};
+use crate::queue::{Delivery, JobHandler, JobOutcome};
+use crate::tenancy::TenantId;
+
+#[derive(Debug, Clone)]
+pub struct SenderConfig {
+    /// Where unsubscribe links point (`NORVALT_PUBLIC_URL`).
+    pub public_url: String,
+    /// The verified sending domain; dealership subdomains receive replies
+    /// (`NORVALT_MAIL_DOMAIN`, default `norvalt.no`).
+    pub mail_domain: String,
+    /// Signs unsubscribe links and reply addresses (`NORVALT_LINK_KEY`).
+    pub link_key: Vec<u8>,
+}
+
+pub struct Sender {
+    pub stores: Stores,
+    pub mailer: Arc<dyn Mailer>,
+    pub sms: Arc<dyn SmsSender>,
+    pub config: SenderConfig,
+}
+
+/// How one send job ended, for logs and tests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SendOutcome {
+    Sent(String),
+    /// The claim was already done: a repeat delivery.
+    AlreadySent,
+    /// Unsubscribed, bounced or opted out.
+    Suppressed,
+    /// The lead or message is gone.
+    Nothing,
+}
+
+#[derive(Debug)]
+enum SendFailure {
+    Retry(String),
+    Dead(String),
+}
+
+impl From<StoreError> for SendFailure {
+    fn from(e: StoreError) -> Self {
+        SendFailure::Retry(e.to_string())
+    }
+}
+
+#[async_trait]
+impl JobHandler for Sender {
+    async fn handle(&self, delivery: &Delivery) -> JobOutcome {
+        let envelope: SendEnvelope = match serde_json::from_str(&delivery.body) {
+            Ok(e) => e,
+            Err(e) => return JobOutcome::Dead(format!("malformed send envelope: {e}")),
+        };
+        match self.send(&envelope, crate::time::now()).await {
+            Ok(outcome) => {
+                tracing::info!(
+                    lead_id = %envelope.payload.lead_id,
+                    outcome = ?outcome,
+                    "send job done"
+                );
+                JobOutcome::Done
+            }
+            Err(SendFailure::Retry(r)) => JobOutcome::Retry(r),
+            Err(SendFailure::Dead(r)) => {
+                Metric::count("SendFailures", 1)
+                    .property("dealership_id", envelope.dealership_id.to_string())
+                    .emit();
+                JobOutcome::Dead(r)
+            }
+        }
+    }
+}
+
+impl Sender {
+    async fn send(
+        &self,
+        envelope: &SendEnvelope,
+        now: DateTime<Utc>,
+    ) -> Result<SendOutcome, SendFailure> {
+        // Written only by the responder, for a tenant found by routing.
+        let tenant = TenantId::mint(envelope.dealership_id);
+        let SendEnvelope {
+            idempotency_key: key,
+            payload,
+            ..
+        } = envelope;
+        let Some(lead) = self.stores.leads.get_lead(&tenant, payload.lead_id).await? else {
+            return Ok(SendOutcome::Nothing);
+        };
+        if lead.is_deleted() {
+            return Ok(SendOutcome::Nothing);
+        }
+        let messages = self
+            .stores
+            .conversations
+            .list_messages(&tenant, lead.id, None, 500)
+            .await?;
+        let Some(message) = messages.into_iter().find(|m| m.id == payload.message_id) else {
+            return Err(SendFailure::Retry(format!(
+                "message {} is not stored yet",
+                payload.message_id
+            )));
+        };
+        let Some(dealership) = self.stores.dealerships.get_dealership(&tenant).await? else {
+            return Ok(SendOutcome::Nothing);
+        };
+        let address = match message.channel {
+            Channel::Email => lead.customer_email.clone(),
+            Channel::Sms => lead.customer_phone.clone(),
+            other => {
+                return Err(SendFailure::Dead(format!(
+                    "cannot send on channel {other:?}"
+                )));
+            }
+        };
+        let Some(address) = address else {
+            return Err(SendFailure::Dead(
+                "the lead has no address on this channel".into(),
+            ));
+        };
+
+        let mine = ClaimRecord::new(key.as_str(), message.id.to_string(), now);
+        let claimed_at = match self.stores.claims.claim(&tenant, &mine).await? {
+            None => mine.claimed_at,
+            Some(existing) => match existing.state {
+                ClaimState::Done => return Ok(SendOutcome::AlreadySent),
+                ClaimState::Failed => return Ok(SendOutcome::Nothing),
+                ClaimState::Claimed if !existing.expired(now) => {
+                    return Err(SendFailure::Retry(
+                        "another delivery of this send is in progress".into(),
+                    ));
+                }
+                ClaimState::Claimed => {
+                    match self
+                        .take_over(&tenant, &lead, &message, existing, now)
+                        .await?
+                    {
+                        Some(claimed_at) => claimed_at,
+                        None => return Ok(SendOutcome::AlreadySent),
+                    }
+                }
+            },
+        };
+        // Checked after claiming, so an opt-out that lands meanwhile still
+        // stops the send.
+        if suppression::is_suppressed(&self.stores, &tenant, message.channel, &address).await? {
+            self.finish(
+                &tenant,
+                &mine,
+                claimed_at,
+                ClaimState::Failed,
+                "suppressed",
+                now,
+            )
+            .await?;
+            return Ok(SendOutcome::Suppressed);
+        }
+        let result = match message.channel {
+            Channel::Sms => {
+                let sms = OutboundSms {
+                    send_key: key.clone(),
+                    to: address.clone(),
+                    body: message.message_content.clone(),
+                };
+                let (_, count) = segments(&sms.body);
+                let sent = self.sms.send_sms(&sms).await;
+                if sent.is_ok() {
+                    Metric::count("SmsSegments", count)
+                        .property("dealership_id", tenant.to_string())
+                        .emit();
+                }
+                sent
+            }
+            _ => {
+                let email = self.compose_email(&dealership, &lead, &message, &address, key, now);
+                self.mailer.send_email(&email).await
+            }
+        };
+        match result {
+            Ok(Receipt { provider_id }) => {
+                self.finish(
+                    &tenant,
+                    &mine,
+                    claimed_at,
+                    ClaimState::Done,
+                    &provider_id,
+                    now,
+                )
+                .await?;
+                self.mark_answered(&tenant, lead.id, now).await?;
+                Metric::count("Sends", 1)
+                    .dimension("Channel", channel_name(message.channel))
+                    .property("dealership_id", tenant.to_string())
+                    .emit();
+                Metric::new(
+                    "CaptureToFirstResponse",
+                    (now - lead.created_at).num_milliseconds() as f64 / 1000.0,
+                    crate::metrics::Unit::Seconds,
+                )
+                .property("dealership_id", tenant.to_string())
+                .emit();
+                Ok(SendOutcome::Sent(provider_id))
+            }
+            Err(SendError::Transient(reason)) => {
+                self.stores
+                    .claims
+                    .release_claim(&tenant, key, claimed_at)
+                    .await?;
+                Err(SendFailure::Retry(reason))
+            }
+            Err(SendError::Permanent(reason)) => {
+                self.finish(&tenant, &mine, claimed_at, ClaimState::Failed, &reason, now)
+                    .await?;
+                Err(SendFailure::Dead(format!("provider refused: {reason}")))
+            }
+        }
+    }
+
+    /// A claim whose holder stopped without finishing. Sending again is only
+    /// safe when the provider can say the first attempt did not go out.
+    /// `Ok(Some(t))`: the claim is ours now (claimed at `t`); `Ok(None)`: it
+    /// had gone out, and that is recorded now.
+    async fn take_over(
+        &self,
+        tenant: &TenantId,
+        lead: &Lead,
+        message: &Message,
+        stale: ClaimRecord,
+        now: DateTime<Utc>,
+    ) -> Result<Option<DateTime<Utc>>, SendFailure> {
+        let sent = match message.channel {
+            Channel::Sms => self.sms.was_sent(&stale.key).await,
+            _ => self.mailer.was_sent(&stale.key).await,
+        };
+        match sent {
+            Some(true) => {
+                self.finish(
+                    tenant,
+                    &stale,
+                    stale.claimed_at,
+                    ClaimState::Done,
+                    "confirmed after a crash",
+                    now,
+                )
+                .await?;
+                self.mark_answered(tenant, lead.id, now).await?;
+                Ok(None)
+            }
+            Some(false) => {
+                let mut taken = stale.clone();
+                taken.claimed_at = now;
+                taken.updated_at = now;
+                match self
+                    .stores
+                    .claims
+                    .update_claim(tenant, &taken, stale.claimed_at)
+                    .await
+                {
+                    Ok(()) => Ok(Some(now)),
+                    Err(StoreError::Conflict) => Err(SendFailure::Retry(
+                        "another delivery took the stale claim".into(),
+                    )),
+                    Err(e) => Err(e.into()),
+                }
+            }
+            None => {
+                Metric::count("SendClaimsUnresolved", 1)
+                    .property("dealership_id", tenant.to_string())
+                    .emit();
+                Err(SendFailure::Dead(format!(
+                    "send {} was claimed at {} and never confirmed, and the provider cannot tell \
+                     whether it went out: check the provider's log before redriving",
+                    stale.key, stale.claimed_at
+                )))
+            }
+        }
+    }
+
+    async fn finish(
+        &self,
+        tenant: &TenantId,
+        claim: &ClaimRecord,
+        claimed_at: DateTime<Utc>,
+        state: ClaimState,
+        detail: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let mut record = claim.clone();
+        record.claimed_at = claimed_at;
+        record.state = state;
+        record.detail = Some(detail.to_string());
+        record.updated_at = now;
+        self.stores
+            .claims
+            .update_claim(tenant, &record, claimed_at)
+            .await
+    }
+
+    /// `first_response_at`, `last_contact_at` and `contacted`.
+    async fn mark_answered(
+        &self,
+        tenant: &TenantId,
+        lead_id: crate::ids::LeadId,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        for _ in 0..MAX_WRITE_ATTEMPTS {
+            let Some(mut lead) = self.stores.leads.get_lead(tenant, lead_id).await? else {
+                return Ok(());
+            };
+            lead.first_response_at.get_or_insert(now);
+            lead.last_contact_at = Some(now);
+            if lead.status == LeadStatus::New {
+                lead.status = LeadStatus::Contacted;
+            }
+            lead.version += 1;
+            lead.updated_at = now;
+            match self.stores.leads.update_lead(tenant, &lead).await {
+                Ok(()) => return Ok(()),
+                Err(StoreError::Conflict) => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Err(StoreError::Conflict)
+    }
+
+    fn compose_email(
+        &self,
+        dealership: &Dealership,
+        lead: &Lead,
+        message: &Message,
+        to: &str,
+        send_key: &str,
+        now: DateTime<Utc>,
+    ) -> OutboundEmail {
+        let c = &self.config;
+        let token = links::unsubscribe_token(
+            &c.link_key,
+            &Unsubscribe {
+                dealership_id: dealership.id,
+                lead_id: lead.id,
+                channel: Channel::Email,
+            },
+        );
+        let unsubscribe_url = format!("{}/unsubscribe/{token}", c.public_url.trim_end_matches('/'));
+        let subject = match &lead.vehicle_interest {
+            Some(v) => format!("{v} – svar fra {}", dealership.name),
+            None => format!("Svar fra {}", dealership.name),
+        };
+        OutboundEmail {
+            send_key: send_key.to_string(),
+            from_name: dealership.name.clone(),
+            from_address: format!("{}@svar.{}", dealership.slug, c.mail_domain),
+            to_name: lead.customer_name.clone(),
+            to: to.to_string(),
+            reply_to: format!(
+                "{}@{}.{}",
+                links::reply_local_part(&c.link_key, lead.id),
+                dealership.slug,
+                c.mail_domain
+            ),
+            subject,
+            text: format!(
+                "{}\n\n--\nVil du ikke ha flere e-poster fra {}? {unsubscribe_url}",
+                message.message_content, dealership.name
+            ),
+            html: email::html_body(&dealership.name, &message.message_content, &unsubscribe_url),
+            unsubscribe_mailto: format!("mailto:avmeld+{token}@{}", c.mail_domain),
+            unsubscribe_url,
+            message_id: format!("{}@{}", send_key.replace(':', "-"), c.mail_domain),
+            date: now,
+        }
+    }
+}
+
+fn channel_name(c: Channel) -> &'static str {
+    match c {
+        Channel::Email => "email",
+        Channel::Sms => "sms",
+        Channel::Facebook => "facebook",
+        Channel::Website => "website",
+    }
+}

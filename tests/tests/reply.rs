@@ -1,0 +1,468 @@
+//! The reply engine end to end on the local platform: a form lead becomes
+//! one Norwegian reply in the outbox, written by a mock Claude that checks
+//! its requests, or by the template when the model is missing, down or
+//! talking nonsense — and never twice.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Json;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::post;
+use norvalt_core::Role;
+use norvalt_core::ai::ReplyModel;
+use norvalt_core::outbound::{ClaimRecord, ClaimState};
+use norvalt_core::queue::{Delivery, JobHandler, JobOutcome, QueueName};
+use norvalt_core::service::intake::FirstReplyEnvelope;
+use norvalt_core::service::provisioning::find_by_slug;
+use norvalt_core::service::responder::SendEnvelope;
+use norvalt_http::anthropic::AnthropicClient;
+use norvalt_tests::{DRAMMEN, TestApp};
+use serde_json::{Value, json};
+
+const FORM: &str = r#"{
+  "name": "Eirik Solberg",
+  "email": "eirik.solberg@example.no",
+  "phone": "93 44 55 66",
+  "vehicle_interest": "Volkswagen ID.Buzz",
+  "message": "Hei, er ID.Buzz i grått fortsatt tilgjengelig? Jeg har en Passat 2016 til innbytte.",
+  "consent": true
+}"#;
+
+const GOOD_REPLY: &str = "Hei Eirik!\n\nTakk for at du tok kontakt med Bilsenteret Drammen om Volkswagen ID.Buzz. \
+En av våre selgere sjekker om den grå utgaven fortsatt er tilgjengelig, og vi ser gjerne på Passaten \
+fra 2016 som innbytte. Har du lyst til å komme innom på en prøvekjøring? Svar gjerne på denne \
+e-posten med et tidspunkt som passer for deg, så setter vi av tid.";
+
+/// A stand-in for the Messages API: records each request and answers with
+/// what the test chose.
+#[derive(Clone)]
+struct MockClaude {
+    requests: Arc<Mutex<Vec<(HeaderMap, Value)>>>,
+    answer: Arc<Mutex<(StatusCode, Value)>>,
+}
+
+impl MockClaude {
+    async fn start(status: StatusCode, answer: Value) -> (Self, String) {
+        let mock = MockClaude {
+            requests: Arc::default(),
+            answer: Arc::new(Mutex::new((status, answer))),
+        };
+        let state = mock.clone();
+        let app = axum::Router::new().route(
+            "/v1/messages",
+            post(move |headers: HeaderMap, Json(body): Json<Value>| {
+                let state = state.clone();
+                async move {
+                    state.requests.lock().unwrap().push((headers, body));
+                    let (status, answer) = state.answer.lock().unwrap().clone();
+                    (status, Json(answer))
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        (mock, url)
+    }
+
+    fn text(text: &str) -> Value {
+        json!({
+            "id": "msg_test", "type": "message", "role": "assistant", "model": "claude-test",
+            "content": [{"type": "text", "text": text}],
+            "stop_reason": "end_turn", "usage": {"input_tokens": 812, "output_tokens": 120}
+        })
+    }
+}
+
+async fn app_with_model(url: Option<&str>) -> TestApp {
+    let model = url.map(|u| {
+        Arc::new(AnthropicClient::new(u, "test-key", "claude-test")) as Arc<dyn ReplyModel>
+    });
+    TestApp::spawn_with(move |p| {
+        p.model = model;
+        // A model that keeps failing is given up on quickly.
+        p.model_budget = Duration::from_secs(2);
+    })
+    .await
+}
+
+async fn post_form(app: &TestApp, idempotency_key: &str) -> Value {
+    let (_, dealership) = find_by_slug(&app.platform.stores, DRAMMEN)
+        .await
+        .unwrap()
+        .unwrap();
+    let response = app
+        .http
+        .post(app.url(&format!("/webhooks/form/{}", dealership.form_key)))
+        .header("content-type", "application/json")
+        .header("idempotency-key", idempotency_key)
+        .body(FORM)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 202);
+    response.json().await.unwrap()
+}
+
+/// The `.eml` files in the outbox once `n` exist (or after 15 s).
+async fn outbox_mails(app: &TestApp, n: usize) -> Vec<Vec<u8>> {
+    let dir = app.platform.outbox.dir().to_path_buf();
+    let read = || -> Vec<Vec<u8>> {
+        let mut files: Vec<_> = std::fs::read_dir(&dir)
+            .map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect())
+            .unwrap_or_default();
+        files.retain(|p| p.extension().is_some_and(|e| e == "eml"));
+        files.sort();
+        files.iter().map(|p| std::fs::read(p).unwrap()).collect()
+    };
+    for _ in 0..150 {
+        if read().len() >= n {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Give a wrong second send the chance to show up.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    read()
+}
+
+async fn only_lead(app: &TestApp) -> Value {
+    let token = app.token(DRAMMEN, Role::SalesRep).await;
+    let (_, page) = app.get("/api/leads?limit=10", &token).await;
+    let items = page["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{page}");
+    items[0].clone()
+}
+
+async fn conversation(app: &TestApp, lead_id: &str) -> Vec<Value> {
+    let token = app.token(DRAMMEN, Role::SalesRep).await;
+    let (_, page) = app
+        .get(&format!("/api/leads/{lead_id}/conversations"), &token)
+        .await;
+    page["items"].as_array().unwrap().clone()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_form_lead_posted_twice_gets_exactly_one_norwegian_reply() {
+    let app = app_with_model(None).await;
+    let first = post_form(&app, "skjema-1").await;
+    let again = post_form(&app, "skjema-1").await;
+    assert_eq!(first["capture_id"], again["capture_id"]);
+
+    let mails = outbox_mails(&app, 1).await;
+    assert_eq!(mails.len(), 1, "exactly one reply");
+    let mail = mail_parser::MessageParser::default()
+        .parse(&mails[0])
+        .unwrap();
+    let to = mail
+        .to()
+        .and_then(|a| a.first())
+        .and_then(|a| a.address())
+        .unwrap();
+    assert_eq!(to, "eirik.solberg@example.no");
+    let text = mail.body_text(0).unwrap();
+    assert!(text.starts_with("Hei Eirik!"), "{text}");
+    assert!(text.contains("Volkswagen ID.Buzz"), "{text}");
+    assert!(text.contains("Bilsenteret Drammen"), "{text}");
+    assert!(
+        text.contains("innbytte"),
+        "the template answers the trade-in question: {text}"
+    );
+    let raw = String::from_utf8_lossy(&mails[0]);
+    assert!(raw.contains("List-Unsubscribe:"), "{raw}");
+    assert!(raw.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"));
+    let reply_to = mail
+        .reply_to()
+        .and_then(|a| a.first())
+        .and_then(|a| a.address())
+        .unwrap();
+    assert!(
+        reply_to.starts_with("svar+") && reply_to.ends_with("@bilsenteret-drammen.norvalt.no"),
+        "{reply_to}"
+    );
+
+    let lead = only_lead(&app).await;
+    assert_eq!(lead["status"], "contacted");
+    assert!(lead["first_response_at"].is_string(), "{lead}");
+    assert!(lead["lead_score"].as_u64().unwrap() > 40, "{lead}");
+    assert!(
+        lead["analysis"]["intents"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("trade_in"))
+    );
+    let messages = conversation(&app, lead["id"].as_str().unwrap()).await;
+    let kinds: Vec<&str> = messages
+        .iter()
+        .map(|m| m["sender_type"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["customer", "ai"], "{messages:#?}");
+    assert_eq!(messages[1]["metadata"]["fallback"], true);
+    assert_eq!(messages[1]["channel"], "email");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn claude_writes_the_reply_and_is_asked_properly() {
+    let (mock, url) = MockClaude::start(StatusCode::OK, MockClaude::text(GOOD_REPLY)).await;
+    let app = app_with_model(Some(&url)).await;
+    post_form(&app, "claude-1").await;
+    let mails = outbox_mails(&app, 1).await;
+    assert_eq!(mails.len(), 1);
+    let mail = mail_parser::MessageParser::default()
+        .parse(&mails[0])
+        .unwrap();
+    assert!(
+        mail.body_text(0).unwrap().contains("Passaten"),
+        "the model's words are sent"
+    );
+
+    let requests = mock.requests.lock().unwrap().clone();
+    assert_eq!(requests.len(), 1);
+    let (headers, body) = &requests[0];
+    assert_eq!(headers["x-api-key"], "test-key");
+    assert_eq!(headers["anthropic-version"], "2023-06-01");
+    assert_eq!(body["model"], "claude-test");
+    let system = body["system"].as_str().unwrap();
+    assert!(system.contains("bokmål"), "{system}");
+    assert!(system.contains("Ikke finn på priser"), "{system}");
+    let user = body["messages"][0]["content"].as_str().unwrap();
+    assert!(
+        user.contains("Volkswagen ID.Buzz") && user.contains("Åpent nå"),
+        "{user}"
+    );
+
+    let lead = only_lead(&app).await;
+    let messages = conversation(&app, lead["id"].as_str().unwrap()).await;
+    let ai = &messages[1]["metadata"];
+    assert_eq!(ai["fallback"], false);
+    assert_eq!(
+        ai["prompt_version"],
+        norvalt_core::ai::prompt::FIRST_REPLY_VERSION
+    );
+    assert_eq!(ai["output_tokens"], 120);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_model_that_is_down_or_talks_nonsense_gives_the_template() {
+    for (status, answer, why) in [
+        (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            json!({"type": "error", "error": {"type": "api_error", "message": "boom"}}),
+            "down",
+        ),
+        (
+            StatusCode::UNAUTHORIZED,
+            json!({"type": "error", "error": {"type": "authentication_error", "message": "invalid x-api-key"}}),
+            "refused",
+        ),
+        (
+            StatusCode::OK,
+            MockClaude::text(
+                "Hello Eirik, thanks for reaching out about the ID.Buzz! We would love to show you the car and our team will be in touch with you soon.",
+            ),
+            "english",
+        ),
+        (
+            StatusCode::OK,
+            MockClaude::text(
+                &GOOD_REPLY.replace("Har du lyst", "Prisen er 449 900 kr. Har du lyst"),
+            ),
+            "invented price",
+        ),
+        (
+            StatusCode::OK,
+            MockClaude::text(
+                "Hei {{fornavn}}! Takk for at du tok kontakt med oss om bilen, vi har gjerne en prøvetur klar for deg snart.",
+            ),
+            "placeholder",
+        ),
+        (StatusCode::OK, json!({"unexpected": true}), "junk"),
+    ] {
+        let (_, url) = MockClaude::start(status, answer).await;
+        let app = app_with_model(Some(&url)).await;
+        post_form(&app, why).await;
+        let mails = outbox_mails(&app, 1).await;
+        assert_eq!(mails.len(), 1, "{why}: the lead is still answered");
+        let mail = mail_parser::MessageParser::default()
+            .parse(&mails[0])
+            .unwrap();
+        let text = mail.body_text(0).unwrap().to_string();
+        assert!(
+            text.starts_with("Hei Eirik!") && text.contains("Volkswagen ID.Buzz"),
+            "{why}: {text}"
+        );
+        assert!(!text.contains("449 900"), "{why}");
+        let lead = only_lead(&app).await;
+        let messages = conversation(&app, lead["id"].as_str().unwrap()).await;
+        assert_eq!(messages[1]["metadata"]["fallback"], true, "{why}");
+    }
+}
+
+fn delivery(body: String) -> Delivery {
+    Delivery {
+        id: uuid::Uuid::new_v4().to_string(),
+        body,
+        receive_count: 1,
+    }
+}
+
+/// The same ai job and the same send job delivered again and in parallel:
+/// one AI message, one email.
+#[tokio::test(flavor = "multi_thread")]
+async fn duplicate_and_parallel_deliveries_send_once() {
+    let app = TestApp::spawn_with(|p| p.imap_poll_interval = None).await;
+    post_form(&app, "dup-1").await;
+    outbox_mails(&app, 1).await;
+    let lead = only_lead(&app).await;
+    let lead_id = lead["id"].as_str().unwrap().parse().unwrap();
+    let (tenant, _) = find_by_slug(&app.platform.stores, DRAMMEN)
+        .await
+        .unwrap()
+        .unwrap();
+    let envelope = FirstReplyEnvelope::new(
+        tenant.dealership_id(),
+        lead_id,
+        "trace",
+        norvalt_core::time::now(),
+    );
+    let body = serde_json::to_string(&envelope).unwrap();
+
+    let responder = Arc::new(app.platform.responder());
+    let mut runs = Vec::new();
+    for _ in 0..4 {
+        let (r, b) = (responder.clone(), body.clone());
+        runs.push(tokio::spawn(async move { r.handle(&delivery(b)).await }));
+    }
+    for run in runs {
+        assert_eq!(run.await.unwrap(), JobOutcome::Done);
+    }
+    let messages = conversation(&app, &lead_id.to_string()).await;
+    assert_eq!(
+        messages.iter().filter(|m| m["sender_type"] == "ai").count(),
+        1
+    );
+
+    // The send jobs the repeats enqueued, plus direct parallel runs.
+    let ai_message = messages.iter().find(|m| m["sender_type"] == "ai").unwrap();
+    let send = SendEnvelope::new(
+        tenant.dealership_id(),
+        lead_id,
+        ai_message["id"].as_str().unwrap().parse().unwrap(),
+        "trace",
+        norvalt_core::time::now(),
+    );
+    let sender = Arc::new(app.platform.sender());
+    let mut runs = Vec::new();
+    for _ in 0..4 {
+        let (s, b) = (sender.clone(), serde_json::to_string(&send).unwrap());
+        runs.push(tokio::spawn(async move { s.handle(&delivery(b)).await }));
+    }
+    for run in runs {
+        let outcome = run.await.unwrap();
+        assert!(
+            matches!(outcome, JobOutcome::Done | JobOutcome::Retry(_)),
+            "{outcome:?}"
+        );
+    }
+    let mails = outbox_mails(&app, 1).await;
+    assert_eq!(mails.len(), 1);
+    assert_eq!(
+        app.platform
+            .queues
+            .queue_depth(QueueName::Send)
+            .await
+            .unwrap(),
+        0,
+        "every repeated send job was taken and did nothing"
+    );
+}
+
+/// A sender that crashed after claiming: if the outbox shows the mail went
+/// out, it is recorded as sent; if not, the stale claim is taken over and
+/// the mail is sent once.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_claim_left_by_a_crash_is_resolved_without_a_second_send() {
+    let app = TestApp::spawn_with(|p| p.imap_poll_interval = None).await;
+    post_form(&app, "crash-1").await;
+    outbox_mails(&app, 1).await;
+    let lead = only_lead(&app).await;
+    let lead_id: norvalt_core::LeadId = lead["id"].as_str().unwrap().parse().unwrap();
+    let (tenant, _) = find_by_slug(&app.platform.stores, DRAMMEN)
+        .await
+        .unwrap()
+        .unwrap();
+    let messages = conversation(&app, &lead_id.to_string()).await;
+    let message_id: norvalt_core::ids::MessageId =
+        messages[1]["id"].as_str().unwrap().parse().unwrap();
+    let send = SendEnvelope::new(
+        tenant.dealership_id(),
+        lead_id,
+        message_id,
+        "t",
+        norvalt_core::time::now(),
+    );
+    let key = send.idempotency_key.clone();
+    let claims = &app.platform.stores.claims;
+
+    // 1. The mail is in the outbox but the claim says "claimed" (crash after
+    //    the provider call): recorded as done, nothing sent again.
+    let done = claims.get_claim(&tenant, &key).await.unwrap().unwrap();
+    let mut stale = ClaimRecord::new(
+        &key,
+        done.value.clone(),
+        done.claimed_at - chrono::Duration::minutes(5),
+    );
+    stale.state = ClaimState::Claimed;
+    claims
+        .update_claim(&tenant, &stale, done.claimed_at)
+        .await
+        .unwrap();
+    let outcome = app
+        .platform
+        .sender()
+        .handle(&delivery(serde_json::to_string(&send).unwrap()))
+        .await;
+    assert_eq!(outcome, JobOutcome::Done);
+    assert_eq!(
+        claims
+            .get_claim(&tenant, &key)
+            .await
+            .unwrap()
+            .unwrap()
+            .state,
+        ClaimState::Done
+    );
+    assert_eq!(outbox_mails(&app, 1).await.len(), 1);
+
+    // 2. A fresh claim held by a live sender: this delivery waits (retry).
+    let another = SendEnvelope {
+        idempotency_key: format!("{key}-b"),
+        ..send.clone()
+    };
+    let live = ClaimRecord::new(
+        &another.idempotency_key,
+        message_id.to_string(),
+        norvalt_core::time::now(),
+    );
+    claims.claim(&tenant, &live).await.unwrap();
+    let outcome = app
+        .platform
+        .sender()
+        .handle(&delivery(serde_json::to_string(&another).unwrap()))
+        .await;
+    assert!(matches!(outcome, JobOutcome::Retry(_)), "{outcome:?}");
+
+    // 3. The same claim expired and nothing in the outbox: sent once now.
+    let old = live.claimed_at;
+    let mut expired = live.clone();
+    expired.claimed_at = old - chrono::Duration::minutes(5);
+    claims.update_claim(&tenant, &expired, old).await.unwrap();
+    let outcome = app
+        .platform
+        .sender()
+        .handle(&delivery(serde_json::to_string(&another).unwrap()))
+        .await;
+    assert_eq!(outcome, JobOutcome::Done);
+    assert_eq!(outbox_mails(&app, 2).await.len(), 2);
+}
