@@ -466,3 +466,158 @@ async fn a_claim_left_by_a_crash_is_resolved_without_a_second_send() {
     assert_eq!(outcome, JobOutcome::Done);
     assert_eq!(outbox_mails(&app, 2).await.len(), 2);
 }
+
+/// The customer answers the reply email: the answer joins the same lead's
+/// conversation (quoted history cut), no new lead, the lead is marked.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_customer_reply_by_email_joins_the_same_lead() {
+    let app = TestApp::spawn_with(|p| p.imap_poll_interval = None).await;
+    post_form(&app, "svar-1").await;
+    let mails = outbox_mails(&app, 1).await;
+    let ours = mail_parser::MessageParser::default()
+        .parse(&mails[0])
+        .unwrap();
+    let reply_to = ours
+        .reply_to()
+        .and_then(|a| a.first())
+        .and_then(|a| a.address())
+        .unwrap()
+        .to_string();
+    let message_id = ours.message_id().unwrap().to_string();
+    let answer = format!(
+        "From: Eirik Solberg <eirik.solberg@example.no>\r\nTo: {reply_to}\r\nSubject: Re: Volkswagen ID.Buzz\r\n\
+         Message-ID: <svar-fra-eirik@example.no>\r\nIn-Reply-To: <{message_id}>\r\nDate: Wed, 25 Nov 2026 12:00:00 +0100\r\n\
+         Content-Type: text/plain; charset=utf-8\r\n\r\n\
+         Torsdag kl. 16 passer fint for prøvekjøring!\r\n\r\n\
+         Den tir. 24. nov. 2026 kl. 10:00 skrev Bilsenteret Drammen <{reply_to}>:\r\n> Hei Eirik!\r\n> Takk for at du tok kontakt.\r\n"
+    );
+    let outcome: Value = serde_json::from_str(
+        &norvalt_local::ingest::ingest_email(&app.platform, answer.as_bytes(), None)
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(outcome["outcome"], "replied", "{outcome}");
+    let lead = only_lead(&app).await;
+    assert!(lead["customer_replied_at"].is_string(), "{lead}");
+    let messages = conversation(&app, lead["id"].as_str().unwrap()).await;
+    assert_eq!(messages.len(), 3, "{messages:#?}");
+    assert_eq!(messages[2]["sender_type"], "customer");
+    assert_eq!(
+        messages[2]["message_content"],
+        "Torsdag kl. 16 passer fint for prøvekjøring!"
+    );
+
+    // The same mail again (SES and IMAP both saw it): nothing new.
+    let again: Value = serde_json::from_str(
+        &norvalt_local::ingest::ingest_email(&app.platform, answer.as_bytes(), None)
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(again["outcome"], "replied");
+    assert_eq!(
+        conversation(&app, lead["id"].as_str().unwrap()).await.len(),
+        3
+    );
+
+    // A forged reply address (another lead id, or no signature) is not a
+    // thread: it becomes an ordinary capture, never a message on this lead.
+    let forged = answer
+        .replace(&reply_to, &reply_to.replacen("svar+", "svar+0", 1))
+        .replace("svar-fra-eirik", "forfalsket");
+    let outcome: Value = serde_json::from_str(
+        &norvalt_local::ingest::ingest_email(&app.platform, forged.as_bytes(), None)
+            .await
+            .unwrap_or_else(|e| json!({"outcome": "dead", "error": e}).to_string()),
+    )
+    .unwrap();
+    assert_ne!(outcome["outcome"], "replied", "{outcome}");
+    assert_eq!(
+        conversation(&app, lead["id"].as_str().unwrap()).await.len(),
+        3
+    );
+}
+
+/// The footer link and the one-click header unsubscribe the customer; the
+/// next message to them is not sent.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unsubscribed_customer_gets_no_more_email() {
+    let app = TestApp::spawn_with(|p| p.imap_poll_interval = None).await;
+    post_form(&app, "avmeld-1").await;
+    let mails = outbox_mails(&app, 1).await;
+    let raw = String::from_utf8_lossy(&mails[0])
+        .replace("\r\n ", " ")
+        .replace("\r\n\t", " ");
+    let token = raw
+        .split("/unsubscribe/")
+        .nth(1)
+        .and_then(|rest| rest.split(['>', '"', ' ', '\r', '\n']).next())
+        .expect("an unsubscribe link")
+        .to_string();
+
+    let page = app
+        .http
+        .get(app.url(&format!("/unsubscribe/{token}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("Meld meg av"));
+    let forged = app
+        .http
+        .post(app.url(&format!("/unsubscribe/{}x", token)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 404);
+    let done = app
+        .http
+        .post(app.url(&format!("/unsubscribe/{token}")))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("List-Unsubscribe=One-Click")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(done.status(), 200);
+    assert!(done.text().await.unwrap().contains("Du er meldt av"));
+
+    // A second message to the same customer (a follow-up, a rep's email).
+    let lead = only_lead(&app).await;
+    let lead_id: norvalt_core::LeadId = lead["id"].as_str().unwrap().parse().unwrap();
+    let (tenant, _) = find_by_slug(&app.platform.stores, DRAMMEN)
+        .await
+        .unwrap()
+        .unwrap();
+    let now = norvalt_core::time::now();
+    let follow_up = norvalt_core::model::Message {
+        id: norvalt_core::ids::MessageId::new_at(now),
+        lead_id,
+        dealership_id: tenant.dealership_id(),
+        channel: norvalt_core::model::Channel::Email,
+        direction: norvalt_core::model::Direction::Outbound,
+        sender: "AI".into(),
+        sender_type: norvalt_core::model::SenderType::Ai,
+        message_content: "Hei igjen Eirik! Har du fortsatt lyst på en prøvetur?".into(),
+        metadata: json!({}),
+        created_at: now,
+    };
+    app.platform
+        .stores
+        .conversations
+        .insert_message(&tenant, &follow_up)
+        .await
+        .unwrap();
+    let send = SendEnvelope::new(tenant.dealership_id(), lead_id, follow_up.id, "t", now);
+    let outcome = app
+        .platform
+        .sender()
+        .handle(&delivery(serde_json::to_string(&send).unwrap()))
+        .await;
+    assert_eq!(outcome, JobOutcome::Done);
+    assert_eq!(
+        outbox_mails(&app, 2).await.len(),
+        1,
+        "nothing sent after unsubscribing"
+    );
+}

@@ -1,6 +1,6 @@
 //! The tenant key. A [`TenantId`] can only be made here: from a routing record
 //! (a verified Clerk organisation, a form key, an inbound address, a Facebook
-//! page) or by provisioning a new dealership. Every store method takes one and
+//! page), from a link Norvalt signed, or by provisioning a new dealership. Every store method takes one and
 //! builds its keys from it, so a caller cannot name another dealership's data.
 
 use crate::ids::DealershipId;
@@ -12,6 +12,12 @@ pub struct TenantId(DealershipId);
 
 impl TenantId {
     pub(crate) fn mint(id: DealershipId) -> Self {
+        Self(id)
+    }
+
+    /// From a link Norvalt signed for this dealership (unsubscribe). The
+    /// caller must have verified the signature.
+    pub fn from_signed_link(id: DealershipId) -> Self {
         Self(id)
     }
 

@@ -158,7 +158,10 @@ impl Platform {
             mail: self.mail.clone(),
             secrets: self.secrets.clone(),
             lead_ads: Arc::new(GraphClient::new(self.graph_url.clone())),
-            config: IntakeConfig::from_env(),
+            config: IntakeConfig {
+                link_key: self.sender_config.link_key.clone(),
+                ..IntakeConfig::from_env()
+            },
         }
     }
 
@@ -256,6 +259,12 @@ impl Platform {
             );
         let all = norvalt_http::app::api_routes(self.state())
             .merge(norvalt_http::webhooks::routes(self.capture_state()))
+            .merge(norvalt_http::webhooks::unsubscribe::router(
+                norvalt_http::webhooks::unsubscribe::UnsubscribeState {
+                    stores: self.stores.clone(),
+                    link_key: self.sender_config.link_key.clone(),
+                },
+            ))
             .merge(local);
         norvalt_http::finish(all, ())
     }

@@ -272,6 +272,7 @@ mod tests {
             converted_at: None,
             deleted_at: None,
             first_response_at: None,
+            customer_replied_at: None,
             analysis: None,
             version: 1,
         }

@@ -66,6 +66,8 @@ pub enum CaptureOutcome {
     Review,
     /// Not a lead (auto-reply, bounce): recorded, nothing stored.
     Skipped,
+    /// The customer answered one of our messages: added to their lead.
+    Replied,
 }
 
 impl CaptureOutcome {
@@ -75,6 +77,7 @@ impl CaptureOutcome {
             CaptureOutcome::Merged => "merged",
             CaptureOutcome::Review => "review",
             CaptureOutcome::Skipped => "skipped",
+            CaptureOutcome::Replied => "replied",
         }
     }
 }

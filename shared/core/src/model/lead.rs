@@ -84,6 +84,9 @@ pub struct Lead {
     /// When the first reply (AI or human) reached the customer.
     #[serde(default)]
     pub first_response_at: Option<DateTime<Utc>>,
+    /// The customer's latest answer to us (email reply or SMS).
+    #[serde(default)]
+    pub customer_replied_at: Option<DateTime<Utc>>,
     /// Intents, urgency and the reasons behind `lead_score`.
     #[serde(default)]
     pub analysis: Option<crate::ai::LeadAnalysis>,
@@ -200,6 +203,7 @@ impl NewLead {
             converted_at: None,
             deleted_at: None,
             first_response_at: None,
+            customer_replied_at: None,
             analysis: None,
             version: 1,
         })

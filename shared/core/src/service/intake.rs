@@ -21,7 +21,7 @@ use crate::capture::{
 };
 use crate::ids::{DealershipId, LeadId};
 use crate::metrics::Metric;
-use crate::model::{Lead, LeadSource, LeadStatus};
+use crate::model::{Channel, Direction, Lead, LeadSource, LeadStatus, Message, SenderType};
 use crate::ports::{RouteKind, StoreError, Stores};
 use crate::queue::{Delivery, JobHandler, JobOutcome, Queue, QueueName};
 use crate::tenancy::{self, TenantId};
@@ -32,12 +32,18 @@ pub struct IntakeConfig {
     pub dedup_window: Duration,
     /// How long a capture is remembered for idempotency.
     pub capture_ttl: Duration,
+    /// Verifies the per-lead reply addresses (`svar+…@<slug>.<domain>`) of
+    /// our outbound mail; `NORVALT_LINK_KEY`.
+    pub link_key: Vec<u8>,
 }
 
 impl IntakeConfig {
     /// The defaults, with `NORVALT_DEDUP_WINDOW_DAYS` when it is set.
     pub fn from_env() -> Self {
         let mut config = Self::default();
+        if let Ok(key) = std::env::var("NORVALT_LINK_KEY") {
+            config.link_key = key.trim().as_bytes().to_vec();
+        }
         if let Some(days) = std::env::var("NORVALT_DEDUP_WINDOW_DAYS")
             .ok()
             .and_then(|v| v.trim().parse::<i64>().ok())
@@ -54,6 +60,7 @@ impl Default for IntakeConfig {
         Self {
             dedup_window: Duration::days(30),
             capture_ttl: Duration::days(90),
+            link_key: Vec::new(),
         }
     }
 }
@@ -225,7 +232,21 @@ impl Intake {
             }
             Capture::Email(e) => {
                 let parsed = parsed_mail.expect("parsed above for email");
+                let reply = self.reply_target(&e.recipients, &parsed.recipients);
                 let found = match parsed.kind {
+                    // A customer answering our reply: their lead, whatever
+                    // the parser would have made of the mail otherwise.
+                    MailKind::Lead(_) | MailKind::NeedsReview { .. } if reply.is_some() => {
+                        let (lead_id, _) = reply.expect("checked");
+                        Found::Reply {
+                            lead_id,
+                            text: parsed.own_text.clone(),
+                            metadata: serde_json::json!({
+                                "raw_mail": e.mail_key,
+                                "subject": parsed.subject,
+                            }),
+                        }
+                    }
                     MailKind::Lead(mut c) => {
                         c.note("raw_mail", &e.mail_key);
                         Found::Lead(c)
@@ -252,6 +273,14 @@ impl Intake {
                 Found::Skip(reason) => self.skip(key, reason, now),
                 Found::Review(c) => self.review(&tenant, c, source, key, now),
                 Found::Lead(c) => self.lead(&tenant, c, source, key, now).await?,
+                Found::Reply {
+                    lead_id,
+                    text,
+                    metadata,
+                } => {
+                    self.reply(&tenant, *lead_id, text, metadata.clone(), key, now)
+                        .await?
+                }
             };
             let outcome = commit.capture.outcome;
             let lead_id = commit.capture.lead_id;
@@ -337,10 +366,15 @@ impl Intake {
             Capture::Facebook(f) => resolve(RouteKind::FacebookPage, f.page_id.clone()).await?,
             Capture::Email(e) => {
                 let mut found = None;
-                if let Some(slug) = &e.dealership_slug {
+                let headers = mail.map(|m| m.recipients.clone()).unwrap_or_default();
+                if let Some((_, slug)) = self.reply_target(&e.recipients, &headers) {
+                    found = resolve(RouteKind::Slug, slug).await?;
+                }
+                if found.is_none()
+                    && let Some(slug) = &e.dealership_slug
+                {
                     found = resolve(RouteKind::Slug, slug.clone()).await?;
                 }
-                let headers = mail.map(|m| m.recipients.clone()).unwrap_or_default();
                 for address in e.recipients.iter().chain(headers.iter()) {
                     if found.is_some() {
                         break;
@@ -374,6 +408,66 @@ impl Intake {
             recorded_at: now,
             expires_at: now + self.config.capture_ttl,
         }
+    }
+
+    /// The lead and dealership slug of a genuine reply address among the
+    /// recipients (`svar+<lead>.<sig>@<slug>.<mail domain>`).
+    fn reply_target(&self, envelope: &[String], headers: &[String]) -> Option<(LeadId, String)> {
+        if self.config.link_key.is_empty() {
+            return None;
+        }
+        envelope.iter().chain(headers).find_map(|address| {
+            let lead =
+                crate::outbound::links::lead_of_reply_address(&self.config.link_key, address)?;
+            let domain = address.rsplit_once('@')?.1;
+            let slug = domain.split('.').next()?.to_lowercase();
+            Some((lead, slug))
+        })
+    }
+
+    /// A customer's answer to our message: added to the conversation of the
+    /// lead, which is marked as answered by the customer.
+    async fn reply(
+        &self,
+        tenant: &TenantId,
+        lead_id: LeadId,
+        text: &str,
+        metadata: serde_json::Value,
+        key: &str,
+        now: DateTime<Utc>,
+    ) -> Result<CaptureCommit, IntakeError> {
+        let Some(mut lead) = self
+            .stores
+            .leads
+            .get_lead(tenant, lead_id)
+            .await
+            .map_err(retry)?
+        else {
+            return Ok(self.skip(key, "reply to a lead that no longer exists", now));
+        };
+        let message = Message {
+            id: crate::ids::MessageId::new_at(now),
+            lead_id,
+            dealership_id: tenant.dealership_id(),
+            channel: Channel::Email,
+            direction: Direction::Inbound,
+            sender: lead.customer_name.clone().unwrap_or_else(|| "Kunde".into()),
+            sender_type: SenderType::Customer,
+            message_content: bounded_text(text),
+            metadata,
+            created_at: now,
+        };
+        lead.customer_replied_at = Some(now);
+        lead.last_contact_at = Some(now);
+        lead.version += 1;
+        lead.updated_at = now;
+        Ok(CaptureCommit {
+            capture: self.record(key, CaptureOutcome::Replied, Some(lead_id), None, now),
+            lead: Some(LeadWrite::Update(lead)),
+            message: Some(message),
+            contacts: Vec::new(),
+            now,
+        })
     }
 
     fn skip(&self, key: &str, reason: &str, now: DateTime<Utc>) -> CaptureCommit {
@@ -500,7 +594,21 @@ impl Intake {
 }
 
 enum Found {
+    Reply {
+        lead_id: LeadId,
+        text: String,
+        metadata: serde_json::Value,
+    },
     Lead(LeadCandidate),
     Review(LeadCandidate),
     Skip(String),
+}
+
+/// A reply as stored: at most 10 000 characters, never empty.
+fn bounded_text(text: &str) -> String {
+    let text = text.trim();
+    if text.is_empty() {
+        return "(tomt svar)".into();
+    }
+    text.chars().take(10_000).collect()
 }

@@ -6,6 +6,7 @@
 pub mod facebook;
 pub mod form;
 pub mod ratelimit;
+pub mod unsubscribe;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -31,6 +31,9 @@ pub struct ParsedMail {
     /// Addresses the mail was delivered to, from To, Cc, Delivered-To,
     /// X-Original-To and X-Forwarded-To, lower-cased.
     pub recipients: Vec<String>,
+    /// What the sender wrote themselves: quoted history and signatures cut
+    /// (for a customer's reply to one of our messages).
+    pub own_text: String,
     pub kind: MailKind,
 }
 
@@ -55,6 +58,7 @@ pub fn parse(raw: &[u8]) -> ParsedMail {
             message_id: None,
             subject: None,
             recipients: Vec::new(),
+            own_text: String::new(),
             kind: MailKind::NeedsReview {
                 candidate: LeadCandidate::default(),
                 reason: "the mail could not be read as MIME".into(),
@@ -66,6 +70,7 @@ pub fn parse(raw: &[u8]) -> ParsedMail {
         message_id: message.message_id().map(str::to_string),
         subject: message.subject().map(str::to_string),
         recipients: recipients(&message),
+        own_text: own_words(&body_lines(&message)).trim().to_string(),
         kind,
     }
 }
@@ -403,6 +408,21 @@ fn own_words(lines: &[String]) -> String {
             || t == "-- "
             || t.starts_with("Sendt fra min")
             || t.starts_with("Sent from my")
+        {
+            break;
+        }
+        // "Den tir. 24. nov. 2026 kl. 10:00 skrev Bil AS <…>:" and
+        // "On Tue, … wrote:" introduce the quoted history.
+        let lower = t.to_lowercase();
+        let attribution = lower.ends_with("skrev:")
+            || lower.ends_with("wrote:")
+            || (lower.starts_with("den ") && lower.contains(" skrev "))
+            || (lower.starts_with("on ") && lower.contains(" wrote"));
+        if attribution && !out.is_empty() {
+            break;
+        }
+        if t.starts_with("-----Original Message-----")
+            || t.starts_with("-----Opprinnelig melding-----")
         {
             break;
         }
