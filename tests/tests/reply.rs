@@ -621,3 +621,92 @@ async fn an_unsubscribed_customer_gets_no_more_email() {
         "nothing sent after unsubscribing"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn reps_get_drafts_and_fresh_analyses_for_their_own_leads_only() {
+    let refined = r#"{"intents": ["trade_in", "availability"], "urgency": "high", "channel_preference": "email", "lead_score": 88, "explanation": "Spør om en bestemt bil og har innbytte klar."}"#;
+    let (mock, url) = MockClaude::start(StatusCode::OK, MockClaude::text(refined)).await;
+    let app = app_with_model(Some(&url)).await;
+    post_form(&app, "ai-1").await;
+    outbox_mails(&app, 1).await;
+    let lead = only_lead(&app).await;
+    let id = lead["id"].as_str().unwrap();
+    let token = app.token(DRAMMEN, Role::SalesRep).await;
+
+    let (status, analysed) = app
+        .post("/api/ai/analyze-lead", &token, json!({"lead_id": id}))
+        .await;
+    assert_eq!(status, 200, "{analysed}");
+    assert_eq!(analysed["lead_score"], 88);
+    assert_eq!(analysed["analysis"]["analysed_by"], "claude-test");
+    assert_eq!(
+        analysed["analysis"]["explanation"],
+        "Spør om en bestemt bil og har innbytte klar."
+    );
+
+    // A draft from the model's reply, with the signature, not stored.
+    *mock.answer.lock().unwrap() = (StatusCode::OK, MockClaude::text(GOOD_REPLY));
+    let (status, draft) = app
+        .post("/api/ai/generate-response", &token, json!({"lead_id": id}))
+        .await;
+    assert_eq!(status, 200, "{draft}");
+    assert_eq!(draft["fallback"], false);
+    assert!(
+        draft["text"]
+            .as_str()
+            .unwrap()
+            .contains("Med vennlig hilsen"),
+        "{draft}"
+    );
+    let messages = conversation(&app, id).await;
+    assert_eq!(messages.len(), 2, "a draft is not stored or sent");
+
+    let bergen = app.token(norvalt_tests::BERGEN, Role::Admin).await;
+    let (status, body) = app
+        .post("/api/ai/generate-response", &bergen, json!({"lead_id": id}))
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (404, Some("lead_not_found"))
+    );
+    let (status, _) = app
+        .post("/api/ai/analyze-lead", "", json!({"lead_id": id}))
+        .await;
+    assert_eq!(status, 401);
+    let (status, body) = app
+        .post("/api/ai/analyze-lead", &token, json!({"lead": id}))
+        .await;
+    assert_eq!(status, 422, "{body}");
+
+    // Drafts are limited per dealership.
+    let limited = norvalt_http::finish(
+        norvalt_http::routes::ai::router(norvalt_http::routes::ai::AiState {
+            drafts: Arc::new(norvalt_http::webhooks::RateLimiter::new(
+                1,
+                Duration::from_secs(60),
+            )),
+            ..app.platform.ai_state()
+        }),
+        (),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, limited).await.unwrap() });
+    let draft = |http: reqwest::Client, base: String, token: String, id: String| async move {
+        http.post(format!("{base}/api/ai/generate-response"))
+            .bearer_auth(token)
+            .json(&json!({"lead_id": id}))
+            .send()
+            .await
+            .unwrap()
+    };
+    assert_eq!(
+        draft(app.http.clone(), base.clone(), token.clone(), id.into())
+            .await
+            .status(),
+        200
+    );
+    let refused = draft(app.http.clone(), base, token, id.into()).await;
+    assert_eq!(refused.status(), 429);
+    assert!(refused.headers().contains_key("retry-after"));
+}

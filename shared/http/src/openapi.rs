@@ -5,7 +5,7 @@ use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes::{account, conversations, leads, vehicles};
+use crate::routes::{account, ai, conversations, leads, vehicles};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -16,6 +16,7 @@ use crate::routes::{account, conversations, leads, vehicles};
         vehicles::list_vehicles, vehicles::list_available, vehicles::create_vehicle, vehicles::get_vehicle,
         vehicles::update_vehicle, vehicles::delete_vehicle,
         account::me,
+        ai::analyze_lead, ai::generate_response,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -23,6 +24,7 @@ use crate::routes::{account, conversations, leads, vehicles};
         (name = "conversations", description = "Messages with a lead"),
         (name = "vehicles", description = "Inventory"),
         (name = "account", description = "The signed-in user"),
+        (name = "ai", description = "Lead analysis and reply drafts"),
     )
 )]
 pub struct ApiDoc;

@@ -23,6 +23,7 @@ use norvalt_core::service::responder::Responder;
 use norvalt_core::service::sender::{Sender, SenderConfig};
 use norvalt_http::anthropic::AnthropicClient;
 use norvalt_http::graph::GraphClient;
+use norvalt_http::routes::ai::AiState;
 use norvalt_http::webhooks::{CaptureState, FacebookWebhook, RateLimiter};
 use norvalt_imap::ImapConnector;
 
@@ -197,6 +198,16 @@ impl Platform {
         }
     }
 
+    /// `api-ai`'s state: the same model and budget as the responder.
+    pub fn ai_state(&self) -> AiState {
+        AiState {
+            app: self.state(),
+            model: self.model.clone(),
+            model_budget: self.model_budget,
+            drafts: AiState::drafts_from_env(),
+        }
+    }
+
     pub fn capture_state(&self) -> CaptureState {
         CaptureState {
             stores: self.stores.clone(),
@@ -259,6 +270,7 @@ impl Platform {
             );
         let all = norvalt_http::app::api_routes(self.state())
             .merge(norvalt_http::webhooks::routes(self.capture_state()))
+            .merge(norvalt_http::routes::ai::router(self.ai_state()))
             .merge(norvalt_http::webhooks::unsubscribe::router(
                 norvalt_http::webhooks::unsubscribe::UnsubscribeState {
                     stores: self.stores.clone(),

@@ -314,3 +314,75 @@ mod tests {
         assert!((1..=100).contains(&a.lead_score));
     }
 }
+
+/// The model's refinement, when it is well-formed: intents from the known
+/// set, a score of 1–100 and a short explanation. Anything else keeps the
+/// heuristic.
+pub fn refine(heuristic: &LeadAnalysis, answer: &str, model: &str) -> Option<LeadAnalysis> {
+    #[derive(Deserialize)]
+    struct Refined {
+        intents: Vec<Intent>,
+        urgency: Urgency,
+        #[serde(default = "unknown")]
+        channel_preference: ChannelPreference,
+        lead_score: i64,
+        explanation: String,
+    }
+    fn unknown() -> ChannelPreference {
+        ChannelPreference::Unknown
+    }
+    let start = answer.find('{')?;
+    let end = answer.rfind('}')?;
+    let refined: Refined = serde_json::from_str(answer.get(start..=end)?).ok()?;
+    let explanation = refined.explanation.trim();
+    if refined.intents.is_empty()
+        || !(1..=100).contains(&refined.lead_score)
+        || explanation.is_empty()
+        || explanation.chars().count() > 300
+    {
+        return None;
+    }
+    let _ = heuristic;
+    Some(LeadAnalysis {
+        intents: refined.intents,
+        urgency: refined.urgency,
+        channel_preference: refined.channel_preference,
+        lead_score: refined.lead_score as u8,
+        explanation: explanation.to_string(),
+        analysed_by: model.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod refine_tests {
+    use super::*;
+
+    fn heuristic() -> LeadAnalysis {
+        LeadAnalysis {
+            intents: vec![Intent::Other],
+            urgency: Urgency::Normal,
+            channel_preference: ChannelPreference::Unknown,
+            lead_score: 30,
+            explanation: "Kald lead.".into(),
+            analysed_by: "heuristic".into(),
+        }
+    }
+
+    #[test]
+    fn a_well_formed_answer_refines_and_junk_does_not() {
+        let good = "Her er analysen: {\"intents\": [\"test_drive\", \"financing\"], \"urgency\": \"high\", \
+                    \"lead_score\": 82, \"explanation\": \"Vil prøvekjøre snart og spør om lån.\"}";
+        let a = refine(&heuristic(), good, "claude-test").unwrap();
+        assert_eq!(a.intents, [Intent::TestDrive, Intent::Financing]);
+        assert_eq!(a.lead_score, 82);
+        assert_eq!(a.analysed_by, "claude-test");
+        for junk in [
+            "ingen json",
+            "{\"intents\": [\"fly\"], \"urgency\": \"high\", \"lead_score\": 50, \"explanation\": \"x\"}",
+            "{\"intents\": [\"offer\"], \"urgency\": \"high\", \"lead_score\": 500, \"explanation\": \"x\"}",
+            "{\"intents\": [], \"urgency\": \"high\", \"lead_score\": 50, \"explanation\": \"x\"}",
+        ] {
+            assert_eq!(refine(&heuristic(), junk, "m"), None, "{junk}");
+        }
+    }
+}

@@ -115,3 +115,34 @@ pub fn first_reply(ctx: &ReplyContext, model: &str) -> ModelRequest {
         prompt_version: FIRST_REPLY_VERSION,
     }
 }
+
+pub const ANALYSIS_VERSION: &str = "analysis/2026-11-25.1";
+
+/// Asks the model to refine the heuristic analysis; it answers in JSON.
+pub fn analysis(
+    lead: &crate::model::Lead,
+    heuristic: &super::LeadAnalysis,
+    model: &str,
+) -> ModelRequest {
+    let system = "Du analyserer henvendelser til norske bilforhandlere. Svar bare med ett JSON-objekt: \
+        {\"intents\": [..], \"urgency\": \"low|normal|high\", \"channel_preference\": \"email|sms|phone|unknown\", \
+        \"lead_score\": 1-100, \"explanation\": \"én eller to setninger på norsk bokmål\"}. \
+        Gyldige intents: test_drive, offer, trade_in, financing, availability, service, other."
+        .to_string();
+    let user = format!(
+        "Bil: {}\nMelding: {}\nKilde: {}\nHar e-post: {}\nHar telefon: {}\nFørste vurdering: {}",
+        lead.vehicle_interest.as_deref().unwrap_or("ikke oppgitt"),
+        lead.initial_message.as_deref().unwrap_or("(ingen)"),
+        lead.source.as_str(),
+        lead.customer_email.is_some(),
+        lead.customer_phone.is_some(),
+        serde_json::to_string(heuristic).unwrap_or_default(),
+    );
+    ModelRequest {
+        model: model.to_string(),
+        system,
+        messages: vec![(Role::User, user)],
+        max_tokens: 300,
+        prompt_version: ANALYSIS_VERSION,
+    }
+}

@@ -5,6 +5,7 @@
 //! [`Actor`]: crate::Actor
 
 pub mod account;
+pub mod ai;
 pub mod conversations;
 pub mod intake;
 pub mod leads;

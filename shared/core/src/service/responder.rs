@@ -97,12 +97,6 @@ pub fn is_mobile(e164: &str) -> bool {
         || (e164.starts_with('+') && !e164.starts_with("+47"))
 }
 
-/// The reply text and what to record about how it was written.
-struct Written {
-    text: String,
-    metadata: serde_json::Value,
-}
-
 #[async_trait]
 impl JobHandler for Responder {
     async fn handle(&self, delivery: &Delivery) -> JobOutcome {
@@ -155,23 +149,16 @@ impl Responder {
         let message_id = match existing {
             Some(claim) => parse_message_id(&claim.value)?,
             None => {
-                let vehicles = self
-                    .stores
-                    .vehicles
-                    .list_vehicles(&tenant, Some(VehicleStatus::Available), None, 500)
-                    .await?;
-                let ctx = ReplyContext {
-                    vehicles: crate::ai::context::matching_vehicles(
-                        &vehicles,
-                        lead.vehicle_interest.as_deref(),
-                        3,
-                    ),
-                    dealership: dealership.clone(),
-                    lead: lead.clone(),
-                    conversation: conversation.clone(),
+                let ctx = reply_context(
+                    &self.stores,
+                    &tenant,
+                    &dealership,
+                    &lead,
+                    conversation.clone(),
                     now,
-                };
-                let written = self.write(&ctx).await;
+                )
+                .await?;
+                let written = write_reply(self.model.as_deref(), self.model_budget, &ctx).await;
                 let message = Message {
                     id: MessageId::new_at(now),
                     lead_id,
@@ -272,61 +259,104 @@ impl Responder {
         };
         self.store_message(tenant, &message).await
     }
+}
 
-    /// The model's reply when it passes the guardrails, else the template.
-    async fn write(&self, ctx: &ReplyContext) -> Written {
-        let dealership = ctx.dealership.id.to_string();
-        let fallback = |reason: String| {
-            Metric::count("AiFallbacks", 1)
-                .property("dealership_id", dealership.clone())
-                .property("reason", reason.clone())
-                .emit();
-            Written {
-                text: fallback::first_reply(ctx),
-                metadata: serde_json::json!({
-                    "prompt_version": fallback::TEMPLATE_VERSION,
-                    "fallback": true,
-                    "fallback_reason": reason,
-                }),
-            }
-        };
-        let Some(model) = &self.model else {
-            return fallback("no model configured".into());
-        };
-        let request = prompt::first_reply(ctx, model.model_id());
-        let started = Instant::now();
-        let answer = model.complete(&request, self.model_budget).await;
-        let latency = started.elapsed();
-        Metric::new("AiLatency", latency.as_millis() as f64, Unit::Milliseconds)
+/// What the reply may draw on: the dealership, the lead, its conversation
+/// and up to three available cars matching the interest.
+pub async fn reply_context(
+    stores: &Stores,
+    tenant: &TenantId,
+    dealership: &crate::model::Dealership,
+    lead: &Lead,
+    conversation: Vec<Message>,
+    now: DateTime<Utc>,
+) -> Result<ReplyContext, StoreError> {
+    let vehicles = stores
+        .vehicles
+        .list_vehicles(tenant, Some(VehicleStatus::Available), None, 500)
+        .await?;
+    Ok(ReplyContext {
+        vehicles: crate::ai::context::matching_vehicles(
+            &vehicles,
+            lead.vehicle_interest.as_deref(),
+            3,
+        ),
+        dealership: dealership.clone(),
+        lead: lead.clone(),
+        conversation,
+        now,
+    })
+}
+
+/// The reply text and what to record about how it was written.
+pub struct Written {
+    pub text: String,
+    pub metadata: serde_json::Value,
+}
+
+impl Written {
+    pub fn is_fallback(&self) -> bool {
+        self.metadata["fallback"] == true
+    }
+}
+
+/// The model's reply when it passes the guardrails, else the template.
+pub async fn write_reply(
+    model: Option<&dyn ReplyModel>,
+    budget: Duration,
+    ctx: &ReplyContext,
+) -> Written {
+    let dealership = ctx.dealership.id.to_string();
+    let fallback = |reason: String| {
+        Metric::count("AiFallbacks", 1)
             .property("dealership_id", dealership.clone())
+            .property("reason", reason.clone())
             .emit();
-        let answer = match answer {
-            Ok(a) => a,
-            Err(e) => return fallback(e.to_string()),
-        };
-        let verdict = if answer.truncated {
-            Err(guardrails::Rejection::Truncated)
-        } else {
-            guardrails::check(&answer.text, ctx)
-        };
-        if let Err(rejection) = verdict {
-            Metric::count("GuardrailRejections", 1)
-                .property("dealership_id", dealership.clone())
-                .property("rule", rejection.to_string())
-                .emit();
-            return fallback(format!("guardrail: {rejection}"));
-        }
         Written {
-            text: answer.text.trim().to_string(),
+            text: fallback::first_reply(ctx),
             metadata: serde_json::json!({
-                "prompt_version": request.prompt_version,
-                "model": answer.model,
-                "fallback": false,
-                "input_tokens": answer.input_tokens,
-                "output_tokens": answer.output_tokens,
-                "latency_ms": latency.as_millis() as u64,
+                "prompt_version": fallback::TEMPLATE_VERSION,
+                "fallback": true,
+                "fallback_reason": reason,
             }),
         }
+    };
+    let Some(model) = model else {
+        return fallback("no model configured".into());
+    };
+    let request = prompt::first_reply(ctx, model.model_id());
+    let started = Instant::now();
+    let answer = model.complete(&request, budget).await;
+    let latency = started.elapsed();
+    Metric::new("AiLatency", latency.as_millis() as f64, Unit::Milliseconds)
+        .property("dealership_id", dealership.clone())
+        .emit();
+    let answer = match answer {
+        Ok(a) => a,
+        Err(e) => return fallback(e.to_string()),
+    };
+    let verdict = if answer.truncated {
+        Err(guardrails::Rejection::Truncated)
+    } else {
+        guardrails::check(&answer.text, ctx)
+    };
+    if let Err(rejection) = verdict {
+        Metric::count("GuardrailRejections", 1)
+            .property("dealership_id", dealership.clone())
+            .property("rule", rejection.to_string())
+            .emit();
+        return fallback(format!("guardrail: {rejection}"));
+    }
+    Written {
+        text: answer.text.trim().to_string(),
+        metadata: serde_json::json!({
+            "prompt_version": request.prompt_version,
+            "model": answer.model,
+            "fallback": false,
+            "input_tokens": answer.input_tokens,
+            "output_tokens": answer.output_tokens,
+            "latency_ms": latency.as_millis() as u64,
+        }),
     }
 }
 

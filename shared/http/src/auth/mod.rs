@@ -18,14 +18,20 @@ use norvalt_core::service::account;
 
 use crate::error::ApiError;
 use crate::state::AppState;
+use axum::extract::FromRef;
 
 /// The authenticated caller; extracting it is what makes a route private.
 pub struct Auth(pub Actor);
 
-impl FromRequestParts<AppState> for Auth {
+impl<S> FromRequestParts<S> for Auth
+where
+    AppState: axum::extract::FromRef<S>,
+    S: Send + Sync,
+{
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let state = &AppState::from_ref(state);
         let token = bearer_token(parts).ok_or_else(|| {
             ApiError::unauthorized("missing_token", "Sign in: send a Bearer token")
         })?;

@@ -1,6 +1,7 @@
 //! One router per API resource, each deployable as its own Lambda.
 
 pub mod account;
+pub mod ai;
 pub mod conversations;
 pub mod leads;
 pub mod vehicles;

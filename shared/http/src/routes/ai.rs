@@ -1,0 +1,123 @@
+//! `api-ai`: `POST /api/ai/analyze-lead` and `POST /api/ai/generate-response`.
+//! Drafts are rate limited per dealership, since each may cost a model call.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{FromRef, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use norvalt_core::ai::ReplyModel;
+use norvalt_core::error::LEAD_NOT_FOUND;
+use norvalt_core::model::Lead;
+use norvalt_core::service::ai::{self, Draft};
+use norvalt_core::{LeadId, time};
+
+use super::parse_id;
+use crate::auth::Auth;
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::JsonBody;
+use crate::state::AppState;
+use crate::webhooks::RateLimiter;
+
+#[derive(Clone)]
+pub struct AiState {
+    pub app: AppState,
+    /// `None`: heuristics and the template only.
+    pub model: Option<Arc<dyn ReplyModel>>,
+    pub model_budget: Duration,
+    /// Drafts per dealership per minute.
+    pub drafts: Arc<RateLimiter>,
+}
+
+impl FromRef<AiState> for AppState {
+    fn from_ref(state: &AiState) -> AppState {
+        state.app.clone()
+    }
+}
+
+impl AiState {
+    /// `NORVALT_AI_DRAFTS_PER_MINUTE` (default 30) per dealership.
+    pub fn drafts_from_env() -> Arc<RateLimiter> {
+        let limit = std::env::var("NORVALT_AI_DRAFTS_PER_MINUTE")
+            .ok()
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(30);
+        Arc::new(RateLimiter::new(limit, Duration::from_secs(60)))
+    }
+}
+
+pub fn router(state: AiState) -> Router {
+    Router::new()
+        .route("/api/ai/analyze-lead", post(analyze_lead))
+        .route("/api/ai/generate-response", post(generate_response))
+        .with_state(state)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LeadRef {
+    #[schema(format = Uuid)]
+    pub lead_id: String,
+}
+
+/// Analyses the lead again (intents, urgency, score with a Norwegian
+/// explanation) and stores the result on it.
+#[utoipa::path(post, path = "/api/ai/analyze-lead", tag = "ai", request_body = LeadRef,
+    responses((status = 200, body = Lead), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub(crate) async fn analyze_lead(
+    State(state): State<AiState>,
+    Auth(actor): Auth,
+    JsonBody(input): JsonBody<LeadRef>,
+) -> Result<Json<Lead>, ApiError> {
+    let id: LeadId = parse_id(&input.lead_id, LEAD_NOT_FOUND)?;
+    let lead = ai::analyze_lead(
+        &state.app.stores,
+        &actor,
+        id,
+        state.model.as_deref(),
+        state.model_budget,
+        time::now(),
+    )
+    .await?;
+    Ok(Json(lead))
+}
+
+/// A draft reply for a sales rep to edit; nothing is sent or stored.
+#[utoipa::path(post, path = "/api/ai/generate-response", tag = "ai", request_body = LeadRef,
+    responses((status = 200, body = Draft), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 429, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub(crate) async fn generate_response(
+    State(state): State<AiState>,
+    Auth(actor): Auth,
+    JsonBody(input): JsonBody<LeadRef>,
+) -> Result<Response, ApiError> {
+    let id: LeadId = parse_id(&input.lead_id, LEAD_NOT_FOUND)?;
+    if let Err(wait) = state.drafts.check(&actor.tenant.to_string()) {
+        let mut r = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            format!("Too many drafts for this dealership; try again in {wait} s"),
+        )
+        .into_response();
+        r.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(wait));
+        return Ok(r);
+    }
+    let draft = ai::draft_reply(
+        &state.app.stores,
+        &actor,
+        id,
+        state.model.as_deref(),
+        state.model_budget,
+        time::now(),
+    )
+    .await?;
+    Ok(Json(draft).into_response())
+}
