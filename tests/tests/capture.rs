@@ -88,7 +88,11 @@ async fn a_json_form_post_becomes_a_lead_with_its_message() {
     assert_eq!(found.len(), 1);
     let lead = &found[0];
     assert_eq!(lead["source"], "website");
-    assert_eq!(lead["status"], "new");
+    // `contacted` once the first reply has gone out (the workers run).
+    assert!(
+        ["new", "contacted"].contains(&lead["status"].as_str().unwrap()),
+        "{lead}"
+    );
     assert_eq!(lead["customer_email"], "eirik.solberg@example.no");
     assert_eq!(lead["customer_phone"], "+4793445566");
     assert_eq!(lead["vehicle_interest"], "Volkswagen ID.Buzz");
@@ -105,7 +109,8 @@ async fn a_json_form_post_becomes_a_lead_with_its_message() {
         )
         .await;
     let messages = convo["items"].as_array().unwrap();
-    assert_eq!(messages.len(), 1);
+    // The customer's message first; the first reply may already follow it.
+    assert!((1..=2).contains(&messages.len()), "{convo}");
     assert_eq!(messages[0]["direction"], "inbound");
     assert_eq!(messages[0]["channel"], "website");
     assert!(
@@ -184,7 +189,13 @@ async fn an_idempotency_key_makes_repeats_harmless() {
             &token,
         )
         .await;
-    assert_eq!(convo["items"].as_array().unwrap().len(), 1);
+    let customer_messages = convo["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["sender_type"] == "customer")
+        .count();
+    assert_eq!(customer_messages, 1, "{convo}");
 }
 
 #[tokio::test]

@@ -14,13 +14,18 @@ async fn main() -> Result<(), Error> {
     norvalt_http::telemetry::init_json_logs();
     let config = norvalt_aws::config::load().await;
     let queues = Arc::new(norvalt_aws::sqs::SqsQueues::from_env(&config));
+    let secrets = norvalt_aws::secrets::SecretsManager::from_env(&config);
+    let config_with_key = IntakeConfig {
+        link_key: norvalt_aws::secrets::link_key(&secrets).await?,
+        ..IntakeConfig::from_env()
+    };
     let intake = &*Box::leak(Box::new(Intake {
         stores: norvalt_aws::dynamodb::stores_from_env(&config)?,
         queue: queues.clone(),
         mail: Arc::new(norvalt_aws::s3mail::S3Mail::from_env(&config)?),
-        secrets: Arc::new(norvalt_aws::secrets::SecretsManager::from_env(&config)),
+        secrets: Arc::new(secrets),
         lead_ads: Arc::new(norvalt_http::graph::GraphClient::from_env()),
-        config: IntakeConfig::from_env(),
+        config: config_with_key,
     }));
     let queues = &*Box::leak(Box::new(queues));
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {

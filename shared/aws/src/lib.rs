@@ -5,6 +5,7 @@ pub mod dynamodb;
 pub mod lambda;
 pub mod s3mail;
 pub mod secrets;
+pub mod ses;
 pub mod sqs;
 
 pub use dynamodb::DynamoStore;

@@ -93,3 +93,29 @@ impl SecretWriter for SecretsManager {
         Ok(())
     }
 }
+
+/// The key that signs unsubscribe links and reply addresses: the same in
+/// every function. `NORVALT_LINK_KEY`, else the secret `link-key`.
+pub async fn link_key(secrets: &SecretsManager) -> Result<Vec<u8>, String> {
+    if let Ok(key) = std::env::var("NORVALT_LINK_KEY")
+        && !key.trim().is_empty()
+    {
+        return Ok(key.trim().as_bytes().to_vec());
+    }
+    match secrets.secret("link-key").await {
+        Ok(Some(key)) if !key.trim().is_empty() => Ok(key.trim().as_bytes().to_vec()),
+        Ok(_) => Err("secret link-key is missing: create it (see infra/README.md)".into()),
+        Err(e) => Err(format!("secret link-key: {e}")),
+    }
+}
+
+/// Claude's API key: `ANTHROPIC_API_KEY`, else the secret
+/// `anthropic/api-key`; `None` when neither is set (template replies).
+pub async fn anthropic_key(secrets: &SecretsManager) -> Option<String> {
+    if let Ok(key) = std::env::var("ANTHROPIC_API_KEY")
+        && !key.trim().is_empty()
+    {
+        return Some(key);
+    }
+    secrets.secret("anthropic/api-key").await.ok().flatten()
+}

@@ -11,6 +11,7 @@ pub mod openapi;
 pub mod routes;
 pub mod state;
 pub mod telemetry;
+pub mod twilio;
 pub mod webhooks;
 
 pub use app::{api, finish};

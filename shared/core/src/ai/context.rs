@@ -58,15 +58,15 @@ impl ReplyContext {
             return sig.trim().to_string();
         }
         let d = &self.dealership;
-        [
-            Some(d.name.as_str()),
-            d.phone.as_deref(),
-            d.address.as_deref(),
-        ]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join("\n")
+        let phone = d
+            .phone
+            .as_deref()
+            .map(|p| format!("Tlf. {}", opening::readable_phone(p)));
+        [Some(d.name.clone()), phone, d.address.clone()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 
     /// Every text the reply may quote from; numbers in a reply must occur here.
@@ -75,6 +75,10 @@ impl ReplyContext {
         let mut parts: Vec<String> = vec![
             d.name.clone(),
             d.phone.clone().unwrap_or_default(),
+            d.phone
+                .as_deref()
+                .map(opening::readable_phone)
+                .unwrap_or_default(),
             d.address.clone().unwrap_or_default(),
             d.email.clone(),
             opening::describe(&d.opening_hours),

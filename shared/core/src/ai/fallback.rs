@@ -33,7 +33,7 @@ pub fn first_reply(ctx: &ReplyContext) -> String {
         "En av våre selgere ser på henvendelsen din og følger deg opp personlig.".to_string()
     };
     let next = if ctx.open_now() {
-        match &d.phone {
+        match d.phone.as_deref().map(opening::readable_phone) {
             Some(phone) => format!(
                 "Vi har åpent nå – ring oss gjerne på {phone}, eller svar på denne meldingen med når det passer for deg."
             ),

@@ -58,24 +58,64 @@ pub fn next_opening(hours: &OpeningHours, at: DateTime<Utc>) -> Option<DateTime<
     })
 }
 
-/// "mandag–fredag 09:00–17:00, lørdag 10:00–15:00" style, one slot per day.
+const WEEK: [Weekday; 7] = [
+    Weekday::Monday,
+    Weekday::Tuesday,
+    Weekday::Wednesday,
+    Weekday::Thursday,
+    Weekday::Friday,
+    Weekday::Saturday,
+    Weekday::Sunday,
+];
+
+/// "mandag–fredag 09:00–17:00, lørdag 10:00–15:00": consecutive days with
+/// the same hours are one range; closed days are left out.
 pub fn describe(hours: &OpeningHours) -> String {
     if hours.0.is_empty() {
         return "ikke oppgitt".into();
     }
-    hours
-        .0
-        .iter()
-        .map(|s| {
-            format!(
-                "{} {}–{}",
-                weekday_name(s.day),
-                s.opens.format("%H:%M"),
-                s.closes.format("%H:%M")
-            )
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
+    let day_hours = |day: Weekday| -> Vec<String> {
+        let mut slots: Vec<_> = hours.0.iter().filter(|s| s.day == day).collect();
+        slots.sort_by_key(|s| s.opens);
+        slots
+            .iter()
+            .map(|s| format!("{}–{}", s.opens.format("%H:%M"), s.closes.format("%H:%M")))
+            .collect()
+    };
+    let mut parts = Vec::new();
+    let mut i = 0;
+    while i < WEEK.len() {
+        let times = day_hours(WEEK[i]);
+        let mut j = i;
+        while j + 1 < WEEK.len() && day_hours(WEEK[j + 1]) == times {
+            j += 1;
+        }
+        if !times.is_empty() {
+            let days = if i == j {
+                weekday_name(WEEK[i]).to_string()
+            } else {
+                format!("{}–{}", weekday_name(WEEK[i]), weekday_name(WEEK[j]))
+            };
+            parts.push(format!("{days} {}", times.join(" og ")));
+        }
+        i = j + 1;
+    }
+    parts.join(", ")
+}
+
+/// A +47 number as Norwegians write it: "912 34 567" for mobiles,
+/// "32 21 00 00" for landlines; other numbers unchanged.
+pub fn readable_phone(e164: &str) -> String {
+    match e164.strip_prefix("+47") {
+        Some(n) if n.len() == 8 && n.chars().all(|c| c.is_ascii_digit()) => {
+            if n.starts_with(['4', '9']) {
+                format!("{} {} {}", &n[..3], &n[3..5], &n[5..])
+            } else {
+                format!("{} {} {} {}", &n[..2], &n[2..4], &n[4..6], &n[6..])
+            }
+        }
+        _ => e164.to_string(),
+    }
 }
 
 /// An instant as people in Norway read it: "tirsdag 24.11.2026 kl. 14:05".
@@ -107,6 +147,17 @@ mod tests {
         assert!(!is_open(&hours, utc("2026-06-16T15:30:00Z")));
         // Sunday closed.
         assert!(!is_open(&hours, utc("2026-11-29T12:00:00Z")));
+    }
+
+    #[test]
+    fn hours_are_grouped_and_numbers_readable() {
+        assert_eq!(
+            describe(&OpeningHours::typical()),
+            "mandag–fredag 09:00–17:00, lørdag 10:00–15:00"
+        );
+        assert_eq!(readable_phone("+4791234567"), "912 34 567");
+        assert_eq!(readable_phone("+4732210000"), "32 21 00 00");
+        assert_eq!(readable_phone("+46701234567"), "+46701234567");
     }
 
     #[test]

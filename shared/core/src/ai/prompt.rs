@@ -45,7 +45,8 @@ fn facts(ctx: &ReplyContext) -> String {
     };
     line("Forhandler", Some(&d.name));
     line("Adresse", d.address.as_deref());
-    line("Telefon", d.phone.as_deref());
+    let phone = d.phone.as_deref().map(opening::readable_phone);
+    line("Telefon", phone.as_deref());
     line("Åpningstider", Some(&opening::describe(&d.opening_hours)));
     line("Tidspunkt nå", Some(&opening::oslo_text(ctx.now)));
     let open = if ctx.open_now() {

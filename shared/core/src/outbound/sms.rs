@@ -55,6 +55,20 @@ pub fn segments(body: &str) -> (Encoding, usize) {
     }
 }
 
+/// Where no SMS provider is configured: every send is refused for good, so
+/// the job lands on the DLQ with a reason instead of retrying.
+pub struct SmsDisabled;
+
+#[async_trait]
+impl SmsSender for SmsDisabled {
+    async fn send_sms(&self, _: &OutboundSms) -> Result<Receipt, SendError> {
+        Err(SendError::Permanent("no SMS provider is configured".into()))
+    }
+    async fn was_sent(&self, _: &str) -> Option<bool> {
+        Some(false)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

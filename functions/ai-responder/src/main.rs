@@ -1,0 +1,41 @@
+//! Lambda `ai-responder` (ai queue): the first reply to each new lead,
+//! written by Claude within the guardrails or by the template, then put on
+//! the send queue. 5 attempts, 30 s timeout; partial batch failures.
+
+use std::sync::Arc;
+
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
+use lambda_runtime::{Error, LambdaEvent, service_fn};
+use norvalt_core::ai::ReplyModel;
+use norvalt_core::queue::QueueName;
+use norvalt_core::service::responder::{MODEL_BUDGET, Responder};
+use norvalt_http::anthropic::AnthropicClient;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    norvalt_http::telemetry::init_json_logs();
+    let config = norvalt_aws::config::load().await;
+    let secrets = norvalt_aws::secrets::SecretsManager::from_env(&config);
+    let model = AnthropicClient::from_env(norvalt_aws::secrets::anthropic_key(&secrets).await)
+        .map(|c| Arc::new(c) as Arc<dyn ReplyModel>);
+    let queues = Arc::new(norvalt_aws::sqs::SqsQueues::from_env(&config));
+    let responder = &*Box::leak(Box::new(Responder {
+        stores: norvalt_aws::dynamodb::stores_from_env(&config)?,
+        queue: queues.clone(),
+        model,
+        model_budget: MODEL_BUDGET,
+    }));
+    let queues = &*Box::leak(Box::new(queues));
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
+        Ok::<SqsBatchResponse, Error>(
+            norvalt_aws::lambda::sqs_batch(
+                queues.as_ref(),
+                QueueName::Ai,
+                responder,
+                event.payload,
+            )
+            .await,
+        )
+    }))
+    .await
+}
