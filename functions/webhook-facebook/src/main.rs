@@ -26,6 +26,7 @@ async fn main() -> Result<(), lambda_http::Error> {
         queue: Arc::new(norvalt_aws::sqs::SqsQueues::from_env(&config)),
         limiter: Arc::new(RateLimiter::from_env()),
         facebook: Some(Arc::new(facebook)),
+        twilio: None,
     };
     let app = norvalt_http::finish(webhooks::facebook::router(), state);
     lambda_http::run(app).await

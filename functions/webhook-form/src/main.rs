@@ -14,6 +14,7 @@ async fn main() -> Result<(), lambda_http::Error> {
         queue: Arc::new(norvalt_aws::sqs::SqsQueues::from_env(&config)),
         limiter: Arc::new(RateLimiter::from_env()),
         facebook: None,
+        twilio: None,
     };
     let app = norvalt_http::finish(webhooks::form::router(), state);
     lambda_http::run(app).await

@@ -188,6 +188,8 @@ pub enum RouteKind {
     FormKey,
     InboundEmail,
     FacebookPage,
+    /// The dealership's own SMS number (E.164) that customers text.
+    SmsNumber,
 }
 
 impl RouteKind {
@@ -198,6 +200,7 @@ impl RouteKind {
             RouteKind::FormKey => "form_key",
             RouteKind::InboundEmail => "inbound_email",
             RouteKind::FacebookPage => "facebook_page",
+            RouteKind::SmsNumber => "sms_number",
         }
     }
 

@@ -44,14 +44,15 @@ impl TwilioClient {
 #[async_trait]
 impl SmsSender for TwilioClient {
     async fn send_sms(&self, sms: &OutboundSms) -> Result<Receipt, SendError> {
-        let from_field = if self.from.starts_with("MG") {
+        let from = sms.from.as_deref().unwrap_or(&self.from);
+        let from_field = if from.starts_with("MG") {
             "MessagingServiceSid"
         } else {
             "From"
         };
         let mut form = vec![
             ("To", sms.to.as_str()),
-            (from_field, self.from.as_str()),
+            (from_field, from),
             ("Body", sms.body.as_str()),
         ];
         if let Some(callback) = &self.status_callback {

@@ -50,6 +50,13 @@ pub struct ConfigureArgs {
     /// Stop polling the dealership's IMAP mailbox.
     #[arg(long, conflicts_with = "imap_host")]
     pub no_imap: bool,
+    /// Answer leads without an email address by SMS (on/off).
+    #[arg(long)]
+    pub sms: Option<bool>,
+    /// The dealership's own SMS number (E.164, e.g. +4759440000): replies go
+    /// from it, and texts to it reach this dealership.
+    #[arg(long)]
+    pub sms_number: Option<String>,
 }
 
 fn parse_question(arg: &str) -> Result<(String, QuestionTarget), String> {
@@ -155,6 +162,26 @@ pub async fn run(platform: &Platform, args: ConfigureArgs) -> Result<(), String>
     if args.no_imap {
         dealership.capture.imap = None;
     }
+    if let Some(on) = args.sms {
+        dealership.reply.sms_enabled = on;
+    }
+    if let Some(number) = &args.sms_number {
+        let number = norvalt_core::validation::phone("sms_number", number)
+            .map_err(|e| format!("{number}: {}", e.message))?;
+        match platform
+            .stores
+            .routes
+            .claim_route(RouteKind::SmsNumber, &number, &tenant)
+            .await
+        {
+            Ok(()) => {}
+            Err(StoreError::Conflict) => {
+                return Err(format!("{number} belongs to another dealership"));
+            }
+            Err(e) => return Err(e.to_string()),
+        }
+        dealership.reply.sms_number = Some(number);
+    }
     if let Some(account) = &dealership.capture.imap
         && platform
             .secrets
@@ -180,7 +207,11 @@ pub async fn run(platform: &Platform, args: ConfigureArgs) -> Result<(), String>
         .map_err(|e| e.to_string())?;
     println!(
         "{}",
-        serde_json::to_string_pretty(&dealership.capture).expect("serialisable")
+        serde_json::to_string_pretty(&serde_json::json!({
+            "capture": dealership.capture,
+            "reply": dealership.reply,
+        }))
+        .expect("serialisable")
     );
     Ok(())
 }

@@ -122,7 +122,7 @@ fn parse_queue(name: &str) -> Result<QueueName, String> {
 enum DealershipCommand {
     /// Set a dealership's lead channels: form origins and thank-you page,
     /// Facebook page, IMAP mailbox.
-    Configure(configure::ConfigureArgs),
+    Configure(Box<configure::ConfigureArgs>),
     /// Print a dealership (with its form key and inbound address) as JSON.
     Show { slug: String },
     /// Create a dealership and print it as JSON.
@@ -190,7 +190,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         },
         Command::Dealership {
             command: DealershipCommand::Configure(args),
-        } => configure::run(&platform, args).await,
+        } => configure::run(&platform, *args).await,
         Command::Serve { addr } => serve(platform, addr).await,
         Command::Seed => {
             let n = seed::seed_demo(&platform.stores, &platform.settings, time::now())

@@ -105,6 +105,7 @@ impl SmsSender for Outbox {
         let line = serde_json::json!({
             "send_key": sms.send_key,
             "to": sms.to,
+            "from": sms.from,
             "body": sms.body,
             "segments": count,
             "encoding": match encoding { Encoding::Gsm7 => "gsm7", Encoding::Ucs2 => "ucs2" },

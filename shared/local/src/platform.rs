@@ -24,6 +24,7 @@ use norvalt_core::service::sender::{Sender, SenderConfig};
 use norvalt_http::anthropic::AnthropicClient;
 use norvalt_http::graph::GraphClient;
 use norvalt_http::routes::ai::AiState;
+use norvalt_http::webhooks::twilio::TwilioWebhook;
 use norvalt_http::webhooks::{CaptureState, FacebookWebhook, RateLimiter};
 use norvalt_imap::ImapConnector;
 
@@ -61,6 +62,9 @@ pub struct Platform {
     pub facebook: Option<Arc<FacebookWebhook>>,
     /// Graph API base URL with version (`NORVALT_GRAPH_URL`).
     pub graph_url: String,
+    /// Twilio's auth token (`TWILIO_AUTH_TOKEN`) for the inbound SMS and
+    /// status webhooks; `None` turns them off.
+    pub twilio: Option<Arc<TwilioWebhook>>,
     /// How often the workers poll IMAP mailboxes (`NORVALT_IMAP_POLL_SECONDS`,
     /// default 60, as the cloud schedule); `None` leaves polling to
     /// `norvalt imap poll`.
@@ -126,6 +130,7 @@ impl Platform {
             graph_url: std::env::var("NORVALT_GRAPH_URL")
                 .unwrap_or_else(|_| norvalt_http::graph::DEFAULT_GRAPH_URL.into()),
             imap_poll_interval: imap_poll_interval_from_env(),
+            twilio: TwilioWebhook::from_env(crate::public_url()).map(Arc::new),
             outbox: Arc::new(Outbox::new(data_dir.join("outbox"))),
             model,
             model_budget: std::env::var("NORVALT_MODEL_BUDGET_MS")
@@ -217,6 +222,7 @@ impl Platform {
                 std::time::Duration::from_secs(60),
             )),
             facebook: self.facebook.clone(),
+            twilio: self.twilio.clone(),
         }
     }
 

@@ -210,6 +210,7 @@ impl LeadCandidate {
             channel: match source {
                 LeadSource::Email => Channel::Email,
                 LeadSource::Facebook => Channel::Facebook,
+                LeadSource::Sms => Channel::Sms,
                 LeadSource::Website | LeadSource::Manual => Channel::Website,
             },
             direction: Direction::Inbound,

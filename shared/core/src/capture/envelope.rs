@@ -39,6 +39,8 @@ pub enum Capture {
     Facebook(FacebookCapture),
     #[serde(rename = "capture.email")]
     Email(EmailCapture),
+    #[serde(rename = "capture.sms")]
+    Sms(SmsCapture),
 }
 
 impl Capture {
@@ -48,6 +50,7 @@ impl Capture {
             Capture::Form(_) => "form",
             Capture::Facebook(_) => "facebook",
             Capture::Email(_) => "email",
+            Capture::Sms(_) => "sms",
         }
     }
 
@@ -56,6 +59,7 @@ impl Capture {
             Capture::Form(_) => "capture.form",
             Capture::Facebook(_) => "capture.facebook",
             Capture::Email(_) => "capture.email",
+            Capture::Sms(_) => "capture.sms",
         }
     }
 }
@@ -92,6 +96,17 @@ pub struct EmailCapture {
     pub dealership_slug: Option<String>,
 }
 
+/// An inbound SMS (Twilio), already signature-checked by `webhook-twilio`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SmsCapture {
+    pub message_sid: String,
+    /// The customer's number, E.164.
+    pub from: String,
+    /// The dealership's number it was sent to, E.164.
+    pub to: String,
+    pub body: String,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MailVia {
@@ -107,6 +122,10 @@ pub struct IdempotencyKey;
 impl IdempotencyKey {
     pub fn form(form_key: &str, client_key: &str) -> String {
         format!("form:{}:{}", form_key, client_key.trim())
+    }
+
+    pub fn sms(message_sid: &str) -> String {
+        format!("sms:{}", message_sid.trim())
     }
 
     pub fn facebook(leadgen_id: &str) -> String {

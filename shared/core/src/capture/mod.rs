@@ -20,5 +20,5 @@ pub use dedup::{
 };
 pub use envelope::{
     Capture, CaptureEnvelope, EmailCapture, FacebookCapture, FormCapture, IdempotencyKey, MailVia,
-    form_capture_id, mail_key,
+    SmsCapture, form_capture_id, mail_key,
 };

@@ -49,6 +49,9 @@ pub struct ReplySettings {
     pub tone: Option<String>,
     /// Send SMS to leads that left a mobile number but no email.
     pub sms_enabled: bool,
+    /// The dealership's SMS number (E.164) replies are sent from and
+    /// customers text back to; without one the platform's sender is used.
+    pub sms_number: Option<String>,
     /// Who hears about new leads and customer replies when no rep is assigned.
     pub notify_emails: Vec<String>,
 }

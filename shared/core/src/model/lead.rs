@@ -19,6 +19,7 @@ pub enum LeadSource {
     Email,
     Facebook,
     Manual,
+    Sms,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
@@ -38,6 +39,7 @@ impl LeadSource {
     pub fn as_str(self) -> &'static str {
         match self {
             LeadSource::Website => "website",
+            LeadSource::Sms => "sms",
             LeadSource::Email => "email",
             LeadSource::Facebook => "facebook",
             LeadSource::Manual => "manual",

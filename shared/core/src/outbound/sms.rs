@@ -11,6 +11,9 @@ pub struct OutboundSms {
     pub send_key: String,
     /// E.164.
     pub to: String,
+    /// The dealership's own number, when it has one; else the provider's
+    /// configured sender.
+    pub from: Option<String>,
     pub body: String,
 }
 
@@ -55,6 +58,28 @@ pub fn segments(body: &str) -> (Encoding, usize) {
     }
 }
 
+/// `metadata.kind` of the message that confirms an SMS opt-out: the one
+/// message sent to a number after it opted out.
+pub const OPT_OUT_CONFIRMATION: &str = "sms_opt_out_confirmation";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keyword {
+    Stop,
+    Start,
+}
+
+/// Opt-out and opt-in words, Norwegian and English, alone in the message
+/// (any case, trailing punctuation ignored).
+pub fn keyword(body: &str) -> Option<Keyword> {
+    let word: String = body.trim().trim_end_matches(['.', '!']).to_uppercase();
+    match word.as_str() {
+        "STOPP" | "STOP" | "AVSLUTT" | "AVMELD" | "UNSUBSCRIBE" | "END" | "QUIT" | "CANCEL"
+        | "STOPALL" => Some(Keyword::Stop),
+        "START" | "START IGJEN" | "UNSTOP" | "YES" => Some(Keyword::Start),
+        _ => None,
+    }
+}
+
 /// Where no SMS provider is configured: every send is refused for good, so
 /// the job lands on the DLQ with a reason instead of retrying.
 pub struct SmsDisabled;
@@ -86,6 +111,16 @@ mod tests {
             (Encoding::Gsm7, 1),
             "€ takes two septets"
         );
+    }
+
+    #[test]
+    fn opt_out_words_alone_count_and_sentences_do_not() {
+        for w in ["STOPP", "stopp", " Stop. ", "AVSLUTT", "avmeld!"] {
+            assert_eq!(keyword(w), Some(Keyword::Stop), "{w}");
+        }
+        assert_eq!(keyword("start"), Some(Keyword::Start));
+        assert_eq!(keyword("Stopp, jeg vil heller ha e-post"), None);
+        assert_eq!(keyword("Når kan jeg starte?"), None);
     }
 
     #[test]

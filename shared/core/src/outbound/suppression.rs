@@ -46,6 +46,21 @@ pub async fn suppress(
     stores.claims.claim(tenant, &record).await.map(|_| ())
 }
 
+/// Like [`suppress`]; `true` when the address was not suppressed before.
+pub async fn suppress_new(
+    stores: &Stores,
+    tenant: &TenantId,
+    channel: Channel,
+    address: &str,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<bool> {
+    let mut record = ClaimRecord::new(key(channel, address), reason, now);
+    record.state = ClaimState::Done;
+    record.detail = Some(reason.to_string());
+    Ok(stores.claims.claim(tenant, &record).await?.is_none())
+}
+
 /// Lifts a suppression (SMS START); a no-op when there is none.
 pub async fn lift(
     stores: &Stores,

@@ -238,14 +238,15 @@ impl Intake {
                     // the parser would have made of the mail otherwise.
                     MailKind::Lead(_) | MailKind::NeedsReview { .. } if reply.is_some() => {
                         let (lead_id, _) = reply.expect("checked");
-                        Found::Reply {
+                        Found::Reply(CustomerReply {
                             lead_id,
+                            channel: Channel::Email,
                             text: parsed.own_text.clone(),
                             metadata: serde_json::json!({
                                 "raw_mail": e.mail_key,
                                 "subject": parsed.subject,
                             }),
-                        }
+                        })
                     }
                     MailKind::Lead(mut c) => {
                         c.note("raw_mail", &e.mail_key);
@@ -264,6 +265,7 @@ impl Intake {
                 };
                 (LeadSource::Email, found)
             }
+            Capture::Sms(m) => (LeadSource::Sms, self.sms(&tenant, m, now).await?),
         };
 
         let mut attempts = 0;
@@ -273,14 +275,7 @@ impl Intake {
                 Found::Skip(reason) => self.skip(key, reason, now),
                 Found::Review(c) => self.review(&tenant, c, source, key, now),
                 Found::Lead(c) => self.lead(&tenant, c, source, key, now).await?,
-                Found::Reply {
-                    lead_id,
-                    text,
-                    metadata,
-                } => {
-                    self.reply(&tenant, *lead_id, text, metadata.clone(), key, now)
-                        .await?
-                }
+                Found::Reply(r) => self.reply(&tenant, r, key, now).await?,
             };
             let outcome = commit.capture.outcome;
             let lead_id = commit.capture.lead_id;
@@ -364,6 +359,7 @@ impl Intake {
         let tenant = match &envelope.capture {
             Capture::Form(f) => resolve(RouteKind::FormKey, f.form_key.clone()).await?,
             Capture::Facebook(f) => resolve(RouteKind::FacebookPage, f.page_id.clone()).await?,
+            Capture::Sms(m) => resolve(RouteKind::SmsNumber, m.to.clone()).await?,
             Capture::Email(e) => {
                 let mut found = None;
                 let headers = mail.map(|m| m.recipients.clone()).unwrap_or_default();
@@ -410,6 +406,145 @@ impl Intake {
         }
     }
 
+    /// An inbound SMS: an opt-out or opt-in keyword, an answer on the lead
+    /// the number belongs to, or a new lead.
+    async fn sms(
+        &self,
+        tenant: &TenantId,
+        m: &crate::capture::SmsCapture,
+        now: DateTime<Utc>,
+    ) -> Result<Found, IntakeError> {
+        use crate::outbound::suppression;
+        let Ok(from) = crate::validation::phone("from", &m.from) else {
+            return Ok(Found::Skip(format!(
+                "SMS from an unusable number {}",
+                m.from
+            )));
+        };
+        let existing = self.live_lead_of(tenant, &from, now).await?;
+        match crate::outbound::sms::keyword(&m.body) {
+            Some(crate::outbound::sms::Keyword::Stop) => {
+                let newly = suppression::suppress_new(
+                    &self.stores,
+                    tenant,
+                    Channel::Sms,
+                    &from,
+                    "sms_stop",
+                    now,
+                )
+                .await
+                .map_err(retry)?;
+                if newly && let Some(lead) = existing {
+                    self.confirm_opt_out(tenant, lead, now).await?;
+                }
+                return Ok(Found::Skip("opted out of SMS".into()));
+            }
+            Some(crate::outbound::sms::Keyword::Start) => {
+                suppression::lift(&self.stores, tenant, Channel::Sms, &from)
+                    .await
+                    .map_err(retry)?;
+                return Ok(Found::Skip("opted back in to SMS".into()));
+            }
+            None => {}
+        }
+        let metadata = serde_json::json!({"message_sid": m.message_sid, "to": m.to});
+        Ok(match existing {
+            Some(lead_id) => Found::Reply(CustomerReply {
+                lead_id,
+                channel: Channel::Sms,
+                text: m.body.clone(),
+                metadata,
+            }),
+            None => {
+                let mut c = LeadCandidate::default();
+                c.offer_phone(&from);
+                c.offer_message(&m.body);
+                c.note("message_sid", &m.message_sid);
+                Found::Lead(c)
+            }
+        })
+    }
+
+    /// The live lead a phone number belongs to in this dealership.
+    async fn live_lead_of(
+        &self,
+        tenant: &TenantId,
+        phone: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<LeadId>, IntakeError> {
+        let key = ContactKey::Phone(phone.to_string()).as_key();
+        let Some(contact) = self
+            .stores
+            .captures
+            .get_contact(tenant, &key)
+            .await
+            .map_err(retry)?
+        else {
+            return Ok(None);
+        };
+        if contact.expires_at <= now {
+            return Ok(None);
+        }
+        let lead = self
+            .stores
+            .leads
+            .get_lead(tenant, contact.lead_id)
+            .await
+            .map_err(retry)?;
+        Ok(lead.filter(|l| !l.is_deleted()).map(|l| l.id))
+    }
+
+    /// One SMS confirming the opt-out, on the lead's conversation; it is
+    /// the one message the suppression lets through.
+    async fn confirm_opt_out(
+        &self,
+        tenant: &TenantId,
+        lead_id: LeadId,
+        now: DateTime<Utc>,
+    ) -> Result<(), IntakeError> {
+        let name = self
+            .stores
+            .dealerships
+            .get_dealership(tenant)
+            .await
+            .map_err(retry)?
+            .map(|d| d.name)
+            .unwrap_or_default();
+        let message = Message {
+            id: crate::ids::MessageId::new_at(now),
+            lead_id,
+            dealership_id: tenant.dealership_id(),
+            channel: Channel::Sms,
+            direction: Direction::Outbound,
+            sender: name.clone(),
+            sender_type: SenderType::Ai,
+            message_content: format!(
+                "Du er nå meldt av SMS fra {name}. Send START for å melde deg på igjen."
+            ),
+            metadata: serde_json::json!({"kind": crate::outbound::sms::OPT_OUT_CONFIRMATION}),
+            created_at: now,
+        };
+        self.stores
+            .conversations
+            .insert_message(tenant, &message)
+            .await
+            .map_err(retry)?;
+        let send = crate::service::responder::SendEnvelope::new(
+            tenant.dealership_id(),
+            lead_id,
+            message.id,
+            "sms-opt-out",
+            now,
+        );
+        self.queue
+            .send(
+                QueueName::Send,
+                &serde_json::to_string(&send).expect("serialisable"),
+            )
+            .await
+            .map_err(retry)
+    }
+
     /// The lead and dealership slug of a genuine reply address among the
     /// recipients (`svar+<lead>.<sig>@<slug>.<mail domain>`).
     fn reply_target(&self, envelope: &[String], headers: &[String]) -> Option<(LeadId, String)> {
@@ -430,12 +565,11 @@ impl Intake {
     async fn reply(
         &self,
         tenant: &TenantId,
-        lead_id: LeadId,
-        text: &str,
-        metadata: serde_json::Value,
+        reply: &CustomerReply,
         key: &str,
         now: DateTime<Utc>,
     ) -> Result<CaptureCommit, IntakeError> {
+        let lead_id = reply.lead_id;
         let Some(mut lead) = self
             .stores
             .leads
@@ -449,12 +583,12 @@ impl Intake {
             id: crate::ids::MessageId::new_at(now),
             lead_id,
             dealership_id: tenant.dealership_id(),
-            channel: Channel::Email,
+            channel: reply.channel,
             direction: Direction::Inbound,
             sender: lead.customer_name.clone().unwrap_or_else(|| "Kunde".into()),
             sender_type: SenderType::Customer,
-            message_content: bounded_text(text),
-            metadata,
+            message_content: bounded_text(&reply.text),
+            metadata: reply.metadata.clone(),
             created_at: now,
         };
         lead.customer_replied_at = Some(now);
@@ -593,12 +727,16 @@ impl Intake {
     }
 }
 
+/// A customer's answer to one of our messages, by email or SMS.
+struct CustomerReply {
+    lead_id: LeadId,
+    channel: Channel,
+    text: String,
+    metadata: serde_json::Value,
+}
+
 enum Found {
-    Reply {
-        lead_id: LeadId,
-        text: String,
-        metadata: serde_json::Value,
-    },
+    Reply(CustomerReply),
     Lead(LeadCandidate),
     Review(LeadCandidate),
     Skip(String),

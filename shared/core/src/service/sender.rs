@@ -163,7 +163,11 @@ impl Sender {
         };
         // Checked after claiming, so an opt-out that lands meanwhile still
         // stops the send.
-        if suppression::is_suppressed(&self.stores, &tenant, message.channel, &address).await? {
+        let confirms_opt_out =
+            message.metadata["kind"] == crate::outbound::sms::OPT_OUT_CONFIRMATION;
+        if !confirms_opt_out
+            && suppression::is_suppressed(&self.stores, &tenant, message.channel, &address).await?
+        {
             self.finish(
                 &tenant,
                 &mine,
@@ -180,6 +184,7 @@ impl Sender {
                 let sms = OutboundSms {
                     send_key: key.clone(),
                     to: address.clone(),
+                    from: dealership.reply.sms_number.clone(),
                     body: message.message_content.clone(),
                 };
                 let (_, count) = segments(&sms.body);

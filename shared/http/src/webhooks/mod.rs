@@ -6,6 +6,7 @@
 pub mod facebook;
 pub mod form;
 pub mod ratelimit;
+pub mod twilio;
 pub mod unsubscribe;
 
 use std::net::SocketAddr;
@@ -26,11 +27,16 @@ pub struct CaptureState {
     pub limiter: Arc<RateLimiter>,
     /// `None` answers the Facebook routes with 503 (not configured).
     pub facebook: Option<Arc<FacebookWebhook>>,
+    /// `None` answers the Twilio routes with 503 (SMS not configured).
+    pub twilio: Option<Arc<twilio::TwilioWebhook>>,
 }
 
 /// Both webhooks, without the shared fallbacks: merge, then [`crate::finish`].
 pub fn routes(state: CaptureState) -> axum::Router {
-    form::router().merge(facebook::router()).with_state(state)
+    form::router()
+        .merge(facebook::router())
+        .merge(twilio::router())
+        .with_state(state)
 }
 
 /// The caller's address: the socket's peer locally; in Lambda (function

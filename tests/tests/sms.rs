@@ -1,0 +1,263 @@
+//! SMS end to end on the local platform: a signed text from a customer
+//! becomes a lead answered by SMS, the next text joins it, STOPP opts out
+//! (confirmed once) and START opts back in. Forged requests change nothing.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use norvalt_core::Role;
+use norvalt_core::ports::RouteKind;
+use norvalt_core::service::provisioning::find_by_slug;
+use norvalt_http::webhooks::twilio::{TwilioWebhook, sign};
+use norvalt_tests::{DRAMMEN, TestApp};
+use serde_json::Value;
+
+const TOKEN: &str = "twilio-auth-token";
+const PUBLIC: &str = "https://sms.norvalt.test";
+const DEALER_NUMBER: &str = "+4759440000";
+const CUSTOMER: &str = "+4791234567";
+
+async fn app() -> TestApp {
+    let app = TestApp::spawn_with(|p| {
+        p.imap_poll_interval = None;
+        p.twilio = Some(Arc::new(TwilioWebhook {
+            auth_token: TOKEN.into(),
+            public_url: PUBLIC.into(),
+        }));
+    })
+    .await;
+    let stores = &app.platform.stores;
+    let (tenant, mut dealership) = find_by_slug(stores, DRAMMEN).await.unwrap().unwrap();
+    dealership.reply.sms_enabled = true;
+    dealership.reply.sms_number = Some(DEALER_NUMBER.into());
+    stores
+        .dealerships
+        .update_dealership(&tenant, &dealership)
+        .await
+        .unwrap();
+    stores
+        .routes
+        .claim_route(RouteKind::SmsNumber, DEALER_NUMBER, &tenant)
+        .await
+        .unwrap();
+    app
+}
+
+async fn text(app: &TestApp, sid: &str, body: &str, signature: Option<&str>) -> reqwest::Response {
+    let params: Vec<(String, String)> = [
+        ("MessageSid", sid),
+        ("AccountSid", "AC123"),
+        ("From", CUSTOMER),
+        ("To", DEALER_NUMBER),
+        ("Body", body),
+        ("NumMedia", "0"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let signature = signature
+        .map(str::to_string)
+        .unwrap_or_else(|| sign(TOKEN, &format!("{PUBLIC}/webhooks/twilio/sms"), &params));
+    let form = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(&params)
+        .finish();
+    app.http
+        .post(app.url("/webhooks/twilio/sms"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("x-twilio-signature", signature)
+        .body(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The SMS lines in the outbox once `n` exist (or after 10 s).
+async fn sent_sms(app: &TestApp, n: usize) -> Vec<Value> {
+    let path = app.platform.outbox.dir().join("sms.jsonl");
+    let read = || -> Vec<Value> {
+        std::fs::read_to_string(&path)
+            .unwrap_or_default()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+    for _ in 0..100 {
+        if read().len() >= n {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    read()
+}
+
+async fn drained(app: &TestApp) {
+    for _ in 0..200 {
+        let mut busy = 0;
+        for q in [
+            norvalt_core::queue::QueueName::Capture,
+            norvalt_core::queue::QueueName::Ai,
+            norvalt_core::queue::QueueName::Send,
+        ] {
+            busy += app.platform.queues.queue_depth(q).await.unwrap();
+        }
+        if busy == 0 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("queues did not drain");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_texting_customer_is_answered_by_sms_and_can_opt_out_and_in() {
+    let app = app().await;
+    let answer = text(&app, "SM1", "Hei! Har dere Tesla Model Y på lager?", None).await;
+    assert_eq!(answer.status(), 200);
+    assert!(answer.text().await.unwrap().contains("<Response>"));
+
+    let sms = sent_sms(&app, 1).await;
+    assert_eq!(sms.len(), 1, "{sms:?}");
+    assert_eq!(sms[0]["to"], CUSTOMER);
+    assert_eq!(sms[0]["from"], DEALER_NUMBER);
+    assert!(
+        sms[0]["body"].as_str().unwrap().starts_with("Hei!"),
+        "{sms:?}"
+    );
+    assert!(sms[0]["segments"].as_u64().unwrap() >= 1);
+
+    // The next text joins the same lead; a repeat delivery changes nothing.
+    text(&app, "SM2", "Kan jeg komme innom i morgen?", None).await;
+    text(&app, "SM2", "Kan jeg komme innom i morgen?", None).await;
+    drained(&app).await;
+    let token = app.token(DRAMMEN, Role::SalesRep).await;
+    let (_, page) = app.get("/api/leads?limit=10", &token).await;
+    let leads = page["items"].as_array().unwrap();
+    assert_eq!(leads.len(), 1, "{page}");
+    assert_eq!(leads[0]["source"], "sms");
+    assert!(leads[0]["customer_replied_at"].is_string());
+    let id = leads[0]["id"].as_str().unwrap();
+    let (_, convo) = app
+        .get(&format!("/api/leads/{id}/conversations"), &token)
+        .await;
+    let customer: Vec<&str> = convo["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["sender_type"] == "customer")
+        .map(|m| m["message_content"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        customer,
+        [
+            "Hei! Har dere Tesla Model Y på lager?",
+            "Kan jeg komme innom i morgen?"
+        ]
+    );
+
+    // STOPP: one confirmation, even when sent twice.
+    text(&app, "SM3", "STOPP", None).await;
+    text(&app, "SM4", "stopp", None).await;
+    drained(&app).await;
+    let sms = sent_sms(&app, 2).await;
+    assert_eq!(sms.len(), 2, "{sms:?}");
+    assert!(
+        sms[1]["body"].as_str().unwrap().contains("meldt av"),
+        "{sms:?}"
+    );
+
+    // A rep's (or follow-up's) SMS now is not sent.
+    let (status, _) = app
+        .post(
+            "/api/conversations",
+            &token,
+            serde_json::json!({"lead_id": id, "channel": "sms", "direction": "outbound", "sender_type": "human", "message_content": "Hei igjen!"}),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let stores = &app.platform.stores;
+    let (tenant, _) = find_by_slug(stores, DRAMMEN).await.unwrap().unwrap();
+    assert!(
+        norvalt_core::outbound::suppression::is_suppressed(
+            stores,
+            &tenant,
+            norvalt_core::model::Channel::Sms,
+            CUSTOMER
+        )
+        .await
+        .unwrap()
+    );
+
+    // START lifts it.
+    text(&app, "SM5", "START", None).await;
+    drained(&app).await;
+    assert!(
+        !norvalt_core::outbound::suppression::is_suppressed(
+            stores,
+            &tenant,
+            norvalt_core::model::Channel::Sms,
+            CUSTOMER
+        )
+        .await
+        .unwrap()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn forged_or_incomplete_texts_are_refused_and_store_nothing() {
+    let app = app().await;
+    let forged = text(&app, "SM9", "Hei", Some("c2lnbmF0dXJl")).await;
+    assert_eq!(forged.status(), 401);
+    let body: Value = forged.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "invalid_signature");
+    let missing = app
+        .http
+        .post(app.url("/webhooks/twilio/sms"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("From=%2B4791234567")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 401, "unsigned");
+
+    // Signed but without a MessageSid: 422 naming it.
+    let params = vec![("From".to_string(), CUSTOMER.to_string())];
+    let signature = sign(TOKEN, &format!("{PUBLIC}/webhooks/twilio/sms"), &params);
+    let incomplete = app
+        .http
+        .post(app.url("/webhooks/twilio/sms"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("x-twilio-signature", signature)
+        .body("From=%2B4791234567")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(incomplete.status(), 422);
+    drained(&app).await;
+    let token = app.token(DRAMMEN, Role::SalesRep).await;
+    let (_, page) = app.get("/api/leads", &token).await;
+    assert!(page["items"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn the_signature_matches_twilios_documented_example() {
+    // Twilio's own example (security docs): token 12345, this URL and
+    // these parameters sign to this value.
+    let params: Vec<(String, String)> = [
+        ("CallSid", "CA1234567890ABCDE"),
+        ("Caller", "+14158675310"),
+        ("Digits", "1234"),
+        ("From", "+14158675310"),
+        ("To", "+18005551212"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    assert_eq!(
+        sign(
+            "12345",
+            "https://mycompany.com/myapp.php?foo=1&bar=2",
+            &params
+        ),
+        "GvWf1cFY/Q7PnoempGyD5oXAezc="
+    );
+}
