@@ -112,7 +112,12 @@ async fn outbox_mails(app: &TestApp, n: usize) -> Vec<Vec<u8>> {
         let mut files: Vec<_> = std::fs::read_dir(&dir)
             .map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect())
             .unwrap_or_default();
-        files.retain(|p| p.extension().is_some_and(|e| e == "eml"));
+        // Replies to customers; team notices are `notify_…` files.
+        files.retain(|p| {
+            p.extension().is_some_and(|e| e == "eml")
+                && p.file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with("send"))
+        });
         files.sort();
         files.iter().map(|p| std::fs::read(p).unwrap()).collect()
     };
@@ -507,6 +512,34 @@ async fn a_customer_reply_by_email_joins_the_same_lead() {
         messages[2]["message_content"],
         "Torsdag kl. 16 passer fint for prøvekjøring!"
     );
+    // The team is told about the answer, with the customer's words.
+    let dir = app.platform.outbox.dir().to_path_buf();
+    let mut reply_notice = None;
+    for _ in 0..50 {
+        reply_notice = std::fs::read_dir(&dir)
+            .unwrap()
+            .filter_map(Result::ok)
+            .find(|e| e.file_name().to_string_lossy().contains("_reply_"))
+            .map(|e| std::fs::read(e.path()).unwrap());
+        if reply_notice.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let notice = reply_notice.expect("a reply notice");
+    let notice = mail_parser::MessageParser::default()
+        .parse(&notice)
+        .unwrap();
+    assert_eq!(
+        notice.subject(),
+        Some("Eirik Solberg har svart – Volkswagen ID.Buzz")
+    );
+    assert!(
+        notice
+            .body_text(0)
+            .unwrap()
+            .contains("Torsdag kl. 16 passer fint")
+    );
 
     // The same mail again (SES and IMAP both saw it): nothing new.
     let again: Value = serde_json::from_str(
@@ -709,4 +742,82 @@ async fn reps_get_drafts_and_fresh_analyses_for_their_own_leads_only() {
     let refused = draft(app.http.clone(), base, token, id.into()).await;
     assert_eq!(refused.status(), 429);
     assert!(refused.headers().contains_key("retry-after"));
+}
+
+/// The team hears about each new lead and each customer answer, once per
+/// person, however often the jobs are delivered.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_team_is_told_about_new_leads_and_answers_once() {
+    let app = TestApp::spawn_with(|p| p.imap_poll_interval = None).await;
+    post_form(&app, "varsel-1").await;
+    post_form(&app, "varsel-1").await;
+    outbox_mails(&app, 1).await;
+    let dir = app.platform.outbox.dir().to_path_buf();
+    let notice_files = || -> Vec<(String, Vec<u8>)> {
+        let mut files: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_name().to_string_lossy().starts_with("notify"))
+            .map(|e| {
+                (
+                    e.file_name().to_string_lossy().to_string(),
+                    std::fs::read(e.path()).unwrap(),
+                )
+            })
+            .collect();
+        files.sort();
+        files
+    };
+    let (tenant, _) = find_by_slug(&app.platform.stores, DRAMMEN)
+        .await
+        .unwrap()
+        .unwrap();
+    let users = app.platform.stores.users.list_users(&tenant).await.unwrap();
+    let wanting: Vec<_> = users
+        .iter()
+        .filter(|u| u.notification_preferences.new_lead_email)
+        .collect();
+    assert!(
+        !wanting.is_empty(),
+        "the demo dealership has users who want notices"
+    );
+    for _ in 0..50 {
+        if notice_files().len() >= wanting.len() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let notices = notice_files();
+    assert_eq!(
+        notices.len(),
+        wanting.len(),
+        "one new-lead notice per person: {:?}",
+        notices.iter().map(|n| &n.0).collect::<Vec<_>>()
+    );
+    let first = mail_parser::MessageParser::default()
+        .parse(&notices[0].1)
+        .unwrap();
+    assert_eq!(
+        first.subject(),
+        Some("Ny lead: Eirik Solberg – Volkswagen ID.Buzz")
+    );
+    let body = first.body_text(0).unwrap();
+    assert!(body.contains("Telefon: 934 45 566"), "{body}");
+    assert!(body.contains("/leads/"), "{body}");
+
+    // The same ai job again: no new notices.
+    let lead = only_lead(&app).await;
+    let lead_id = lead["id"].as_str().unwrap().parse().unwrap();
+    let envelope = FirstReplyEnvelope::new(
+        tenant.dealership_id(),
+        lead_id,
+        "t",
+        norvalt_core::time::now(),
+    );
+    app.platform
+        .responder()
+        .handle(&delivery(serde_json::to_string(&envelope).unwrap()))
+        .await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(notice_files().len(), wanting.len());
 }

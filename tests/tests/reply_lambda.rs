@@ -65,7 +65,15 @@ async fn ai_responder_and_sender_answer_their_sample_events_once() {
     assert_eq!(queue.dead.lock().unwrap().len(), 1);
     // SQS delivers the batch again.
     norvalt_aws::lambda::sqs_batch(queue.as_ref(), QueueName::Ai, &responder, ai).await;
-    let sends = queue.sent_to(QueueName::Send);
+    let (sends, notices): (Vec<String>, Vec<String>) = queue
+        .sent_to(QueueName::Send)
+        .into_iter()
+        .partition(|body| body.contains("\"send.message\""));
+    assert_eq!(
+        notices.len(),
+        2,
+        "and the team notice (deduplicated when sent)"
+    );
     assert_eq!(sends.len(), 2, "each delivery asks for the send…");
     let first: SendEnvelope = serde_json::from_str(&sends[0]).unwrap();
     let second: SendEnvelope = serde_json::from_str(&sends[1]).unwrap();
@@ -88,6 +96,7 @@ async fn ai_responder_and_sender_answer_their_sample_events_once() {
         .unwrap()
         .filter_map(Result::ok)
         .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+        .filter(|e| e.file_name().to_string_lossy().starts_with("send"))
         .collect();
     assert_eq!(mails.len(), 1, "one email for two deliveries of each job");
     let (_, page) = app.get(&format!("/api/leads/{lead_id}"), &token).await;

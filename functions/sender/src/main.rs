@@ -44,6 +44,7 @@ async fn main() -> Result<(), Error> {
             mail_domain: std::env::var("NORVALT_MAIL_DOMAIN")
                 .unwrap_or_else(|_| "norvalt.no".into()),
             link_key,
+            dashboard_url: std::env::var("NORVALT_DASHBOARD_URL")?,
         },
     }));
     let queues = &*Box::leak(Box::new(norvalt_aws::sqs::SqsQueues::from_env(&config)));

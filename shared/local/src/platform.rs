@@ -143,6 +143,8 @@ impl Platform {
                 mail_domain: std::env::var("NORVALT_MAIL_DOMAIN")
                     .unwrap_or_else(|_| "norvalt.no".into()),
                 link_key,
+                dashboard_url: std::env::var("NORVALT_DASHBOARD_URL")
+                    .unwrap_or_else(|_| crate::public_url()),
             },
         })
     }

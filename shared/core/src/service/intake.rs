@@ -279,6 +279,7 @@ impl Intake {
             };
             let outcome = commit.capture.outcome;
             let lead_id = commit.capture.lead_id;
+            let reply_message = commit.message.as_ref().map(|m| m.id);
             match self.stores.captures.commit_capture(&tenant, &commit).await {
                 Ok(()) => {
                     if outcome == CaptureOutcome::Created
@@ -286,6 +287,21 @@ impl Intake {
                     {
                         self.request_first_reply(dealership_id, lead, &envelope.trace_id, now)
                             .await?;
+                    }
+                    if outcome == CaptureOutcome::Replied
+                        && let (Some(lead), Some(message_id)) = (lead_id, reply_message)
+                    {
+                        let notice = crate::service::notify::NotifyEnvelope::new(
+                            dealership_id,
+                            lead,
+                            crate::service::notify::LeadEvent::CustomerReply { message_id },
+                            &envelope.trace_id,
+                            now,
+                        );
+                        self.queue
+                            .send(QueueName::Send, &notice.to_json())
+                            .await
+                            .map_err(retry)?;
                     }
                     Metric::count("LeadsCaptured", 1)
                         .dimension("Channel", envelope.capture.channel())

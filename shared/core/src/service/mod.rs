@@ -10,6 +10,7 @@ pub mod conversations;
 pub mod intake;
 pub mod leads;
 pub mod mailbox_poll;
+pub mod notify;
 pub mod provisioning;
 pub mod responder;
 pub mod sender;

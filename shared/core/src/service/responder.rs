@@ -131,6 +131,18 @@ impl Responder {
         let Some(dealership) = self.stores.dealerships.get_dealership(&tenant).await? else {
             return Ok(());
         };
+        // The team hears about every new lead, answered automatically or not.
+        let notice = crate::service::notify::NotifyEnvelope::new(
+            tenant.dealership_id(),
+            lead_id,
+            crate::service::notify::LeadEvent::NewLead,
+            &envelope.trace_id,
+            now,
+        );
+        self.queue
+            .send(QueueName::Send, &notice.to_json())
+            .await
+            .map_err(|e| StoreError::Backend(e.to_string()))?;
         let Some(channel) = reply_channel(&lead, dealership.reply.sms_enabled) else {
             Metric::count("RepliesWithoutChannel", 1)
                 .property("dealership_id", tenant.to_string())

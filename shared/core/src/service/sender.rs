@@ -9,6 +9,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::MAX_WRITE_ATTEMPTS;
+use super::notify::{LeadEvent, Notice, NotifyEnvelope, compose, recipients};
 use super::responder::SendEnvelope;
 use crate::metrics::Metric;
 use crate::model::{Channel, Dealership, Lead, LeadStatus, Message};
@@ -31,6 +32,8 @@ pub struct SenderConfig {
     pub mail_domain: String,
     /// Signs unsubscribe links and reply addresses (`NORVALT_LINK_KEY`).
     pub link_key: Vec<u8>,
+    /// Where notices link to (`NORVALT_DASHBOARD_URL`).
+    pub dashboard_url: String,
 }
 
 pub struct Sender {
@@ -67,6 +70,23 @@ impl From<StoreError> for SendFailure {
 #[async_trait]
 impl JobHandler for Sender {
     async fn handle(&self, delivery: &Delivery) -> JobOutcome {
+        #[derive(serde::Deserialize)]
+        struct Kind {
+            #[serde(rename = "type")]
+            kind: String,
+        }
+        if serde_json::from_str::<Kind>(&delivery.body)
+            .is_ok_and(|k| k.kind == NotifyEnvelope::TYPE)
+        {
+            return match serde_json::from_str::<NotifyEnvelope>(&delivery.body) {
+                Ok(n) => match self.notify(&n, crate::time::now()).await {
+                    Ok(()) => JobOutcome::Done,
+                    Err(SendFailure::Retry(r)) => JobOutcome::Retry(r),
+                    Err(SendFailure::Dead(r)) => JobOutcome::Dead(r),
+                },
+                Err(e) => JobOutcome::Dead(format!("malformed notify envelope: {e}")),
+            };
+        }
         let envelope: SendEnvelope = match serde_json::from_str(&delivery.body) {
             Ok(e) => e,
             Err(e) => return JobOutcome::Dead(format!("malformed send envelope: {e}")),
@@ -238,6 +258,86 @@ impl Sender {
                     .await?;
                 Err(SendFailure::Dead(format!("provider refused: {reason}")))
             }
+        }
+    }
+
+    /// One notice to each team member who should get it, each once.
+    async fn notify(&self, n: &NotifyEnvelope, now: DateTime<Utc>) -> Result<(), SendFailure> {
+        let tenant = TenantId::mint(n.dealership_id);
+        let Some(lead) = self
+            .stores
+            .leads
+            .get_lead(&tenant, n.payload.lead_id)
+            .await?
+        else {
+            return Ok(());
+        };
+        let Some(dealership) = self.stores.dealerships.get_dealership(&tenant).await? else {
+            return Ok(());
+        };
+        let users = self.stores.users.list_users(&tenant).await?;
+        let reply_text = match &n.payload.event {
+            LeadEvent::CustomerReply { message_id } => self
+                .stores
+                .conversations
+                .list_messages(&tenant, lead.id, None, 500)
+                .await?
+                .into_iter()
+                .find(|m| m.id == *message_id)
+                .map(|m| m.message_content),
+            LeadEvent::NewLead => None,
+        };
+        let notice = Notice {
+            dealership: &dealership,
+            lead: &lead,
+            event: &n.payload.event,
+            reply_text: reply_text.as_deref(),
+        };
+        let mut retry = None;
+        for to in recipients(&lead, &dealership, &users) {
+            let key = format!("{}:{to}", n.idempotency_key);
+            let mine = ClaimRecord::new(&key, lead.id.to_string(), now);
+            match self.stores.claims.claim(&tenant, &mine).await? {
+                None => {}
+                Some(c) if c.state != ClaimState::Claimed || !c.expired(now) => continue,
+                // A notice is not worth a person's time: after a crash it
+                // may go twice rather than not at all.
+                Some(stale) => {
+                    let mut taken = stale.clone();
+                    taken.claimed_at = now;
+                    if self
+                        .stores
+                        .claims
+                        .update_claim(&tenant, &taken, stale.claimed_at)
+                        .await
+                        .is_err()
+                    {
+                        continue;
+                    }
+                }
+            }
+            let email = compose(
+                &notice,
+                &to,
+                &key,
+                &self.config.dashboard_url,
+                &self.config.mail_domain,
+                now,
+            );
+            match self.mailer.send_email(&email).await {
+                Ok(r) => {
+                    self.finish(&tenant, &mine, now, ClaimState::Done, &r.provider_id, now)
+                        .await?;
+                }
+                Err(e) => {
+                    self.stores.claims.release_claim(&tenant, &key, now).await?;
+                    retry = Some(e.to_string());
+                }
+            }
+        }
+        match retry {
+            Some(reason) => Err(SendFailure::Retry(reason)),
+            None => Ok(()),
         }
     }
 

@@ -1,0 +1,191 @@
+//! Telling the sales team: an email when a lead arrives and when a customer
+//! answers, to the assigned rep, or — for an unassigned lead — to every
+//! user who wants new-lead email plus the dealership's notify list. Each
+//! recipient gets each notice once: the send claim is per notice and
+//! recipient.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::ai::opening::readable_phone;
+use crate::ids::{DealershipId, LeadId, MessageId};
+use crate::model::{Dealership, Lead, User};
+use crate::outbound::{OutboundEmail, email};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum LeadEvent {
+    NewLead,
+    CustomerReply { message_id: MessageId },
+}
+
+/// On the send queue next to replies (`type: notify.lead`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NotifyEnvelope {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub version: u32,
+    pub dealership_id: DealershipId,
+    /// `notify:<lead>:new` or `notify:<lead>:reply:<message>`; each
+    /// recipient's claim adds `:<address>`.
+    pub idempotency_key: String,
+    pub trace_id: String,
+    pub enqueued_at: DateTime<Utc>,
+    pub payload: NotifyPayload,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NotifyPayload {
+    pub lead_id: LeadId,
+    pub event: LeadEvent,
+}
+
+impl NotifyEnvelope {
+    pub const TYPE: &'static str = "notify.lead";
+
+    pub fn new(
+        dealership_id: DealershipId,
+        lead_id: LeadId,
+        event: LeadEvent,
+        trace_id: &str,
+        now: DateTime<Utc>,
+    ) -> Self {
+        let idempotency_key = match &event {
+            LeadEvent::NewLead => format!("notify:{lead_id}:new"),
+            LeadEvent::CustomerReply { message_id } => {
+                format!("notify:{lead_id}:reply:{message_id}")
+            }
+        };
+        Self {
+            kind: Self::TYPE.into(),
+            version: 1,
+            dealership_id,
+            idempotency_key,
+            trace_id: trace_id.into(),
+            enqueued_at: now,
+            payload: NotifyPayload { lead_id, event },
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("serialisable")
+    }
+}
+
+/// Who hears about this lead: its rep if it has one (and wants email),
+/// otherwise everyone who wants new-lead email and the notify list.
+pub fn recipients(lead: &Lead, dealership: &Dealership, users: &[User]) -> Vec<String> {
+    let wants = |u: &&User| u.notification_preferences.new_lead_email;
+    let mut out: Vec<String> = match lead.assigned_to {
+        Some(rep) => users
+            .iter()
+            .filter(|u| u.id == rep)
+            .filter(wants)
+            .map(|u| u.email.clone())
+            .collect(),
+        None => users
+            .iter()
+            .filter(wants)
+            .map(|u| u.email.clone())
+            .chain(dealership.reply.notify_emails.iter().cloned())
+            .collect(),
+    };
+    for address in &mut out {
+        *address = address.trim().to_lowercase();
+    }
+    out.sort();
+    out.dedup();
+    out.retain(|a| a.contains('@'));
+    out
+}
+
+/// What one notice is about.
+pub struct Notice<'a> {
+    pub dealership: &'a Dealership,
+    pub lead: &'a Lead,
+    pub event: &'a LeadEvent,
+    /// The customer's answer, for a reply notice.
+    pub reply_text: Option<&'a str>,
+}
+
+/// The notice as an email to one team member.
+pub fn compose(
+    notice: &Notice,
+    to: &str,
+    send_key: &str,
+    dashboard_url: &str,
+    mail_domain: &str,
+    now: DateTime<Utc>,
+) -> OutboundEmail {
+    let Notice {
+        dealership,
+        lead,
+        event,
+        reply_text,
+    } = notice;
+    let who = lead
+        .customer_name
+        .clone()
+        .or_else(|| lead.customer_email.clone())
+        .or_else(|| lead.customer_phone.clone())
+        .unwrap_or_else(|| "ukjent kunde".into());
+    let vehicle = lead
+        .vehicle_interest
+        .as_deref()
+        .unwrap_or("bil ikke oppgitt");
+    let subject = match event {
+        LeadEvent::NewLead => format!("Ny lead: {who} – {vehicle}"),
+        LeadEvent::CustomerReply { .. } => format!("{who} har svart – {vehicle}"),
+    };
+    let link = format!("{}/leads/{}", dashboard_url.trim_end_matches('/'), lead.id);
+    let mut lines = vec![match event {
+        LeadEvent::NewLead => format!("En ny henvendelse har kommet inn til {}.", dealership.name),
+        LeadEvent::CustomerReply { .. } => {
+            format!("{who} har svart på meldingen fra {}.", dealership.name)
+        }
+    }];
+    lines.push(String::new());
+    lines.push(format!("Kunde: {who}"));
+    if let Some(email) = &lead.customer_email {
+        lines.push(format!("E-post: {email}"));
+    }
+    if let Some(phone) = &lead.customer_phone {
+        lines.push(format!("Telefon: {}", readable_phone(phone)));
+    }
+    lines.push(format!("Bil: {vehicle}"));
+    if let Some(a) = &lead.analysis {
+        lines.push(format!("Score: {} – {}", a.lead_score, a.explanation));
+    }
+    let said = match event {
+        LeadEvent::NewLead => lead.initial_message.as_deref(),
+        LeadEvent::CustomerReply { .. } => *reply_text,
+    };
+    if let Some(text) = said.filter(|t| !t.trim().is_empty()) {
+        lines.push(String::new());
+        lines.push("Kunden skrev:".into());
+        lines.push(text.trim().chars().take(2000).collect());
+    }
+    lines.push(String::new());
+    lines.push(format!("Åpne leaden: {link}"));
+    let text = lines.join("\n");
+    let settings = format!(
+        "{}/innstillinger/varsler",
+        dashboard_url.trim_end_matches('/')
+    );
+    OutboundEmail {
+        send_key: send_key.to_string(),
+        from_name: format!("Norvalt for {}", dealership.name),
+        from_address: format!("varsel@{mail_domain}"),
+        to_name: None,
+        to: to.to_string(),
+        // Answers go to the dealership, not past Norvalt to the customer.
+        reply_to: dealership.email.clone(),
+        html: email::html_body(&dealership.name, &text, &settings),
+        text,
+        subject,
+        unsubscribe_mailto: format!("mailto:{}?subject=Varsler", dealership.email),
+        unsubscribe_url: settings,
+        message_id: format!("{}@{mail_domain}", send_key.replace([':', '@'], "-")),
+        date: now,
+    }
+}
