@@ -164,3 +164,58 @@ async fn ses_mailer_sends_raw_mime_from_a_verified_domain_only() {
         .unwrap_err();
     assert!(matches!(refused, SendError::Permanent(_)), "{refused:?}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn hard_bounces_and_complaints_suppress_the_address_for_that_dealership() {
+    use aws_lambda_events::event::sns::SnsEvent;
+    use norvalt_core::model::Channel;
+    use norvalt_core::outbound::suppression::is_suppressed;
+    use norvalt_core::service::ses_events;
+
+    let app = TestApp::spawn_with(|p| p.imap_poll_interval = None).await;
+    let stores = &app.platform.stores;
+    let (drammen, _) = find_by_slug(stores, DRAMMEN).await.unwrap().unwrap();
+    let (bergen, _) = find_by_slug(stores, norvalt_tests::BERGEN)
+        .await
+        .unwrap()
+        .unwrap();
+    let sns: SnsEvent = serde_json::from_str(&event("ses-events.json")).unwrap();
+    let notice: serde_json::Value = serde_json::from_str(&sns.records[0].sns.message).unwrap();
+    let now = norvalt_core::time::now();
+    assert_eq!(ses_events::handle(stores, &notice, now).await.unwrap(), 1);
+    let kari = "kari.nordmann@example.no";
+    assert!(
+        is_suppressed(stores, &drammen, Channel::Email, kari)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !is_suppressed(stores, &bergen, Channel::Email, kari)
+            .await
+            .unwrap(),
+        "only the dealership whose mail bounced"
+    );
+
+    // A soft bounce suppresses nothing; a complaint does.
+    let mut soft = notice.clone();
+    soft["bounce"]["bounceType"] = "Transient".into();
+    soft["bounce"]["bouncedRecipients"][0]["emailAddress"] = "ola@example.no".into();
+    assert_eq!(ses_events::handle(stores, &soft, now).await.unwrap(), 0);
+    let complaint = serde_json::json!({
+        "eventType": "Complaint",
+        "complaint": {"complainedRecipients": [{"emailAddress": "Ola <OLA@example.no>"}]},
+        "mail": {"source": "fjord-bil-bergen@svar.norvalt.no"}
+    });
+    assert_eq!(
+        ses_events::handle(stores, &complaint, now).await.unwrap(),
+        1
+    );
+    assert!(
+        is_suppressed(stores, &bergen, Channel::Email, "ola@example.no")
+            .await
+            .unwrap()
+    );
+    // Mail from someone else's address names no dealership.
+    let stray = serde_json::json!({"eventType": "Complaint", "complaint": {"complainedRecipients": [{"emailAddress": "x@example.no"}]}, "mail": {"source": "noreply@example.com"}});
+    assert_eq!(ses_events::handle(stores, &stray, now).await.unwrap(), 0);
+}

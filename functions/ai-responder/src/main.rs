@@ -8,7 +8,7 @@ use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use norvalt_core::ai::ReplyModel;
 use norvalt_core::queue::QueueName;
-use norvalt_core::service::responder::{MODEL_BUDGET, Responder};
+use norvalt_core::service::responder::{ANALYSIS_DELAY_SECS, MODEL_BUDGET, Responder};
 use norvalt_http::anthropic::AnthropicClient;
 
 #[tokio::main]
@@ -24,6 +24,7 @@ async fn main() -> Result<(), Error> {
         queue: queues.clone(),
         model,
         model_budget: MODEL_BUDGET,
+        analysis_delay_secs: ANALYSIS_DELAY_SECS,
     }));
     let queues = &*Box::leak(Box::new(queues));
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {

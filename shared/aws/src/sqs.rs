@@ -120,6 +120,23 @@ impl Queue for SqsQueues {
             .map_err(err)
     }
 
+    async fn send_after(
+        &self,
+        queue: QueueName,
+        body: &str,
+        delay_secs: u32,
+    ) -> Result<(), QueueError> {
+        self.client
+            .send_message()
+            .queue_url(&self.urls(queue)?.queue)
+            .message_body(body)
+            .delay_seconds(delay_secs.min(900) as i32)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(err)
+    }
+
     async fn dead_letter(
         &self,
         queue: QueueName,

@@ -65,6 +65,18 @@ pub struct QueueError(pub String);
 pub trait Queue: Send + Sync {
     /// Returns once the message is durably stored.
     async fn send(&self, queue: QueueName, body: &str) -> Result<(), QueueError>;
+    /// Like [`send`](Queue::send), invisible to consumers for `delay_secs`
+    /// (at most 900, SQS's limit): for work that must not crowd out what is
+    /// urgent.
+    async fn send_after(
+        &self,
+        queue: QueueName,
+        body: &str,
+        delay_secs: u32,
+    ) -> Result<(), QueueError> {
+        let _ = delay_secs;
+        self.send(queue, body).await
+    }
     /// Puts a message straight on the queue's DLQ with the reason: for
     /// failures that no retry can mend (an expired token, a malformed body).
     async fn dead_letter(

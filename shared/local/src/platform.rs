@@ -77,6 +77,9 @@ pub struct Platform {
     pub sender_config: SenderConfig,
     /// `NORVALT_MODEL_BUDGET_MS`, default 20 000 (of the job's 30 s).
     pub model_budget: Duration,
+    /// `NORVALT_ANALYSIS_DELAY_SECS`, default 60: the model's lead analysis
+    /// runs after the burst of first replies.
+    pub analysis_delay_secs: u32,
 }
 
 impl Platform {
@@ -138,6 +141,10 @@ impl Platform {
                 .and_then(|v| v.trim().parse().ok())
                 .map(Duration::from_millis)
                 .unwrap_or(norvalt_core::service::responder::MODEL_BUDGET),
+            analysis_delay_secs: std::env::var("NORVALT_ANALYSIS_DELAY_SECS")
+                .ok()
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or(norvalt_core::service::responder::ANALYSIS_DELAY_SECS),
             sender_config: SenderConfig {
                 public_url: crate::public_url(),
                 mail_domain: std::env::var("NORVALT_MAIL_DOMAIN")
@@ -192,6 +199,7 @@ impl Platform {
             queue: Arc::new(self.queues.clone()),
             model: self.model.clone(),
             model_budget: self.model_budget,
+            analysis_delay_secs: self.analysis_delay_secs,
         }
     }
 
@@ -237,6 +245,11 @@ impl Platform {
         let responder: Arc<dyn JobHandler> = Arc::new(self.responder());
         let sender: Arc<dyn JobHandler> = Arc::new(self.sender());
         let (ai_queue, send_queue) = (self.queues.clone(), self.queues.clone());
+        // `NORVALT_AI_CONCURRENCY`: replies written at once (default 32).
+        let ai_loops = std::env::var("NORVALT_AI_CONCURRENCY")
+            .ok()
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(32);
         tokio::spawn(async move {
             match queues.release_in_flight().await {
                 Ok(0) => {}
@@ -246,8 +259,9 @@ impl Platform {
                 ),
                 Err(e) => tracing::error!(error = %e, "could not release in-flight messages"),
             }
-            tokio::spawn(crate::worker::run(ai_queue, QueueName::Ai, responder));
-            tokio::spawn(crate::worker::run(send_queue, QueueName::Send, sender));
+            // Replies wait on the model: many at once, one job each.
+            crate::worker::spawn_pool(ai_queue, QueueName::Ai, responder, ai_loops, 1);
+            crate::worker::spawn_pool(send_queue, QueueName::Send, sender, 8, 1);
             crate::worker::run(queues, QueueName::Capture, intake).await
         });
         if let Some(every) = self.imap_poll_interval {

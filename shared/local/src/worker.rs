@@ -18,8 +18,32 @@ const POLL: Duration = Duration::from_millis(500);
 /// visible again after a growing pause (the DLQ takes it after the queue's
 /// maximum receives).
 pub async fn run(store: SqliteStore, queue: QueueName, handler: Arc<dyn JobHandler>) {
+    run_with(store, queue, handler, BATCH).await
+}
+
+/// `loops` consumers of one queue, each taking `batch` messages at a time:
+/// the local stand-in for Lambda's concurrent invocations (a slow model
+/// call must not hold up the leads behind it).
+pub fn spawn_pool(
+    store: SqliteStore,
+    queue: QueueName,
+    handler: Arc<dyn JobHandler>,
+    loops: usize,
+    batch: usize,
+) {
+    for _ in 0..loops.max(1) {
+        tokio::spawn(run_with(store.clone(), queue, handler.clone(), batch));
+    }
+}
+
+async fn run_with(
+    store: SqliteStore,
+    queue: QueueName,
+    handler: Arc<dyn JobHandler>,
+    batch: usize,
+) {
     loop {
-        match process_batch(&store, queue, handler.as_ref()).await {
+        match process_batch(&store, queue, handler.as_ref(), batch).await {
             Ok(0) => store.wait_for_messages(queue, POLL).await,
             Ok(_) => {}
             Err(e) => {
@@ -38,7 +62,7 @@ pub async fn drain(
 ) -> Result<usize, String> {
     let mut total = 0;
     loop {
-        let n = process_batch(store, queue, handler).await?;
+        let n = process_batch(store, queue, handler, BATCH).await?;
         if n == 0 {
             return Ok(total);
         }
@@ -50,11 +74,9 @@ async fn process_batch(
     store: &SqliteStore,
     queue: QueueName,
     handler: &dyn JobHandler,
+    max: usize,
 ) -> Result<usize, String> {
-    let batch: Vec<Delivery> = store
-        .receive(queue, BATCH)
-        .await
-        .map_err(|e| e.to_string())?;
+    let batch: Vec<Delivery> = store.receive(queue, max).await.map_err(|e| e.to_string())?;
     if batch.is_empty() {
         return Ok(0);
     }

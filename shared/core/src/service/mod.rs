@@ -14,6 +14,7 @@ pub mod notify;
 pub mod provisioning;
 pub mod responder;
 pub mod sender;
+pub mod ses_events;
 pub mod vehicles;
 
 /// How often a read-modify-write is retried when another writer got there first.

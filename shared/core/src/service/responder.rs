@@ -21,6 +21,12 @@ use crate::queue::{Delivery, JobHandler, JobOutcome, Queue, QueueName};
 use crate::service::intake::FirstReplyEnvelope;
 use crate::tenancy::TenantId;
 
+/// Default of [`Responder::analysis_delay_secs`].
+pub const ANALYSIS_DELAY_SECS: u32 = 60;
+
+/// The ai-queue job that lets the model refine a new lead's analysis.
+pub const ANALYZE_TYPE: &str = "ai.analyze_lead";
+
 /// How long the model may take, of the job's 30 s, leaving time to fall
 /// back and enqueue.
 pub const MODEL_BUDGET: Duration = Duration::from_secs(20);
@@ -77,6 +83,9 @@ pub struct Responder {
     pub model: Option<Arc<dyn ReplyModel>>,
     /// How long the model may take, retries included ([`MODEL_BUDGET`]).
     pub model_budget: Duration,
+    /// The model's analysis of a new lead waits this long, so that in a
+    /// burst every first reply comes before any analysis ([`ANALYSIS_DELAY_SECS`]).
+    pub analysis_delay_secs: u32,
 }
 
 /// Where a reply can go: email first, SMS when the dealership sends SMS.
@@ -104,7 +113,12 @@ impl JobHandler for Responder {
             Ok(e) => e,
             Err(e) => return JobOutcome::Dead(format!("malformed ai envelope: {e}")),
         };
-        match self.first_reply(&envelope, crate::time::now()).await {
+        let now = crate::time::now();
+        let result = match envelope.kind.as_str() {
+            ANALYZE_TYPE => self.refine_analysis(&envelope, now).await,
+            _ => self.first_reply(&envelope, now).await,
+        };
+        match result {
             Ok(()) => JobOutcome::Done,
             Err(e) => JobOutcome::Retry(e.to_string()),
         }
@@ -218,6 +232,72 @@ impl Responder {
             )
             .await
             .map_err(|e| StoreError::Backend(e.to_string()))?;
+        if self.model.is_some() {
+            // The model's view of the lead, as its own job: the reply above
+            // never waits for it.
+            let mut analyze = envelope.clone();
+            analyze.kind = ANALYZE_TYPE.into();
+            analyze.idempotency_key = format!("analyze:{lead_id}");
+            self.queue
+                .send_after(
+                    QueueName::Ai,
+                    &serde_json::to_string(&analyze).expect("serialisable"),
+                    self.analysis_delay_secs,
+                )
+                .await
+                .map_err(|e| StoreError::Backend(e.to_string()))?;
+        }
+        Ok(())
+    }
+
+    /// Lets the model refine the heuristic analysis intake stored. Once per
+    /// lead: a lead already analysed by a model is left alone.
+    async fn refine_analysis(
+        &self,
+        envelope: &FirstReplyEnvelope,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let Some(model) = &self.model else {
+            return Ok(());
+        };
+        let tenant = TenantId::mint(envelope.dealership_id);
+        for _ in 0..super::MAX_WRITE_ATTEMPTS {
+            let Some(mut lead) = self
+                .stores
+                .leads
+                .get_lead(&tenant, envelope.payload.lead_id)
+                .await?
+            else {
+                return Ok(());
+            };
+            let heuristic = crate::ai::analyse(&lead);
+            if lead
+                .analysis
+                .as_ref()
+                .is_some_and(|a| a.analysed_by != "heuristic")
+                || lead.is_deleted()
+            {
+                return Ok(());
+            }
+            let request = prompt::analysis(&lead, &heuristic, model.model_id());
+            let Ok(answer) = model.complete(&request, self.model_budget).await else {
+                return Ok(());
+            };
+            let Some(refined) =
+                crate::ai::analysis::refine(&heuristic, &answer.text, &answer.model)
+            else {
+                return Ok(());
+            };
+            lead.lead_score = Some(refined.lead_score);
+            lead.analysis = Some(refined);
+            lead.version += 1;
+            lead.updated_at = now;
+            match self.stores.leads.update_lead(&tenant, &lead).await {
+                Ok(()) => return Ok(()),
+                Err(StoreError::Conflict) => continue,
+                Err(e) => return Err(e),
+            }
+        }
         Ok(())
     }
 

@@ -27,22 +27,25 @@ impl SqliteStore {
         queue: QueueName,
         body: &str,
         dead: Option<&str>,
+        delay_secs: u32,
     ) -> StoreResult<()> {
         let now = norvalt_core::time::now();
+        let visible_at = millis(now) + i64::from(delay_secs) * 1000;
         let id = uuid::Uuid::now_v7().to_string();
         let (body, reason) = (body.to_string(), dead.map(str::to_string));
         self.write(move |c| {
             c.execute(
                 "INSERT INTO queue_messages (id, queue, body, receive_count, visible_at, enqueued_at, dead, reason, failed_at)
-                 VALUES (?1, ?2, ?3, 0, ?4, ?4, ?5, ?6, ?7)",
+                 VALUES (?1, ?2, ?3, 0, ?4, ?8, ?5, ?6, ?7)",
                 params![
                     id,
                     queue.as_str(),
                     body,
-                    millis(now),
+                    visible_at,
                     i64::from(reason.is_some()),
                     reason,
                     reason.as_ref().map(|_| millis(now)),
+                    millis(now),
                 ],
             )
             .map_err(backend)?;
@@ -178,7 +181,18 @@ impl SqliteStore {
 #[async_trait]
 impl Queue for SqliteStore {
     async fn send(&self, queue: QueueName, body: &str) -> Result<(), QueueError> {
-        self.put_message(queue, body, None)
+        self.put_message(queue, body, None, 0)
+            .await
+            .map_err(queue_error)
+    }
+
+    async fn send_after(
+        &self,
+        queue: QueueName,
+        body: &str,
+        delay_secs: u32,
+    ) -> Result<(), QueueError> {
+        self.put_message(queue, body, None, delay_secs.min(900))
             .await
             .map_err(queue_error)
     }
@@ -189,7 +203,7 @@ impl Queue for SqliteStore {
         body: &str,
         reason: &str,
     ) -> Result<(), QueueError> {
-        self.put_message(queue, body, Some(reason))
+        self.put_message(queue, body, Some(reason), 0)
             .await
             .map_err(queue_error)
     }
