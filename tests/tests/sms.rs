@@ -123,7 +123,11 @@ async fn a_texting_customer_is_answered_by_sms_and_can_opt_out_and_in() {
         sms[0]["body"].as_str().unwrap().starts_with("Hei!"),
         "{sms:?}"
     );
-    assert!(sms[0]["segments"].as_u64().unwrap() >= 1);
+    let body = sms[0]["body"].as_str().unwrap();
+    assert!(body.ends_with("– Bilsenteret Drammen"), "signed with the name: {body}");
+    assert!(!body.contains("Åpningstider"), "an SMS is short: {body}");
+    let segments = sms[0]["segments"].as_u64().unwrap();
+    assert!((1..=3).contains(&segments), "{segments} segments: {body}");
 
     // The next text joins the same lead; a repeat delivery changes nothing.
     text(&app, "SM2", "Kan jeg komme innom i morgen?", None).await;

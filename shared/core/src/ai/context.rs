@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 
 use super::opening;
-use crate::model::{Dealership, Lead, Message, Vehicle};
+use crate::model::{Channel, Dealership, Lead, Message, Vehicle};
 use crate::search::fold;
 
 #[derive(Debug, Clone)]
@@ -17,9 +17,28 @@ pub struct ReplyContext {
     /// Available cars that match the lead's interest (at most a few).
     pub vehicles: Vec<Vehicle>,
     pub now: DateTime<Utc>,
+    /// Where the reply goes: an SMS is short and signed with the name only.
+    pub channel: Channel,
 }
 
 impl ReplyContext {
+    pub fn is_sms(&self) -> bool {
+        self.channel == Channel::Sms
+    }
+
+    /// The reply as sent: the text and the signature.
+    pub fn signed(&self, text: &str) -> String {
+        if self.is_sms() {
+            format!("{}\n– {}", text.trim(), self.dealership.name)
+        } else {
+            format!(
+                "{}\n\nMed vennlig hilsen\n{}",
+                text.trim(),
+                self.signature()
+            )
+        }
+    }
+
     pub fn open_now(&self) -> bool {
         opening::is_open(&self.dealership.opening_hours, self.now)
     }

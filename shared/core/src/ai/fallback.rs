@@ -51,6 +51,14 @@ pub fn first_reply(ctx: &ReplyContext) -> String {
             }
         }
     };
+    if ctx.is_sms() {
+        // One or two segments: no opening hours, the next step in short.
+        let next = match d.phone.as_deref().map(opening::readable_phone) {
+            Some(phone) => format!("Svar på denne SMS-en eller ring {phone}."),
+            None => "Svar gjerne på denne SMS-en.".to_string(),
+        };
+        return format!("{greeting} {about} {answer} {next}");
+    }
     let hours = opening::describe(&d.opening_hours);
     format!("{greeting}\n\n{about} {answer}\n\n{next}\n\nÅpningstider: {hours}.")
 }

@@ -9,11 +9,13 @@ use crate::search::fold;
 
 pub const MIN_CHARS: usize = 60;
 pub const MAX_CHARS: usize = 1500;
+/// Three SMS segments at most.
+pub const MAX_SMS_CHARS: usize = 450;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Rejection {
-    #[error("reply is {0} characters (allowed {MIN_CHARS}–{MAX_CHARS})")]
-    Length(usize),
+    #[error("reply is {0} characters (allowed {MIN_CHARS}–{1})")]
+    Length(usize, usize),
     #[error("reply contains a placeholder or template marker: {0}")]
     Placeholder(String),
     #[error("reply contains a number that is not in the context: {0}")]
@@ -28,8 +30,13 @@ pub enum Rejection {
 
 pub fn check(reply: &str, ctx: &ReplyContext) -> Result<(), Rejection> {
     let chars = reply.chars().count();
-    if !(MIN_CHARS..=MAX_CHARS).contains(&chars) {
-        return Err(Rejection::Length(chars));
+    let max = if ctx.is_sms() {
+        MAX_SMS_CHARS
+    } else {
+        MAX_CHARS
+    };
+    if !(MIN_CHARS..=max).contains(&chars) {
+        return Err(Rejection::Length(chars, max));
     }
     placeholders(reply)?;
     let facts = ctx.facts();

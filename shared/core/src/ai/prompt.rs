@@ -27,10 +27,15 @@ fn system(ctx: &ReplyContext) -> String {
          2. Avslutt med ett konkret neste steg: prøvekjøring, en telefonsamtale eller et besøk innenfor åpningstidene.\n\
          3. Ikke finn på priser, lagerstatus, leveringstider, rabatter eller finansieringsvilkår. Bruk bare tall og fakta som står i konteksten; vet du ikke, si at en selger kommer tilbake med svar.\n\
          4. Ikke lov noe på vegne av forhandleren utover konteksten, og ikke nevn andre kunder.\n\
-         5. Ingen plassholdere, maler eller klammeparenteser. Skriv ferdig tekst, 60–180 ord.\n\
+         5. Ingen plassholdere, maler eller klammeparenteser. Skriv ferdig tekst, {length}.\n\
          6. Start med «Hei» og kundens fornavn når det er kjent. Ikke skriv signatur; den legges til automatisk.\n\
          Svar bare med selve meldingen til kunden.",
         name = ctx.dealership.name,
+        length = if ctx.is_sms() {
+            "dette er en SMS: høyst 300 tegn, uten emojier"
+        } else {
+            "60–180 ord"
+        },
     )
 }
 

@@ -102,14 +102,21 @@ pub async fn draft_reply(
         .conversations
         .list_messages(&actor.tenant, id, None, 200)
         .await?;
-    let ctx = reply_context(stores, &actor.tenant, &dealership, &lead, conversation, now).await?;
+    let channel = super::responder::reply_channel(&lead, dealership.reply.sms_enabled)
+        .unwrap_or(crate::model::Channel::Email);
+    let ctx = reply_context(
+        stores,
+        &actor.tenant,
+        &dealership,
+        &lead,
+        conversation,
+        channel,
+        now,
+    )
+    .await?;
     let written = write_reply(model, budget, &ctx).await;
     Ok(Draft {
-        text: format!(
-            "{}\n\nMed vennlig hilsen\n{}",
-            written.text.trim(),
-            ctx.signature()
-        ),
+        text: ctx.signed(&written.text),
         fallback: written.is_fallback(),
         prompt_version: written.metadata["prompt_version"]
             .as_str()

@@ -181,6 +181,7 @@ impl Responder {
                     &dealership,
                     &lead,
                     conversation.clone(),
+                    channel,
                     now,
                 )
                 .await?;
@@ -193,11 +194,7 @@ impl Responder {
                     direction: Direction::Outbound,
                     sender: "AI".into(),
                     sender_type: SenderType::Ai,
-                    message_content: format!(
-                        "{}\n\nMed vennlig hilsen\n{}",
-                        written.text.trim(),
-                        ctx.signature()
-                    ),
+                    message_content: ctx.signed(&written.text),
                     metadata: written.metadata,
                     created_at: now,
                 };
@@ -328,6 +325,7 @@ impl Responder {
             conversation: Vec::new(),
             vehicles: Vec::new(),
             now,
+            channel,
         };
         let message = Message {
             id,
@@ -337,11 +335,7 @@ impl Responder {
             direction: Direction::Outbound,
             sender: "AI".into(),
             sender_type: SenderType::Ai,
-            message_content: format!(
-                "{}\n\nMed vennlig hilsen\n{}",
-                fallback::first_reply(&ctx),
-                ctx.signature()
-            ),
+            message_content: ctx.signed(&fallback::first_reply(&ctx)),
             metadata: serde_json::json!({
                 "prompt_version": fallback::TEMPLATE_VERSION,
                 "fallback": true,
@@ -361,6 +355,7 @@ pub async fn reply_context(
     dealership: &crate::model::Dealership,
     lead: &Lead,
     conversation: Vec<Message>,
+    channel: Channel,
     now: DateTime<Utc>,
 ) -> Result<ReplyContext, StoreError> {
     let vehicles = stores
@@ -377,6 +372,7 @@ pub async fn reply_context(
         lead: lead.clone(),
         conversation,
         now,
+        channel,
     })
 }
 
