@@ -20,6 +20,7 @@ const CUSTOMER: &str = "+4791234567";
 async fn app() -> TestApp {
     let app = TestApp::spawn_with(|p| {
         p.imap_poll_interval = None;
+        p.sender_config.sms_segment_price_nok = Some(0.45);
         p.twilio = Some(Arc::new(TwilioWebhook {
             auth_token: TOKEN.into(),
             public_url: PUBLIC.into(),
@@ -124,7 +125,10 @@ async fn a_texting_customer_is_answered_by_sms_and_can_opt_out_and_in() {
         "{sms:?}"
     );
     let body = sms[0]["body"].as_str().unwrap();
-    assert!(body.ends_with("– Bilsenteret Drammen"), "signed with the name: {body}");
+    assert!(
+        body.ends_with("– Bilsenteret Drammen"),
+        "signed with the name: {body}"
+    );
     assert!(!body.contains("Åpningstider"), "an SMS is short: {body}");
     let segments = sms[0]["segments"].as_u64().unwrap();
     assert!((1..=3).contains(&segments), "{segments} segments: {body}");
@@ -143,6 +147,28 @@ async fn a_texting_customer_is_answered_by_sms_and_can_opt_out_and_in() {
     let (_, convo) = app
         .get(&format!("/api/leads/{id}/conversations"), &token)
         .await;
+    // What the reply cost is on its send record.
+    let ai = convo["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["sender_type"] == "ai")
+        .unwrap();
+    let (tenant, _) = find_by_slug(&app.platform.stores, DRAMMEN)
+        .await
+        .unwrap()
+        .unwrap();
+    let claim = app
+        .platform
+        .stores
+        .claims
+        .get_claim(&tenant, &format!("send:{}", ai["id"].as_str().unwrap()))
+        .await
+        .unwrap()
+        .unwrap();
+    let detail = claim.detail.unwrap();
+    let expected = format!("segments={segments} cost_nok={:.2}", 0.45 * segments as f64);
+    assert!(detail.ends_with(&expected), "{detail}");
     let customer: Vec<&str> = convo["items"]
         .as_array()
         .unwrap()

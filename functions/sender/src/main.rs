@@ -45,6 +45,7 @@ async fn main() -> Result<(), Error> {
                 .unwrap_or_else(|_| "norvalt.no".into()),
             link_key,
             dashboard_url: std::env::var("NORVALT_DASHBOARD_URL")?,
+            sms_segment_price_nok: SenderConfig::sms_price_from_env(),
         },
     }));
     let queues = &*Box::leak(Box::new(norvalt_aws::sqs::SqsQueues::from_env(&config)));

@@ -152,6 +152,7 @@ impl Platform {
                 link_key,
                 dashboard_url: std::env::var("NORVALT_DASHBOARD_URL")
                     .unwrap_or_else(|_| crate::public_url()),
+                sms_segment_price_nok: SenderConfig::sms_price_from_env(),
             },
         })
     }

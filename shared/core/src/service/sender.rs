@@ -34,6 +34,20 @@ pub struct SenderConfig {
     pub link_key: Vec<u8>,
     /// Where notices link to (`NORVALT_DASHBOARD_URL`).
     pub dashboard_url: String,
+    /// What one SMS segment costs under the platform's SMS contract
+    /// (`NORVALT_SMS_SEGMENT_PRICE_NOK`); `None`: segments are counted, cost
+    /// is not.
+    pub sms_segment_price_nok: Option<f64>,
+}
+
+impl SenderConfig {
+    /// `NORVALT_SMS_SEGMENT_PRICE_NOK`, when set to a number.
+    pub fn sms_price_from_env() -> Option<f64> {
+        std::env::var("NORVALT_SMS_SEGMENT_PRICE_NOK")
+            .ok()
+            .and_then(|v| v.trim().replace(',', ".").parse().ok())
+            .filter(|p: &f64| p.is_finite() && *p >= 0.0)
+    }
 }
 
 pub struct Sender {
@@ -213,25 +227,37 @@ impl Sender {
                     Metric::count("SmsSegments", count)
                         .property("dealership_id", tenant.to_string())
                         .emit();
+                    if let Some(price) = self.config.sms_segment_price_nok {
+                        Metric::new(
+                            "SmsCostNok",
+                            price * count as f64,
+                            crate::metrics::Unit::Count,
+                        )
+                        .property("dealership_id", tenant.to_string())
+                        .emit();
+                    }
                 }
-                sent
+                // What the send cost goes on the claim record.
+                let cost = self
+                    .config
+                    .sms_segment_price_nok
+                    .map(|p| format!(" cost_nok={:.2}", p * count as f64))
+                    .unwrap_or_default();
+                sent.map(|r| (r, format!(" segments={count}{cost}")))
             }
             _ => {
                 let email = self.compose_email(&dealership, &lead, &message, &address, key, now);
-                self.mailer.send_email(&email).await
+                self.mailer
+                    .send_email(&email)
+                    .await
+                    .map(|r| (r, String::new()))
             }
         };
         match result {
-            Ok(Receipt { provider_id }) => {
-                self.finish(
-                    &tenant,
-                    &mine,
-                    claimed_at,
-                    ClaimState::Done,
-                    &provider_id,
-                    now,
-                )
-                .await?;
+            Ok((Receipt { provider_id }, cost)) => {
+                let detail = format!("{provider_id}{cost}");
+                self.finish(&tenant, &mine, claimed_at, ClaimState::Done, &detail, now)
+                    .await?;
                 self.mark_answered(&tenant, lead.id, now).await?;
                 Metric::count("Sends", 1)
                     .dimension("Channel", channel_name(message.channel))
