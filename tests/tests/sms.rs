@@ -291,3 +291,96 @@ fn the_signature_matches_twilios_documented_example() {
         "GvWf1cFY/Q7PnoempGyD5oXAezc="
     );
 }
+
+/// The Twilio client against a mock of the Messages API that checks what
+/// it is sent: basic auth, the form fields, and how answers are read.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_twilio_client_sends_what_twilio_expects() {
+    use axum::extract::{Path, State};
+    use axum::http::{HeaderMap, StatusCode};
+    use axum::routing::post;
+    use norvalt_core::outbound::{OutboundSms, SendError, SmsSender};
+    use norvalt_http::twilio::TwilioClient;
+    use std::sync::Mutex;
+
+    type Seen = Arc<Mutex<Vec<(String, HeaderMap, String)>>>;
+    let seen: Seen = Arc::default();
+    let app = axum::Router::new()
+        .route(
+            "/2010-04-01/Accounts/{sid}/Messages.json",
+            post(
+                |State(seen): State<Seen>, Path(sid): Path<String>, headers: HeaderMap, body: String| async move {
+                    seen.lock().unwrap().push((sid, headers, body.clone()));
+                    let to = form_urlencoded::parse(body.as_bytes())
+                        .find(|(k, _)| k == "To")
+                        .map(|(_, v)| v.into_owned())
+                        .unwrap_or_default();
+                    match to.as_str() {
+                        "+4790000001" => (StatusCode::BAD_REQUEST, r#"{"code": 21610, "message": "Attempt to send to unsubscribed recipient"}"#.to_string()),
+                        "+4790000002" => (StatusCode::TOO_MANY_REQUESTS, r#"{"code": 20429, "message": "Too Many Requests"}"#.to_string()),
+                        _ => (StatusCode::CREATED, r#"{"sid": "SM0123456789abcdef", "status": "queued"}"#.to_string()),
+                    }
+                },
+            ),
+        )
+        .with_state(seen.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+    let client = TwilioClient::new(
+        &base,
+        "AC123",
+        "secret-token",
+        "MG999",
+        Some("https://x/status".into()),
+    );
+    let sms = |to: &str, from: Option<&str>| OutboundSms {
+        send_key: "send:1".into(),
+        to: to.into(),
+        from: from.map(str::to_string),
+        body: "Hei Åse! Vi ses på lørdag.".into(),
+    };
+    let receipt = client.send_sms(&sms(CUSTOMER, None)).await.unwrap();
+    assert_eq!(receipt.provider_id, "SM0123456789abcdef");
+    client
+        .send_sms(&sms(CUSTOMER, Some(DEALER_NUMBER)))
+        .await
+        .unwrap();
+    let refused = client
+        .send_sms(&sms("+4790000001", None))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(refused, SendError::Permanent(ref m) if m.contains("21610")),
+        "{refused:?}"
+    );
+    let busy = client
+        .send_sms(&sms("+4790000002", None))
+        .await
+        .unwrap_err();
+    assert!(matches!(busy, SendError::Transient(_)), "{busy:?}");
+
+    let seen = seen.lock().unwrap().clone();
+    let (sid, headers, body) = &seen[0];
+    assert_eq!(sid, "AC123");
+    use base64::Engine;
+    let auth = base64::engine::general_purpose::STANDARD.encode("AC123:secret-token");
+    assert_eq!(headers["authorization"], format!("Basic {auth}"));
+    let fields: std::collections::HashMap<String, String> = form_urlencoded::parse(body.as_bytes())
+        .into_owned()
+        .collect();
+    assert_eq!(fields["To"], CUSTOMER);
+    assert_eq!(fields["MessagingServiceSid"], "MG999");
+    assert_eq!(fields["Body"], "Hei Åse! Vi ses på lørdag.");
+    assert_eq!(fields["StatusCallback"], "https://x/status");
+    let second: std::collections::HashMap<String, String> =
+        form_urlencoded::parse(seen[1].2.as_bytes())
+            .into_owned()
+            .collect();
+    assert_eq!(
+        second["From"], DEALER_NUMBER,
+        "the dealership's own number when it has one"
+    );
+    assert!(!second.contains_key("MessagingServiceSid"));
+}
