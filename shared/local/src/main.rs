@@ -386,6 +386,16 @@ async fn serve(platform: Platform, addr: SocketAddr) -> Result<(), String> {
     println!("  Data dir:   {}", platform.data_dir.display());
     println!("  Dev token (sales rep, Bilsenteret Drammen, 12 h):\n{dev_token}\n");
     println!("Try:\n  curl -H \"Authorization: Bearer $TOKEN\" http://{addr}/api/leads");
+    if let Ok(Some((_, d))) =
+        norvalt_core::service::provisioning::find_by_slug(&platform.stores, "bilsenteret-drammen")
+            .await
+    {
+        println!(
+            "A website lead (its reply lands in {}/outbox/):\n  curl -X POST http://{addr}/webhooks/form/{} -H 'content-type: application/json' \\\n    -d '{{\"name\":\"Kari Nordmann\",\"email\":\"kari@example.no\",\"vehicle_interest\":\"Toyota bZ4X\",\"message\":\"Er den på lager?\"}}'",
+            platform.data_dir.display(),
+            d.form_key
+        );
+    }
     println!("More tokens: scripts/dev token --dealership fjord-bil-bergen --role admin");
     platform.start_workers();
     let app = platform.router();

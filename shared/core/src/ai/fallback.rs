@@ -21,17 +21,35 @@ pub fn first_reply(ctx: &ReplyContext) -> String {
     };
     let intents = analyse(&ctx.lead).intents;
     let car = ctx.vehicle_label().unwrap_or_else(|| "bilen".to_string());
-    let answer = if intents.contains(&Intent::TestDrive) {
-        format!("Vi setter gjerne av tid til en prøvekjøring av {car}.")
-    } else if intents.contains(&Intent::Offer) || intents.contains(&Intent::Financing) {
-        "En av våre selgere setter opp et konkret tilbud til deg, med pris og eventuelle finansieringsmuligheter.".to_string()
-    } else if intents.contains(&Intent::TradeIn) {
-        "Vi ser gjerne på innbyttebilen din og gir deg et tilbud.".to_string()
-    } else if intents.contains(&Intent::Availability) {
-        format!("En selger sjekker tilgjengeligheten på {car} og kommer tilbake til deg.")
-    } else {
-        "En av våre selgere ser på henvendelsen din og følger deg opp personlig.".to_string()
-    };
+    // Up to two of the customer's questions, most decisive first.
+    let has = |i: Intent| intents.contains(&i);
+    let mut answers: Vec<String> = Vec::new();
+    if has(Intent::Availability) {
+        answers.push(format!(
+            "En selger sjekker om {car} er tilgjengelig og svarer deg på det."
+        ));
+    }
+    if has(Intent::TestDrive) {
+        answers.push(format!(
+            "Vi setter gjerne av tid til en prøvekjøring av {car}."
+        ));
+    }
+    if has(Intent::Offer) || has(Intent::Financing) {
+        answers.push(
+            "En av våre selgere setter opp et konkret tilbud til deg, med pris og eventuelle finansieringsmuligheter."
+                .to_string(),
+        );
+    }
+    if has(Intent::TradeIn) {
+        answers.push("Vi ser gjerne på innbyttebilen din og gir deg et tilbud.".to_string());
+    }
+    if answers.is_empty() {
+        answers.push(
+            "En av våre selgere ser på henvendelsen din og følger deg opp personlig.".to_string(),
+        );
+    }
+    answers.truncate(if ctx.is_sms() { 1 } else { 2 });
+    let answer = answers.join(" ");
     let next = if ctx.open_now() {
         match d.phone.as_deref().map(opening::readable_phone) {
             Some(phone) => format!(
