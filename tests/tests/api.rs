@@ -23,6 +23,9 @@ async fn health_and_openapi_need_no_token() {
         "/api/vehicles/available",
         "/api/vehicles/{id}",
         "/api/me",
+        "/api/users",
+        "/api/ai/analyze-lead",
+        "/api/ai/generate-response",
     ] {
         assert!(
             doc["paths"][path].is_object(),
@@ -44,6 +47,33 @@ async fn me_names_user_role_and_dealership() {
     assert_eq!(me["dealership"]["slug"], BERGEN);
     assert_eq!(me["dealership"]["time_zone"], "Europe/Oslo");
     assert_eq!(me["user"]["name"], "Øyvind Aase");
+}
+
+#[tokio::test]
+async fn the_team_is_the_dealerships_own_users_by_name() {
+    let app = TestApp::spawn().await;
+    let token = app.token(DRAMMEN, Role::SalesRep).await;
+    let (status, team) = app.get("/api/users", &token).await;
+    assert_eq!(status, 200, "{team}");
+    let users = team["items"].as_array().unwrap();
+    assert!(users.len() >= 4, "{team}");
+    assert!(
+        users.iter().all(|u| u["email"]
+            .as_str()
+            .unwrap()
+            .ends_with("@bilsenteret-drammen.no")),
+        "no one from another dealership: {team}"
+    );
+    let names: Vec<String> = users
+        .iter()
+        .map(|u| u["name"].as_str().unwrap().to_lowercase())
+        .collect();
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(names, sorted);
+    assert!(users.iter().any(|u| u["role"] == "admin"));
+    let (status, _) = app.get("/api/users", "").await;
+    assert_eq!(status, 401);
 }
 
 #[tokio::test]

@@ -15,7 +15,7 @@ use crate::routes::{account, ai, conversations, leads, vehicles};
         conversations::list_conversation, conversations::add_message,
         vehicles::list_vehicles, vehicles::list_available, vehicles::create_vehicle, vehicles::get_vehicle,
         vehicles::update_vehicle, vehicles::delete_vehicle,
-        account::me,
+        account::me, account::users,
         ai::analyze_lead, ai::generate_response,
     ),
     modifiers(&BearerAuth),

@@ -71,3 +71,24 @@ pub async fn me(stores: &Stores, actor: &Actor) -> DomainResult<Me> {
         dealership,
     })
 }
+
+/// The dealership's team, by name: who a lead can be assigned to.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Team {
+    pub items: Vec<User>,
+}
+
+pub async fn team(stores: &Stores, actor: &Actor) -> DomainResult<Team> {
+    actor.require(Permission::ReadAccount)?;
+    let mut items = stores.users.list_users(&actor.tenant).await?;
+    items.sort_by(|a, b| {
+        let key = |u: &User| {
+            u.name
+                .clone()
+                .unwrap_or_else(|| u.email.clone())
+                .to_lowercase()
+        };
+        key(a).cmp(&key(b))
+    });
+    Ok(Team { items })
+}
