@@ -65,6 +65,22 @@ impl TestApp {
         }
     }
 
+    /// Waits until every message on these queues has been handled (10 s at
+    /// most, then panics).
+    pub async fn drain(&self, queues: &[norvalt_core::queue::QueueName]) {
+        for _ in 0..200 {
+            let mut busy = 0;
+            for q in queues {
+                busy += self.platform.queues.queue_depth(*q).await.unwrap();
+            }
+            if busy == 0 {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("{queues:?} did not drain");
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

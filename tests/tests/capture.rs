@@ -3,7 +3,6 @@
 //! importer mail, down to leads in the inbox API.
 
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
@@ -36,26 +35,8 @@ async fn form_key(app: &TestApp, slug: &str) -> String {
         .form_key
 }
 
-/// Waits until the capture queue is empty (every envelope handled).
-async fn drained(app: &TestApp) {
-    for _ in 0..200 {
-        if app
-            .platform
-            .queues
-            .queue_depth(QueueName::Capture)
-            .await
-            .unwrap()
-            == 0
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("the capture queue did not drain");
-}
-
 async fn leads(app: &TestApp, slug: &str, query: &str) -> Vec<Value> {
-    drained(app).await;
+    app.drain(&[QueueName::Capture]).await;
     let token = app.token(slug, Role::SalesRep).await;
     let (status, page) = app
         .get(&format!("/api/leads?limit=100{query}"), &token)
@@ -612,7 +593,7 @@ async fn an_expired_page_token_sends_the_capture_to_the_dlq_with_a_reason() {
     let body = fixture("facebook/leadgen-webhook.json");
     let (status, _) = deliver(&app, &body, Some(sign(APP_SECRET.as_bytes(), &body))).await;
     assert_eq!(status, 200);
-    drained(&app).await;
+    app.drain(&[QueueName::Capture]).await;
     let dead = app
         .platform
         .queues

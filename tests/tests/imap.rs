@@ -81,25 +81,8 @@ fn poller(app: &TestApp) -> MailboxPoller {
     app.platform.mailbox_poller().unwrap()
 }
 
-async fn drained(app: &TestApp) {
-    for _ in 0..200 {
-        if app
-            .platform
-            .queues
-            .queue_depth(QueueName::Capture)
-            .await
-            .unwrap()
-            == 0
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("the capture queue did not drain");
-}
-
 async fn leads(app: &TestApp, slug: &str) -> Vec<Value> {
-    drained(app).await;
+    app.drain(&[QueueName::Capture]).await;
     let token = app.token(slug, Role::SalesRep).await;
     let (status, page) = app.get("/api/leads?limit=100", &token).await;
     assert_eq!(status, 200, "{page}");

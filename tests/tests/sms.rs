@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use norvalt_core::Role;
 use norvalt_core::ports::RouteKind;
+use norvalt_core::queue::QueueName;
 use norvalt_core::service::provisioning::find_by_slug;
 use norvalt_http::webhooks::twilio::{TwilioWebhook, sign};
 use norvalt_tests::{DRAMMEN, TestApp};
@@ -91,24 +92,6 @@ async fn sent_sms(app: &TestApp, n: usize) -> Vec<Value> {
     read()
 }
 
-async fn drained(app: &TestApp) {
-    for _ in 0..200 {
-        let mut busy = 0;
-        for q in [
-            norvalt_core::queue::QueueName::Capture,
-            norvalt_core::queue::QueueName::Ai,
-            norvalt_core::queue::QueueName::Send,
-        ] {
-            busy += app.platform.queues.queue_depth(q).await.unwrap();
-        }
-        if busy == 0 {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("queues did not drain");
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn a_texting_customer_is_answered_by_sms_and_can_opt_out_and_in() {
     let app = app().await;
@@ -136,7 +119,8 @@ async fn a_texting_customer_is_answered_by_sms_and_can_opt_out_and_in() {
     // The next text joins the same lead; a repeat delivery changes nothing.
     text(&app, "SM2", "Kan jeg komme innom i morgen?", None).await;
     text(&app, "SM2", "Kan jeg komme innom i morgen?", None).await;
-    drained(&app).await;
+    app.drain(&[QueueName::Capture, QueueName::Ai, QueueName::Send])
+        .await;
     let token = app.token(DRAMMEN, Role::SalesRep).await;
     let (_, page) = app.get("/api/leads?limit=10", &token).await;
     let leads = page["items"].as_array().unwrap();
@@ -187,7 +171,8 @@ async fn a_texting_customer_is_answered_by_sms_and_can_opt_out_and_in() {
     // STOPP: one confirmation, even when sent twice.
     text(&app, "SM3", "STOPP", None).await;
     text(&app, "SM4", "stopp", None).await;
-    drained(&app).await;
+    app.drain(&[QueueName::Capture, QueueName::Ai, QueueName::Send])
+        .await;
     let sms = sent_sms(&app, 2).await;
     assert_eq!(sms.len(), 2, "{sms:?}");
     assert!(
@@ -219,7 +204,8 @@ async fn a_texting_customer_is_answered_by_sms_and_can_opt_out_and_in() {
 
     // START lifts it.
     text(&app, "SM5", "START", None).await;
-    drained(&app).await;
+    app.drain(&[QueueName::Capture, QueueName::Ai, QueueName::Send])
+        .await;
     assert!(
         !norvalt_core::outbound::suppression::is_suppressed(
             stores,
@@ -262,7 +248,8 @@ async fn forged_or_incomplete_texts_are_refused_and_store_nothing() {
         .await
         .unwrap();
     assert_eq!(incomplete.status(), 422);
-    drained(&app).await;
+    app.drain(&[QueueName::Capture, QueueName::Ai, QueueName::Send])
+        .await;
     let token = app.token(DRAMMEN, Role::SalesRep).await;
     let (_, page) = app.get("/api/leads", &token).await;
     assert!(page["items"].as_array().unwrap().is_empty());
