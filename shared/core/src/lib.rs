@@ -6,6 +6,7 @@
 //! Lambda functions call the use cases in [`service`].
 
 pub mod ai;
+pub mod automation;
 pub mod capture;
 pub mod error;
 pub mod ids;

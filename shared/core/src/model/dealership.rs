@@ -54,6 +54,8 @@ pub struct ReplySettings {
     pub sms_number: Option<String>,
     /// Who hears about new leads and customer replies when no rep is assigned.
     pub notify_emails: Vec<String>,
+    /// When follow-ups may message customers.
+    pub quiet_hours: crate::automation::QuietHours,
 }
 
 /// The dealership's lead channels.
@@ -242,5 +244,30 @@ impl NewDealership {
             subscription_tier: self.subscription_tier.unwrap_or(SubscriptionTier::Starter),
             opening_hours,
         })
+    }
+}
+
+/// A dealership as tests need one.
+#[cfg(test)]
+pub(crate) fn sample(name: &str) -> Dealership {
+    let now = crate::time::now();
+    Dealership {
+        id: DealershipId::new_at(now),
+        name: name.into(),
+        slug: "bilsenteret".into(),
+        email: "post@bilsenteret.no".into(),
+        phone: Some("+4732210000".into()),
+        address: Some("Strømsø torg 1, 3044 Drammen".into()),
+        clerk_org_id: None,
+        subscription_status: SubscriptionStatus::Active,
+        subscription_tier: SubscriptionTier::Professional,
+        opening_hours: OpeningHours::typical(),
+        time_zone: crate::time::OSLO.into(),
+        form_key: "fk".into(),
+        inbound_email: "leads@bilsenteret.norvalt.no".into(),
+        capture: CaptureSettings::default(),
+        reply: ReplySettings::default(),
+        created_at: now,
+        updated_at: now,
     }
 }

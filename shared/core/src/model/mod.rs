@@ -12,6 +12,6 @@ pub mod vehicle;
 pub use dealership::{Dealership, NewDealership, OpeningHours, OpeningSlot};
 pub use lead::{Lead, LeadPatch, LeadQuery, LeadSource, LeadStatus, NewLead};
 pub use message::{Channel, Direction, Message, NewMessage, SenderType};
-pub use rule::{AutomationRule, TriggerType};
+pub use rule::{Action, AutomationRule, Conditions, NewRule, RulePatch, Step, Trigger};
 pub use user::{NewUser, NotificationPreferences, User};
 pub use vehicle::{FuelType, NewVehicle, Vehicle, VehiclePatch, VehicleStatus};
