@@ -49,7 +49,7 @@ impl Role {
         use Permission::*;
         match permission {
             ReadLeads | WriteLeads | ReadConversations | WriteConversations | ReadVehicles
-            | ReadAccount => true,
+            | ReadAccount | ReadAutomations => true,
             DeleteLeads | ManageVehicles | ManageAutomations => {
                 matches!(self, Role::Admin | Role::Manager)
             }
@@ -67,6 +67,7 @@ pub enum Permission {
     WriteConversations,
     ReadVehicles,
     ManageVehicles,
+    ReadAutomations,
     ManageAutomations,
     ReadAccount,
     ManageDealership,

@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use crate::DealershipId;
 use crate::capture::mailbox::MailboxCursor;
+use crate::automation::FollowUp;
 use crate::capture::{CaptureCommit, CaptureRecord, ContactRecord};
 use crate::ids::{LeadId, MessageId, RuleId, UserId, VehicleId};
 use crate::model::{
@@ -180,6 +181,43 @@ pub trait ClaimStore: Send + Sync {
     ) -> StoreResult<()>;
 }
 
+/// Follow-up sequences in progress (see [`crate::automation::followup`]).
+#[async_trait]
+pub trait FollowUpStore: Send + Sync {
+    /// Fails with `Conflict` when the lead already has this rule's record:
+    /// a rule runs at most once per lead.
+    async fn insert_follow_up(&self, tenant: &TenantId, follow_up: &FollowUp) -> StoreResult<()>;
+    async fn get_follow_up(
+        &self,
+        tenant: &TenantId,
+        rule: RuleId,
+        lead: LeadId,
+    ) -> StoreResult<Option<FollowUp>>;
+    /// Replaces the record if its stored version is `follow_up.version - 1`.
+    async fn update_follow_up(&self, tenant: &TenantId, follow_up: &FollowUp) -> StoreResult<()>;
+    async fn list_lead_follow_ups(
+        &self,
+        tenant: &TenantId,
+        lead: LeadId,
+    ) -> StoreResult<Vec<FollowUp>>;
+    /// Across every dealership (the scheduled job's view): up to `limit`
+    /// sequences whose next step is due at or before `now`, earliest first.
+    /// Served by an index on the due time, never a scan.
+    async fn due_follow_ups(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+        limit: usize,
+    ) -> StoreResult<Vec<FollowUp>>;
+}
+
+/// Named counters in the dealership's partition, incremented atomically
+/// (round-robin assignment takes turns by one).
+#[async_trait]
+pub trait CounterStore: Send + Sync {
+    /// Adds one and returns the new value (the first call returns 1).
+    async fn increment(&self, tenant: &TenantId, name: &str) -> StoreResult<u64>;
+}
+
 /// The kinds of outside identifier that lead to a dealership.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RouteKind {
@@ -238,6 +276,8 @@ pub struct Stores {
     pub captures: Arc<dyn CaptureStore>,
     pub mailboxes: Arc<dyn MailboxStore>,
     pub claims: Arc<dyn ClaimStore>,
+    pub follow_ups: Arc<dyn FollowUpStore>,
+    pub counters: Arc<dyn CounterStore>,
 }
 
 impl Stores {
@@ -254,6 +294,8 @@ impl Stores {
             + CaptureStore
             + MailboxStore
             + ClaimStore
+            + FollowUpStore
+            + CounterStore
             + 'static,
     {
         Stores {
@@ -266,7 +308,9 @@ impl Stores {
             routes: adapter.clone(),
             captures: adapter.clone(),
             mailboxes: adapter.clone(),
-            claims: adapter,
+            claims: adapter.clone(),
+            follow_ups: adapter.clone(),
+            counters: adapter,
         }
     }
 }

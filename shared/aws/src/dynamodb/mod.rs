@@ -16,16 +16,19 @@
 //! | outbound claim  | `DEALER#<id>`          | `CLAIM#<key>`             | (TTL `expires_at`, 90 days)              |
 //! | IMAP cursor     | `DEALER#<id>`          | `MAILBOX_CURSOR`          |                                          |
 //! | IMAP registry   | `MAILBOXES`            | `<dealership id>`         |                                          |
+//! | follow-up       | `DEALER#<id>`          | `FOLLOWUP#<lead>#<rule>`  | `due`: `FOLLOWUP_DUE` / `<due>#<dealer>#<lead>#<rule>` (while a step is due) |
+//! | counter         | `DEALER#<id>`          | `COUNTER#<name>`          |                                          |
 //!
 //! Messages sort under `MSG#`, not under their lead's `LEAD#` key, so that
 //! listing the inbox reads leads only. `gsi1` serves the inbox filtered by
-//! status. Every read is a GetItem or a Query on one partition: no Scan.
+//! status; `due` serves the follow-up job. Every read is a GetItem or a Query on one partition: no Scan.
 //! `expires_at` (epoch seconds) is the table's TTL attribute: capture and
 //! contact records expire by it; reads treat an expired record as absent
 //! before DynamoDB gets round to deleting it.
 
 mod capture;
 mod claims;
+mod follow_ups;
 mod mailbox;
 mod stores;
 mod table;

@@ -90,7 +90,7 @@ struct PartitionQuery {
 }
 
 impl DynamoStore {
-    async fn put_new(&self, item: Item) -> StoreResult<()> {
+    pub(super) async fn put_new(&self, item: Item) -> StoreResult<()> {
         self.client
             .put_item()
             .table_name(&self.table)
@@ -103,7 +103,7 @@ impl DynamoStore {
     }
 
     /// Replaces an item whose stored `version` is `version - 1`.
-    async fn put_versioned(&self, item: Item, version: u64) -> StoreResult<()> {
+    pub(super) async fn put_versioned(&self, item: Item, version: u64) -> StoreResult<()> {
         self.client
             .put_item()
             .table_name(&self.table)
@@ -130,7 +130,7 @@ impl DynamoStore {
         Ok(out.item)
     }
 
-    async fn get_doc<T: DeserializeOwned>(&self, pk: String, sk: String) -> StoreResult<Option<T>> {
+    pub(super) async fn get_doc<T: DeserializeOwned>(&self, pk: String, sk: String) -> StoreResult<Option<T>> {
         self.get(pk, sk).await?.map(decode).transpose()
     }
 
@@ -180,7 +180,7 @@ impl DynamoStore {
     }
 
     /// Every item of a tenant whose sort key starts with `prefix`, oldest first.
-    async fn query_prefix<T: DeserializeOwned>(
+    pub(super) async fn query_prefix<T: DeserializeOwned>(
         &self,
         tenant: &TenantId,
         prefix: &str,

@@ -31,6 +31,8 @@ pub async fn ensure_table(client: &Client, table: &str) -> Result<(), String> {
         .attribute_definitions(attr("sk"))
         .attribute_definitions(attr("gsi1pk"))
         .attribute_definitions(attr("gsi1sk"))
+        .attribute_definitions(attr("duepk"))
+        .attribute_definitions(attr("duesk"))
         .key_schema(key("pk", KeyType::Hash))
         .key_schema(key("sk", KeyType::Range))
         .global_secondary_indexes(
@@ -38,6 +40,19 @@ pub async fn ensure_table(client: &Client, table: &str) -> Result<(), String> {
                 .index_name("gsi1")
                 .key_schema(key("gsi1pk", KeyType::Hash))
                 .key_schema(key("gsi1sk", KeyType::Range))
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::All)
+                        .build(),
+                )
+                .build()
+                .map_err(|e| e.to_string())?,
+        )
+        .global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name(super::follow_ups::DUE_INDEX)
+                .key_schema(key("duepk", KeyType::Hash))
+                .key_schema(key("duesk", KeyType::Range))
                 .projection(
                     Projection::builder()
                         .projection_type(ProjectionType::All)

@@ -80,3 +80,34 @@ pub fn first_reply(ctx: &ReplyContext) -> String {
     let hours = opening::describe(&d.opening_hours);
     format!("{greeting}\n\n{about} {answer}\n\n{next}\n\nÅpningstider: {hours}.")
 }
+
+/// The template follow-up to a customer who has not answered: short, about
+/// their car, with one easy way to answer.
+pub fn follow_up(ctx: &ReplyContext) -> String {
+    let d = &ctx.dealership;
+    let greeting = match ctx.first_name() {
+        Some(name) => format!("Hei {name}!"),
+        None => "Hei!".to_string(),
+    };
+    let car = ctx.vehicle_label().unwrap_or_else(|| "bilen".to_string());
+    let phone = d.phone.as_deref().map(opening::readable_phone);
+    if ctx.is_sms() {
+        let next = match phone {
+            Some(phone) => format!("Svar på denne SMS-en eller ring {phone}."),
+            None => "Svar gjerne på denne SMS-en.".to_string(),
+        };
+        return format!(
+            "{greeting} Vi i {} ville høre om du fortsatt er interessert i {car}. {next}",
+            d.name
+        );
+    }
+    let next = match phone {
+        Some(phone) => format!(
+            "Svar gjerne på denne e-posten med et tidspunkt som passer for en prat eller en prøvekjøring, eller ring oss på {phone}."
+        ),
+        None => "Svar gjerne på denne e-posten med et tidspunkt som passer for en prat eller en prøvekjøring.".to_string(),
+    };
+    format!(
+        "{greeting}\n\nVi ville bare høre om du fortsatt er interessert i {car}. Har du spørsmål, hjelper vi deg gjerne videre.\n\n{next}"
+    )
+}

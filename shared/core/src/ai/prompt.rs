@@ -12,7 +12,25 @@ pub const FIRST_REPLY_VERSION: &str = "first-reply/2026-11-25.1";
 /// Output budget: a reply is a few short paragraphs.
 const MAX_TOKENS: u32 = 600;
 
-fn system(ctx: &ReplyContext) -> String {
+/// What the model is asked to do: answer a new lead, or follow one up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    FirstReply,
+    FollowUp,
+}
+
+fn system(ctx: &ReplyContext, purpose: Purpose) -> String {
+    let (situation, first_rule) = match purpose {
+        Purpose::FirstReply => (
+            "svarer en kunde som nettopp har tatt kontakt",
+            "Svar på det kunden faktisk spør om, og nevn bilen og {name} ved navn.",
+        ),
+        Purpose::FollowUp => (
+            "følger opp en kunde som ikke har svart på forrige melding fra dere",
+            "Skriv en kort, vennlig påminnelse om bilen kunden spurte om og {name}; ikke gjenta hele forrige melding, og ikke mas.",
+        ),
+    };
+    let first_rule = first_rule.replace("{name}", &ctx.dealership.name);
     let tone = ctx
         .dealership
         .reply
@@ -20,10 +38,10 @@ fn system(ctx: &ReplyContext) -> String {
         .as_deref()
         .unwrap_or("vennlig, personlig og profesjonell");
     format!(
-        "Du er en erfaren bilselger hos {name} i Norge og svarer en kunde som nettopp har tatt kontakt.\n\
+        "Du er en erfaren bilselger hos {name} i Norge og {situation}.\n\
          Skriv på norsk bokmål. Tone: {tone}.\n\
          Regler:\n\
-         1. Svar på det kunden faktisk spør om, og nevn bilen og {name} ved navn.\n\
+         1. {first_rule}\n\
          2. Avslutt med ett konkret neste steg: prøvekjøring, en telefonsamtale eller et besøk innenfor åpningstidene.\n\
          3. Ikke finn på priser, lagerstatus, leveringstider, rabatter eller finansieringsvilkår. Bruk bare tall og fakta som står i konteksten; vet du ikke, si at en selger kommer tilbake med svar.\n\
          4. Ikke lov noe på vegne av forhandleren utover konteksten, og ikke nevn andre kunder.\n\
@@ -89,8 +107,19 @@ fn facts(ctx: &ReplyContext) -> String {
     out
 }
 
+pub const FOLLOW_UP_VERSION: &str = "follow-up/2026-11-25.1";
+
 /// The request for the first reply to a new lead.
 pub fn first_reply(ctx: &ReplyContext, model: &str) -> ModelRequest {
+    request(ctx, model, Purpose::FirstReply)
+}
+
+/// The request for a follow-up to a customer who has not answered.
+pub fn follow_up(ctx: &ReplyContext, model: &str) -> ModelRequest {
+    request(ctx, model, Purpose::FollowUp)
+}
+
+fn request(ctx: &ReplyContext, model: &str, purpose: Purpose) -> ModelRequest {
     let mut conversation = String::new();
     for m in &ctx.conversation {
         let who = match m.sender_type {
@@ -108,17 +137,24 @@ pub fn first_reply(ctx: &ReplyContext, model: &str) -> ModelRequest {
     }
     ModelRequest {
         model: model.to_string(),
-        system: system(ctx),
+        system: system(ctx, purpose),
         messages: vec![(
             Role::User,
             format!(
-                "Kontekst:\n{}\nHenvendelsen så langt:\n{}\n\nSkriv svaret til kunden.",
+                "Kontekst:\n{}\nHenvendelsen så langt:\n{}\n\n{}",
                 facts(ctx),
-                conversation.trim()
+                conversation.trim(),
+                match purpose {
+                    Purpose::FirstReply => "Skriv svaret til kunden.",
+                    Purpose::FollowUp => "Kunden har ikke svart. Skriv oppfølgingen.",
+                }
             ),
         )],
         max_tokens: MAX_TOKENS,
-        prompt_version: FIRST_REPLY_VERSION,
+        prompt_version: match purpose {
+            Purpose::FirstReply => FIRST_REPLY_VERSION,
+            Purpose::FollowUp => FOLLOW_UP_VERSION,
+        },
     }
 }
 

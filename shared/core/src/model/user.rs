@@ -15,7 +15,14 @@ pub struct User {
     pub name: Option<String>,
     pub role: Role,
     pub notification_preferences: NotificationPreferences,
+    /// Inactive users keep their history but get no leads or notices.
+    #[serde(default = "active")]
+    pub active: bool,
     pub created_at: DateTime<Utc>,
+}
+
+fn active() -> bool {
+    true
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -75,6 +82,7 @@ impl NewUser {
             name,
             role: self.role,
             notification_preferences: NotificationPreferences::default(),
+            active: true,
             created_at: now,
         })
     }

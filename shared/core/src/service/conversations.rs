@@ -7,6 +7,7 @@ use crate::model::{Direction, LeadStatus, Message, NewMessage, SenderType};
 use crate::pagination::{self, CursorCodec, Page};
 use crate::permissions::{Actor, Permission};
 use crate::ports::Stores;
+use crate::service::automation::triggers::{self, Event};
 
 /// A lead's conversation, oldest first.
 pub async fn list(
@@ -74,7 +75,8 @@ pub async fn add(
         .insert_message(&actor.tenant, &message)
         .await?;
     if message.direction == Direction::Outbound {
-        leads::modify(stores, &actor.tenant, lead.id, now, |lead| {
+        let entered_contacted = lead.status == LeadStatus::New;
+        let lead = leads::modify(stores, &actor.tenant, lead.id, now, |lead| {
             lead.last_contact_at = Some(now);
             if lead.status == LeadStatus::New {
                 lead.set_status(LeadStatus::Contacted, now);
@@ -82,6 +84,10 @@ pub async fn add(
             Ok(())
         })
         .await?;
+        triggers::fire(stores, &actor.tenant, &lead, Event::Outbound, now, now).await?;
+        if entered_contacted {
+            triggers::fire(stores, &actor.tenant, &lead, Event::StatusEntered, now, now).await?;
+        }
     }
     Ok(message)
 }

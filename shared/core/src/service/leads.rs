@@ -8,6 +8,7 @@ use crate::pagination::{self, CursorCodec, Page};
 use crate::permissions::{Actor, Permission};
 use crate::ports::{StoreError, Stores};
 use crate::search;
+use crate::service::automation::triggers::{self, Event};
 use crate::tenancy::TenantId;
 use crate::validation::FieldErrors;
 
@@ -36,6 +37,9 @@ pub async fn create(
         ensure_team_member(stores, &actor.tenant, user).await?;
     }
     stores.leads.insert_lead(&actor.tenant, &lead).await?;
+    // Due steps run with the next follow-up job (a typed-in lead gets no
+    // automatic first reply).
+    triggers::fire(stores, &actor.tenant, &lead, Event::NewLead, now, now).await?;
     Ok(lead)
 }
 
@@ -108,10 +112,15 @@ pub async fn update(
     if let Some(Some(user)) = patch.assigned_to {
         ensure_team_member(stores, &actor.tenant, user).await?;
     }
-    modify(stores, &actor.tenant, id, now, |lead| {
+    let before = load_live(stores, &actor.tenant, id).await?.status;
+    let lead = modify(stores, &actor.tenant, id, now, |lead| {
         patch.apply(lead, now).map_err(DomainError::from)
     })
-    .await
+    .await?;
+    if lead.status != before {
+        triggers::fire(stores, &actor.tenant, &lead, Event::StatusEntered, now, now).await?;
+    }
+    Ok(lead)
 }
 
 /// Soft delete: the lead disappears from every listing and read, but stays

@@ -6,6 +6,8 @@
 
 pub mod account;
 pub mod ai;
+pub mod assignment;
+pub mod automation;
 pub mod conversations;
 pub mod intake;
 pub mod leads;

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::ai::opening::readable_phone;
-use crate::ids::{DealershipId, LeadId, MessageId};
+use crate::ids::{DealershipId, LeadId, MessageId, RuleId, UserId};
 use crate::model::{Dealership, Lead, User};
 use crate::outbound::{OutboundEmail, email};
 
@@ -16,7 +16,25 @@ use crate::outbound::{OutboundEmail, email};
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum LeadEvent {
     NewLead,
-    CustomerReply { message_id: MessageId },
+    CustomerReply {
+        message_id: MessageId,
+    },
+    /// The lead was given to `user_id` (by a rule's round robin or a rep).
+    Assigned {
+        user_id: UserId,
+    },
+    /// A follow-up rule's `notify` step.
+    FollowUp {
+        rule_id: RuleId,
+        step: usize,
+        rule_name: String,
+        #[serde(default)]
+        note: Option<String>,
+        #[serde(default)]
+        user_id: Option<UserId>,
+        #[serde(default)]
+        emails: Vec<String>,
+    },
 }
 
 /// On the send queue next to replies (`type: notify.lead`).
@@ -55,6 +73,10 @@ impl NotifyEnvelope {
             LeadEvent::CustomerReply { message_id } => {
                 format!("notify:{lead_id}:reply:{message_id}")
             }
+            LeadEvent::Assigned { user_id } => format!("notify:{lead_id}:assigned:{user_id}"),
+            LeadEvent::FollowUp { rule_id, step, .. } => {
+                format!("notify:{lead_id}:auto:{rule_id}:{step}")
+            }
         };
         Self {
             kind: Self::TYPE.into(),
@@ -73,18 +95,48 @@ impl NotifyEnvelope {
 }
 
 /// Who hears about this lead: its rep if it has one (and wants email),
-/// otherwise everyone who wants new-lead email and the notify list.
-pub fn recipients(lead: &Lead, dealership: &Dealership, users: &[User]) -> Vec<String> {
+/// otherwise everyone who wants new-lead email and the notify list. An
+/// assignment goes to the assignee; a rule's notice to whom the rule names.
+pub fn recipients(
+    lead: &Lead,
+    dealership: &Dealership,
+    users: &[User],
+    event: &LeadEvent,
+) -> Vec<String> {
     let wants = |u: &&User| u.notification_preferences.new_lead_email;
-    let mut out: Vec<String> = match lead.assigned_to {
-        Some(rep) => users
+    let user_address = |id: UserId| -> Vec<String> {
+        users
+            .iter()
+            .filter(|u| u.id == id && u.active)
+            .map(|u| u.email.clone())
+            .collect()
+    };
+    let named = match event {
+        LeadEvent::Assigned { user_id } => Some(
+            users
+                .iter()
+                .filter(|u| u.id == *user_id && u.active)
+                .filter(wants)
+                .map(|u| u.email.clone())
+                .collect(),
+        ),
+        LeadEvent::FollowUp {
+            user_id: Some(id), ..
+        } => Some(user_address(*id)),
+        LeadEvent::FollowUp { emails, .. } if !emails.is_empty() => Some(emails.clone()),
+        _ => None,
+    };
+    let mut out: Vec<String> = match (named, lead.assigned_to) {
+        (Some(named), _) => named,
+        (None, Some(rep)) => users
             .iter()
             .filter(|u| u.id == rep)
             .filter(wants)
             .map(|u| u.email.clone())
             .collect(),
-        None => users
+        (None, None) => users
             .iter()
+            .filter(|u| u.active)
             .filter(wants)
             .map(|u| u.email.clone())
             .chain(dealership.reply.notify_emails.iter().cloned())
@@ -136,6 +188,10 @@ pub fn compose(
     let subject = match event {
         LeadEvent::NewLead => format!("Ny lead: {who} – {vehicle}"),
         LeadEvent::CustomerReply { .. } => format!("{who} har svart – {vehicle}"),
+        LeadEvent::Assigned { .. } => format!("Tildelt deg: {who} – {vehicle}"),
+        LeadEvent::FollowUp { rule_name, .. } => {
+            format!("Oppfølging ({rule_name}): {who} – {vehicle}")
+        }
     };
     let link = format!("{}/leads/{}", dashboard_url.trim_end_matches('/'), lead.id);
     let mut lines = vec![match event {
@@ -143,6 +199,15 @@ pub fn compose(
         LeadEvent::CustomerReply { .. } => {
             format!("{who} har svart på meldingen fra {}.", dealership.name)
         }
+        LeadEvent::Assigned { .. } => format!("{who} er tildelt deg hos {}.", dealership.name),
+        LeadEvent::FollowUp {
+            rule_name, note, ..
+        } => match note {
+            Some(note) => format!("Oppfølgingsregelen «{rule_name}»: {note}"),
+            None => format!(
+                "Oppfølgingsregelen «{rule_name}» ber deg følge opp {who}: kunden har ikke svart."
+            ),
+        },
     }];
     lines.push(String::new());
     lines.push(format!("Kunde: {who}"));
@@ -157,8 +222,8 @@ pub fn compose(
         lines.push(format!("Score: {} – {}", a.lead_score, a.explanation));
     }
     let said = match event {
-        LeadEvent::NewLead => lead.initial_message.as_deref(),
         LeadEvent::CustomerReply { .. } => *reply_text,
+        _ => lead.initial_message.as_deref(),
     };
     if let Some(text) = said.filter(|t| !t.trim().is_empty()) {
         lines.push(String::new());

@@ -18,6 +18,8 @@ use crate::model::{Channel, Direction, Lead, Message, SenderType, VehicleStatus}
 use crate::outbound::ClaimRecord;
 use crate::ports::{StoreError, Stores};
 use crate::queue::{Delivery, JobHandler, JobOutcome, Queue, QueueName};
+use crate::service::automation::runner::{self, FollowUpRunner, FollowUpWriteEnvelope};
+use crate::service::automation::triggers::{self, Event};
 use crate::service::intake::FirstReplyEnvelope;
 use crate::tenancy::TenantId;
 
@@ -109,6 +111,22 @@ pub fn is_mobile(e164: &str) -> bool {
 #[async_trait]
 impl JobHandler for Responder {
     async fn handle(&self, delivery: &Delivery) -> JobOutcome {
+        #[derive(Deserialize)]
+        struct Kind {
+            #[serde(rename = "type")]
+            kind: String,
+        }
+        if serde_json::from_str::<Kind>(&delivery.body)
+            .is_ok_and(|k| k.kind == FollowUpWriteEnvelope::TYPE)
+        {
+            return match serde_json::from_str::<FollowUpWriteEnvelope>(&delivery.body) {
+                Ok(e) => match self.follow_up_job(&e, crate::time::now()).await {
+                    Ok(()) => JobOutcome::Done,
+                    Err(e) => JobOutcome::Retry(e.to_string()),
+                },
+                Err(e) => JobOutcome::Dead(format!("malformed follow-up envelope: {e}")),
+            };
+        }
         let envelope: FirstReplyEnvelope = match serde_json::from_str(&delivery.body) {
             Ok(e) => e,
             Err(e) => return JobOutcome::Dead(format!("malformed ai envelope: {e}")),
@@ -145,6 +163,13 @@ impl Responder {
         let Some(dealership) = self.stores.dealerships.get_dealership(&tenant).await? else {
             return Ok(());
         };
+        // Follow-up rules for new leads start here (this job runs once per
+        // lead, at least once); a first step without delay runs right away.
+        let due = triggers::fire(&self.stores, &tenant, &lead, Event::NewLead, lead.created_at, now)
+            .await?;
+        if !due.is_empty() {
+            self.follow_ups().run_now(due, now).await?;
+        }
         // The team hears about every new lead, answered automatically or not.
         let notice = crate::service::notify::NotifyEnvelope::new(
             tenant.dealership_id(),
@@ -298,6 +323,95 @@ impl Responder {
         Ok(())
     }
 
+    fn follow_ups(&self) -> FollowUpRunner {
+        FollowUpRunner {
+            stores: self.stores.clone(),
+            queue: self.queue.clone(),
+            concurrency: 1,
+        }
+    }
+
+    /// A follow-up step without a template: the reply engine writes the
+    /// message under the id the step's claim fixed, then it is sent. A
+    /// repeated job finds the message stored and only enqueues the send
+    /// again (which the send claim makes a no-op).
+    async fn follow_up_job(
+        &self,
+        envelope: &FollowUpWriteEnvelope,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let tenant = TenantId::mint(envelope.dealership_id);
+        let p = &envelope.payload;
+        let Some(lead) = self.stores.leads.get_lead(&tenant, p.lead_id).await? else {
+            return Ok(());
+        };
+        let Some(dealership) = self.stores.dealerships.get_dealership(&tenant).await? else {
+            return Ok(());
+        };
+        let conversation = self
+            .stores
+            .conversations
+            .list_messages(&tenant, lead.id, None, 200)
+            .await?;
+        if !conversation.iter().any(|m| m.id == p.message_id) {
+            // Between the step and now the customer may have answered or
+            // the lead closed: then nothing is written or sent.
+            let still_due = self
+                .stores
+                .follow_ups
+                .get_follow_up(&tenant, p.rule_id, p.lead_id)
+                .await?
+                .is_some_and(|f| {
+                    !lead.is_deleted()
+                        && !matches!(
+                            lead.status,
+                            crate::model::LeadStatus::Won | crate::model::LeadStatus::Lost
+                        )
+                        && lead.customer_replied_at.is_none_or(|r| r <= f.armed_at)
+                });
+            if !still_due {
+                return Ok(());
+            }
+            let ctx = reply_context(
+                &self.stores,
+                &tenant,
+                &dealership,
+                &lead,
+                conversation,
+                p.channel,
+                now,
+            )
+            .await?;
+            let written = write_follow_up(self.model.as_deref(), self.model_budget, &ctx).await;
+            let mut metadata = written.metadata;
+            metadata["automation"] = serde_json::json!({"rule_id": p.rule_id, "step": p.step});
+            let message = runner::follow_up_message(
+                &tenant,
+                &lead,
+                p.message_id,
+                p.channel,
+                ctx.signed(&written.text),
+                metadata,
+                now,
+            );
+            self.store_message(&tenant, &message).await?;
+        }
+        let send = SendEnvelope::new(
+            tenant.dealership_id(),
+            lead.id,
+            p.message_id,
+            &envelope.trace_id,
+            now,
+        );
+        self.queue
+            .send(
+                QueueName::Send,
+                &serde_json::to_string(&send).expect("serialisable"),
+            )
+            .await
+            .map_err(|e| StoreError::Backend(e.to_string()))
+    }
+
     async fn store_message(&self, tenant: &TenantId, message: &Message) -> Result<(), StoreError> {
         match self
             .stores
@@ -394,6 +508,24 @@ pub async fn write_reply(
     budget: Duration,
     ctx: &ReplyContext,
 ) -> Written {
+    write(model, budget, ctx, prompt::Purpose::FirstReply).await
+}
+
+/// The model's follow-up when it passes the guardrails, else the template.
+pub async fn write_follow_up(
+    model: Option<&dyn ReplyModel>,
+    budget: Duration,
+    ctx: &ReplyContext,
+) -> Written {
+    write(model, budget, ctx, prompt::Purpose::FollowUp).await
+}
+
+async fn write(
+    model: Option<&dyn ReplyModel>,
+    budget: Duration,
+    ctx: &ReplyContext,
+    purpose: prompt::Purpose,
+) -> Written {
     let dealership = ctx.dealership.id.to_string();
     let fallback = |reason: String| {
         Metric::count("AiFallbacks", 1)
@@ -401,7 +533,10 @@ pub async fn write_reply(
             .property("reason", reason.clone())
             .emit();
         Written {
-            text: fallback::first_reply(ctx),
+            text: match purpose {
+                prompt::Purpose::FirstReply => fallback::first_reply(ctx),
+                prompt::Purpose::FollowUp => fallback::follow_up(ctx),
+            },
             metadata: serde_json::json!({
                 "prompt_version": fallback::TEMPLATE_VERSION,
                 "fallback": true,
@@ -412,7 +547,10 @@ pub async fn write_reply(
     let Some(model) = model else {
         return fallback("no model configured".into());
     };
-    let request = prompt::first_reply(ctx, model.model_id());
+    let request = match purpose {
+        prompt::Purpose::FirstReply => prompt::first_reply(ctx, model.model_id()),
+        prompt::Purpose::FollowUp => prompt::follow_up(ctx, model.model_id()),
+    };
     let started = Instant::now();
     let answer = model.complete(&request, budget).await;
     let latency = started.elapsed();

@@ -177,7 +177,12 @@ impl Sender {
         let claimed_at = match self.stores.claims.claim(&tenant, &mine).await? {
             None => mine.claimed_at,
             Some(existing) => match existing.state {
-                ClaimState::Done => return Ok(SendOutcome::AlreadySent),
+                ClaimState::Done => {
+                    // A delivery that sent and then failed to record it.
+                    self.mark_answered(&tenant, lead.id, existing.updated_at, now)
+                        .await?;
+                    return Ok(SendOutcome::AlreadySent);
+                }
                 ClaimState::Failed => return Ok(SendOutcome::Nothing),
                 ClaimState::Claimed if !existing.expired(now) => {
                     return Err(SendFailure::Retry(
@@ -258,7 +263,7 @@ impl Sender {
                 let detail = format!("{provider_id}{cost}");
                 self.finish(&tenant, &mine, claimed_at, ClaimState::Done, &detail, now)
                     .await?;
-                self.mark_answered(&tenant, lead.id, now).await?;
+                self.mark_answered(&tenant, lead.id, now, now).await?;
                 Metric::count("Sends", 1)
                     .dimension("Channel", channel_name(message.channel))
                     .property("dealership_id", tenant.to_string())
@@ -311,7 +316,7 @@ impl Sender {
                 .into_iter()
                 .find(|m| m.id == *message_id)
                 .map(|m| m.message_content),
-            LeadEvent::NewLead => None,
+            _ => None,
         };
         let notice = Notice {
             dealership: &dealership,
@@ -320,7 +325,7 @@ impl Sender {
             reply_text: reply_text.as_deref(),
         };
         let mut retry = None;
-        for to in recipients(&lead, &dealership, &users) {
+        for to in recipients(&lead, &dealership, &users, &n.payload.event) {
             let key = format!("{}:{to}", n.idempotency_key);
             let mine = ClaimRecord::new(&key, lead.id.to_string(), now);
             match self.stores.claims.claim(&tenant, &mine).await? {
@@ -394,7 +399,7 @@ impl Sender {
                     now,
                 )
                 .await?;
-                self.mark_answered(tenant, lead.id, now).await?;
+                self.mark_answered(tenant, lead.id, now, now).await?;
                 Ok(None)
             }
             Some(false) => {
@@ -447,29 +452,44 @@ impl Sender {
             .await
     }
 
-    /// `first_response_at`, `last_contact_at` and `contacted`.
+    /// `first_response_at`, `last_contact_at` and `contacted` for a message
+    /// that went out at `sent_at`; then the follow-up rules that count from
+    /// our last message (or from `contacted`) are set off. Repeatable.
     async fn mark_answered(
         &self,
         tenant: &TenantId,
         lead_id: crate::ids::LeadId,
+        sent_at: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         for _ in 0..MAX_WRITE_ATTEMPTS {
             let Some(mut lead) = self.stores.leads.get_lead(tenant, lead_id).await? else {
                 return Ok(());
             };
-            lead.first_response_at.get_or_insert(now);
-            lead.last_contact_at = Some(now);
-            if lead.status == LeadStatus::New {
-                lead.status = LeadStatus::Contacted;
+            let entered_contacted = lead.status == LeadStatus::New;
+            let recorded = lead.first_response_at.is_some()
+                && lead.last_contact_at.is_some_and(|t| t >= sent_at)
+                && !entered_contacted;
+            if !recorded {
+                lead.first_response_at.get_or_insert(sent_at);
+                lead.last_contact_at = Some(lead.last_contact_at.map_or(sent_at, |t| t.max(sent_at)));
+                if entered_contacted {
+                    lead.status = LeadStatus::Contacted;
+                }
+                lead.version += 1;
+                lead.updated_at = now;
+                match self.stores.leads.update_lead(tenant, &lead).await {
+                    Ok(()) => {}
+                    Err(StoreError::Conflict) => continue,
+                    Err(e) => return Err(e),
+                }
             }
-            lead.version += 1;
-            lead.updated_at = now;
-            match self.stores.leads.update_lead(tenant, &lead).await {
-                Ok(()) => return Ok(()),
-                Err(StoreError::Conflict) => continue,
-                Err(e) => return Err(e),
+            use crate::service::automation::triggers::{Event, fire};
+            fire(&self.stores, tenant, &lead, Event::Outbound, sent_at, now).await?;
+            if entered_contacted {
+                fire(&self.stores, tenant, &lead, Event::StatusEntered, now, now).await?;
             }
+            return Ok(());
         }
         Err(StoreError::Conflict)
     }
@@ -493,9 +513,11 @@ impl Sender {
             },
         );
         let unsubscribe_url = format!("{}/unsubscribe/{token}", c.public_url.trim_end_matches('/'));
-        let subject = match &lead.vehicle_interest {
-            Some(v) => format!("{v} – svar fra {}", dealership.name),
-            None => format!("Svar fra {}", dealership.name),
+        // A follow-up template brings its own subject.
+        let subject = match (message.metadata["subject"].as_str(), &lead.vehicle_interest) {
+            (Some(s), _) if !s.trim().is_empty() => s.trim().to_string(),
+            (_, Some(v)) => format!("{v} – svar fra {}", dealership.name),
+            (_, None) => format!("Svar fra {}", dealership.name),
         };
         OutboundEmail {
             send_key: send_key.to_string(),

@@ -109,6 +109,25 @@ const STEPS: &[&str] = &[
         PRIMARY KEY (dealership_id, key)
     ) STRICT, WITHOUT ROWID;
     "#,
+    // 5: follow-up sequences (due steps found by index) and counters.
+    r#"
+    CREATE TABLE follow_ups (
+        dealership_id TEXT NOT NULL,
+        lead_id TEXT NOT NULL,
+        rule_id TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        due_at TEXT,
+        doc TEXT NOT NULL,
+        PRIMARY KEY (dealership_id, lead_id, rule_id)
+    ) STRICT, WITHOUT ROWID;
+    CREATE INDEX follow_ups_due ON follow_ups (due_at) WHERE due_at IS NOT NULL;
+    CREATE TABLE counters (
+        dealership_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        value INTEGER NOT NULL,
+        PRIMARY KEY (dealership_id, name)
+    ) STRICT, WITHOUT ROWID;
+    "#,
 ];
 
 pub fn run(conn: &mut Connection) -> rusqlite::Result<()> {

@@ -7,6 +7,7 @@
 
 mod capture;
 mod claims;
+mod follow_ups;
 mod mailbox;
 mod migrations;
 mod queue;

@@ -33,7 +33,7 @@ pub(super) fn tid(t: &TenantId) -> String {
 }
 
 /// Runs a query whose single column is a JSON document and decodes each row.
-fn docs<T: DeserializeOwned>(
+pub(super) fn docs<T: DeserializeOwned>(
     conn: &rusqlite::Connection,
     sql: &str,
     args: Vec<Value>,
