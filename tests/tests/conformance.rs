@@ -8,14 +8,14 @@ use chrono::{Duration, TimeZone, Utc};
 use norvalt_core::model::dealership::NewDealership;
 use norvalt_core::model::{
     AutomationRule, Channel, Direction, LeadPatch, LeadSource, LeadStatus, NewLead, NewMessage,
-    NewUser, NewVehicle, SenderType, TriggerType, VehiclePatch, VehicleStatus,
+    NewRule, NewUser, NewVehicle, SenderType, VehiclePatch, VehicleStatus,
 };
 use norvalt_core::pagination::CursorCodec;
 use norvalt_core::ports::RouteKind;
 use norvalt_core::service::leads::ListLeads;
 use norvalt_core::service::provisioning::{self, PlatformSettings};
 use norvalt_core::service::{conversations, leads, vehicles};
-use norvalt_core::{Actor, DomainError, Role, RuleId, StoreError, Stores, TenantId, tenancy};
+use norvalt_core::{Actor, DomainError, Role, StoreError, Stores, TenantId, tenancy};
 
 async fn sqlite() -> (Stores, Option<tempfile::TempDir>) {
     let dir = tempfile::tempdir().unwrap();
@@ -91,6 +91,8 @@ conformance!(
     a_deleted_lead_does_not_absorb_new_inquiries,
     the_mailbox_registry_and_cursors_are_per_dealership,
     claims_are_taken_once_and_changed_only_by_their_holder,
+    follow_ups_are_found_when_due_and_move_on_once,
+    counters_count_each_caller_once,
 );
 
 fn dealer(slug: &str) -> NewDealership {
@@ -980,18 +982,7 @@ async fn users_are_unique_per_clerk_id(stores: Stores) {
 async fn rules_crud(stores: Stores) {
     let t = tenant(&stores, "gjovik").await;
     let now = Utc::now();
-    let rule = AutomationRule {
-        id: RuleId::new_at(now),
-        dealership_id: t.dealership_id(),
-        name: "Purring etter 24 timer".into(),
-        trigger_type: TriggerType::NoResponse,
-        trigger_conditions: serde_json::json!({"hours": 24}),
-        actions: serde_json::json!([{"type": "send_email"}]),
-        is_active: true,
-        created_at: now,
-        updated_at: now,
-        version: 1,
-    };
+    let rule = no_answer_rule(&t, now);
     stores.rules.insert_rule(&t, &rule).await.unwrap();
     assert_eq!(
         stores.rules.get_rule(&t, rule.id).await.unwrap().unwrap(),
@@ -1008,6 +999,174 @@ async fn rules_crud(stores: Stores) {
     assert_eq!(stores.rules.list_rules(&t).await.unwrap(), vec![off]);
     assert!(stores.rules.delete_rule(&t, rule.id).await.unwrap());
     assert!(!stores.rules.delete_rule(&t, rule.id).await.unwrap());
+}
+
+fn no_answer_rule(t: &TenantId, now: chrono::DateTime<Utc>) -> AutomationRule {
+    serde_json::from_value::<NewRule>(serde_json::json!({
+        "name": "Purring etter 24 timer",
+        "trigger": {"type": "no_response", "hours": 24},
+        "conditions": {"sources": ["website"], "has_email": true},
+        "steps": [
+            {"delay_minutes": 0, "action": {"type": "send_email"}},
+            {"delay_minutes": 2880, "action": {"type": "notify", "note": "Ring kunden"}}
+        ]
+    }))
+    .unwrap()
+    .into_rule(t.dealership_id(), &[], now)
+    .unwrap()
+}
+
+async fn follow_ups_are_found_when_due_and_move_on_once(stores: Stores) {
+    use norvalt_core::automation::{FollowUp, QuietHours, StopReason};
+    let quiet = QuietHours::default();
+    let t0 = Utc.with_ymd_and_hms(2026, 11, 24, 9, 0, 0).unwrap();
+    let mut started = Vec::new();
+    for (slug, offset) in [("kongsberg", 0), ("hamar", 1)] {
+        let t = tenant(&stores, slug).await;
+        let rule = no_answer_rule(&t, t0);
+        stores.rules.insert_rule(&t, &rule).await.unwrap();
+        let lead = phone_lead(1)
+            .into_lead(t.dealership_id(), LeadSource::Website, t0)
+            .unwrap();
+        stores.leads.insert_lead(&t, &lead).await.unwrap();
+        let f = FollowUp::start(&rule, &lead, t0 + Duration::hours(offset), &quiet, t0);
+        stores.follow_ups.insert_follow_up(&t, &f).await.unwrap();
+        assert!(
+            matches!(
+                stores.follow_ups.insert_follow_up(&t, &f).await,
+                Err(StoreError::Conflict)
+            ),
+            "a rule runs once per lead"
+        );
+        started.push((t, rule, f));
+    }
+    let due_ids = |list: Vec<FollowUp>| list.into_iter().map(|f| f.lead_id).collect::<Vec<_>>();
+    let (first, second) = (&started[0], &started[1]);
+    // Due at t0 + 24 h and t0 + 25 h.
+    let before = t0 + Duration::hours(23);
+    assert!(
+        stores
+            .follow_ups
+            .due_follow_ups(before, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let one = stores
+        .follow_ups
+        .due_follow_ups(t0 + Duration::hours(24), 10)
+        .await
+        .unwrap();
+    assert_eq!(due_ids(one), [first.2.lead_id]);
+    let both = stores
+        .follow_ups
+        .due_follow_ups(t0 + Duration::hours(26), 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        due_ids(both),
+        [first.2.lead_id, second.2.lead_id],
+        "earliest first"
+    );
+    let limited = stores
+        .follow_ups
+        .due_follow_ups(t0 + Duration::hours(26), 1)
+        .await
+        .unwrap();
+    assert_eq!(limited.len(), 1);
+
+    // The first sequence runs its first step: due again in two days.
+    let (t, rule, f) = first;
+    let mut moved = f.clone();
+    moved.advance(rule, "done", &quiet, t0 + Duration::hours(24));
+    stores.follow_ups.update_follow_up(t, &moved).await.unwrap();
+    assert!(
+        matches!(
+            stores.follow_ups.update_follow_up(t, &moved).await,
+            Err(StoreError::Conflict)
+        ),
+        "a second run with the same read loses"
+    );
+    let due = stores
+        .follow_ups
+        .due_follow_ups(t0 + Duration::hours(26), 10)
+        .await
+        .unwrap();
+    assert_eq!(due_ids(due), [second.2.lead_id]);
+    assert_eq!(
+        stores
+            .follow_ups
+            .get_follow_up(t, rule.id, f.lead_id)
+            .await
+            .unwrap()
+            .unwrap(),
+        moved
+    );
+    // Another dealership cannot see it.
+    assert!(
+        stores
+            .follow_ups
+            .get_follow_up(&second.0, rule.id, f.lead_id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        stores
+            .follow_ups
+            .list_lead_follow_ups(&second.0, f.lead_id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        stores
+            .follow_ups
+            .list_lead_follow_ups(t, f.lead_id)
+            .await
+            .unwrap(),
+        [moved.clone()]
+    );
+
+    // A stopped sequence leaves the index.
+    let mut stopped = moved.clone();
+    stopped.stop(StopReason::CustomerReplied, t0 + Duration::hours(30));
+    stores
+        .follow_ups
+        .update_follow_up(t, &stopped)
+        .await
+        .unwrap();
+    let later = stores
+        .follow_ups
+        .due_follow_ups(t0 + Duration::days(30), 10)
+        .await
+        .unwrap();
+    assert_eq!(due_ids(later), [second.2.lead_id]);
+}
+
+async fn counters_count_each_caller_once(stores: Stores) {
+    let t = tenant(&stores, "elverum").await;
+    let other = tenant(&stores, "tynset").await;
+    let calls = (0..20).map(|_| {
+        let (stores, t) = (stores.clone(), t.clone());
+        tokio::spawn(async move { stores.counters.increment(&t, "round_robin").await.unwrap() })
+    });
+    let mut seen: Vec<u64> = futures_util::future::join_all(calls)
+        .await
+        .into_iter()
+        .map(|r| r.unwrap())
+        .collect();
+    seen.sort();
+    assert_eq!(seen, (1..=20).collect::<Vec<u64>>());
+    assert_eq!(
+        stores
+            .counters
+            .increment(&other, "round_robin")
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(stores.counters.increment(&t, "another").await.unwrap(), 1);
 }
 
 // ---- lead capture: idempotency and de-duplication records ----

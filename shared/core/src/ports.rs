@@ -11,8 +11,8 @@ use async_trait::async_trait;
 use std::sync::Arc;
 
 use crate::DealershipId;
-use crate::capture::mailbox::MailboxCursor;
 use crate::automation::FollowUp;
+use crate::capture::mailbox::MailboxCursor;
 use crate::capture::{CaptureCommit, CaptureRecord, ContactRecord};
 use crate::ids::{LeadId, MessageId, RuleId, UserId, VehicleId};
 use crate::model::{

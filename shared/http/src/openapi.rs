@@ -5,7 +5,7 @@ use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes::{account, ai, conversations, leads, vehicles};
+use crate::routes::{account, ai, automations, conversations, leads, vehicles};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -17,6 +17,8 @@ use crate::routes::{account, ai, conversations, leads, vehicles};
         vehicles::update_vehicle, vehicles::delete_vehicle,
         account::me, account::users,
         ai::analyze_lead, ai::generate_response,
+        automations::list_rules, automations::create_rule, automations::get_rule,
+        automations::update_rule, automations::delete_rule, automations::test_rule,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -25,6 +27,7 @@ use crate::routes::{account, ai, conversations, leads, vehicles};
         (name = "vehicles", description = "Inventory"),
         (name = "account", description = "The signed-in user"),
         (name = "ai", description = "Lead analysis and reply drafts"),
+        (name = "automations", description = "Follow-up rules and their dry run"),
     )
 )]
 pub struct ApiDoc;

@@ -82,11 +82,34 @@ enum Command {
     /// Poll every registered IMAP mailbox once (as the `imap-poller`
     /// schedule does) and print what each poll did, as JSON lines.
     ImapPoll,
+    /// Follow-up sequences (the `followups` schedule).
+    Followups {
+        #[command(subcommand)]
+        command: FollowupsCommand,
+    },
     /// Dead-letter queues: list, show or redrive (capture, ai, send).
     Dlq {
         #[command(subcommand)]
         command: DlqCommand,
     },
+}
+
+#[derive(Subcommand)]
+enum FollowupsCommand {
+    /// Run every step due at `--at` (default: now) once, as the scheduled
+    /// job does, and print what it did as JSON. The messages it queues are
+    /// written and sent by `serve`'s workers.
+    Run {
+        /// The clock to run at, RFC 3339 (`2026-11-26T09:00:00+01:00`).
+        #[arg(long, value_parser = parse_instant)]
+        at: Option<chrono::DateTime<chrono::Utc>>,
+    },
+}
+
+fn parse_instant(s: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    chrono::DateTime::parse_from_rfc3339(s.trim())
+        .map(|t| t.to_utc())
+        .map_err(|e| format!("not an RFC 3339 time ({e}), e.g. 2026-11-26T09:00:00+01:00"))
 }
 
 #[derive(Subcommand)]
@@ -178,6 +201,23 @@ async fn run(cli: Cli) -> Result<(), String> {
             match reports.iter().any(|r| r.error.is_some()) {
                 true => Err("some mailboxes could not be polled".into()),
                 false => Ok(()),
+            }
+        }
+        Command::Followups {
+            command: FollowupsCommand::Run { at },
+        } => {
+            let at = at.unwrap_or_else(norvalt_core::time::now);
+            let report = platform
+                .follow_up_runner()
+                .run_due(at)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!("{}", serde_json::to_string(&report).expect("serialisable"));
+            match report.failed {
+                0 => Ok(()),
+                n => Err(format!(
+                    "{n} follow-up steps failed; they are tried again next run"
+                )),
             }
         }
         Command::Dlq { command } => match cli.backend {

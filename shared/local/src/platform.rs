@@ -17,6 +17,7 @@ use norvalt_http::auth::{JwtVerifier, KeySource};
 
 use norvalt_core::ai::ReplyModel;
 use norvalt_core::queue::{JobHandler, QueueName};
+use norvalt_core::service::automation::FollowUpRunner;
 use norvalt_core::service::intake::{Intake, IntakeConfig};
 use norvalt_core::service::mailbox_poll::{self, MailboxPoller};
 use norvalt_core::service::responder::Responder;
@@ -69,6 +70,10 @@ pub struct Platform {
     /// default 60, as the cloud schedule); `None` leaves polling to
     /// `norvalt imap poll`.
     pub imap_poll_interval: Option<Duration>,
+    /// How often the due follow-up steps run (`NORVALT_FOLLOWUPS_SECONDS`,
+    /// default 300, as the cloud schedule); `None` leaves them to
+    /// `norvalt followups run`.
+    pub followups_interval: Option<Duration>,
     /// Where email and SMS go locally (`<data dir>/outbox/`).
     pub outbox: Arc<Outbox>,
     /// Claude when `ANTHROPIC_API_KEY` is set (at `ANTHROPIC_BASE_URL`);
@@ -132,7 +137,8 @@ impl Platform {
             facebook: FacebookWebhook::from_env().map(Arc::new),
             graph_url: std::env::var("NORVALT_GRAPH_URL")
                 .unwrap_or_else(|_| norvalt_http::graph::DEFAULT_GRAPH_URL.into()),
-            imap_poll_interval: imap_poll_interval_from_env(),
+            imap_poll_interval: interval_from_env("NORVALT_IMAP_POLL_SECONDS", 60),
+            followups_interval: interval_from_env("NORVALT_FOLLOWUPS_SECONDS", 300),
             twilio: TwilioWebhook::from_env(crate::public_url()).map(Arc::new),
             outbox: Arc::new(Outbox::new(data_dir.join("outbox"))),
             model,
@@ -214,6 +220,15 @@ impl Platform {
         }
     }
 
+    /// `followups`' handler: due steps onto the ai and send queues.
+    pub fn follow_up_runner(&self) -> FollowUpRunner {
+        FollowUpRunner {
+            stores: self.stores.clone(),
+            queue: Arc::new(self.queues.clone()),
+            concurrency: 8,
+        }
+    }
+
     /// `api-ai`'s state: the same model and budget as the responder.
     pub fn ai_state(&self) -> AiState {
         AiState {
@@ -265,6 +280,12 @@ impl Platform {
             crate::worker::spawn_pool(send_queue, QueueName::Send, sender, 8, 1);
             crate::worker::run(queues, QueueName::Capture, intake).await
         });
+        if let Some(every) = self.followups_interval {
+            tokio::spawn(crate::worker::run_follow_ups(
+                self.follow_up_runner(),
+                every,
+            ));
+        }
         if let Some(every) = self.imap_poll_interval {
             match self.mailbox_poller() {
                 Ok(poller) => {
@@ -294,6 +315,7 @@ impl Platform {
         let all = norvalt_http::app::api_routes(self.state())
             .merge(norvalt_http::webhooks::routes(self.capture_state()))
             .merge(norvalt_http::routes::ai::router(self.ai_state()))
+            .merge(norvalt_http::routes::automations::router(self.ai_state()))
             .merge(norvalt_http::webhooks::unsubscribe::router(
                 norvalt_http::webhooks::unsubscribe::UnsubscribeState {
                     stores: self.stores.clone(),
@@ -305,14 +327,12 @@ impl Platform {
     }
 }
 
-/// `NORVALT_IMAP_POLL_SECONDS`: 60 unless set; 0 turns the local poller off.
-fn imap_poll_interval_from_env() -> Option<Duration> {
-    match std::env::var("NORVALT_IMAP_POLL_SECONDS") {
-        Ok(v) => match v.trim().parse::<u64>() {
-            Ok(0) => None,
-            Ok(secs) => Some(Duration::from_secs(secs)),
-            Err(_) => Some(Duration::from_secs(60)),
-        },
-        Err(_) => Some(Duration::from_secs(60)),
+/// A schedule's period in seconds from `name`: `default` unless set; 0
+/// turns the local schedule off.
+fn interval_from_env(name: &str, default: u64) -> Option<Duration> {
+    match std::env::var(name).ok().map(|v| v.trim().parse::<u64>()) {
+        Some(Ok(0)) => None,
+        Some(Ok(secs)) => Some(Duration::from_secs(secs)),
+        _ => Some(Duration::from_secs(default)),
     }
 }

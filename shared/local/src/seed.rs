@@ -6,7 +6,7 @@ use norvalt_core::ports::RouteKind;
 use rust_decimal::Decimal;
 
 use norvalt_core::model::dealership::{NewDealership, SubscriptionTier};
-use norvalt_core::model::{FuelType, NewUser, NewVehicle, OpeningHours, VehicleStatus};
+use norvalt_core::model::{FuelType, NewRule, NewUser, NewVehicle, OpeningHours, VehicleStatus};
 use norvalt_core::service::provisioning::{self, PlatformSettings};
 use norvalt_core::{DomainResult, Role, Stores};
 
@@ -205,9 +205,47 @@ pub async fn seed_demo(
             .into_vehicle(tenant.dealership_id(), now)?;
             stores.vehicles.insert_vehicle(&tenant, &vehicle).await?;
         }
+        for rule in follow_up_rules() {
+            let rule = rule.into_rule(tenant.dealership_id(), &[], now)?;
+            stores.rules.insert_rule(&tenant, &rule).await?;
+        }
         created += 1;
     }
     Ok(created)
+}
+
+/// The follow-ups every demo dealership starts with: a customer who has not
+/// answered in 24 hours gets a short reminder on the channel our reply
+/// went by (email when they left an address, else SMS), and two days later
+/// their rep is asked to call.
+pub fn follow_up_rules() -> [NewRule; 2] {
+    let notify = serde_json::json!({"delay_minutes": 2 * 24 * 60, "action": {"type": "notify",
+        "note": "Kunden har ikke svart på tre dager. Ring kunden, eller sett leaden til tapt."}});
+    let rules = [
+        serde_json::json!({
+            "name": "Ingen svar etter 24 timer (e-post)",
+            "trigger": {"type": "no_response", "hours": 24},
+            "conditions": {"has_email": true},
+            "steps": [
+                {"delay_minutes": 0, "action": {"type": "send_email", "template": {
+                    "subject": "{bil} – fortsatt interessert?",
+                    "body": "Hei {fornavn}!\n\nVi ville bare høre om du fortsatt er interessert i {bil}. Svar gjerne på denne e-posten med et tidspunkt som passer for en prat eller en prøvekjøring, så ordner vi resten."
+                }}},
+                notify.clone()
+            ]
+        }),
+        serde_json::json!({
+            "name": "Ingen svar etter 24 timer (SMS)",
+            "trigger": {"type": "no_response", "hours": 24},
+            "conditions": {"has_email": false, "has_phone": true},
+            "steps": [
+                {"delay_minutes": 0, "action": {"type": "send_sms",
+                    "template": "Hei {fornavn}! Fortsatt interessert i {bil}? Svar på denne SMS-en, så tar vi kontakt. Hilsen {forhandler}"}},
+                notify
+            ]
+        }),
+    ];
+    rules.map(|r| serde_json::from_value(r).expect("the demo rules are well-formed"))
 }
 
 /// Adds `count` leads with varied Norwegian names, numbers, cars and

@@ -107,6 +107,23 @@ async fn process_batch(
 
 /// The `imap-poller` schedule of the cloud (EventBridge, every minute) as a
 /// task: polls every registered mailbox, then waits.
+/// The `followups` schedule: due steps at the real clock, every `every`.
+pub async fn run_follow_ups(
+    runner: norvalt_core::service::automation::FollowUpRunner,
+    every: Duration,
+) {
+    loop {
+        match runner.run_due(norvalt_core::time::now()).await {
+            Ok(report) if report.ran + report.stopped + report.failed > 0 => {
+                tracing::info!(?report, "follow-up steps run");
+            }
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "follow-up run failed"),
+        }
+        tokio::time::sleep(every).await;
+    }
+}
+
 pub async fn poll_mailboxes(poller: MailboxPoller, every: Duration) {
     loop {
         poller.poll_all().await;

@@ -69,14 +69,11 @@ impl FollowUpStore for DynamoStore {
         tenant: &TenantId,
         lead: LeadId,
     ) -> StoreResult<Vec<FollowUp>> {
-        self.query_prefix(tenant, &format!("FOLLOWUP#{lead}#")).await
+        self.query_prefix(tenant, &format!("FOLLOWUP#{lead}#"))
+            .await
     }
 
-    async fn due_follow_ups(
-        &self,
-        now: DateTime<Utc>,
-        limit: usize,
-    ) -> StoreResult<Vec<FollowUp>> {
+    async fn due_follow_ups(&self, now: DateTime<Utc>, limit: usize) -> StoreResult<Vec<FollowUp>> {
         // `~` sorts after `#`: every key whose time is at or before `now`.
         let bound = format!("{}~", sortable(&now));
         let mut found = Vec::new();
@@ -125,7 +122,9 @@ impl CounterStore for DynamoStore {
             .map_err(backend)?;
         match out.attributes.as_ref().and_then(|a| a.get("value")) {
             Some(AttributeValue::N(v)) => v.parse().map_err(backend),
-            _ => Err(StoreError::Backend("counter update returned no value".into())),
+            _ => Err(StoreError::Backend(
+                "counter update returned no value".into(),
+            )),
         }
     }
 }

@@ -130,7 +130,11 @@ impl DynamoStore {
         Ok(out.item)
     }
 
-    pub(super) async fn get_doc<T: DeserializeOwned>(&self, pk: String, sk: String) -> StoreResult<Option<T>> {
+    pub(super) async fn get_doc<T: DeserializeOwned>(
+        &self,
+        pk: String,
+        sk: String,
+    ) -> StoreResult<Option<T>> {
         self.get(pk, sk).await?.map(decode).transpose()
     }
 

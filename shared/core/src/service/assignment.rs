@@ -26,13 +26,19 @@ pub fn rotation(users: &[User]) -> Vec<&User> {
 }
 
 /// The next rep in turn, or `None` when the dealership has no active rep.
-pub async fn next_in_turn(stores: &Stores, tenant: &TenantId) -> Result<Option<UserId>, StoreError> {
+pub async fn next_in_turn(
+    stores: &Stores,
+    tenant: &TenantId,
+) -> Result<Option<UserId>, StoreError> {
     let users = stores.users.list_users(tenant).await?;
     let reps = rotation(&users);
     if reps.is_empty() {
         return Ok(None);
     }
-    let turn = stores.counters.increment(tenant, ROUND_ROBIN_COUNTER).await?;
+    let turn = stores
+        .counters
+        .increment(tenant, ROUND_ROBIN_COUNTER)
+        .await?;
     Ok(Some(reps[((turn - 1) % reps.len() as u64) as usize].id))
 }
 

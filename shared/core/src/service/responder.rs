@@ -165,8 +165,15 @@ impl Responder {
         };
         // Follow-up rules for new leads start here (this job runs once per
         // lead, at least once); a first step without delay runs right away.
-        let due = triggers::fire(&self.stores, &tenant, &lead, Event::NewLead, lead.created_at, now)
-            .await?;
+        let due = triggers::fire(
+            &self.stores,
+            &tenant,
+            &lead,
+            Event::NewLead,
+            lead.created_at,
+            now,
+        )
+        .await?;
         if !due.is_empty() {
             self.follow_ups().run_now(due, now).await?;
         }

@@ -472,7 +472,8 @@ impl Sender {
                 && !entered_contacted;
             if !recorded {
                 lead.first_response_at.get_or_insert(sent_at);
-                lead.last_contact_at = Some(lead.last_contact_at.map_or(sent_at, |t| t.max(sent_at)));
+                lead.last_contact_at =
+                    Some(lead.last_contact_at.map_or(sent_at, |t| t.max(sent_at)));
                 if entered_contacted {
                     lead.status = LeadStatus::Contacted;
                 }

@@ -31,7 +31,7 @@ pub struct AiState {
     /// `None`: heuristics and the template only.
     pub model: Option<Arc<dyn ReplyModel>>,
     pub model_budget: Duration,
-    /// Drafts per dealership per minute.
+    /// Drafts (and automation dry runs) per dealership per minute.
     pub drafts: Arc<RateLimiter>,
 }
 

@@ -98,11 +98,7 @@ impl FollowUpStore for SqliteStore {
         .await
     }
 
-    async fn due_follow_ups(
-        &self,
-        now: DateTime<Utc>,
-        limit: usize,
-    ) -> StoreResult<Vec<FollowUp>> {
+    async fn due_follow_ups(&self, now: DateTime<Utc>, limit: usize) -> StoreResult<Vec<FollowUp>> {
         let args = vec![sortable(&now).into(), (limit as i64).into()];
         self.read(move |c| {
             docs(

@@ -159,7 +159,10 @@ pub async fn dry_run(
         .await?
         .ok_or(DEALERSHIP_NOT_FOUND)?;
     let quiet = &dealership.reply.quiet_hours;
-    let running = stores.follow_ups.get_follow_up(tenant, rule.id, lead.id).await?;
+    let running = stores
+        .follow_ups
+        .get_follow_up(tenant, rule.id, lead.id)
+        .await?;
     let armed_at = match (&running, &rule.trigger) {
         (Some(f), _) => f.armed_at,
         (None, Trigger::NewLead {}) => lead.created_at,
@@ -173,7 +176,10 @@ pub async fn dry_run(
         .list_messages(tenant, lead.id, None, 200)
         .await?;
     let mut steps = Vec::with_capacity(rule.steps.len());
-    for (index, due_at) in followup::plan(&rule, armed_at, quiet).into_iter().enumerate() {
+    for (index, due_at) in followup::plan(&rule, armed_at, quiet)
+        .into_iter()
+        .enumerate()
+    {
         let step = &rule.steps[index];
         let channel = step_channel(step);
         let mut out = DryRunStep {
@@ -225,7 +231,12 @@ pub async fn dry_run(
                             .await?;
                             let written = write_follow_up(model, model_budget, &ctx).await;
                             out.written_by = Some(
-                                if written.is_fallback() { "fallback" } else { "model" }.into(),
+                                if written.is_fallback() {
+                                    "fallback"
+                                } else {
+                                    "model"
+                                }
+                                .into(),
                             );
                             out.message = Some(ctx.signed(&written.text));
                         }

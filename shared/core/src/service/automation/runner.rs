@@ -154,7 +154,11 @@ impl FollowUpRunner {
         Ok(())
     }
 
-    async fn run_one(&self, listed: FollowUp, now: DateTime<Utc>) -> Result<StepResult, StoreError> {
+    async fn run_one(
+        &self,
+        listed: FollowUp,
+        now: DateTime<Utc>,
+    ) -> Result<StepResult, StoreError> {
         // The job's own index led here; the tenant is the record's.
         let tenant = TenantId::mint(listed.dealership_id);
         let stores = &self.stores;
@@ -315,8 +319,16 @@ impl FollowUpRunner {
                     return Ok(Acted::Skipped("no active sales rep to assign".into()));
                 };
                 let trace = format!("followup:{}", claim_key(c.follow_up));
-                match assignment::assign(stores, &*self.queue, c.tenant, c.lead.id, user, &trace, c.now)
-                    .await
+                match assignment::assign(
+                    stores,
+                    &*self.queue,
+                    c.tenant,
+                    c.lead.id,
+                    user,
+                    &trace,
+                    c.now,
+                )
+                .await
                 {
                     Ok(_) => Ok(Acted::Done(format!("assigned to {user}"))),
                     Err(DomainError::Store(e)) => Err(e),
@@ -422,7 +434,12 @@ impl FollowUpRunner {
             }),
             c.now,
         );
-        match self.stores.conversations.insert_message(c.tenant, &message).await {
+        match self
+            .stores
+            .conversations
+            .insert_message(c.tenant, &message)
+            .await
+        {
             Ok(()) | Err(StoreError::Conflict) => {}
             Err(e) => return Err(e),
         }

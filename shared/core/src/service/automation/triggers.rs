@@ -87,7 +87,11 @@ async fn arm(
     now: DateTime<Utc>,
 ) -> Result<Option<FollowUp>, StoreError> {
     for _ in 0..super::super::MAX_WRITE_ATTEMPTS {
-        match stores.follow_ups.get_follow_up(tenant, rule.id, lead.id).await? {
+        match stores
+            .follow_ups
+            .get_follow_up(tenant, rule.id, lead.id)
+            .await?
+        {
             None => {
                 let f = FollowUp::start(rule, lead, at, quiet, now);
                 match stores.follow_ups.insert_follow_up(tenant, &f).await {

@@ -1,0 +1,31 @@
+//! Lambda `api-automations`: follow-up rules (`/api/automations…`) and
+//! their dry run behind API Gateway. Wiring only; the routes live in
+//! `norvalt_http::routes::automations`.
+
+use std::sync::Arc;
+
+use norvalt_core::ai::ReplyModel;
+use norvalt_http::anthropic::AnthropicClient;
+use norvalt_http::routes::ai::AiState;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    norvalt_http::telemetry::init_json_logs();
+    let config = norvalt_aws::config::load().await;
+    let secrets = norvalt_aws::secrets::SecretsManager::from_env(&config);
+    let model = AnthropicClient::from_env(norvalt_aws::secrets::anthropic_key(&secrets).await)
+        .map(|c| Arc::new(c) as Arc<dyn ReplyModel>);
+    let stores = norvalt_aws::dynamodb::stores_from_env(&config)?;
+    let state = AiState {
+        app: norvalt_http::AppState::from_env(stores)?,
+        model,
+        // A dry run may write several steps within API Gateway's 29 s.
+        model_budget: std::time::Duration::from_secs(8),
+        drafts: AiState::drafts_from_env(),
+    };
+    lambda_http::run(norvalt_http::finish(
+        norvalt_http::routes::automations::router(state),
+        (),
+    ))
+    .await
+}

@@ -1,0 +1,27 @@
+//! Lambda `followups` (EventBridge, every 5 minutes): every follow-up step
+//! that is due runs once; customer messages go to the ai queue (written by
+//! the reply engine) or straight to the send queue (templates). Reserved
+//! concurrency 1 keeps runs from piling up, though an overlap would be
+//! harmless: each step is claimed before it acts.
+
+use std::sync::Arc;
+
+use lambda_runtime::{Error, LambdaEvent, service_fn};
+use norvalt_core::service::automation::FollowUpRunner;
+use serde_json::Value;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    norvalt_http::telemetry::init_json_logs();
+    let config = norvalt_aws::config::load().await;
+    let runner = &*Box::leak(Box::new(FollowUpRunner {
+        stores: norvalt_aws::dynamodb::stores_from_env(&config)?,
+        queue: Arc::new(norvalt_aws::sqs::SqsQueues::from_env(&config)),
+        concurrency: 16,
+    }));
+    lambda_runtime::run(service_fn(move |_: LambdaEvent<Value>| async move {
+        let report = runner.run_due(norvalt_core::time::now()).await?;
+        Ok::<Value, Error>(serde_json::to_value(report)?)
+    }))
+    .await
+}
