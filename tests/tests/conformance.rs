@@ -1148,7 +1148,7 @@ async fn counters_count_each_caller_once(stores: Stores) {
     let t = tenant(&stores, "elverum").await;
     let other = tenant(&stores, "tynset").await;
     let calls = (0..20).map(|_| {
-        let (stores, t) = (stores.clone(), t.clone());
+        let (stores, t) = (stores.clone(), t);
         tokio::spawn(async move { stores.counters.increment(&t, "round_robin").await.unwrap() })
     });
     let mut seen: Vec<u64> = futures_util::future::join_all(calls)

@@ -377,6 +377,35 @@ impl LeadQuery {
     }
 }
 
+/// A lead as tests need one: Kari Nordmann from the website form.
+#[cfg(test)]
+pub(crate) fn sample(now: DateTime<Utc>) -> Lead {
+    Lead {
+        id: LeadId::new_at(now),
+        dealership_id: DealershipId::new_at(now),
+        source: LeadSource::Website,
+        status: LeadStatus::New,
+        customer_name: Some("Kari Nordmann".into()),
+        customer_email: Some("kari@example.no".into()),
+        customer_phone: None,
+        vehicle_interest: None,
+        initial_message: Some("Hei, er bilen ledig?".into()),
+        lead_score: None,
+        assigned_to: None,
+        source_url: None,
+        source_metadata: serde_json::json!({}),
+        created_at: now,
+        updated_at: now,
+        last_contact_at: None,
+        converted_at: None,
+        deleted_at: None,
+        first_response_at: None,
+        customer_replied_at: None,
+        analysis: None,
+        version: 1,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -495,34 +524,5 @@ mod tests {
             err.contains("new") && err.contains("contacted") && err.contains("lost"),
             "{err}"
         );
-    }
-}
-
-/// A lead as tests need one: Kari Nordmann from the website form.
-#[cfg(test)]
-pub(crate) fn sample(now: DateTime<Utc>) -> Lead {
-    Lead {
-        id: LeadId::new_at(now),
-        dealership_id: DealershipId::new_at(now),
-        source: LeadSource::Website,
-        status: LeadStatus::New,
-        customer_name: Some("Kari Nordmann".into()),
-        customer_email: Some("kari@example.no".into()),
-        customer_phone: None,
-        vehicle_interest: None,
-        initial_message: Some("Hei, er bilen ledig?".into()),
-        lead_score: None,
-        assigned_to: None,
-        source_url: None,
-        source_metadata: serde_json::json!({}),
-        created_at: now,
-        updated_at: now,
-        last_contact_at: None,
-        converted_at: None,
-        deleted_at: None,
-        first_response_at: None,
-        customer_replied_at: None,
-        analysis: None,
-        version: 1,
     }
 }

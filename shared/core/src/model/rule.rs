@@ -402,12 +402,14 @@ fn validate_step(e: &mut FieldErrors, i: usize, step: &mut Step, users: KnownUse
     }
 }
 
+/// A template body: required, lines allowed.
 fn template_text(e: &mut FieldErrors, field: &str, text: &mut String, max: usize) {
-    match validation::required_text(field, Some(text), max) {
-        Ok(clean) => {
+    match validation::text(field, Some(text), max, true) {
+        Ok(Some(clean)) => {
             merge_fields(e, field, &clean);
             *text = clean;
         }
+        Ok(None) => e.add(field, "is required"),
         Err(err) => e.fields.push(err),
     }
 }
@@ -443,13 +445,15 @@ mod tests {
             "steps": [
                 {"delay_minutes": 0, "action": {"type": "send_sms",
                     "template": "Hei {fornavn}! Fikk du svaret vårt om {bil}?"}},
-                {"delay_minutes": 2880, "action": {"type": "notify"}}
+                {"delay_minutes": 2880, "action": {"type": "notify"}},
+                {"delay_minutes": 0, "action": {"type": "send_email", "template": {
+                    "subject": "{bil}", "body": "Hei {fornavn}!\n\nFortsatt interessert?"}}}
             ]
         }))
         .unwrap();
         assert_eq!(rule.name, "Ingen svar etter 24 timer");
         assert!(rule.is_active);
-        assert_eq!(rule.steps.len(), 2);
+        assert_eq!(rule.steps.len(), 3);
     }
 
     #[test]
