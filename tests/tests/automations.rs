@@ -550,3 +550,81 @@ async fn rules_are_validated_scoped_and_their_dry_run_sends_nothing() {
     let (status, _) = app.get(&format!("/api/automations/{id}"), &manager).await;
     assert_eq!(status, 404);
 }
+
+/// A step without a template goes through the reply engine (here its
+/// template fallback: no model is configured) and is sent once, however
+/// often its ai job is delivered.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_ai_written_follow_up_is_written_and_sent_once() {
+    use norvalt_core::queue::{Delivery, JobHandler, JobOutcome};
+    let app = app().await;
+    let manager = app.token(DRAMMEN, Role::Manager).await;
+    let (status, rule) = app
+        .post(
+            "/api/automations",
+            &manager,
+            json!({"name": "Etter en time", "trigger": {"type": "no_response", "hours": 1},
+                   "steps": [{"delay_minutes": 0, "action": {"type": "send_email"}}]}),
+        )
+        .await;
+    assert_eq!(status, 201, "{rule}");
+    post_form(&app, "ai-oppfolging", eirik()).await;
+    app.drain(&ALL).await;
+    let lead = only_lead(&app).await;
+    let sent = time(&lead["first_response_at"]);
+    let report = run(&app, sent + Duration::minutes(61)).await;
+    assert_eq!(report.ran, 1, "only the one-hour rule is due: {report:?}");
+    let sends = outbox(&app, "send");
+    assert_eq!(sends.len(), 2);
+    let (_, messages) = app
+        .get(
+            &format!("/api/leads/{}/conversations", lead["id"].as_str().unwrap()),
+            &manager,
+        )
+        .await;
+    let follow_up = messages["items"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(follow_up["sender"], "Automatisk oppfølging");
+    assert_eq!(follow_up["metadata"]["fallback"], true);
+    assert_eq!(follow_up["metadata"]["automation"]["rule_id"], rule["id"]);
+    assert!(
+        follow_up["message_content"]
+            .as_str()
+            .unwrap()
+            .contains("er interessert i Volkswagen ID.Buzz")
+    );
+
+    // The same ai job delivered again: no new message, no new send.
+    let envelope = norvalt_core::service::automation::FollowUpWriteEnvelope {
+        kind: norvalt_core::service::automation::FollowUpWriteEnvelope::TYPE.into(),
+        version: 1,
+        dealership_id: tenant(&app, DRAMMEN).await.dealership_id(),
+        idempotency_key: "again".into(),
+        trace_id: "again".into(),
+        enqueued_at: norvalt_core::time::now(),
+        payload: norvalt_core::service::automation::runner::FollowUpWrite {
+            lead_id: lead["id"].as_str().unwrap().parse().unwrap(),
+            rule_id: rule["id"].as_str().unwrap().parse().unwrap(),
+            step: 0,
+            message_id: follow_up["id"].as_str().unwrap().parse().unwrap(),
+            channel: Channel::Email,
+        },
+    };
+    let delivery = Delivery {
+        id: "again".into(),
+        body: serde_json::to_string(&envelope).unwrap(),
+        receive_count: 2,
+    };
+    assert_eq!(
+        app.platform.responder().handle(&delivery).await,
+        JobOutcome::Done
+    );
+    app.drain(&ALL).await;
+    assert_eq!(outbox(&app, "send").len(), 2);
+    let (_, messages) = app
+        .get(
+            &format!("/api/leads/{}/conversations", lead["id"].as_str().unwrap()),
+            &manager,
+        )
+        .await;
+    assert_eq!(messages["items"].as_array().unwrap().len(), 3);
+}
