@@ -142,7 +142,10 @@ async fn no_answer_for_a_day_brings_one_reminder_and_then_the_rep() {
         .expect("the reminder, with the template's subject");
     let body = reminder.body_text(0).unwrap();
     assert!(body.starts_with("Hei Eirik!"), "{body}");
-    assert!(body.contains("er interessert i Volkswagen ID.Buzz"), "{body}");
+    assert!(
+        body.contains("er interessert i Volkswagen ID.Buzz"),
+        "{body}"
+    );
 
     // A retried or repeated run sends nothing more.
     assert_eq!(run(&app, at).await.ran, 0);
@@ -582,7 +585,12 @@ async fn an_ai_written_follow_up_is_written_and_sent_once() {
             &manager,
         )
         .await;
-    let follow_up = messages["items"].as_array().unwrap().last().unwrap().clone();
+    let follow_up = messages["items"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
     assert_eq!(follow_up["sender"], "Automatisk oppfølging");
     assert_eq!(follow_up["metadata"]["fallback"], true);
     assert_eq!(follow_up["metadata"]["automation"]["rule_id"], rule["id"]);

@@ -93,6 +93,7 @@ conformance!(
     claims_are_taken_once_and_changed_only_by_their_holder,
     follow_ups_are_found_when_due_and_move_on_once,
     counters_count_each_caller_once,
+    updated_since_finds_only_changed_leads,
 );
 
 fn dealer(slug: &str) -> NewDealership {
@@ -1142,6 +1143,56 @@ async fn follow_ups_are_found_when_due_and_move_on_once(stores: Stores) {
         .await
         .unwrap();
     assert_eq!(due_ids(later), [second.2.lead_id]);
+}
+
+async fn updated_since_finds_only_changed_leads(stores: Stores) {
+    use norvalt_core::model::LeadQuery;
+    let t = tenant(&stores, "lillehammer").await;
+    let t0 = Utc.with_ymd_and_hms(2026, 11, 20, 8, 0, 0).unwrap();
+    let mut leads = Vec::new();
+    for n in 0..3 {
+        let lead = phone_lead(n)
+            .into_lead(
+                t.dealership_id(),
+                LeadSource::Website,
+                t0 + Duration::minutes(n as i64),
+            )
+            .unwrap();
+        stores.leads.insert_lead(&t, &lead).await.unwrap();
+        leads.push(lead);
+    }
+    // Exactly on the second, then a millisecond later: both forms sort right.
+    let t1 = t0 + Duration::hours(2);
+    let mut changed = leads[0].clone();
+    changed.status = LeadStatus::Contacted;
+    changed.updated_at = t1;
+    changed.version += 1;
+    stores.leads.update_lead(&t, &changed).await.unwrap();
+    let since = |at| LeadQuery {
+        updated_since: Some(at),
+        ..Default::default()
+    };
+    let found = stores
+        .leads
+        .list_leads(&t, &since(t1), None, 10)
+        .await
+        .unwrap();
+    assert_eq!(found, [changed.clone()]);
+    let later = t1 + Duration::milliseconds(1);
+    assert!(
+        stores
+            .leads
+            .list_leads(&t, &since(later), None, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let all = stores
+        .leads
+        .list_leads(&t, &since(t0), None, 10)
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 3);
 }
 
 async fn counters_count_each_caller_once(stores: Stores) {

@@ -292,6 +292,7 @@ pub(super) fn lead_item(tenant: &TenantId, l: &Lead) -> StoreResult<Item> {
         ("pk", s(tenant_pk(tenant))),
         ("sk", s(format!("LEAD#{}", l.id))),
         ("created_sort", s(sortable(&l.created_at))),
+        ("updated_sort", s(sortable(&l.updated_at))),
         ("search_text", s(l.search_text())),
         ("is_deleted", AttributeValue::Bool(l.is_deleted())),
     ];
@@ -382,6 +383,10 @@ impl LeadStore for DynamoStore {
         if let Some(t) = query.created_before {
             filters.push("created_sort < :created_before".into());
             values.insert(":created_before".into(), s(sortable(&t)));
+        }
+        if let Some(t) = query.updated_since {
+            filters.push("updated_sort >= :updated_since".into());
+            values.insert(":updated_since".into(), s(sortable(&t)));
         }
         if let Some(q) = &query.search {
             filters.push("contains(search_text, :search)".into());

@@ -356,6 +356,8 @@ pub struct LeadQuery {
     pub assigned_to: Option<UserId>,
     pub created_after: Option<DateTime<Utc>>,
     pub created_before: Option<DateTime<Utc>>,
+    /// Only leads changed at or after this instant (cheap inbox polling).
+    pub updated_since: Option<DateTime<Utc>>,
     /// Folded with [`search::fold_query`].
     pub search: Option<String>,
 }
@@ -370,6 +372,7 @@ impl LeadQuery {
             && self.assigned_to.is_none_or(|a| Some(a) == lead.assigned_to)
             && self.created_after.is_none_or(|t| lead.created_at >= t)
             && self.created_before.is_none_or(|t| lead.created_at < t)
+            && self.updated_since.is_none_or(|t| lead.updated_at >= t)
             && self
                 .search
                 .as_ref()

@@ -22,6 +22,7 @@ pub struct ListLeads {
     pub assigned_to: Option<UserId>,
     pub created_after: Option<DateTime<Utc>>,
     pub created_before: Option<DateTime<Utc>>,
+    pub updated_since: Option<DateTime<Utc>>,
     pub search: Option<String>,
 }
 
@@ -62,6 +63,7 @@ pub async fn list(
         assigned_to: params.assigned_to,
         created_after: params.created_after,
         created_before: params.created_before,
+        updated_since: params.updated_since,
         search: params.search.as_deref().and_then(search::fold_query),
     };
     let scope = pagination::scope(
@@ -77,6 +79,10 @@ pub async fn list(
             (
                 "created_before",
                 query.created_before.map(|t| crate::time::sortable(&t)),
+            ),
+            (
+                "updated_since",
+                query.updated_since.map(|t| crate::time::sortable(&t)),
             ),
             ("search", query.search.clone()),
         ],

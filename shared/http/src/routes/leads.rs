@@ -43,6 +43,8 @@ pub struct LeadListParams {
     created_after: Option<DateTime<Utc>>,
     /// RFC 3339; exclusive.
     created_before: Option<DateTime<Utc>>,
+    /// RFC 3339; inclusive: leads changed since (for polling the inbox).
+    updated_since: Option<DateTime<Utc>>,
     /// Case-insensitive over name, email, phone, vehicle interest and message.
     search: Option<String>,
 }
@@ -64,6 +66,7 @@ pub(crate) async fn list_leads(
         assigned_to: p.assigned_to,
         created_after: p.created_after,
         created_before: p.created_before,
+        updated_since: p.updated_since,
         search: p.search,
     };
     Ok(Json(

@@ -128,6 +128,12 @@ const STEPS: &[&str] = &[
         PRIMARY KEY (dealership_id, name)
     ) STRICT, WITHOUT ROWID;
     "#,
+    // 6: leads by last change, for `updated_since` polling.
+    r#"
+    ALTER TABLE leads ADD COLUMN updated_at TEXT NOT NULL DEFAULT '';
+    UPDATE leads SET updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', json_extract(doc, '$.updated_at'));
+    CREATE INDEX leads_by_update ON leads (dealership_id, updated_at);
+    "#,
 ];
 
 pub fn run(conn: &mut Connection) -> rusqlite::Result<()> {

@@ -183,14 +183,15 @@ pub(super) fn lead_columns(tenant: &TenantId, l: &Lead) -> StoreResult<Vec<Value
         l.search_text().into(),
         (l.version as i64).into(),
         to_doc(l)?.into(),
+        sortable(&l.updated_at).into(),
     ])
 }
 
 /// Inserts a lead row from [`lead_columns`]; `Conflict` when the id exists.
 pub(super) fn insert_lead_row(c: &rusqlite::Connection, cols: Vec<Value>) -> StoreResult<()> {
     c.execute(
-        "INSERT INTO leads (dealership_id, id, status, source, assigned_to, created_at, deleted, search_text, version, doc)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        "INSERT INTO leads (dealership_id, id, status, source, assigned_to, created_at, deleted, search_text, version, doc, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
         params_from_iter(cols),
     )
     .map(|_| ())
@@ -207,8 +208,8 @@ pub(super) fn update_lead_row(
     let changed = c
         .execute(
             "UPDATE leads SET status = ?3, source = ?4, assigned_to = ?5, created_at = ?6, deleted = ?7,
-                    search_text = ?8, version = ?9, doc = ?10
-             WHERE dealership_id = ?1 AND id = ?2 AND version = ?11",
+                    search_text = ?8, version = ?9, doc = ?10, updated_at = ?11
+             WHERE dealership_id = ?1 AND id = ?2 AND version = ?12",
             params_from_iter(cols),
         )
         .map_err(backend)?;
@@ -261,6 +262,9 @@ impl LeadStore for SqliteStore {
         }
         if let Some(t) = query.created_before {
             filter(" AND created_at < ?", sortable(&t).into());
+        }
+        if let Some(t) = query.updated_since {
+            filter(" AND updated_at >= ?", sortable(&t).into());
         }
         if let Some(q) = &query.search {
             filter(" AND instr(search_text, ?) > 0", q.clone().into());
