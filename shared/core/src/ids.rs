@@ -75,6 +75,10 @@ uuid_v7_id!(
     /// An automation rule.
     RuleId
 );
+uuid_v7_id!(
+    /// An entry in a dealership's audit log.
+    AuditId
+);
 
 #[cfg(test)]
 mod tests {

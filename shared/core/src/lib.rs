@@ -6,6 +6,7 @@
 //! Lambda functions call the use cases in [`service`].
 
 pub mod ai;
+pub mod audit;
 pub mod automation;
 pub mod capture;
 pub mod error;
@@ -24,7 +25,7 @@ pub mod time;
 pub mod validation;
 
 pub use error::{DomainError, DomainResult};
-pub use ids::{DealershipId, LeadId, MessageId, RuleId, UserId, VehicleId};
+pub use ids::{AuditId, DealershipId, LeadId, MessageId, RuleId, UserId, VehicleId};
 pub use permissions::{Actor, Permission, Role};
 pub use ports::{StoreError, StoreResult, Stores};
 pub use tenancy::TenantId;

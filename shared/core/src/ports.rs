@@ -11,10 +11,11 @@ use async_trait::async_trait;
 use std::sync::Arc;
 
 use crate::DealershipId;
+use crate::audit::AuditEntry;
 use crate::automation::FollowUp;
 use crate::capture::mailbox::MailboxCursor;
 use crate::capture::{CaptureCommit, CaptureRecord, ContactRecord};
-use crate::ids::{LeadId, MessageId, RuleId, UserId, VehicleId};
+use crate::ids::{AuditId, LeadId, MessageId, RuleId, UserId, VehicleId};
 use crate::model::{
     AutomationRule, Dealership, Lead, LeadQuery, Message, User, Vehicle, VehicleStatus,
 };
@@ -60,6 +61,21 @@ pub trait UserStore: Send + Sync {
         clerk_user_id: &str,
     ) -> StoreResult<Option<User>>;
     async fn list_users(&self, tenant: &TenantId) -> StoreResult<Vec<User>>;
+    /// Replaces the user if its stored version is `user.version - 1`.
+    async fn update_user(&self, tenant: &TenantId, user: &User) -> StoreResult<()>;
+}
+
+/// The dealership's audit log (see [`crate::audit`]).
+#[async_trait]
+pub trait AuditStore: Send + Sync {
+    async fn append_audit(&self, tenant: &TenantId, entry: &AuditEntry) -> StoreResult<()>;
+    /// Newest first, strictly older than `before` when given.
+    async fn list_audit(
+        &self,
+        tenant: &TenantId,
+        before: Option<AuditId>,
+        limit: usize,
+    ) -> StoreResult<Vec<AuditEntry>>;
 }
 
 #[async_trait]
@@ -278,6 +294,7 @@ pub struct Stores {
     pub claims: Arc<dyn ClaimStore>,
     pub follow_ups: Arc<dyn FollowUpStore>,
     pub counters: Arc<dyn CounterStore>,
+    pub audit: Arc<dyn AuditStore>,
 }
 
 impl Stores {
@@ -296,6 +313,7 @@ impl Stores {
             + ClaimStore
             + FollowUpStore
             + CounterStore
+            + AuditStore
             + 'static,
     {
         Stores {
@@ -310,7 +328,8 @@ impl Stores {
             mailboxes: adapter.clone(),
             claims: adapter.clone(),
             follow_ups: adapter.clone(),
-            counters: adapter,
+            counters: adapter.clone(),
+            audit: adapter,
         }
     }
 }

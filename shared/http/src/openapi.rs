@@ -12,10 +12,10 @@ use crate::routes::{account, ai, automations, conversations, leads, vehicles};
     info(title = "Norvalt API", description = "Leads, conversations and inventory of one dealership, for its sales team. Every route but this document needs a Clerk session token."),
     paths(
         leads::list_leads, leads::create_lead, leads::get_lead, leads::update_lead, leads::delete_lead,
-        conversations::list_conversation, conversations::add_message,
+        conversations::list_conversation, conversations::add_message, conversations::add_note,
         vehicles::list_vehicles, vehicles::list_available, vehicles::create_vehicle, vehicles::get_vehicle,
         vehicles::update_vehicle, vehicles::delete_vehicle,
-        account::me, account::users,
+        account::me, account::users, account::update_user, account::audit_log,
         ai::analyze_lead, ai::generate_response,
         automations::list_rules, automations::create_rule, automations::get_rule,
         automations::update_rule, automations::delete_rule, automations::test_rule,

@@ -2,6 +2,7 @@ use std::sync::Arc;
 
 use norvalt_core::Stores;
 use norvalt_core::pagination::CursorCodec;
+use norvalt_core::queue::Queue;
 
 use crate::auth::JwtVerifier;
 
@@ -12,6 +13,9 @@ pub struct AppState {
     pub stores: Stores,
     pub verifier: Arc<JwtVerifier>,
     pub cursors: CursorCodec,
+    /// Where team notices go (the send queue), e.g. when a rep assigns a
+    /// lead to a colleague; `None`: API actions notify no one.
+    pub notices: Option<Arc<dyn Queue>>,
 }
 
 impl AppState {
@@ -29,7 +33,16 @@ impl AppState {
             stores,
             verifier: Arc::new(verifier),
             cursors,
+            notices: None,
         })
+    }
+}
+
+impl AppState {
+    /// Team notices from API actions go onto `queue`.
+    pub fn with_notices(mut self, queue: Arc<dyn Queue>) -> Self {
+        self.notices = Some(queue);
+        self
     }
 }
 

@@ -169,6 +169,7 @@ impl Platform {
             stores: self.stores.clone(),
             verifier: Arc::new(verifier),
             cursors: self.cursors.clone(),
+            notices: Some(Arc::new(self.queues.clone())),
         }
     }
 

@@ -10,16 +10,18 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::DynamoStore;
+use norvalt_core::audit::AuditEntry;
 use norvalt_core::model::{
     AutomationRule, Dealership, Lead, LeadQuery, Message, User, Vehicle, VehicleStatus,
 };
 use norvalt_core::ports::{
-    ConversationStore, DealershipStore, LeadStore, RouteKind, RoutingStore, RuleStore, UserStore,
-    VehicleStore,
+    AuditStore, ConversationStore, DealershipStore, LeadStore, RouteKind, RoutingStore, RuleStore,
+    UserStore, VehicleStore,
 };
 use norvalt_core::time::sortable;
 use norvalt_core::{
-    DealershipId, LeadId, MessageId, RuleId, StoreError, StoreResult, TenantId, UserId, VehicleId,
+    AuditId, DealershipId, LeadId, MessageId, RuleId, StoreError, StoreResult, TenantId, UserId,
+    VehicleId,
 };
 
 pub(super) type Item = HashMap<String, AttributeValue>;
@@ -76,17 +78,17 @@ where
 
 /// One partition query, paged through DynamoDB's own pages until `want`
 /// items passed the filter.
-struct PartitionQuery {
-    index: Option<&'static str>,
-    key_condition: &'static str,
-    filter: Option<String>,
-    values: Item,
+pub(super) struct PartitionQuery {
+    pub index: Option<&'static str>,
+    pub key_condition: &'static str,
+    pub filter: Option<String>,
+    pub values: Item,
     /// `#name` placeholders for attribute names that are reserved words
     /// (`source`, `status`).
-    names: HashMap<String, String>,
-    newest_first: bool,
+    pub names: HashMap<String, String>,
+    pub newest_first: bool,
     /// Items read per DynamoDB page (before filtering).
-    page_size: i32,
+    pub page_size: i32,
 }
 
 impl DynamoStore {
@@ -152,7 +154,7 @@ impl DynamoStore {
         Ok(out.attributes.is_some_and(|a| !a.is_empty()))
     }
 
-    async fn query(&self, q: PartitionQuery, want: usize) -> StoreResult<Vec<Item>> {
+    pub(super) async fn query(&self, q: PartitionQuery, want: usize) -> StoreResult<Vec<Item>> {
         let mut found = Vec::new();
         let mut start: Option<Item> = None;
         loop {
@@ -284,6 +286,82 @@ impl UserStore for DynamoStore {
 
     async fn list_users(&self, tenant: &TenantId) -> StoreResult<Vec<User>> {
         self.query_prefix(tenant, "USER#").await
+    }
+
+    async fn update_user(&self, tenant: &TenantId, u: &User) -> StoreResult<()> {
+        // Both items (by id, by Clerk id) change together or not at all.
+        let pk = tenant_pk(tenant);
+        let previous = u.version - 1;
+        // Users stored before versions existed count as version 1.
+        let condition = if previous == 1 {
+            "attribute_exists(pk) AND (attribute_not_exists(version) OR version = :previous)"
+        } else {
+            "attribute_exists(pk) AND version = :previous"
+        };
+        let put = |sk: String| -> StoreResult<TransactWriteItem> {
+            let put = Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(item(u, [("pk", s(pk.clone())), ("sk", s(sk))])?))
+                .condition_expression(condition)
+                .expression_attribute_values(":previous", n(previous))
+                .build()
+                .map_err(backend)?;
+            Ok(TransactWriteItem::builder().put(put).build())
+        };
+        self.client
+            .transact_write_items()
+            .transact_items(put(format!("USER#{}", u.id))?)
+            .transact_items(put(format!("CLERKUSER#{}", u.clerk_user_id))?)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| conditional(e, |s| s.is_transaction_canceled_exception()))
+    }
+}
+
+#[async_trait]
+impl AuditStore for DynamoStore {
+    async fn append_audit(&self, tenant: &TenantId, entry: &AuditEntry) -> StoreResult<()> {
+        self.put_new(item(
+            entry,
+            [
+                ("pk", s(tenant_pk(tenant))),
+                ("sk", s(format!("AUDIT#{}", entry.id))),
+            ],
+        )?)
+        .await
+    }
+
+    async fn list_audit(
+        &self,
+        tenant: &TenantId,
+        before: Option<AuditId>,
+        limit: usize,
+    ) -> StoreResult<Vec<AuditEntry>> {
+        let to = before
+            .map(|b| format!("AUDIT#{b}"))
+            .unwrap_or_else(|| "AUDIT$".into());
+        let q = PartitionQuery {
+            index: None,
+            key_condition: "pk = :pk AND sk BETWEEN :from AND :to",
+            filter: before.map(|_| "id <> :before".to_string()),
+            values: [
+                (":pk".to_string(), s(tenant_pk(tenant))),
+                (":from".to_string(), s("AUDIT#")),
+                (":to".to_string(), s(to)),
+            ]
+            .into_iter()
+            .chain(before.map(|b| (":before".to_string(), s(b.to_string()))))
+            .collect(),
+            names: HashMap::new(),
+            newest_first: true,
+            page_size: (limit + 2) as i32,
+        };
+        self.query(q, limit)
+            .await?
+            .into_iter()
+            .map(decode)
+            .collect()
     }
 }
 

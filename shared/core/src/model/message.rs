@@ -14,6 +14,9 @@ pub enum Channel {
     Sms,
     Facebook,
     Website,
+    /// An internal note of the sales team: in the lead's timeline, never
+    /// sent, never shown to the model.
+    Note,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -21,6 +24,8 @@ pub enum Channel {
 pub enum Direction {
     Inbound,
     Outbound,
+    /// Notes: between colleagues, not with the customer.
+    Internal,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -75,6 +80,36 @@ pub struct ValidMessage {
     pub metadata: serde_json::Value,
 }
 
+/// `POST /api/leads/{id}/notes`: an internal note on a lead.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewNote {
+    pub text: String,
+}
+
+pub const MAX_NOTE: usize = 5_000;
+
+impl NewNote {
+    pub fn validate(self) -> Result<String, FieldErrors> {
+        let mut e = FieldErrors::new();
+        let text = e
+            .check(validation::text("text", Some(&self.text), MAX_NOTE, true))
+            .flatten();
+        if text.is_none() && e.is_empty() {
+            e.add("text", "is required");
+        }
+        e.finish(text.unwrap_or_default())
+    }
+}
+
+impl Message {
+    /// Whether the customer saw (or wrote) this message: everything but
+    /// the team's notes.
+    pub fn is_with_customer(&self) -> bool {
+        self.channel != Channel::Note
+    }
+}
+
 impl NewMessage {
     pub fn validate(self) -> Result<ValidMessage, FieldErrors> {
         let mut e = FieldErrors::new();
@@ -107,6 +142,9 @@ impl NewMessage {
                 e.add("direction", "a sales rep's message is outbound")
             }
             _ => {}
+        }
+        if self.channel == Channel::Note || self.direction == Direction::Internal {
+            e.add("channel", "notes are added with POST /api/leads/{id}/notes");
         }
         let metadata = match self.metadata {
             None | Some(serde_json::Value::Null) => serde_json::json!({}),

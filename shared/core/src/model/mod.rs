@@ -13,5 +13,5 @@ pub use dealership::{Dealership, NewDealership, OpeningHours, OpeningSlot};
 pub use lead::{Lead, LeadPatch, LeadQuery, LeadSource, LeadStatus, NewLead};
 pub use message::{Channel, Direction, Message, NewMessage, SenderType};
 pub use rule::{Action, AutomationRule, Conditions, NewRule, RulePatch, Step, Trigger};
-pub use user::{NewUser, NotificationPreferences, User};
+pub use user::{NewUser, NotificationPreferences, User, UserPatch};
 pub use vehicle::{FuelType, NewVehicle, Vehicle, VehiclePatch, VehicleStatus};

@@ -19,6 +19,65 @@ pub struct User {
     #[serde(default = "active")]
     pub active: bool,
     pub created_at: DateTime<Utc>,
+    /// Bumped on every change; stores refuse a write based on a stale one.
+    #[serde(default = "first_version")]
+    pub version: u64,
+}
+
+fn first_version() -> u64 {
+    1
+}
+
+/// `PATCH /api/users/{id}` (admin): absent fields stay.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserPatch {
+    pub name: Option<String>,
+    pub role: Option<Role>,
+    pub notification_preferences: Option<NotificationPreferences>,
+    /// An inactive user gets no leads (round robin) and no notices.
+    pub active: Option<bool>,
+}
+
+impl UserPatch {
+    /// The changed user, and the names of the fields that changed (for the
+    /// audit log, which never records values).
+    pub fn apply(&self, user: &User) -> Result<(User, Vec<&'static str>), FieldErrors> {
+        let mut e = FieldErrors::new();
+        let mut next = user.clone();
+        let mut changed = Vec::new();
+        if let Some(name) = &self.name {
+            next.name = e
+                .check(validation::text("name", Some(name), 200, false))
+                .flatten();
+        }
+        if let Some(role) = self.role {
+            next.role = role;
+        }
+        if let Some(p) = &self.notification_preferences {
+            next.notification_preferences = p.clone();
+        }
+        if let Some(active) = self.active {
+            next.active = active;
+        }
+        for (field, differs) in [
+            ("name", next.name != user.name),
+            ("role", next.role != user.role),
+            (
+                "notification_preferences",
+                next.notification_preferences != user.notification_preferences,
+            ),
+            ("active", next.active != user.active),
+        ] {
+            if differs {
+                changed.push(field);
+            }
+        }
+        if !changed.is_empty() {
+            next.version += 1;
+        }
+        e.finish((next, changed))
+    }
 }
 
 fn active() -> bool {
@@ -84,6 +143,7 @@ impl NewUser {
             notification_preferences: NotificationPreferences::default(),
             active: true,
             created_at: now,
+            version: 1,
         })
     }
 }

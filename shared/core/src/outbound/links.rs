@@ -30,6 +30,7 @@ fn channel_code(c: Channel) -> &'static str {
         Channel::Sms => "s",
         Channel::Facebook => "f",
         Channel::Website => "w",
+        Channel::Note => "n",
     }
 }
 

@@ -1,10 +1,14 @@
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::audit::AuditEntry;
 use crate::error::{DEALERSHIP_NOT_FOUND, DomainError, DomainResult};
-use crate::model::{Dealership, User};
+use crate::ids::{AuditId, UserId};
+use crate::model::{Dealership, User, UserPatch};
+use crate::pagination::{self, CursorCodec, Page};
 use crate::permissions::{Actor, Permission, Role};
-use crate::ports::{RouteKind, Stores};
+use crate::ports::{RouteKind, StoreError, Stores};
 use crate::tenancy;
 
 /// Turns a verified token's organisation, user and role into an [`Actor`].
@@ -91,4 +95,108 @@ pub async fn team(stores: &Stores, actor: &Actor) -> DomainResult<Team> {
         key(a).cmp(&key(b))
     });
     Ok(Team { items })
+}
+
+pub const USER_NOT_FOUND: DomainError = DomainError::NotFound {
+    code: "user_not_found",
+    message: "User not found",
+};
+
+/// `PATCH /api/users/{id}` (admin): role, name, notification preferences,
+/// active. The dealership always keeps an active admin. In the cloud, Clerk's
+/// organisation role is what a session carries; this is Norvalt's mirror of
+/// it (who takes round-robin turns, who gets notices).
+pub async fn update_user(
+    stores: &Stores,
+    actor: &Actor,
+    id: UserId,
+    patch: UserPatch,
+    now: DateTime<Utc>,
+) -> DomainResult<User> {
+    actor.require(Permission::ManageDealership)?;
+    for _ in 0..super::MAX_WRITE_ATTEMPTS {
+        let current = stores
+            .users
+            .get_user(&actor.tenant, id)
+            .await?
+            .ok_or(USER_NOT_FOUND)?;
+        let (next, changed) = patch.apply(&current)?;
+        if changed.is_empty() {
+            return Ok(current);
+        }
+        let is_active_admin = |u: &User| u.active && u.role == Role::Admin;
+        if is_active_admin(&current) && !is_active_admin(&next) {
+            let admins = stores
+                .users
+                .list_users(&actor.tenant)
+                .await?
+                .into_iter()
+                .filter(|u| u.id != id && is_active_admin(u))
+                .count();
+            if admins == 0 {
+                return Err(DomainError::Conflict {
+                    code: "last_admin",
+                    message:
+                        "The dealership must keep an active admin; make someone else admin first"
+                            .into(),
+                });
+            }
+        }
+        match stores.users.update_user(&actor.tenant, &next).await {
+            Ok(()) => {
+                audit(
+                    stores,
+                    actor,
+                    AuditEntry::new(
+                        actor,
+                        "user.updated",
+                        Some(format!("user:{id}")),
+                        serde_json::json!({"fields": changed, "role": next.role}),
+                        now,
+                    ),
+                )
+                .await?;
+                return Ok(next);
+            }
+            Err(StoreError::Conflict) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(DomainError::Conflict {
+        code: "write_conflict",
+        message: "The user is being changed by others; try again".into(),
+    })
+}
+
+/// Appends to the actor's dealership's audit log.
+pub async fn audit(stores: &Stores, actor: &Actor, entry: AuditEntry) -> DomainResult<()> {
+    stores.audit.append_audit(&actor.tenant, &entry).await?;
+    Ok(())
+}
+
+/// `GET /api/audit` (admin): newest first.
+pub async fn audit_log(
+    stores: &Stores,
+    cursors: &CursorCodec,
+    actor: &Actor,
+    limit: Option<i64>,
+    cursor: Option<String>,
+) -> DomainResult<Page<AuditEntry>> {
+    actor.require(Permission::ManageDealership)?;
+    let limit = pagination::limit(limit)?;
+    let scope = pagination::scope("audit", &[]);
+    let before =
+        pagination::decode_after::<AuditId>(cursors, &actor.tenant, &scope, cursor.as_deref())?;
+    let items = stores
+        .audit
+        .list_audit(&actor.tenant, before, limit + 1)
+        .await?;
+    Ok(pagination::into_page(
+        items,
+        limit,
+        cursors,
+        &actor.tenant,
+        &scope,
+        |e| e.id.to_string(),
+    ))
 }

@@ -3,7 +3,8 @@ use chrono::{DateTime, Utc};
 use super::leads;
 use crate::error::DomainResult;
 use crate::ids::{LeadId, MessageId};
-use crate::model::{Direction, LeadStatus, Message, NewMessage, SenderType};
+use crate::model::message::NewNote;
+use crate::model::{Channel, Direction, LeadStatus, Message, NewMessage, SenderType};
 use crate::pagination::{self, CursorCodec, Page};
 use crate::permissions::{Actor, Permission};
 use crate::ports::Stores;
@@ -36,6 +37,39 @@ pub async fn list(
         &scope,
         |m| m.id.to_string(),
     ))
+}
+
+/// An internal note on a lead: in its timeline with author and time, never
+/// sent and never shown to the model.
+pub async fn add_note(
+    stores: &Stores,
+    actor: &Actor,
+    lead_id: LeadId,
+    input: NewNote,
+    now: DateTime<Utc>,
+) -> DomainResult<Message> {
+    actor.require(Permission::WriteConversations)?;
+    let text = input.validate()?;
+    let lead = leads::load_live(stores, &actor.tenant, lead_id).await?;
+    let message = Message {
+        id: MessageId::new_at(now),
+        lead_id: lead.id,
+        dealership_id: actor.tenant.dealership_id(),
+        channel: Channel::Note,
+        direction: Direction::Internal,
+        sender: actor.display_name(),
+        sender_type: SenderType::Human,
+        message_content: text,
+        metadata: serde_json::json!({
+            "author_user_id": actor.user.as_ref().map(|u| u.id),
+        }),
+        created_at: now,
+    };
+    stores
+        .conversations
+        .insert_message(&actor.tenant, &message)
+        .await?;
+    Ok(message)
 }
 
 /// Logs a message on a lead of the actor's dealership. An outbound message

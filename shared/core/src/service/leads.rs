@@ -129,6 +129,37 @@ pub async fn update(
     Ok(lead)
 }
 
+/// Like [`update`]; a rep who is given the lead by someone else is told
+/// (on `notices`, the send queue).
+pub async fn update_and_notify(
+    stores: &Stores,
+    notices: Option<&dyn crate::queue::Queue>,
+    actor: &Actor,
+    id: LeadId,
+    patch: LeadPatch,
+    now: DateTime<Utc>,
+) -> DomainResult<Lead> {
+    let before = stores.leads.get_lead(&actor.tenant, id).await?;
+    let lead = update(stores, actor, id, patch, now).await?;
+    let me = actor.user.as_ref().map(|u| u.id);
+    if let (Some(queue), Some(assignee)) = (notices, lead.assigned_to)
+        && before.is_some_and(|b| b.assigned_to != Some(assignee))
+        && me != Some(assignee)
+    {
+        let trace = format!("assign:{id}:{}", lead.version);
+        crate::service::assignment::notify_assignee(
+            queue,
+            &actor.tenant,
+            id,
+            assignee,
+            &trace,
+            now,
+        )
+        .await?;
+    }
+    Ok(lead)
+}
+
 /// Soft delete: the lead disappears from every listing and read, but stays
 /// stored (with `deleted_at`) until GDPR erasure removes it for good.
 pub async fn delete(

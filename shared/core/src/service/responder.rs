@@ -469,7 +469,8 @@ impl Responder {
 }
 
 /// What the reply may draw on: the dealership, the lead, its conversation
-/// and up to three available cars matching the interest.
+/// (without the team's notes, which the model never sees) and up to three
+/// available cars matching the interest.
 pub async fn reply_context(
     stores: &Stores,
     tenant: &TenantId,
@@ -491,7 +492,10 @@ pub async fn reply_context(
         ),
         dealership: dealership.clone(),
         lead: lead.clone(),
-        conversation,
+        conversation: conversation
+            .into_iter()
+            .filter(Message::is_with_customer)
+            .collect(),
         now,
         channel,
     })

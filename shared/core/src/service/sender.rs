@@ -552,5 +552,6 @@ fn channel_name(c: Channel) -> &'static str {
         Channel::Sms => "sms",
         Channel::Facebook => "facebook",
         Channel::Website => "website",
+        Channel::Note => "note",
     }
 }

@@ -1,17 +1,27 @@
-use axum::extract::State;
-use axum::routing::get;
+use axum::extract::{Path, State};
+use axum::routing::{get, patch};
 use axum::{Json, Router};
+use serde::Deserialize;
+use utoipa::IntoParams;
 
-use norvalt_core::service::account::{self, Me, Team};
+use norvalt_core::audit::AuditEntry;
+use norvalt_core::model::{User, UserPatch};
+use norvalt_core::pagination::Page;
+use norvalt_core::service::account::{self, Me, Team, USER_NOT_FOUND};
+use norvalt_core::{UserId, time};
 
+use super::parse_id;
 use crate::auth::Auth;
 use crate::error::{ApiError, ErrorBody};
+use crate::extract::{ApiQuery, JsonBody};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/me", get(me))
         .route("/api/users", get(users))
+        .route("/api/users/{id}", patch(update_user))
+        .route("/api/audit", get(audit_log))
         .route("/api/openapi.json", get(crate::openapi::document))
 }
 
@@ -35,4 +45,44 @@ pub(crate) async fn users(
     Auth(actor): Auth,
 ) -> Result<Json<Team>, ApiError> {
     Ok(Json(account::team(&state.stores, &actor).await?))
+}
+
+/// Change a team member's role, name, notification preferences or active
+/// flag (admin). The dealership always keeps an active admin (409
+/// `last_admin`). Recorded in the audit log.
+#[utoipa::path(patch, path = "/api/users/{id}", tag = "account", params(("id" = String, Path, format = Uuid)), request_body = UserPatch,
+    responses((status = 200, body = User), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub(crate) async fn update_user(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+    JsonBody(patch): JsonBody<UserPatch>,
+) -> Result<Json<User>, ApiError> {
+    let id: UserId = parse_id(&id, USER_NOT_FOUND)?;
+    Ok(Json(
+        account::update_user(&state.stores, &actor, id, patch, time::now()).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct AuditParams {
+    /// 1–100, default 25.
+    limit: Option<i64>,
+    cursor: Option<String>,
+}
+
+/// The audit log of admin actions, newest first (admin).
+#[utoipa::path(get, path = "/api/audit", tag = "account", params(AuditParams),
+    responses((status = 200, body = Page<AuditEntry>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub(crate) async fn audit_log(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    ApiQuery(p): ApiQuery<AuditParams>,
+) -> Result<Json<Page<AuditEntry>>, ApiError> {
+    Ok(Json(
+        account::audit_log(&state.stores, &state.cursors, &actor, p.limit, p.cursor).await?,
+    ))
 }

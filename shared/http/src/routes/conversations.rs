@@ -7,6 +7,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use norvalt_core::error::LEAD_NOT_FOUND;
+use norvalt_core::model::message::NewNote;
 use norvalt_core::model::{Message, NewMessage};
 use norvalt_core::pagination::Page;
 use norvalt_core::service::conversations;
@@ -22,6 +23,25 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/leads/{id}/conversations", get(list_conversation))
         .route("/api/conversations", post(add_message))
+        .route("/api/leads/{id}/notes", post(add_note))
+}
+
+/// An internal note on a lead (author and time recorded). It shows in the
+/// lead's conversation as `channel: note`, is never sent to the customer
+/// and never shown to the model.
+#[utoipa::path(post, path = "/api/leads/{id}/notes", tag = "conversations",
+    params(("id" = String, Path, format = Uuid)), request_body = NewNote,
+    responses((status = 201, body = Message), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub(crate) async fn add_note(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+    JsonBody(input): JsonBody<NewNote>,
+) -> Result<impl IntoResponse, ApiError> {
+    let id: LeadId = parse_id(&id, LEAD_NOT_FOUND)?;
+    let note = conversations::add_note(&state.stores, &actor, id, input, time::now()).await?;
+    Ok((StatusCode::CREATED, Json(note)))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -111,7 +111,15 @@ pub(crate) async fn update_lead(
 ) -> Result<Json<Lead>, ApiError> {
     let id: LeadId = parse_id(&id, LEAD_NOT_FOUND)?;
     Ok(Json(
-        leads::update(&state.stores, &actor, id, patch, time::now()).await?,
+        leads::update_and_notify(
+            &state.stores,
+            state.notices.as_deref(),
+            &actor,
+            id,
+            patch,
+            time::now(),
+        )
+        .await?,
     ))
 }
 

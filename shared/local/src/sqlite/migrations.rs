@@ -134,6 +134,15 @@ const STEPS: &[&str] = &[
     UPDATE leads SET updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', json_extract(doc, '$.updated_at'));
     CREATE INDEX leads_by_update ON leads (dealership_id, updated_at);
     "#,
+    // 7: the audit log of admin actions.
+    r#"
+    CREATE TABLE audit_log (
+        dealership_id TEXT NOT NULL,
+        id TEXT NOT NULL,
+        doc TEXT NOT NULL,
+        PRIMARY KEY (dealership_id, id)
+    ) STRICT, WITHOUT ROWID;
+    "#,
 ];
 
 pub fn run(conn: &mut Connection) -> rusqlite::Result<()> {
