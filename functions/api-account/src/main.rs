@@ -1,12 +1,24 @@
-//! Lambda `api-account`: the account routes of the API behind API Gateway.
-//! Wiring only; the routes live in `norvalt_http::routes::account`.
+//! Lambda `api-account`: the signed-in user, the team, the audit log and
+//! the dealership's settings behind API Gateway. Wiring only; the routes
+//! live in `norvalt_http::routes::{account, dealership}`.
+
+use std::sync::Arc;
+
+use norvalt_http::routes::dealership::{self, SettingsState};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     norvalt_http::telemetry::init_json_logs();
     let config = norvalt_aws::config::load().await;
     let stores = norvalt_aws::dynamodb::stores_from_env(&config)?;
-    let state = norvalt_http::AppState::from_env(stores)?;
-    let app = norvalt_http::finish(norvalt_http::routes::account::router(), state);
-    lambda_http::run(app).await
+    let app = norvalt_http::AppState::from_env(stores)?;
+    let settings = SettingsState {
+        app: app.clone(),
+        secrets: Arc::new(norvalt_aws::secrets::SecretsManager::from_env(&config)),
+        public_url: std::env::var("NORVALT_PUBLIC_URL").unwrap_or_default(),
+    };
+    let routes = norvalt_http::routes::account::router()
+        .with_state(app)
+        .merge(dealership::router(settings));
+    lambda_http::run(norvalt_http::finish(routes, ())).await
 }

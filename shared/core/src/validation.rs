@@ -160,6 +160,19 @@ pub fn url(field: &str, value: &str) -> Result<String, FieldError> {
     Ok(value.to_string())
 }
 
+/// A website origin (`https://www.example.no`): scheme and host, no path.
+pub fn origin(field: &str, value: &str) -> Result<String, FieldError> {
+    let url = url(field, value)?;
+    let rest = url.split_once("://").map(|(_, r)| r).unwrap_or("");
+    if rest.trim_end_matches('/').contains(['/', '?', '#']) {
+        return Err(err(
+            field,
+            "an origin is scheme and host only, without a path",
+        ));
+    }
+    Ok(url.trim_end_matches('/').to_lowercase())
+}
+
 /// Free-form metadata: a JSON object of bounded size.
 pub fn metadata(
     field: &str,

@@ -5,7 +5,7 @@ use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes::{account, ai, automations, conversations, leads, vehicles};
+use crate::routes::{account, ai, automations, conversations, dealership, leads, vehicles};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -16,6 +16,7 @@ use crate::routes::{account, ai, automations, conversations, leads, vehicles};
         vehicles::list_vehicles, vehicles::list_available, vehicles::create_vehicle, vehicles::get_vehicle,
         vehicles::update_vehicle, vehicles::delete_vehicle,
         account::me, account::users, account::update_user, account::audit_log,
+        dealership::get_settings, dealership::update_settings,
         ai::analyze_lead, ai::generate_response,
         automations::list_rules, automations::create_rule, automations::get_rule,
         automations::update_rule, automations::delete_rule, automations::test_rule,

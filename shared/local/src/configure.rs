@@ -2,13 +2,13 @@
 //! channels. Routing records are claimed (a Facebook page belongs to one
 //! dealership), secrets go to the local secret store.
 
+use norvalt_core::DomainError;
 use norvalt_core::capture::facebook::QuestionTarget;
-use norvalt_core::capture::mailbox::{account_is_safe, imap_password_secret};
-use norvalt_core::capture::sources::page_token_secret;
 use norvalt_core::model::Dealership;
-use norvalt_core::model::dealership::ImapAccount;
-use norvalt_core::ports::{RouteKind, StoreError};
 use norvalt_core::service::provisioning;
+use norvalt_core::service::settings::{
+    self, CapturePatch, FacebookConnection, ImapInput, ReplyPatch, SettingsPatch,
+};
 use norvalt_core::validation;
 use norvalt_local::Platform;
 
@@ -75,66 +75,34 @@ fn parse_question(arg: &str) -> Result<(String, QuestionTarget), String> {
 }
 
 fn origin(value: &str) -> Result<String, String> {
-    let url =
-        validation::url("allowed_origin", value).map_err(|e| format!("{value}: {}", e.message))?;
-    let rest = url.split_once("://").map(|(_, r)| r).unwrap_or("");
-    if rest.trim_end_matches('/').contains('/') {
-        return Err(format!(
-            "{value}: an origin is scheme and host only, without a path"
-        ));
-    }
-    Ok(url.trim_end_matches('/').to_string())
+    validation::origin("allowed_origin", value).map_err(|e| format!("{value}: {}", e.message))
 }
 
 pub async fn run(platform: &Platform, args: ConfigureArgs) -> Result<(), String> {
-    let (tenant, mut dealership) = provisioning::find_by_slug(&platform.stores, &args.slug)
+    let (tenant, dealership) = provisioning::find_by_slug(&platform.stores, &args.slug)
         .await
         .map_err(|e| e.to_string())?
         .ok_or_else(|| format!("no dealership with slug {}", args.slug))?;
-    let capture = &mut dealership.capture;
-    if args.any_origin {
-        capture.allowed_origins.clear();
-    } else if !args.allowed_origins.is_empty() {
-        capture.allowed_origins = args
-            .allowed_origins
-            .iter()
-            .map(|o| origin(o))
-            .collect::<Result<_, _>>()?;
-    }
-    if let Some(url) = &args.thank_you_url {
-        capture.thank_you_url = Some(
-            validation::url("thank_you_url", url).map_err(|e| format!("{url}: {}", e.message))?,
-        );
-    }
-    for (key, target) in &args.facebook_questions {
-        capture.facebook_questions.insert(key.clone(), *target);
-    }
-    if let Some(page) = &args.facebook_page {
-        match platform
-            .stores
-            .routes
-            .claim_route(RouteKind::FacebookPage, page, &tenant)
-            .await
-        {
-            Ok(()) => {}
-            Err(StoreError::Conflict) => {
-                return Err(format!(
-                    "Facebook page {page} is connected to another dealership"
-                ));
-            }
-            Err(e) => return Err(e.to_string()),
-        }
-        if let Some(token) = &args.facebook_token {
-            platform
-                .secrets
-                .put_secret(&page_token_secret(page), token)
-                .await
-                .map_err(|e| e.to_string())?;
-        }
-    }
-    if let Some(host) = &args.imap_host {
-        let secret = imap_password_secret(&dealership.slug);
-        let account = ImapAccount {
+    let allowed_origins = if args.any_origin {
+        Some(Vec::new())
+    } else if args.allowed_origins.is_empty() {
+        None
+    } else {
+        Some(
+            args.allowed_origins
+                .iter()
+                .map(|o| origin(o))
+                .collect::<Result<_, _>>()?,
+        )
+    };
+    // The CLI adds questions; the patch replaces the map.
+    let facebook_questions = (!args.facebook_questions.is_empty()).then(|| {
+        let mut all = dealership.capture.facebook_questions.clone();
+        all.extend(args.facebook_questions.iter().cloned());
+        all
+    });
+    let imap = match (&args.imap_host, args.no_imap) {
+        (Some(host), _) => Some(Some(ImapInput {
             host: host.clone(),
             port: args.imap_port,
             tls: !args.imap_plain,
@@ -142,69 +110,42 @@ pub async fn run(platform: &Platform, args: ConfigureArgs) -> Result<(), String>
                 .imap_user
                 .clone()
                 .ok_or("--imap-user is required with --imap-host")?,
-            password_secret: secret,
+            password: args.imap_password.clone(),
             mailbox: args.imap_mailbox.clone(),
-        };
-        if !account_is_safe(&account) {
-            return Err(format!(
-                "{host} is not on this machine: IMAP without TLS is only allowed on loopback"
-            ));
-        }
-        if let Some(password) = &args.imap_password {
-            platform
-                .secrets
-                .put_secret(&account.password_secret, password)
-                .await
-                .map_err(|e| e.to_string())?;
-        }
-        dealership.capture.imap = Some(account);
-    }
-    if args.no_imap {
-        dealership.capture.imap = None;
-    }
-    if let Some(on) = args.sms {
-        dealership.reply.sms_enabled = on;
-    }
-    if let Some(number) = &args.sms_number {
-        let number = norvalt_core::validation::phone("sms_number", number)
-            .map_err(|e| format!("{number}: {}", e.message))?;
-        match platform
-            .stores
-            .routes
-            .claim_route(RouteKind::SmsNumber, &number, &tenant)
-            .await
-        {
-            Ok(()) => {}
-            Err(StoreError::Conflict) => {
-                return Err(format!("{number} belongs to another dealership"));
-            }
-            Err(e) => return Err(e.to_string()),
-        }
-        dealership.reply.sms_number = Some(number);
-    }
-    if let Some(account) = &dealership.capture.imap
-        && platform
-            .secrets
-            .secret(&account.password_secret)
-            .await
-            .map_err(|e| e.to_string())?
-            .is_none()
-    {
-        return Err("--imap-password is required for a new IMAP account".into());
-    }
-    dealership.updated_at = norvalt_core::time::now();
-    platform
-        .stores
-        .dealerships
-        .update_dealership(&tenant, &dealership)
-        .await
-        .map_err(|e| e.to_string())?;
-    platform
-        .stores
-        .mailboxes
-        .set_mailbox_polled(&tenant, dealership.capture.imap.is_some())
-        .await
-        .map_err(|e| e.to_string())?;
+        })),
+        (None, true) => Some(None),
+        (None, false) => None,
+    };
+    let patch = SettingsPatch {
+        capture: Some(CapturePatch {
+            allowed_origins,
+            thank_you_url: args.thank_you_url.clone().map(Some),
+            facebook_questions,
+        }),
+        reply: Some(ReplyPatch {
+            sms_enabled: args.sms,
+            sms_number: args.sms_number.clone().map(Some),
+            ..Default::default()
+        }),
+        connect_facebook_page: args
+            .facebook_page
+            .clone()
+            .map(|page_id| FacebookConnection {
+                page_id,
+                access_token: args.facebook_token.clone(),
+            }),
+        imap,
+        ..Default::default()
+    };
+    let (dealership, _) = settings::apply(
+        &platform.stores,
+        platform.secrets.as_ref(),
+        &tenant,
+        patch,
+        norvalt_core::time::now(),
+    )
+    .await
+    .map_err(describe)?;
     println!(
         "{}",
         serde_json::to_string_pretty(&serde_json::json!({
@@ -216,28 +157,24 @@ pub async fn run(platform: &Platform, args: ConfigureArgs) -> Result<(), String>
     Ok(())
 }
 
+/// An operator reads which flag was wrong, not a JSON error.
+fn describe(e: DomainError) -> String {
+    match e {
+        DomainError::Validation(fields) => fields
+            .fields
+            .iter()
+            .map(|f| format!("{}: {}", f.field, f.message))
+            .collect::<Vec<_>>()
+            .join("; "),
+        other => other.to_string(),
+    }
+}
+
 pub fn form_url(d: &Dealership) -> String {
-    format!(
-        "{}/webhooks/form/{}",
-        norvalt_local::public_url(),
-        d.form_key
-    )
+    norvalt_core::capture::form::form_url(&norvalt_local::public_url(), d)
 }
 
 /// What a dealership pastes into its website.
 pub fn embed_snippet(d: &Dealership) -> String {
-    format!(
-        r#"<form data-norvalt action="{url}" method="post">
-  <label>Navn <input name="name" autocomplete="name"></label>
-  <label>E-post <input name="email" type="email" autocomplete="email"></label>
-  <label>Telefon <input name="phone" type="tel" autocomplete="tel"></label>
-  <label>Bil du er interessert i <input name="vehicle_interest"></label>
-  <label>Melding <textarea name="message"></textarea></label>
-  <label><input name="consent" type="checkbox" required> Jeg samtykker til å bli kontaktet av {name}</label>
-  <button type="submit">Send</button>
-</form>
-<script src="{url}/embed.js" defer></script>"#,
-        url = form_url(d),
-        name = d.name
-    )
+    norvalt_core::capture::form::embed_snippet(&norvalt_local::public_url(), d)
 }

@@ -317,6 +317,13 @@ impl Platform {
             .merge(norvalt_http::webhooks::routes(self.capture_state()))
             .merge(norvalt_http::routes::ai::router(self.ai_state()))
             .merge(norvalt_http::routes::automations::router(self.ai_state()))
+            .merge(norvalt_http::routes::dealership::router(
+                norvalt_http::routes::dealership::SettingsState {
+                    app: self.state(),
+                    secrets: self.secrets.clone(),
+                    public_url: crate::public_url(),
+                },
+            ))
             .merge(norvalt_http::webhooks::unsubscribe::router(
                 norvalt_http::webhooks::unsubscribe::UnsubscribeState {
                     stores: self.stores.clone(),

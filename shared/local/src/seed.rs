@@ -168,6 +168,7 @@ pub async fn seed_demo(
             provisioning::create_dealership(stores, settings, input, now).await?;
         dealership.capture.allowed_origins = vec![demo.website.to_string()];
         dealership.capture.thank_you_url = Some(format!("{}/takk", demo.website));
+        dealership.capture.facebook_pages = vec![demo.facebook_page.to_string()];
         stores
             .dealerships
             .update_dealership(&tenant, &dealership)

@@ -199,7 +199,7 @@ fn imap_accounts_are_checked_before_they_are_saved() {
             "leads",
         ],
     );
-    assert!(!ok && err.contains("--imap-password is required"), "{err}");
+    assert!(!ok && err.contains("imap.password: is required"), "{err}");
     // Nothing was saved by the refused attempts: no mailbox to poll.
     let (ok, out, err) = run(dir.path(), &["imap-poll"]);
     assert!(ok, "{err}");

@@ -40,13 +40,21 @@ impl ReplyContext {
     }
 
     pub fn open_now(&self) -> bool {
-        opening::is_open(&self.dealership.opening_hours, self.now)
+        opening::is_open_with(
+            &self.dealership.opening_hours,
+            &self.dealership.opening_exceptions,
+            self.now,
+        )
     }
 
     /// "mandag 30.11.2026 kl. 09:00", when closed now.
     pub fn next_opening_text(&self) -> Option<String> {
-        opening::next_opening(&self.dealership.opening_hours, self.now)
-            .map(|t| opening::oslo_text(t.with_timezone(&Utc)))
+        opening::next_opening_with(
+            &self.dealership.opening_hours,
+            &self.dealership.opening_exceptions,
+            self.now,
+        )
+        .map(|t| opening::oslo_text(t.with_timezone(&Utc)))
     }
 
     pub fn first_name(&self) -> Option<&str> {

@@ -1,10 +1,10 @@
 //! Opening hours in Europe/Oslo: whether the dealership is open at an
 //! instant, and when it next opens — computed in code, never by the model.
 
-use chrono::{DateTime, Datelike, Duration, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Europe::Oslo;
 
-use crate::model::dealership::{OpeningHours, Weekday};
+use crate::model::dealership::{OpeningException, OpeningHours, Weekday};
 
 fn weekday(d: chrono::Weekday) -> Weekday {
     match d {
@@ -31,30 +31,64 @@ pub fn weekday_name(day: Weekday) -> &'static str {
 }
 
 pub fn is_open(hours: &OpeningHours, at: DateTime<Utc>) -> bool {
-    let local = at.with_timezone(&Oslo);
-    let (day, time) = (weekday(local.weekday()), local.time());
-    hours
+    is_open_with(hours, &[], at)
+}
+
+/// The day's intervals: the exception for that date if there is one, else
+/// the weekly hours.
+fn intervals(
+    hours: &OpeningHours,
+    exceptions: &[OpeningException],
+    date: NaiveDate,
+) -> Vec<(NaiveTime, NaiveTime)> {
+    if let Some(e) = exceptions.iter().find(|e| e.date == date) {
+        return e.interval().into_iter().collect();
+    }
+    let day = weekday(date.weekday());
+    let mut slots: Vec<_> = hours
         .0
         .iter()
-        .any(|s| s.day == day && s.opens <= time && time < s.closes)
+        .filter(|s| s.day == day)
+        .map(|s| (s.opens, s.closes))
+        .collect();
+    slots.sort();
+    slots
+}
+
+/// Like [`is_open`], with dated exceptions (holidays, late openings).
+pub fn is_open_with(
+    hours: &OpeningHours,
+    exceptions: &[OpeningException],
+    at: DateTime<Utc>,
+) -> bool {
+    let local = at.with_timezone(&Oslo);
+    let time = local.time();
+    intervals(hours, exceptions, local.date_naive())
+        .iter()
+        .any(|(opens, closes)| *opens <= time && time < *closes)
 }
 
 /// The next opening at or after `at` within a week, in Oslo time.
 pub fn next_opening(hours: &OpeningHours, at: DateTime<Utc>) -> Option<DateTime<chrono_tz::Tz>> {
+    next_opening_with(hours, &[], at)
+}
+
+/// Like [`next_opening`], with dated exceptions; looks two weeks ahead so a
+/// long holiday closure still finds the day after.
+pub fn next_opening_with(
+    hours: &OpeningHours,
+    exceptions: &[OpeningException],
+    at: DateTime<Utc>,
+) -> Option<DateTime<chrono_tz::Tz>> {
     let local = at.with_timezone(&Oslo);
-    (0..8).find_map(|offset| {
+    (0..15).find_map(|offset| {
         let date = local.date_naive() + Duration::days(offset);
-        let mut opens: Vec<NaiveTime> = hours
-            .0
-            .iter()
-            .filter(|s| s.day == weekday(date.weekday()))
-            .map(|s| s.opens)
-            .collect();
-        opens.sort();
-        opens.into_iter().find_map(|t| {
-            let candidate = Oslo.from_local_datetime(&date.and_time(t)).earliest()?;
-            (candidate > local).then_some(candidate)
-        })
+        intervals(hours, exceptions, date)
+            .into_iter()
+            .find_map(|(opens, _)| {
+                let candidate = Oslo.from_local_datetime(&date.and_time(opens)).earliest()?;
+                (candidate > local).then_some(candidate)
+            })
     })
 }
 
@@ -172,5 +206,45 @@ mod tests {
             oslo_text(utc("2026-11-24T13:05:00Z")),
             "tirsdag 24.11.2026 kl. 14:05"
         );
+    }
+
+    #[test]
+    fn exceptions_close_a_day_or_change_its_hours() {
+        let hours = OpeningHours::typical();
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        let t = |h| NaiveTime::from_hms_opt(h, 0, 0).unwrap();
+        let exceptions = [
+            OpeningException {
+                date: day(2026, 12, 24),
+                opens: Some(t(10)),
+                closes: Some(t(13)),
+                note: Some("Julaften".into()),
+            },
+            OpeningException {
+                date: day(2026, 12, 28),
+                opens: None,
+                closes: None,
+                note: None,
+            },
+        ];
+        // Thursday 24 Dec 12:00 Oslo: open on short hours; 14:00 closed.
+        assert!(is_open_with(
+            &hours,
+            &exceptions,
+            utc("2026-12-24T11:00:00Z")
+        ));
+        assert!(!is_open_with(
+            &hours,
+            &exceptions,
+            utc("2026-12-24T13:00:00Z")
+        ));
+        // Monday 28 Dec closed all day: next opening Tuesday 09:00.
+        assert!(!is_open_with(
+            &hours,
+            &exceptions,
+            utc("2026-12-28T10:00:00Z")
+        ));
+        let next = next_opening_with(&hours, &exceptions, utc("2026-12-28T10:00:00Z")).unwrap();
+        assert_eq!(next.to_utc(), utc("2026-12-29T08:00:00Z"));
     }
 }

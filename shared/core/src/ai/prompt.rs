@@ -7,7 +7,7 @@ use super::model::{ModelRequest, Role};
 use super::opening;
 use crate::model::SenderType;
 
-pub const FIRST_REPLY_VERSION: &str = "first-reply/2026-11-25.1";
+pub const FIRST_REPLY_VERSION: &str = "first-reply/2026-11-25.2";
 
 /// Output budget: a reply is a few short paragraphs.
 const MAX_TOKENS: u32 = 600;
@@ -31,6 +31,10 @@ fn system(ctx: &ReplyContext, purpose: Purpose) -> String {
         ),
     };
     let first_rule = first_rule.replace("{name}", &ctx.dealership.name);
+    let hints = match ctx.dealership.reply.language_hints.as_deref() {
+        Some(h) if !h.trim().is_empty() => format!("\nForhandlerens egne ønsker: {}", h.trim()),
+        _ => String::new(),
+    };
     let tone = ctx
         .dealership
         .reply
@@ -47,7 +51,7 @@ fn system(ctx: &ReplyContext, purpose: Purpose) -> String {
          4. Ikke lov noe på vegne av forhandleren utover konteksten, og ikke nevn andre kunder.\n\
          5. Ingen plassholdere, maler eller klammeparenteser. Skriv ferdig tekst, {length}.\n\
          6. Start med «Hei» og kundens fornavn når det er kjent. Ikke skriv signatur; den legges til automatisk.\n\
-         Svar bare med selve meldingen til kunden.",
+         Svar bare med selve meldingen til kunden.{hints}",
         name = ctx.dealership.name,
         length = if ctx.is_sms() {
             "dette er en SMS: høyst 300 tegn, uten emojier"

@@ -155,6 +155,36 @@ fn is_yes(value: &str) -> bool {
     )
 }
 
+/// Where the dealership's website form posts.
+pub fn form_url(public_url: &str, d: &crate::model::Dealership) -> String {
+    format!(
+        "{}/webhooks/form/{}",
+        public_url.trim_end_matches('/'),
+        d.form_key
+    )
+}
+
+/// What a dealership pastes into its website: a plain form that works
+/// without JavaScript, a hidden honeypot for bots, and the script that
+/// posts it in the background when JavaScript is on.
+pub fn embed_snippet(public_url: &str, d: &crate::model::Dealership) -> String {
+    format!(
+        r#"<form data-norvalt action="{url}" method="post">
+  <label>Navn <input name="name" autocomplete="name"></label>
+  <label>E-post <input name="email" type="email" autocomplete="email"></label>
+  <label>Telefon <input name="phone" type="tel" autocomplete="tel"></label>
+  <label>Bil du er interessert i <input name="vehicle_interest"></label>
+  <label>Melding <textarea name="message"></textarea></label>
+  <input name="norvalt_hp" tabindex="-1" autocomplete="off" style="position:absolute;left:-9999px" aria-hidden="true">
+  <label><input name="consent" type="checkbox" required> Jeg samtykker til å bli kontaktet av {name}</label>
+  <button type="submit">Send</button>
+</form>
+<script src="{url}/embed.js" defer></script>"#,
+        url = form_url(public_url, d),
+        name = d.name
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -22,6 +22,12 @@ pub struct Dealership {
     pub subscription_status: SubscriptionStatus,
     pub subscription_tier: SubscriptionTier,
     pub opening_hours: OpeningHours,
+    /// Days that differ from the week (holidays, late openings).
+    #[serde(default)]
+    pub opening_exceptions: Vec<OpeningException>,
+    /// Logo and colour for the dashboard and the emails.
+    #[serde(default)]
+    pub branding: Branding,
     /// IANA zone; every dealership is in Norway today.
     pub time_zone: String,
     /// The key in the dealership's website-form URL (`/webhooks/form/{form_key}`).
@@ -54,6 +60,12 @@ pub struct ReplySettings {
     pub sms_number: Option<String>,
     /// Who hears about new leads and customer replies when no rep is assigned.
     pub notify_emails: Vec<String>,
+    /// What else the model should keep to ("bruk du-form", "nevn aldri
+    /// priser"): a few sentences, in Norwegian.
+    pub language_hints: Option<String>,
+    /// The name customers see as the sender of emails (the dealership's
+    /// name when unset).
+    pub sender_name: Option<String>,
     /// When follow-ups may message customers.
     pub quiet_hours: crate::automation::QuietHours,
 }
@@ -72,6 +84,9 @@ pub struct CaptureSettings {
     pub facebook_questions: BTreeMap<String, QuestionTarget>,
     /// A mailbox the IMAP poller reads for this dealership.
     pub imap: Option<ImapAccount>,
+    /// Facebook pages whose Lead Ads come here (their tokens are in the
+    /// secret store, never in this record).
+    pub facebook_pages: Vec<String>,
 }
 
 impl CaptureSettings {
@@ -116,6 +131,39 @@ pub enum SubscriptionTier {
     Starter,
     Professional,
     Enterprise,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct Branding {
+    pub logo_url: Option<String>,
+    /// `#RRGGBB`
+    pub brand_colour: Option<String>,
+}
+
+/// A date whose hours differ from the weekly ones: closed (no times) or
+/// open `opens`–`closes`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OpeningException {
+    #[schema(value_type = String, example = "2026-12-24")]
+    pub date: chrono::NaiveDate,
+    #[serde(default)]
+    #[schema(value_type = Option<String>, example = "10:00")]
+    pub opens: Option<NaiveTime>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>, example = "13:00")]
+    pub closes: Option<NaiveTime>,
+    /// "Julaften", shown to staff.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+impl OpeningException {
+    /// The day's one interval, or `None` when closed.
+    pub fn interval(&self) -> Option<(NaiveTime, NaiveTime)> {
+        self.opens.zip(self.closes)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -262,6 +310,8 @@ pub(crate) fn sample(name: &str) -> Dealership {
         subscription_status: SubscriptionStatus::Active,
         subscription_tier: SubscriptionTier::Professional,
         opening_hours: OpeningHours::typical(),
+        opening_exceptions: Vec::new(),
+        branding: Branding::default(),
         time_zone: crate::time::OSLO.into(),
         form_key: "fk".into(),
         inbound_email: "leads@bilsenteret.norvalt.no".into(),

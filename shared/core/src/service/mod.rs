@@ -17,6 +17,7 @@ pub mod provisioning;
 pub mod responder;
 pub mod sender;
 pub mod ses_events;
+pub mod settings;
 pub mod vehicles;
 
 /// How often a read-modify-write is retried when another writer got there first.

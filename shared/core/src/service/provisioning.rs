@@ -51,6 +51,8 @@ pub async fn create_dealership(
         subscription_status: SubscriptionStatus::Trial,
         subscription_tier: valid.subscription_tier,
         opening_hours: valid.opening_hours,
+        opening_exceptions: Vec::new(),
+        branding: Default::default(),
         time_zone: crate::time::OSLO.to_string(),
         capture: Default::default(),
         reply: Default::default(),
@@ -144,6 +146,6 @@ pub async fn add_user(
 }
 
 /// 24 lower-case hex characters: unguessable, URL-safe, easy to read aloud.
-fn new_form_key() -> String {
+pub fn new_form_key() -> String {
     uuid::Uuid::new_v4().simple().to_string()[..24].to_string()
 }

@@ -522,7 +522,11 @@ impl Sender {
         };
         OutboundEmail {
             send_key: send_key.to_string(),
-            from_name: dealership.name.clone(),
+            from_name: dealership
+                .reply
+                .sender_name
+                .clone()
+                .unwrap_or_else(|| dealership.name.clone()),
             from_address: format!("{}@svar.{}", dealership.slug, c.mail_domain),
             to_name: lead.customer_name.clone(),
             to: to.to_string(),

@@ -4,6 +4,7 @@ pub mod account;
 pub mod ai;
 pub mod automations;
 pub mod conversations;
+pub mod dealership;
 pub mod leads;
 pub mod vehicles;
 

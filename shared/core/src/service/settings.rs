@@ -1,0 +1,556 @@
+//! A dealership's settings (`GET/PATCH /api/dealership`, admin): profile
+//! and branding, opening hours, how replies sound and go out, the lead
+//! channels (form, Facebook pages, IMAP), notices and quiet hours. Changes
+//! apply to the next lead: every job reads the dealership afresh.
+//!
+//! A patch is validated whole before anything is written. Routing records
+//! (SMS number, Facebook page, form key) are claimed first, so a key held by
+//! another dealership refuses the patch with nothing changed; the keys the
+//! dealership gave up are released last. Secrets (page tokens, the IMAP
+//! password) go to the secret store and are never returned.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::audit::AuditEntry;
+use crate::automation::QuietHours;
+use crate::capture::facebook::QuestionTarget;
+use crate::capture::mailbox::{account_is_safe, imap_password_secret};
+use crate::capture::sources::{SecretWriter, page_token_secret};
+use crate::error::{DEALERSHIP_NOT_FOUND, DomainError, DomainResult};
+use crate::model::dealership::{Branding, ImapAccount, OpeningException};
+use crate::model::patch;
+use crate::model::{Dealership, OpeningHours};
+use crate::permissions::{Actor, Permission};
+use crate::ports::{RouteKind, StoreError, Stores};
+use crate::tenancy::TenantId;
+use crate::validation::{self, FieldErrors};
+
+const MAX_EXCEPTIONS: usize = 100;
+const MAX_NOTIFY: usize = 20;
+const MAX_ORIGINS: usize = 20;
+
+/// `PATCH /api/dealership`: absent fields stay, `null` clears.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SettingsPatch {
+    pub name: Option<String>,
+    /// Where customers' answers and the team's replies go.
+    pub email: Option<String>,
+    #[serde(default, deserialize_with = "patch::nullable")]
+    #[schema(value_type = Option<String>)]
+    pub phone: Option<Option<String>>,
+    #[serde(default, deserialize_with = "patch::nullable")]
+    #[schema(value_type = Option<String>)]
+    pub address: Option<Option<String>>,
+    pub branding: Option<Branding>,
+    pub opening_hours: Option<OpeningHours>,
+    pub opening_exceptions: Option<Vec<OpeningException>>,
+    pub reply: Option<ReplyPatch>,
+    pub capture: Option<CapturePatch>,
+    /// A new form key: the old form URL stops working at once.
+    #[serde(default)]
+    pub regenerate_form_key: bool,
+    pub connect_facebook_page: Option<FacebookConnection>,
+    pub disconnect_facebook_page: Option<String>,
+    /// The IMAP mailbox to poll; `null` stops polling.
+    #[serde(default, deserialize_with = "patch::nullable")]
+    #[schema(value_type = Option<ImapInput>)]
+    pub imap: Option<Option<ImapInput>>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReplyPatch {
+    #[serde(default, deserialize_with = "patch::nullable")]
+    #[schema(value_type = Option<String>)]
+    pub signature: Option<Option<String>>,
+    #[serde(default, deserialize_with = "patch::nullable")]
+    #[schema(value_type = Option<String>)]
+    pub tone: Option<Option<String>>,
+    #[serde(default, deserialize_with = "patch::nullable")]
+    #[schema(value_type = Option<String>)]
+    pub language_hints: Option<Option<String>>,
+    #[serde(default, deserialize_with = "patch::nullable")]
+    #[schema(value_type = Option<String>)]
+    pub sender_name: Option<Option<String>>,
+    pub sms_enabled: Option<bool>,
+    #[serde(default, deserialize_with = "patch::nullable")]
+    #[schema(value_type = Option<String>)]
+    pub sms_number: Option<Option<String>>,
+    pub notify_emails: Option<Vec<String>>,
+    pub quiet_hours: Option<QuietHours>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CapturePatch {
+    /// Website origins allowed to post the form; empty: any.
+    pub allowed_origins: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "patch::nullable")]
+    #[schema(value_type = Option<String>)]
+    pub thank_you_url: Option<Option<String>>,
+    pub facebook_questions: Option<BTreeMap<String, QuestionTarget>>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FacebookConnection {
+    pub page_id: String,
+    /// The page access token leads are fetched with; stored in the secret
+    /// store, never returned.
+    pub access_token: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ImapInput {
+    pub host: String,
+    #[serde(default = "imaps_port")]
+    pub port: u16,
+    #[serde(default = "yes")]
+    pub tls: bool,
+    pub username: String,
+    /// Required for a new account; kept in the secret store.
+    pub password: Option<String>,
+    #[serde(default = "inbox")]
+    pub mailbox: String,
+}
+
+fn imaps_port() -> u16 {
+    993
+}
+fn yes() -> bool {
+    true
+}
+fn inbox() -> String {
+    "INBOX".into()
+}
+
+/// `GET /api/dealership`: the settings and what a rep needs to wire the
+/// website form.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Settings {
+    pub dealership: Dealership,
+    /// Where the website form posts.
+    pub form_url: String,
+    /// HTML to paste into the dealership's website.
+    pub embed_snippet: String,
+}
+
+pub fn view(dealership: Dealership, public_url: &str) -> Settings {
+    Settings {
+        form_url: crate::capture::form::form_url(public_url, &dealership),
+        embed_snippet: crate::capture::form::embed_snippet(public_url, &dealership),
+        dealership,
+    }
+}
+
+pub async fn get(stores: &Stores, actor: &Actor, public_url: &str) -> DomainResult<Settings> {
+    actor.require(Permission::ManageDealership)?;
+    let dealership = stores
+        .dealerships
+        .get_dealership(&actor.tenant)
+        .await?
+        .ok_or(DEALERSHIP_NOT_FOUND)?;
+    Ok(view(dealership, public_url))
+}
+
+/// The admin's change, recorded in the audit log by field name.
+pub async fn update(
+    stores: &Stores,
+    secrets: &dyn SecretWriter,
+    actor: &Actor,
+    patch: SettingsPatch,
+    public_url: &str,
+    now: DateTime<Utc>,
+) -> DomainResult<Settings> {
+    actor.require(Permission::ManageDealership)?;
+    let (dealership, changed) = apply(stores, secrets, &actor.tenant, patch, now).await?;
+    if !changed.is_empty() {
+        crate::service::account::audit(
+            stores,
+            actor,
+            AuditEntry::new(
+                actor,
+                "dealership.updated",
+                Some(format!("dealership:{}", dealership.id)),
+                serde_json::json!({ "fields": changed }),
+                now,
+            ),
+        )
+        .await?;
+    }
+    Ok(view(dealership, public_url))
+}
+
+/// A valid patch, ready to write.
+struct Plan {
+    next: Dealership,
+    claims: Vec<(RouteKind, String, &'static str)>,
+    releases: Vec<(RouteKind, String)>,
+    secrets: Vec<(String, String)>,
+    changed: Vec<&'static str>,
+}
+
+/// Validates and applies `patch` (operators' CLI and the API share it).
+/// Returns the stored dealership and the names of the parts that changed.
+pub async fn apply(
+    stores: &Stores,
+    secrets: &dyn SecretWriter,
+    tenant: &TenantId,
+    patch: SettingsPatch,
+    now: DateTime<Utc>,
+) -> DomainResult<(Dealership, Vec<&'static str>)> {
+    let current = stores
+        .dealerships
+        .get_dealership(tenant)
+        .await?
+        .ok_or(DEALERSHIP_NOT_FOUND)?;
+    let mut plan = plan(&current, patch)?;
+    if let Some(account) = &plan.next.capture.imap
+        && !plan
+            .secrets
+            .iter()
+            .any(|(name, _)| *name == account.password_secret)
+        && secrets
+            .secret(&account.password_secret)
+            .await
+            .map_err(|e| StoreError::Backend(e.to_string()))?
+            .is_none()
+    {
+        return Err(FieldErrors::single("imap.password", "is required for a new account").into());
+    }
+    let mut claimed = Vec::new();
+    for (kind, key, code) in &plan.claims {
+        match stores.routes.claim_route(*kind, key, tenant).await {
+            Ok(()) => claimed.push((*kind, key.clone())),
+            Err(StoreError::Conflict) => {
+                release(stores, tenant, &claimed).await;
+                return Err(DomainError::Conflict {
+                    code,
+                    message: format!("{key} belongs to another dealership"),
+                });
+            }
+            Err(e) => {
+                release(stores, tenant, &claimed).await;
+                return Err(e.into());
+            }
+        }
+    }
+    for (name, value) in &plan.secrets {
+        secrets
+            .put_secret(name, value)
+            .await
+            .map_err(|e| StoreError::Backend(e.to_string()))?;
+    }
+    plan.next.updated_at = now;
+    stores
+        .dealerships
+        .update_dealership(tenant, &plan.next)
+        .await?;
+    if current.capture.imap.is_some() != plan.next.capture.imap.is_some() {
+        stores
+            .mailboxes
+            .set_mailbox_polled(tenant, plan.next.capture.imap.is_some())
+            .await?;
+    }
+    release(stores, tenant, &plan.releases).await;
+    Ok((plan.next, plan.changed))
+}
+
+async fn release(stores: &Stores, tenant: &TenantId, keys: &[(RouteKind, String)]) {
+    for (kind, key) in keys {
+        if let Err(e) = stores.routes.release_route(*kind, key, tenant).await {
+            // Harmless but untidy: the key still leads here.
+            tracing::warn!(error = %e, kind = kind.as_str(), "could not release a routing key");
+        }
+    }
+}
+
+fn plan(current: &Dealership, patch: SettingsPatch) -> Result<Plan, FieldErrors> {
+    let mut e = FieldErrors::new();
+    let mut next = current.clone();
+    let mut plan_claims = Vec::new();
+    let mut releases = Vec::new();
+    let mut secrets = Vec::new();
+    let mut changed = Vec::new();
+    let mut touch = |part: &'static str| {
+        if !changed.contains(&part) {
+            changed.push(part)
+        }
+    };
+
+    if let Some(name) = &patch.name
+        && let Some(v) = e.check(validation::required_text("name", Some(name), 200))
+    {
+        next.name = v;
+        touch("name");
+    }
+    if let Some(email) = &patch.email
+        && let Some(v) = e.check(validation::email("email", email))
+    {
+        next.email = v;
+        touch("email");
+    }
+    if let Some(phone) = &patch.phone {
+        next.phone = match phone {
+            Some(p) => e.check(validation::phone("phone", p)),
+            None => None,
+        };
+        touch("phone");
+    }
+    if let Some(address) = &patch.address {
+        next.address = e
+            .check(validation::text("address", address.as_deref(), 300, false))
+            .flatten();
+        touch("address");
+    }
+    if let Some(b) = &patch.branding {
+        let logo_url = b
+            .logo_url
+            .as_deref()
+            .and_then(|u| e.check(validation::url("branding.logo_url", u)));
+        let brand_colour = b.brand_colour.as_deref().and_then(|c| {
+            let ok = c.len() == 7
+                && c.starts_with('#')
+                && c[1..].chars().all(|ch| ch.is_ascii_hexdigit());
+            if !ok {
+                e.add("branding.brand_colour", "must be #RRGGBB");
+            }
+            ok.then(|| c.to_ascii_lowercase())
+        });
+        next.branding = Branding {
+            logo_url,
+            brand_colour,
+        };
+        touch("branding");
+    }
+    if let Some(hours) = &patch.opening_hours {
+        hours.validate("opening_hours", &mut e);
+        next.opening_hours = hours.clone();
+        touch("opening_hours");
+    }
+    if let Some(exceptions) = &patch.opening_exceptions {
+        validate_exceptions(&mut e, exceptions);
+        let mut sorted = exceptions.clone();
+        sorted.sort_by_key(|x| x.date);
+        next.opening_exceptions = sorted;
+        touch("opening_exceptions");
+    }
+    if let Some(r) = &patch.reply {
+        let reply = &mut next.reply;
+        let mut text =
+            |field: &str, v: &Option<Option<String>>, max, lines| -> Option<Option<String>> {
+                v.as_ref().map(|value| {
+                    e.check(validation::text(field, value.as_deref(), max, lines))
+                        .flatten()
+                })
+            };
+        if let Some(v) = text("reply.signature", &r.signature, 500, true) {
+            reply.signature = v;
+        }
+        if let Some(v) = text("reply.tone", &r.tone, 200, false) {
+            reply.tone = v;
+        }
+        if let Some(v) = text("reply.language_hints", &r.language_hints, 500, true) {
+            reply.language_hints = v;
+        }
+        if let Some(v) = text("reply.sender_name", &r.sender_name, 100, false) {
+            reply.sender_name = v;
+        }
+        if let Some(on) = r.sms_enabled {
+            reply.sms_enabled = on;
+        }
+        if let Some(number) = &r.sms_number {
+            let number = number
+                .as_deref()
+                .and_then(|n| e.check(validation::phone("reply.sms_number", n)));
+            if number != current.reply.sms_number {
+                if let Some(n) = &number {
+                    plan_claims.push((RouteKind::SmsNumber, n.clone(), "sms_number_taken"));
+                }
+                if let Some(old) = &current.reply.sms_number {
+                    releases.push((RouteKind::SmsNumber, old.clone()));
+                }
+            }
+            reply.sms_number = number;
+        }
+        if let Some(list) = &r.notify_emails {
+            if list.len() > MAX_NOTIFY {
+                e.add(
+                    "reply.notify_emails",
+                    format!("at most {MAX_NOTIFY} addresses"),
+                );
+            }
+            let mut clean: Vec<String> = list
+                .iter()
+                .filter_map(|a| e.check(validation::email("reply.notify_emails", a)))
+                .collect();
+            clean.sort();
+            clean.dedup();
+            reply.notify_emails = clean;
+        }
+        if let Some(q) = &r.quiet_hours {
+            if !q.is_valid() {
+                e.add("reply.quiet_hours.sms_until", "must be after sms_from");
+            }
+            reply.quiet_hours = q.clone();
+        }
+        touch("reply");
+    }
+    if let Some(c) = &patch.capture {
+        let capture = &mut next.capture;
+        if let Some(origins) = &c.allowed_origins {
+            if origins.len() > MAX_ORIGINS {
+                e.add(
+                    "capture.allowed_origins",
+                    format!("at most {MAX_ORIGINS} origins"),
+                );
+            }
+            capture.allowed_origins = origins
+                .iter()
+                .filter_map(|o| e.check(validation::origin("capture.allowed_origins", o)))
+                .collect();
+        }
+        if let Some(url) = &c.thank_you_url {
+            capture.thank_you_url = url
+                .as_deref()
+                .and_then(|u| e.check(validation::url("capture.thank_you_url", u)));
+        }
+        if let Some(questions) = &c.facebook_questions {
+            if questions
+                .keys()
+                .any(|k| k.trim().is_empty() || k.len() > 100)
+            {
+                e.add(
+                    "capture.facebook_questions",
+                    "question keys are 1–100 characters",
+                );
+            }
+            capture.facebook_questions = questions.clone();
+        }
+        touch("capture");
+    }
+    if patch.regenerate_form_key {
+        let key = crate::service::provisioning::new_form_key();
+        plan_claims.push((RouteKind::FormKey, key.clone(), "form_key_taken"));
+        releases.push((RouteKind::FormKey, current.form_key.clone()));
+        next.form_key = key;
+        touch("form_key");
+    }
+    if let Some(page) = &patch.connect_facebook_page {
+        let id = page.page_id.trim().to_string();
+        if id.is_empty() || id.len() > 64 || !id.chars().all(|c| c.is_ascii_digit()) {
+            e.add(
+                "connect_facebook_page.page_id",
+                "is a Facebook page id (digits)",
+            );
+        } else {
+            plan_claims.push((RouteKind::FacebookPage, id.clone(), "facebook_page_taken"));
+            if let Some(token) = page.access_token.as_deref().map(str::trim) {
+                if token.is_empty() || token.len() > 1024 {
+                    e.add("connect_facebook_page.access_token", "is 1–1024 characters");
+                } else {
+                    secrets.push((page_token_secret(&id), token.to_string()));
+                }
+            }
+            if !next.capture.facebook_pages.contains(&id) {
+                next.capture.facebook_pages.push(id);
+            }
+            touch("facebook_pages");
+        }
+    }
+    if let Some(page) = &patch.disconnect_facebook_page {
+        let page = page.trim();
+        if next.capture.facebook_pages.iter().any(|p| p == page) {
+            next.capture.facebook_pages.retain(|p| p != page);
+            releases.push((RouteKind::FacebookPage, page.to_string()));
+            touch("facebook_pages");
+        } else {
+            e.add(
+                "disconnect_facebook_page",
+                "is not connected to this dealership",
+            );
+        }
+    }
+    if let Some(imap) = &patch.imap {
+        next.capture.imap = match imap {
+            None => None,
+            Some(input) => {
+                let account = ImapAccount {
+                    host: input.host.trim().to_string(),
+                    port: input.port,
+                    tls: input.tls,
+                    username: input.username.trim().to_string(),
+                    password_secret: imap_password_secret(&current.slug),
+                    mailbox: input.mailbox.trim().to_string(),
+                };
+                if account.host.is_empty() || account.host.len() > 253 {
+                    e.add("imap.host", "is required");
+                } else if !account_is_safe(&account) {
+                    e.add(
+                        "imap.tls",
+                        "IMAP without TLS is only allowed on loopback (a server on this machine)",
+                    );
+                }
+                if account.username.is_empty() || account.username.len() > 255 {
+                    e.add("imap.username", "is required");
+                }
+                if account.port == 0 {
+                    e.add("imap.port", "must be a port number");
+                }
+                if account.mailbox.is_empty() {
+                    e.add("imap.mailbox", "is required");
+                }
+                if let Some(password) = &input.password {
+                    if password.is_empty() || password.len() > 1024 {
+                        e.add("imap.password", "is 1–1024 characters");
+                    } else {
+                        secrets.push((account.password_secret.clone(), password.clone()));
+                    }
+                }
+                Some(account)
+            }
+        };
+        touch("imap");
+    }
+    e.finish(Plan {
+        next,
+        claims: plan_claims,
+        releases,
+        secrets,
+        changed,
+    })
+}
+
+fn validate_exceptions(e: &mut FieldErrors, exceptions: &[OpeningException]) {
+    if exceptions.len() > MAX_EXCEPTIONS {
+        e.add(
+            "opening_exceptions",
+            format!("at most {MAX_EXCEPTIONS} dates"),
+        );
+    }
+    let mut dates = std::collections::HashSet::new();
+    for (i, x) in exceptions.iter().enumerate() {
+        let field = format!("opening_exceptions[{i}]");
+        if !dates.insert(x.date) {
+            e.add(&format!("{field}.date"), "appears twice");
+        }
+        match (x.opens, x.closes) {
+            (None, None) => {}
+            (Some(o), Some(c)) if o < c => {}
+            (Some(_), Some(_)) => e.add(&format!("{field}.closes"), "must be after opens"),
+            _ => e.add(
+                &field,
+                "give both opens and closes, or neither for a closed day",
+            ),
+        }
+        if x.note.as_deref().is_some_and(|n| n.chars().count() > 100) {
+            e.add(&format!("{field}.note"), "at most 100 characters");
+        }
+    }
+}

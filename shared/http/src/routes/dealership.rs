@@ -1,0 +1,77 @@
+//! `GET/PATCH /api/dealership` (admin): the dealership's settings. Part of
+//! `api-account`; it writes page tokens and IMAP passwords to the secret
+//! store, so it has a state of its own.
+
+use std::sync::Arc;
+
+use axum::extract::{FromRef, State};
+use axum::routing::get;
+use axum::{Json, Router};
+
+use norvalt_core::capture::sources::SecretWriter;
+use norvalt_core::service::settings::{self, Settings, SettingsPatch};
+use norvalt_core::time;
+
+use crate::auth::Auth;
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::JsonBody;
+use crate::state::AppState;
+
+#[derive(Clone)]
+pub struct SettingsState {
+    pub app: AppState,
+    pub secrets: Arc<dyn SecretWriter>,
+    /// Where the webhooks are reached (`NORVALT_PUBLIC_URL`): the form URL
+    /// and embed snippet point there.
+    pub public_url: String,
+}
+
+impl FromRef<SettingsState> for AppState {
+    fn from_ref(state: &SettingsState) -> AppState {
+        state.app.clone()
+    }
+}
+
+pub fn router(state: SettingsState) -> Router {
+    Router::new()
+        .route("/api/dealership", get(get_settings).patch(update_settings))
+        .with_state(state)
+}
+
+/// The dealership's settings, form URL and embed snippet (admin). Secrets
+/// (page tokens, the IMAP password) are never returned.
+#[utoipa::path(get, path = "/api/dealership", tag = "account",
+    responses((status = 200, body = Settings), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub(crate) async fn get_settings(
+    State(state): State<SettingsState>,
+    Auth(actor): Auth,
+) -> Result<Json<Settings>, ApiError> {
+    Ok(Json(
+        settings::get(&state.app.stores, &actor, &state.public_url).await?,
+    ))
+}
+
+/// Change settings (admin): the whole patch is validated first (422 names
+/// every bad field); a Facebook page or SMS number held by another
+/// dealership is a 409 with nothing changed. Applies to the next lead.
+#[utoipa::path(patch, path = "/api/dealership", tag = "account", request_body = SettingsPatch,
+    responses((status = 200, body = Settings), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub(crate) async fn update_settings(
+    State(state): State<SettingsState>,
+    Auth(actor): Auth,
+    JsonBody(patch): JsonBody<SettingsPatch>,
+) -> Result<Json<Settings>, ApiError> {
+    Ok(Json(
+        settings::update(
+            &state.app.stores,
+            state.secrets.as_ref(),
+            &actor,
+            patch,
+            &state.public_url,
+            time::now(),
+        )
+        .await?,
+    ))
+}

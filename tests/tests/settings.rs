@@ -1,0 +1,208 @@
+//! A dealership's settings: admins only; a patch is validated whole and
+//! names every bad field; routing keys held by another dealership refuse it
+//! with nothing changed; secrets are stored, never shown; changes reach the
+//! next lead; every change is in the audit log.
+
+use norvalt_core::Role;
+use norvalt_core::capture::sources::SecretStore;
+use norvalt_core::queue::QueueName;
+use norvalt_tests::{BERGEN, DRAMMEN, TestApp, code};
+use serde_json::{Value, json};
+
+const BERGEN_PAGE: &str = "204233998877666";
+
+async fn settings(app: &TestApp, token: &str) -> Value {
+    let (status, body) = app.get("/api/dealership", token).await;
+    assert_eq!(status, 200, "{body}");
+    body
+}
+
+async fn post_form(app: &TestApp, form_key: &str) -> u16 {
+    app.http
+        .post(app.url(&format!("/webhooks/form/{form_key}")))
+        .header("idempotency-key", format!("k-{form_key}"))
+        .json(
+            &json!({"name": "Eirik Solberg", "email": "eirik@example.no",
+                      "vehicle_interest": "Volkswagen ID.Buzz", "consent": true}),
+        )
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn only_admins_see_settings_and_bad_patches_change_nothing() {
+    let app = TestApp::spawn().await;
+    let admin = app.token(DRAMMEN, Role::Admin).await;
+    let manager = app.token(DRAMMEN, Role::Manager).await;
+    let (status, err) = app.get("/api/dealership", &manager).await;
+    assert_eq!((status, code(&err)), (403, "insufficient_role"));
+    let (status, err) = app
+        .patch("/api/dealership", &manager, json!({"name": "x"}))
+        .await;
+    assert_eq!((status, code(&err)), (403, "insufficient_role"));
+
+    let before = settings(&app, &admin).await;
+    let form_key = before["dealership"]["form_key"].as_str().unwrap();
+    assert!(
+        before["form_url"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("/webhooks/form/{form_key}"))
+    );
+    let snippet = before["embed_snippet"].as_str().unwrap();
+    assert!(
+        snippet.contains("norvalt_hp") && snippet.contains("embed.js"),
+        "{snippet}"
+    );
+
+    let (status, err) = app
+        .patch(
+            "/api/dealership",
+            &admin,
+            json!({
+                "name": "Nytt navn som ikke skal lagres",
+                "branding": {"logo_url": "ftp://logo", "brand_colour": "blå"},
+                "opening_exceptions": [{"date": "2026-12-24", "opens": "10:00"}],
+                "reply": {"sms_number": "123", "notify_emails": ["ikke-epost"],
+                          "quiet_hours": {"sms_from": "21:00", "sms_until": "08:00"}},
+                "capture": {"allowed_origins": ["https://bilsenteret.no/kontakt"]},
+                "imap": {"host": "imap.example.no", "tls": false, "username": "leads"}
+            }),
+        )
+        .await;
+    assert_eq!((status, code(&err)), (422, "validation_failed"), "{err}");
+    let fields: Vec<&str> = err["error"]["details"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap())
+        .collect();
+    for field in [
+        "branding.logo_url",
+        "branding.brand_colour",
+        "opening_exceptions[0]",
+        "reply.sms_number",
+        "reply.notify_emails",
+        "reply.quiet_hours.sms_until",
+        "capture.allowed_origins",
+        "imap.tls",
+    ] {
+        assert!(fields.contains(&field), "{field} missing from {fields:?}");
+    }
+    assert_eq!(settings(&app, &admin).await, before, "nothing was written");
+
+    // A page another dealership holds: 409, and the name in the same patch
+    // is not saved either.
+    let (status, err) = app
+        .patch(
+            "/api/dealership",
+            &admin,
+            json!({"name": "Bilsenteret Drammen AS", "connect_facebook_page": {"page_id": BERGEN_PAGE}}),
+        )
+        .await;
+    assert_eq!((status, code(&err)), (409, "facebook_page_taken"), "{err}");
+    assert_eq!(settings(&app, &admin).await, before);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn settings_apply_to_the_next_lead_and_keys_move_cleanly() {
+    let app = TestApp::spawn_with(|p| p.imap_poll_interval = None).await;
+    let admin = app.token(DRAMMEN, Role::Admin).await;
+    let bergen_admin = app.token(BERGEN, Role::Admin).await;
+    let before = settings(&app, &admin).await;
+    let old_key = before["dealership"]["form_key"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let drammen_page = before["dealership"]["capture"]["facebook_pages"][0]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    let (status, after) = app
+        .patch(
+            "/api/dealership",
+            &admin,
+            json!({
+                "branding": {"logo_url": "https://bilsenteret.no/logo.png", "brand_colour": "#0A3D62"},
+                "opening_exceptions": [{"date": "2026-12-24", "opens": "10:00", "closes": "13:00", "note": "Julaften"}],
+                "reply": {"sender_name": "Kari i Bilsenteret", "signature": "Hilsen Kari\nBilsenteret Drammen",
+                          "tone": "uformell", "language_hints": "Bruk du-form.",
+                          "notify_emails": ["Salg@Bilsenteret.no", "salg@bilsenteret.no"]},
+                "regenerate_form_key": true,
+                "connect_facebook_page": {"page_id": "304233998877667", "access_token": "EAAB-hemmelig-token"},
+                "disconnect_facebook_page": drammen_page,
+                "imap": {"host": "imap.bilsenteret.no", "username": "leads", "password": "imap-hemmelig"}
+            }),
+        )
+        .await;
+    assert_eq!(status, 200, "{after}");
+    let d = &after["dealership"];
+    assert_eq!(d["branding"]["brand_colour"], "#0a3d62");
+    assert_eq!(d["reply"]["notify_emails"], json!(["salg@bilsenteret.no"]));
+    assert_eq!(d["capture"]["facebook_pages"], json!(["304233998877667"]));
+    assert_eq!(d["capture"]["imap"]["host"], "imap.bilsenteret.no");
+    let new_key = d["form_key"].as_str().unwrap();
+    assert_ne!(new_key, old_key);
+    // Secrets went to the secret store and are never shown.
+    let shown = settings(&app, &admin).await.to_string();
+    assert!(!shown.contains("hemmelig"), "{shown}");
+    assert_eq!(
+        app.platform
+            .secrets
+            .secret("facebook/page/304233998877667")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("EAAB-hemmelig-token")
+    );
+
+    // The old form URL is dead, the new one takes leads.
+    assert_eq!(post_form(&app, &old_key).await, 404);
+    assert_eq!(post_form(&app, new_key).await, 202);
+    app.drain(&[QueueName::Capture, QueueName::Ai, QueueName::Send])
+        .await;
+    let sent: Vec<_> = std::fs::read_dir(app.platform.outbox.dir())
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().starts_with("send"))
+        .collect();
+    assert_eq!(sent.len(), 1);
+    let raw = std::fs::read(sent[0].path()).unwrap();
+    let mail = mail_parser::MessageParser::default().parse(&raw).unwrap();
+    assert_eq!(
+        mail.from().and_then(|a| a.first()).and_then(|a| a.name()),
+        Some("Kari i Bilsenteret")
+    );
+    let body = mail.body_text(0).unwrap();
+    assert!(body.contains("Hilsen Kari"), "{body}");
+
+    // The page Drammen let go can now be connected by Bergen.
+    let (status, body) = app
+        .patch(
+            "/api/dealership",
+            &bergen_admin,
+            json!({"connect_facebook_page": {"page_id": drammen_page}}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+
+    let (_, log) = app.get("/api/audit", &admin).await;
+    let entry = &log["items"][0];
+    assert_eq!(entry["action"], "dealership.updated");
+    let fields = entry["details"]["fields"].as_array().unwrap();
+    for f in [
+        "branding",
+        "opening_exceptions",
+        "reply",
+        "form_key",
+        "facebook_pages",
+        "imap",
+    ] {
+        assert!(fields.contains(&json!(f)), "{f} missing from {fields:?}");
+    }
+    assert!(!log.to_string().contains("hemmelig"));
+}
