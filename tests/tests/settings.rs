@@ -4,7 +4,6 @@
 //! next lead; every change is in the audit log.
 
 use norvalt_core::Role;
-use norvalt_core::capture::sources::SecretStore;
 use norvalt_core::queue::QueueName;
 use norvalt_tests::{BERGEN, DRAMMEN, TestApp, code};
 use serde_json::{Value, json};
