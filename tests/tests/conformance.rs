@@ -95,6 +95,7 @@ conformance!(
     counters_count_each_caller_once,
     updated_since_finds_only_changed_leads,
     users_change_by_version_and_the_audit_log_pages_newest_first,
+    rollups_are_per_day_and_dealership,
 );
 
 fn dealer(slug: &str) -> NewDealership {
@@ -1279,6 +1280,60 @@ async fn users_change_by_version_and_the_audit_log_pages_newest_first(stores: St
             .await
             .unwrap()
             .is_empty()
+    );
+}
+
+async fn rollups_are_per_day_and_dealership(stores: Stores) {
+    use chrono::NaiveDate;
+    use norvalt_core::analytics::DailyRollup;
+    let t = tenant(&stores, "alta").await;
+    let other = tenant(&stores, "kirkenes").await;
+    let ids = stores.dealerships.list_dealership_ids().await.unwrap();
+    assert!(ids.contains(&t.dealership_id()) && ids.contains(&other.dealership_id()));
+    let day = |d| NaiveDate::from_ymd_opt(2026, 11, d).unwrap();
+    let rollup = |d, leads| DailyRollup {
+        dealership_id: Some(t.dealership_id()),
+        day: Some(day(d)),
+        leads,
+        ..Default::default()
+    };
+    for (d, n) in [(22, 1), (23, 2), (24, 3)] {
+        stores
+            .analytics
+            .put_rollup(&t, &rollup(d, n))
+            .await
+            .unwrap();
+    }
+    // A rebuilt day replaces the old one.
+    stores
+        .analytics
+        .put_rollup(&t, &rollup(23, 7))
+        .await
+        .unwrap();
+    let got = stores
+        .analytics
+        .list_rollups(&t, day(23), day(30))
+        .await
+        .unwrap();
+    assert_eq!(got, [rollup(23, 7), rollup(24, 3)]);
+    assert!(
+        stores
+            .analytics
+            .list_rollups(&other, day(1), day(30))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(stores.analytics.get_rollup_cursor(&t).await.unwrap(), None);
+    let at = Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).unwrap();
+    stores.analytics.save_rollup_cursor(&t, at).await.unwrap();
+    assert_eq!(
+        stores.analytics.get_rollup_cursor(&t).await.unwrap(),
+        Some(at)
+    );
+    assert_eq!(
+        stores.analytics.get_rollup_cursor(&other).await.unwrap(),
+        None
     );
 }
 

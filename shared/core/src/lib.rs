@@ -6,6 +6,7 @@
 //! Lambda functions call the use cases in [`service`].
 
 pub mod ai;
+pub mod analytics;
 pub mod audit;
 pub mod automation;
 pub mod capture;

@@ -49,7 +49,7 @@ impl Role {
         use Permission::*;
         match permission {
             ReadLeads | WriteLeads | ReadConversations | WriteConversations | ReadVehicles
-            | ReadAccount | ReadAutomations => true,
+            | ReadAccount | ReadAutomations | ReadAnalytics => true,
             DeleteLeads | ManageVehicles | ManageAutomations => {
                 matches!(self, Role::Admin | Role::Manager)
             }
@@ -69,6 +69,7 @@ pub enum Permission {
     ManageVehicles,
     ReadAutomations,
     ManageAutomations,
+    ReadAnalytics,
     ReadAccount,
     ManageDealership,
 }

@@ -11,6 +11,7 @@ use async_trait::async_trait;
 use std::sync::Arc;
 
 use crate::DealershipId;
+use crate::analytics::DailyRollup;
 use crate::audit::AuditEntry;
 use crate::automation::FollowUp;
 use crate::capture::mailbox::MailboxCursor;
@@ -42,6 +43,8 @@ pub trait DealershipStore: Send + Sync {
         dealership: &Dealership,
     ) -> StoreResult<()>;
     async fn get_dealership(&self, tenant: &TenantId) -> StoreResult<Option<Dealership>>;
+    /// Every dealership's id (the scheduled jobs' registry; no scan).
+    async fn list_dealership_ids(&self) -> StoreResult<Vec<DealershipId>>;
     /// Replaces the dealership's settings (an operator's action).
     async fn update_dealership(
         &self,
@@ -226,6 +229,30 @@ pub trait FollowUpStore: Send + Sync {
     ) -> StoreResult<Vec<FollowUp>>;
 }
 
+/// Analytics roll-ups (see [`crate::analytics`]): one per Oslo day.
+#[async_trait]
+pub trait AnalyticsStore: Send + Sync {
+    /// Replaces the day's roll-up (a rebuilt day is simply written again).
+    async fn put_rollup(&self, tenant: &TenantId, rollup: &DailyRollup) -> StoreResult<()>;
+    /// The roll-ups of `from..=to`, oldest first; days without one are absent.
+    async fn list_rollups(
+        &self,
+        tenant: &TenantId,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> StoreResult<Vec<DailyRollup>>;
+    /// When the roll-up job last started for this dealership.
+    async fn get_rollup_cursor(
+        &self,
+        tenant: &TenantId,
+    ) -> StoreResult<Option<chrono::DateTime<chrono::Utc>>>;
+    async fn save_rollup_cursor(
+        &self,
+        tenant: &TenantId,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> StoreResult<()>;
+}
+
 /// Named counters in the dealership's partition, incremented atomically
 /// (round-robin assignment takes turns by one).
 #[async_trait]
@@ -295,6 +322,7 @@ pub struct Stores {
     pub follow_ups: Arc<dyn FollowUpStore>,
     pub counters: Arc<dyn CounterStore>,
     pub audit: Arc<dyn AuditStore>,
+    pub analytics: Arc<dyn AnalyticsStore>,
 }
 
 impl Stores {
@@ -314,6 +342,7 @@ impl Stores {
             + FollowUpStore
             + CounterStore
             + AuditStore
+            + AnalyticsStore
             + 'static,
     {
         Stores {
@@ -329,7 +358,8 @@ impl Stores {
             claims: adapter.clone(),
             follow_ups: adapter.clone(),
             counters: adapter.clone(),
-            audit: adapter,
+            audit: adapter.clone(),
+            analytics: adapter,
         }
     }
 }

@@ -22,6 +22,7 @@ pub fn api_routes(state: AppState) -> Router {
         .merge(routes::conversations::router())
         .merge(routes::vehicles::router())
         .merge(routes::account::router())
+        .merge(routes::analytics::router())
         .with_state(state)
 }
 

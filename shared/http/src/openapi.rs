@@ -5,7 +5,9 @@ use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes::{account, ai, automations, conversations, dealership, leads, vehicles};
+use crate::routes::{
+    account, ai, analytics, automations, conversations, dealership, leads, vehicles,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -17,6 +19,7 @@ use crate::routes::{account, ai, automations, conversations, dealership, leads, 
         vehicles::update_vehicle, vehicles::delete_vehicle,
         account::me, account::users, account::update_user, account::audit_log,
         dealership::get_settings, dealership::update_settings,
+        analytics::summary, analytics::timeseries,
         ai::analyze_lead, ai::generate_response,
         automations::list_rules, automations::create_rule, automations::get_rule,
         automations::update_rule, automations::delete_rule, automations::test_rule,
@@ -29,6 +32,7 @@ use crate::routes::{account, ai, automations, conversations, dealership, leads, 
         (name = "account", description = "The signed-in user"),
         (name = "ai", description = "Lead analysis and reply drafts"),
         (name = "automations", description = "Follow-up rules and their dry run"),
+        (name = "analytics", description = "Daily roll-ups: leads, response times, conversion, reps"),
     )
 )]
 pub struct ApiDoc;

@@ -82,6 +82,11 @@ enum Command {
     /// Poll every registered IMAP mailbox once (as the `imap-poller`
     /// schedule does) and print what each poll did, as JSON lines.
     ImapPoll,
+    /// Analytics roll-ups (the `analytics-rollup` schedule).
+    Analytics {
+        #[command(subcommand)]
+        command: AnalyticsCommand,
+    },
     /// Follow-up sequences (the `followups` schedule).
     Followups {
         #[command(subcommand)]
@@ -91,6 +96,24 @@ enum Command {
     Dlq {
         #[command(subcommand)]
         command: DlqCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AnalyticsCommand {
+    /// Bring every dealership's roll-ups up to date, as the hourly job does,
+    /// and print what it did as JSON.
+    Rollup {
+        #[arg(long, value_parser = parse_instant)]
+        at: Option<chrono::DateTime<chrono::Utc>>,
+    },
+    /// Recompute one dealership's roll-up for one Oslo day and print it.
+    RebuildDay {
+        #[arg(long)]
+        dealership: String,
+        /// `YYYY-MM-DD`
+        #[arg(long)]
+        day: chrono::NaiveDate,
     },
 }
 
@@ -202,6 +225,32 @@ async fn run(cli: Cli) -> Result<(), String> {
                 true => Err("some mailboxes could not be polled".into()),
                 false => Ok(()),
             }
+        }
+        Command::Analytics { command } => {
+            let job = platform.rollup_job();
+            let now = norvalt_core::time::now();
+            let printed = match command {
+                AnalyticsCommand::Rollup { at } => {
+                    let report = job
+                        .run(at.unwrap_or(now))
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    serde_json::to_string(&report)
+                }
+                AnalyticsCommand::RebuildDay { dealership, day } => {
+                    let (tenant, _) = provisioning::find_by_slug(&platform.stores, &dealership)
+                        .await
+                        .map_err(|e| e.to_string())?
+                        .ok_or_else(|| format!("no dealership with slug {dealership}"))?;
+                    let rollup = job
+                        .rebuild_day(&tenant, day, now)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    serde_json::to_string(&rollup)
+                }
+            };
+            println!("{}", printed.expect("serialisable"));
+            Ok(())
         }
         Command::Followups {
             command: FollowupsCommand::Run { at },

@@ -17,6 +17,7 @@ use norvalt_http::auth::{JwtVerifier, KeySource};
 
 use norvalt_core::ai::ReplyModel;
 use norvalt_core::queue::{JobHandler, QueueName};
+use norvalt_core::service::analytics::RollupJob;
 use norvalt_core::service::automation::FollowUpRunner;
 use norvalt_core::service::intake::{Intake, IntakeConfig};
 use norvalt_core::service::mailbox_poll::{self, MailboxPoller};
@@ -74,6 +75,9 @@ pub struct Platform {
     /// default 300, as the cloud schedule); `None` leaves them to
     /// `norvalt followups run`.
     pub followups_interval: Option<Duration>,
+    /// How often the analytics roll-ups are brought up to date
+    /// (`NORVALT_ROLLUP_SECONDS`, default 3600, as the cloud schedule).
+    pub rollup_interval: Option<Duration>,
     /// Where email and SMS go locally (`<data dir>/outbox/`).
     pub outbox: Arc<Outbox>,
     /// Claude when `ANTHROPIC_API_KEY` is set (at `ANTHROPIC_BASE_URL`);
@@ -139,6 +143,7 @@ impl Platform {
                 .unwrap_or_else(|_| norvalt_http::graph::DEFAULT_GRAPH_URL.into()),
             imap_poll_interval: interval_from_env("NORVALT_IMAP_POLL_SECONDS", 60),
             followups_interval: interval_from_env("NORVALT_FOLLOWUPS_SECONDS", 300),
+            rollup_interval: interval_from_env("NORVALT_ROLLUP_SECONDS", 3600),
             twilio: TwilioWebhook::from_env(crate::public_url()).map(Arc::new),
             outbox: Arc::new(Outbox::new(data_dir.join("outbox"))),
             model,
@@ -230,6 +235,14 @@ impl Platform {
         }
     }
 
+    /// `analytics-rollup`'s handler.
+    pub fn rollup_job(&self) -> RollupJob {
+        RollupJob {
+            stores: self.stores.clone(),
+            sms_segment_price_nok: self.sender_config.sms_segment_price_nok,
+        }
+    }
+
     /// `api-ai`'s state: the same model and budget as the responder.
     pub fn ai_state(&self) -> AiState {
         AiState {
@@ -281,6 +294,9 @@ impl Platform {
             crate::worker::spawn_pool(send_queue, QueueName::Send, sender, 8, 1);
             crate::worker::run(queues, QueueName::Capture, intake).await
         });
+        if let Some(every) = self.rollup_interval {
+            tokio::spawn(crate::worker::run_rollups(self.rollup_job(), every));
+        }
         if let Some(every) = self.followups_interval {
             tokio::spawn(crate::worker::run_follow_ups(
                 self.follow_up_runner(),

@@ -124,6 +124,17 @@ pub async fn run_follow_ups(
     }
 }
 
+/// The `analytics-rollup` schedule.
+pub async fn run_rollups(job: norvalt_core::service::analytics::RollupJob, every: Duration) {
+    loop {
+        match job.run(norvalt_core::time::now()).await {
+            Ok(report) => tracing::debug!(?report, "analytics roll-ups brought up to date"),
+            Err(e) => tracing::error!(error = %e, "analytics roll-up failed"),
+        }
+        tokio::time::sleep(every).await;
+    }
+}
+
 pub async fn poll_mailboxes(poller: MailboxPoller, every: Duration) {
     loop {
         poller.poll_all().await;

@@ -10,7 +10,7 @@ use super::DynamoStore;
 use super::stores::{Item, backend, n, s, tenant_pk};
 use norvalt_core::capture::mailbox::MailboxCursor;
 use norvalt_core::ports::MailboxStore;
-use norvalt_core::{DealershipId, StoreError, StoreResult, TenantId};
+use norvalt_core::{DealershipId, StoreResult, TenantId};
 
 const REGISTRY_PK: &str = "MAILBOXES";
 const CURSOR_SK: &str = "MAILBOX_CURSOR";
@@ -49,34 +49,7 @@ impl MailboxStore for DynamoStore {
     }
 
     async fn list_polled_mailboxes(&self) -> StoreResult<Vec<DealershipId>> {
-        let mut ids = Vec::new();
-        let mut start: Option<Item> = None;
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("pk = :pk")
-                .expression_attribute_values(":pk", s(REGISTRY_PK))
-                .consistent_read(true)
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(backend)?;
-            for item in out.items.unwrap_or_default() {
-                let Some(AttributeValue::S(sk)) = item.get("sk") else {
-                    continue;
-                };
-                ids.push(
-                    sk.parse()
-                        .map_err(|_| StoreError::Backend(format!("bad registry item {sk}")))?,
-                );
-            }
-            match out.last_evaluated_key {
-                Some(key) if !key.is_empty() => start = Some(key),
-                _ => return Ok(ids),
-            }
-        }
+        self.registry(REGISTRY_PK).await
     }
 
     async fn get_mailbox_cursor(&self, tenant: &TenantId) -> StoreResult<Option<MailboxCursor>> {
@@ -107,5 +80,39 @@ impl MailboxStore for DynamoStore {
             .await
             .map_err(backend)?;
         Ok(())
+    }
+}
+
+impl DynamoStore {
+    /// The dealership ids in a registry partition (`MAILBOXES`,
+    /// `DEALERSHIPS`): one item per dealership, its id as the sort key.
+    pub(super) async fn registry(&self, pk: &str) -> StoreResult<Vec<DealershipId>> {
+        let mut ids = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk")
+                .expression_attribute_values(":pk", s(pk))
+                .consistent_read(true)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(backend)?;
+            for item in out.items.unwrap_or_default() {
+                let Some(AttributeValue::S(sk)) = item.get("sk") else {
+                    continue;
+                };
+                ids.push(sk.parse().map_err(|_| {
+                    norvalt_core::StoreError::Backend(format!("bad registry item {sk}"))
+                })?);
+            }
+            match out.last_evaluated_key {
+                Some(key) if !key.is_empty() => start = Some(key),
+                _ => return Ok(ids),
+            }
+        }
     }
 }

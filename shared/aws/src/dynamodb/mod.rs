@@ -18,6 +18,10 @@
 //! | IMAP registry   | `MAILBOXES`            | `<dealership id>`         |                                          |
 //! | follow-up       | `DEALER#<id>`          | `FOLLOWUP#<lead>#<rule>`  | `due`: `FOLLOWUP_DUE` / `<due>#<dealer>#<lead>#<rule>` (while a step is due) |
 //! | counter         | `DEALER#<id>`          | `COUNTER#<name>`          |                                          |
+//! | audit entry     | `DEALER#<id>`          | `AUDIT#<audit id>`        |                                          |
+//! | daily roll-up   | `DEALER#<id>`          | `ROLLUP#<YYYY-MM-DD>`     |                                          |
+//! | roll-up cursor  | `DEALER#<id>`          | `ROLLUP_CURSOR`           |                                          |
+//! | dealership registry | `DEALERSHIPS`      | `<dealership id>`         |                                          |
 //!
 //! Messages sort under `MSG#`, not under their lead's `LEAD#` key, so that
 //! listing the inbox reads leads only. `gsi1` serves the inbox filtered by

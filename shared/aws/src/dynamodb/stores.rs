@@ -34,6 +34,8 @@ pub(super) fn n(v: impl ToString) -> AttributeValue {
     AttributeValue::N(v.to_string())
 }
 
+const DEALERSHIP_REGISTRY: &str = "DEALERSHIPS";
+
 pub(super) fn tenant_pk(t: &TenantId) -> String {
     format!("DEALER#{}", t.dealership_id())
 }
@@ -219,11 +221,35 @@ impl DealershipStore for DynamoStore {
                 "dealership id does not match the tenant".into(),
             ));
         }
-        self.put_new(item(
-            d,
-            [("pk", s(tenant_pk(tenant))), ("sk", s("PROFILE"))],
-        )?)
-        .await
+        // The profile and its entry in the registry the scheduled jobs
+        // read (one `DEALERSHIPS` partition: a Query, never a Scan).
+        let profile = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(item(
+                d,
+                [("pk", s(tenant_pk(tenant))), ("sk", s("PROFILE"))],
+            )?))
+            .condition_expression("attribute_not_exists(pk)")
+            .build()
+            .map_err(backend)?;
+        let registry = Put::builder()
+            .table_name(&self.table)
+            .item("pk", s(DEALERSHIP_REGISTRY))
+            .item("sk", s(d.id.to_string()))
+            .build()
+            .map_err(backend)?;
+        self.client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().put(profile).build())
+            .transact_items(TransactWriteItem::builder().put(registry).build())
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| conditional(e, |s| s.is_transaction_canceled_exception()))
+    }
+
+    async fn list_dealership_ids(&self) -> StoreResult<Vec<DealershipId>> {
+        self.registry(DEALERSHIP_REGISTRY).await
     }
 
     async fn update_dealership(&self, tenant: &TenantId, d: &Dealership) -> StoreResult<()> {

@@ -6,6 +6,7 @@
 
 pub mod account;
 pub mod ai;
+pub mod analytics;
 pub mod assignment;
 pub mod automation;
 pub mod conversations;

@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod ai;
+pub mod analytics;
 pub mod automations;
 pub mod conversations;
 pub mod dealership;

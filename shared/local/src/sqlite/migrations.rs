@@ -143,6 +143,19 @@ const STEPS: &[&str] = &[
         PRIMARY KEY (dealership_id, id)
     ) STRICT, WITHOUT ROWID;
     "#,
+    // 8: analytics roll-ups per Oslo day, and where the job left off.
+    r#"
+    CREATE TABLE rollups (
+        dealership_id TEXT NOT NULL,
+        day TEXT NOT NULL,
+        doc TEXT NOT NULL,
+        PRIMARY KEY (dealership_id, day)
+    ) STRICT, WITHOUT ROWID;
+    CREATE TABLE rollup_cursors (
+        dealership_id TEXT PRIMARY KEY,
+        at TEXT NOT NULL
+    ) STRICT;
+    "#,
 ];
 
 pub fn run(conn: &mut Connection) -> rusqlite::Result<()> {

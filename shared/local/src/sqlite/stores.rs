@@ -85,6 +85,26 @@ impl DealershipStore for SqliteStore {
         .await
     }
 
+    async fn list_dealership_ids(&self) -> StoreResult<Vec<DealershipId>> {
+        self.read(|c| {
+            let mut stmt = c
+                .prepare("SELECT id FROM dealerships ORDER BY id")
+                .map_err(backend)?;
+            let ids = stmt
+                .query_map([], |r| r.get::<_, String>(0))
+                .map_err(backend)?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(backend)?;
+            ids.iter()
+                .map(|id| {
+                    id.parse()
+                        .map_err(|_| StoreError::Backend(format!("bad dealership id {id}")))
+                })
+                .collect()
+        })
+        .await
+    }
+
     async fn update_dealership(&self, tenant: &TenantId, d: &Dealership) -> StoreResult<()> {
         let (id, doc) = (tid(tenant), to_doc(d)?);
         self.write(move |c| {

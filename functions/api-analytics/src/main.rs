@@ -1,0 +1,13 @@
+//! Lambda `api-analytics`: the analytics routes behind API Gateway, read
+//! from the daily roll-ups. Wiring only; the routes live in
+//! `norvalt_http::routes::analytics`.
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    norvalt_http::telemetry::init_json_logs();
+    let config = norvalt_aws::config::load().await;
+    let stores = norvalt_aws::dynamodb::stores_from_env(&config)?;
+    let state = norvalt_http::AppState::from_env(stores)?;
+    let app = norvalt_http::finish(norvalt_http::routes::analytics::router(), state);
+    lambda_http::run(app).await
+}
