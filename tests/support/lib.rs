@@ -259,6 +259,9 @@ pub mod fakes {
         async fn get_mail(&self, _: &str) -> Result<Option<Vec<u8>>, SourceError> {
             Ok(None)
         }
+        async fn delete_mail(&self, _: &str) -> Result<(), SourceError> {
+            Ok(())
+        }
     }
 
     #[async_trait]

@@ -121,6 +121,9 @@ impl RawMailStore for Down {
     async fn get_mail(&self, _: &str) -> Result<Option<Vec<u8>>, SourceError> {
         Err(SourceError("S3 is unavailable".into()))
     }
+    async fn delete_mail(&self, _: &str) -> Result<(), SourceError> {
+        Err(SourceError("S3 is unavailable".into()))
+    }
 }
 
 #[tokio::test]

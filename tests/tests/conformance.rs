@@ -96,6 +96,7 @@ conformance!(
     updated_since_finds_only_changed_leads,
     users_change_by_version_and_the_audit_log_pages_newest_first,
     rollups_are_per_day_and_dealership,
+    erasure_reaches_every_record_of_a_lead,
 );
 
 fn dealer(slug: &str) -> NewDealership {
@@ -1633,6 +1634,123 @@ async fn a_burst_of_one_customer_makes_one_lead(stores: Stores) {
     assert_eq!(messages.len(), 8, "every inquiry is in the conversation");
     assert_eq!(leads[0].customer_phone.as_deref(), Some("+4791234567"));
     assert_eq!(queue.sent_to(QueueName::Ai).len(), 1, "one first reply");
+}
+
+/// What GDPR erasure needs of a store: deleted leads on request, messages
+/// replaced, capture and contact records of a lead forgotten.
+async fn erasure_reaches_every_record_of_a_lead(stores: Stores) {
+    use norvalt_core::model::LeadQuery;
+    let t = tenant(&stores, "voss").await;
+    let key = form_key(&stores, "voss").await;
+    let intake = intake(&stores, Arc::new(MemoryQueue::default()));
+    let body = form_envelope(
+        &key,
+        "gdpr",
+        Some("per@example.no"),
+        Some("+4791234567"),
+        "Hei",
+    );
+    intake.process(&body, Utc::now()).await.unwrap();
+    let mut lead = live_leads(&stores, &t).await.remove(0);
+    assert!(
+        stores
+            .captures
+            .get_contact(&t, "email:per@example.no")
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        stores
+            .captures
+            .get_capture(&t, &format!("form:{key}:gdpr"))
+            .await
+            .unwrap()
+            .is_some()
+    );
+
+    stores
+        .captures
+        .forget_lead(&t, lead.id, &["email:per@example.no".into()])
+        .await
+        .unwrap();
+    assert!(
+        stores
+            .captures
+            .get_contact(&t, "email:per@example.no")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        stores
+            .captures
+            .get_contact(&t, "phone:+4791234567")
+            .await
+            .unwrap()
+            .is_none(),
+        "contact records of the lead go even when their key is not given"
+    );
+    assert!(
+        stores
+            .captures
+            .get_capture(&t, &format!("form:{key}:gdpr"))
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    let mut message = stores
+        .conversations
+        .list_messages(&t, lead.id, None, 10)
+        .await
+        .unwrap()
+        .remove(0);
+    message.message_content = "[slettet]".into();
+    stores
+        .conversations
+        .update_message(&t, &message)
+        .await
+        .unwrap();
+    assert_eq!(
+        stores
+            .conversations
+            .list_messages(&t, lead.id, None, 10)
+            .await
+            .unwrap(),
+        [message.clone()]
+    );
+    let mut stranger = message.clone();
+    stranger.id = norvalt_core::MessageId::new_at(Utc::now());
+    assert!(matches!(
+        stores.conversations.update_message(&t, &stranger).await,
+        Err(StoreError::Conflict)
+    ));
+
+    lead.deleted_at = Some(Utc::now());
+    lead.version += 1;
+    stores.leads.update_lead(&t, &lead).await.unwrap();
+    let search = |include_deleted| LeadQuery {
+        search: norvalt_core::search::fold_query("per@example.no"),
+        include_deleted,
+        ..Default::default()
+    };
+    assert!(
+        stores
+            .leads
+            .list_leads(&t, &search(false), None, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        stores
+            .leads
+            .list_leads(&t, &search(true), None, 10)
+            .await
+            .unwrap(),
+        [lead]
+    );
 }
 
 async fn a_repeated_envelope_changes_nothing(stores: Stores) {

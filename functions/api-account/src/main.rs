@@ -4,7 +4,9 @@
 
 use std::sync::Arc;
 
+use norvalt_core::service::gdpr::NoCopies;
 use norvalt_http::routes::dealership::{self, SettingsState};
+use norvalt_http::routes::gdpr::{self, GdprState};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
@@ -17,8 +19,14 @@ async fn main() -> Result<(), lambda_http::Error> {
         secrets: Arc::new(norvalt_aws::secrets::SecretsManager::from_env(&config)),
         public_url: std::env::var("NORVALT_PUBLIC_URL").unwrap_or_default(),
     };
+    let privacy = GdprState {
+        app: app.clone(),
+        mail: Arc::new(norvalt_aws::s3mail::S3Mail::from_env(&config)?),
+        copies: Arc::new(NoCopies),
+    };
     let routes = norvalt_http::routes::account::router()
         .with_state(app)
-        .merge(dealership::router(settings));
+        .merge(dealership::router(settings))
+        .merge(gdpr::router(privacy));
     lambda_http::run(norvalt_http::finish(routes, ())).await
 }

@@ -71,6 +71,18 @@ impl RawMailStore for S3Mail {
             .map_err(|e| SourceError(DisplayErrorContext(e).to_string()))
     }
 
+    async fn delete_mail(&self, key: &str) -> Result<(), SourceError> {
+        // S3 answers a missing key with success too.
+        self.client
+            .delete_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| SourceError(DisplayErrorContext(e).to_string()))
+    }
+
     async fn get_mail(&self, key: &str) -> Result<Option<Vec<u8>>, SourceError> {
         let out = match self
             .client

@@ -103,6 +103,9 @@ pub trait LeadStore: Send + Sync {
 #[async_trait]
 pub trait ConversationStore: Send + Sync {
     async fn insert_message(&self, tenant: &TenantId, message: &Message) -> StoreResult<()>;
+    /// Replaces a stored message (GDPR erasure blanks its content);
+    /// `Conflict` when there is none.
+    async fn update_message(&self, tenant: &TenantId, message: &Message) -> StoreResult<()>;
     /// Oldest first, strictly newer than `after` when given.
     async fn list_messages(
         &self,
@@ -153,6 +156,14 @@ pub trait CaptureStore: Send + Sync {
     /// record exists, the lead write is stale, or a contact claim is not
     /// [allowed](crate::capture::dedup::ContactClaim::allows).
     async fn commit_capture(&self, tenant: &TenantId, commit: &CaptureCommit) -> StoreResult<()>;
+    /// GDPR erasure: deletes the contact records under `contact_keys` and
+    /// every capture record that points at `lead`.
+    async fn forget_lead(
+        &self,
+        tenant: &TenantId,
+        lead: LeadId,
+        contact_keys: &[String],
+    ) -> StoreResult<()>;
 }
 
 /// The IMAP poller's state: which dealerships have a mailbox to poll (a

@@ -6,7 +6,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::routes::{
-    account, ai, analytics, automations, conversations, dealership, leads, vehicles,
+    account, ai, analytics, automations, conversations, dealership, gdpr, leads, vehicles,
 };
 
 #[derive(OpenApi)]
@@ -20,6 +20,7 @@ use crate::routes::{
         account::me, account::users, account::update_user, account::audit_log,
         dealership::get_settings, dealership::update_settings,
         analytics::summary, analytics::timeseries,
+        gdpr::export, gdpr::erase,
         ai::analyze_lead, ai::generate_response,
         automations::list_rules, automations::create_rule, automations::get_rule,
         automations::update_rule, automations::delete_rule, automations::test_rule,
@@ -33,6 +34,7 @@ use crate::routes::{
         (name = "ai", description = "Lead analysis and reply drafts"),
         (name = "automations", description = "Follow-up rules and their dry run"),
         (name = "analytics", description = "Daily roll-ups: leads, response times, conversion, reps"),
+        (name = "gdpr", description = "A person's data: export and erasure"),
     )
 )]
 pub struct ApiDoc;

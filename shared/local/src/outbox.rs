@@ -58,6 +58,50 @@ impl Outbox {
     }
 }
 
+impl Outbox {
+    /// GDPR erasure: the mails sent to the person and the team's notices
+    /// about their leads are deleted; their SMS lines are dropped.
+    pub fn forget(&self, refs: &norvalt_core::service::gdpr::ErasureRefs) -> std::io::Result<()> {
+        let names: Vec<String> = refs.send_keys.iter().map(|k| Self::file_name(k)).collect();
+        let prefixes: Vec<String> = refs
+            .lead_ids
+            .iter()
+            .map(|id| format!("notify_{id}_"))
+            .collect();
+        let entries = match std::fs::read_dir(&self.dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(e),
+        };
+        for entry in entries {
+            let name = entry?.file_name().to_string_lossy().into_owned();
+            if names.contains(&name) || prefixes.iter().any(|p| name.starts_with(p.as_str())) {
+                std::fs::remove_file(self.dir.join(&name))?;
+            }
+        }
+        let _guard = self.sms_lock.lock().expect("outbox lock");
+        let text = match std::fs::read_to_string(self.sms_path()) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(e),
+        };
+        let kept: Vec<&str> = text
+            .lines()
+            .filter(|line| {
+                !refs.send_keys.iter().any(|k| line.contains(k.as_str()))
+                    && !refs.identifiers.iter().any(|i| line.contains(i.as_str()))
+            })
+            .collect();
+        let tmp = self.dir.join(".sms.jsonl.tmp");
+        let mut body = kept.join("\n");
+        if !body.is_empty() {
+            body.push('\n');
+        }
+        std::fs::write(&tmp, body)?;
+        std::fs::rename(&tmp, self.sms_path())
+    }
+}
+
 fn io(e: std::io::Error) -> SendError {
     SendError::Transient(format!("outbox: {e}"))
 }

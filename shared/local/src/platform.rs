@@ -333,6 +333,16 @@ impl Platform {
             .merge(norvalt_http::webhooks::routes(self.capture_state()))
             .merge(norvalt_http::routes::ai::router(self.ai_state()))
             .merge(norvalt_http::routes::automations::router(self.ai_state()))
+            .merge(norvalt_http::routes::gdpr::router(
+                norvalt_http::routes::gdpr::GdprState {
+                    app: self.state(),
+                    mail: self.mail.clone(),
+                    copies: Arc::new(crate::erase::LocalCopies {
+                        outbox: self.outbox.clone(),
+                        queues: self.queues.clone(),
+                    }),
+                },
+            ))
             .merge(norvalt_http::routes::dealership::router(
                 norvalt_http::routes::dealership::SettingsState {
                     app: self.state(),

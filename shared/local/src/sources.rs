@@ -63,6 +63,15 @@ impl RawMailStore for MailDir {
             Err(e) => Err(SourceError(format!("read mail {key}: {e}"))),
         }
     }
+
+    async fn delete_mail(&self, key: &str) -> Result<(), SourceError> {
+        let path = self.path(key)?;
+        match tokio::fs::remove_file(&path).await {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(SourceError(format!("delete mail {key}: {e}"))),
+        }
+    }
 }
 
 pub struct SecretsFile {

@@ -12,7 +12,9 @@ use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 use chrono::{DateTime, TimeZone, Utc};
 
 use super::DynamoStore;
-use super::stores::{Item, backend, conditional, lead_item, message_item, n, s, tenant_pk};
+use super::stores::{
+    Item, PartitionQuery, backend, conditional, lead_item, message_item, n, s, tenant_pk,
+};
 use norvalt_core::capture::{CaptureCommit, CaptureRecord, ContactRecord, LeadWrite};
 use norvalt_core::ports::CaptureStore;
 use norvalt_core::{StoreError, StoreResult, TenantId};
@@ -44,6 +46,41 @@ fn put(table: &str, item: Item, condition: &str, values: Item) -> StoreResult<Tr
 
 #[async_trait]
 impl CaptureStore for DynamoStore {
+    async fn forget_lead(
+        &self,
+        tenant: &TenantId,
+        lead: norvalt_core::LeadId,
+        contact_keys: &[String],
+    ) -> StoreResult<()> {
+        for key in contact_keys {
+            self.delete(tenant_pk(tenant), format!("CONTACT#{key}"))
+                .await?;
+        }
+        // The partition's capture records, filtered to this lead: an admin's
+        // rare request, one partition, never a Scan.
+        let q = PartitionQuery {
+            index: None,
+            key_condition: "pk = :pk AND begins_with(sk, :prefix)",
+            filter: Some("contains(doc, :lead) OR lead_id = :lead".into()),
+            values: HashMap::from([
+                (":pk".to_string(), s(tenant_pk(tenant))),
+                (":prefix".to_string(), s("C")),
+                (":lead".to_string(), s(lead.to_string())),
+            ]),
+            names: HashMap::new(),
+            newest_first: false,
+            page_size: 500,
+        };
+        for item in self.query(q, usize::MAX).await? {
+            if let Some(AttributeValue::S(sk)) = item.get("sk")
+                && (sk.starts_with("CAPTURE#") || sk.starts_with("CONTACT#"))
+            {
+                self.delete(tenant_pk(tenant), sk.clone()).await?;
+            }
+        }
+        Ok(())
+    }
+
     async fn get_capture(
         &self,
         tenant: &TenantId,

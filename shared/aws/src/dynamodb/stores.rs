@@ -142,7 +142,7 @@ impl DynamoStore {
         self.get(pk, sk).await?.map(decode).transpose()
     }
 
-    async fn delete(&self, pk: String, sk: String) -> StoreResult<bool> {
+    pub(super) async fn delete(&self, pk: String, sk: String) -> StoreResult<bool> {
         let out = self
             .client
             .delete_item()
@@ -465,8 +465,11 @@ impl LeadStore for DynamoStore {
             }
         };
         let mut names = HashMap::new();
-        let mut filters = vec!["is_deleted = :false".to_string()];
-        values.insert(":false".into(), AttributeValue::Bool(false));
+        let mut filters = Vec::new();
+        if !query.include_deleted {
+            filters.push("is_deleted = :false".to_string());
+            values.insert(":false".into(), AttributeValue::Bool(false));
+        }
         if let Some(a) = after {
             filters.push("id <> :after".into());
             values.insert(":after".into(), s(a.to_string()));
@@ -496,11 +499,12 @@ impl LeadStore for DynamoStore {
             filters.push("contains(search_text, :search)".into());
             values.insert(":search".into(), s(q.clone()));
         }
-        let selective = filters.len() > 1 + usize::from(after.is_some());
+        let selective =
+            filters.len() > usize::from(!query.include_deleted) + usize::from(after.is_some());
         let q = PartitionQuery {
             index,
             key_condition,
-            filter: Some(filters.join(" AND ")),
+            filter: (!filters.is_empty()).then(|| filters.join(" AND ")),
             values,
             names,
             newest_first: true,
@@ -523,6 +527,18 @@ impl LeadStore for DynamoStore {
 impl ConversationStore for DynamoStore {
     async fn insert_message(&self, tenant: &TenantId, m: &Message) -> StoreResult<()> {
         self.put_new(message_item(tenant, m)?).await
+    }
+
+    async fn update_message(&self, tenant: &TenantId, m: &Message) -> StoreResult<()> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(message_item(tenant, m)?))
+            .condition_expression("attribute_exists(pk)")
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| conditional(e, |s| s.is_conditional_check_failed_exception()))
     }
 
     async fn list_messages(

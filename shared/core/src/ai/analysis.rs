@@ -274,6 +274,7 @@ mod tests {
             first_response_at: None,
             customer_replied_at: None,
             analysis: None,
+            erased_at: None,
             version: 1,
         }
     }

@@ -137,6 +137,7 @@ impl LeadCandidate {
             first_response_at: None,
             customer_replied_at: None,
             analysis: None,
+            erased_at: None,
             version: 1,
         };
         let analysis = crate::ai::analyse(&lead);

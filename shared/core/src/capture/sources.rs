@@ -15,6 +15,8 @@ pub struct SourceError(pub String);
 pub trait RawMailStore: Send + Sync {
     async fn put_mail(&self, key: &str, raw: &[u8]) -> Result<(), SourceError>;
     async fn get_mail(&self, key: &str) -> Result<Option<Vec<u8>>, SourceError>;
+    /// Removes the mail (GDPR erasure); a missing key is not an error.
+    async fn delete_mail(&self, key: &str) -> Result<(), SourceError>;
 }
 
 /// Secrets by name, e.g. `facebook/page/<page id>`. Secrets Manager in AWS.

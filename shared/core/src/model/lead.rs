@@ -92,6 +92,10 @@ pub struct Lead {
     /// Intents, urgency and the reasons behind `lead_score`.
     #[serde(default)]
     pub analysis: Option<crate::ai::LeadAnalysis>,
+    /// When the customer's personal data was erased (GDPR); the lead stays,
+    /// anonymised, for the dealership's counts.
+    #[serde(default)]
+    pub erased_at: Option<DateTime<Utc>>,
     /// Bumped on every write; stores refuse a write based on a stale version.
     pub version: u64,
 }
@@ -207,6 +211,7 @@ impl NewLead {
             first_response_at: None,
             customer_replied_at: None,
             analysis: None,
+            erased_at: None,
             version: 1,
         })
     }
@@ -358,6 +363,8 @@ pub struct LeadQuery {
     pub created_before: Option<DateTime<Utc>>,
     /// Only leads changed at or after this instant (cheap inbox polling).
     pub updated_since: Option<DateTime<Utc>>,
+    /// Soft-deleted leads too (GDPR: a deleted lead still holds data).
+    pub include_deleted: bool,
     /// Folded with [`search::fold_query`].
     pub search: Option<String>,
 }
@@ -366,7 +373,7 @@ impl LeadQuery {
     /// Whether `lead` passes these filters (deleted leads never do). Adapters
     /// push what they can into their query and use this for the rest.
     pub fn matches(&self, lead: &Lead) -> bool {
-        !lead.is_deleted()
+        (self.include_deleted || !lead.is_deleted())
             && self.status.is_none_or(|s| s == lead.status)
             && self.source.is_none_or(|s| s == lead.source)
             && self.assigned_to.is_none_or(|a| Some(a) == lead.assigned_to)
@@ -405,6 +412,7 @@ pub(crate) fn sample(now: DateTime<Utc>) -> Lead {
         first_response_at: None,
         customer_replied_at: None,
         analysis: None,
+        erased_at: None,
         version: 1,
     }
 }

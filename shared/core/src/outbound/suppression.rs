@@ -1,7 +1,8 @@
 //! Who must not be contacted on a channel: unsubscribed, hard-bounced,
-//! complained or opted out by SMS. Kept as claim records
-//! (`suppress:<channel>:<address>`) in the dealership's partition, so the
-//! check before every send is one consistent read.
+//! complained, opted out by SMS or erased. Kept as claim records
+//! (`suppress:<channel>:<sha256 of the address>`) in the dealership's
+//! partition, so the check before every send is one consistent read and the
+//! record itself holds no address (it outlives a GDPR erasure).
 
 use chrono::{DateTime, Utc};
 
@@ -10,12 +11,28 @@ use crate::model::Channel;
 use crate::ports::{StoreResult, Stores};
 use crate::tenancy::TenantId;
 
-pub fn key(channel: Channel, address: &str) -> String {
-    let channel = match channel {
+fn channel_name(channel: Channel) -> &'static str {
+    match channel {
         Channel::Sms => "sms",
         _ => "email",
-    };
-    format!("suppress:{channel}:{}", address.trim().to_lowercase())
+    }
+}
+
+/// The record's key: the address hashed, never in clear.
+pub fn key(channel: Channel, address: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(address.trim().to_lowercase().as_bytes());
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    format!("suppress:{}:{hex}", channel_name(channel))
+}
+
+/// The key suppressions had before they were hashed; still honoured.
+fn legacy_key(channel: Channel, address: &str) -> String {
+    format!(
+        "suppress:{}:{}",
+        channel_name(channel),
+        address.trim().to_lowercase()
+    )
 }
 
 pub async fn is_suppressed(
@@ -24,11 +41,17 @@ pub async fn is_suppressed(
     channel: Channel,
     address: &str,
 ) -> StoreResult<bool> {
-    Ok(stores
-        .claims
-        .get_claim(tenant, &key(channel, address))
-        .await?
-        .is_some_and(|c| c.state == ClaimState::Done))
+    for key in [key(channel, address), legacy_key(channel, address)] {
+        if stores
+            .claims
+            .get_claim(tenant, &key)
+            .await?
+            .is_some_and(|c| c.state == ClaimState::Done)
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// Records the suppression (idempotent); `reason` is e.g. `unsubscribed`.
@@ -68,6 +91,7 @@ pub async fn lift(
     channel: Channel,
     address: &str,
 ) -> StoreResult<()> {
+    forget_legacy(stores, tenant, channel, address).await?;
     let key = key(channel, address);
     if let Some(existing) = stores.claims.get_claim(tenant, &key).await? {
         stores
@@ -76,4 +100,36 @@ pub async fn lift(
             .await?;
     }
     Ok(())
+}
+
+/// Removes a suppression stored under the address in clear (GDPR erasure
+/// keeps only the hashed one).
+pub async fn forget_legacy(
+    stores: &Stores,
+    tenant: &TenantId,
+    channel: Channel,
+    address: &str,
+) -> StoreResult<()> {
+    let key = legacy_key(channel, address);
+    if let Some(existing) = stores.claims.get_claim(tenant, &key).await? {
+        stores
+            .claims
+            .release_claim(tenant, &key, existing.claimed_at)
+            .await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_hold_no_address_and_ignore_case() {
+        let k = key(Channel::Email, " Kari@Example.no ");
+        assert_eq!(k, key(Channel::Email, "kari@example.no"));
+        assert!(!k.contains("kari"));
+        assert!(k.starts_with("suppress:email:"));
+        assert_ne!(k, key(Channel::Sms, "kari@example.no"));
+    }
 }

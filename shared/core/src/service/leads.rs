@@ -64,6 +64,7 @@ pub async fn list(
         created_after: params.created_after,
         created_before: params.created_before,
         updated_since: params.updated_since,
+        include_deleted: false,
         search: params.search.as_deref().and_then(search::fold_query),
     };
     let scope = pagination::scope(

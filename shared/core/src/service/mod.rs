@@ -10,6 +10,7 @@ pub mod analytics;
 pub mod assignment;
 pub mod automation;
 pub mod conversations;
+pub mod gdpr;
 pub mod intake;
 pub mod leads;
 pub mod mailbox_poll;

@@ -6,6 +6,7 @@ pub mod analytics;
 pub mod automations;
 pub mod conversations;
 pub mod dealership;
+pub mod gdpr;
 pub mod leads;
 pub mod vehicles;
 

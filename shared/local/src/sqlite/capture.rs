@@ -15,6 +15,37 @@ use norvalt_core::{StoreError, StoreResult, TenantId};
 
 #[async_trait]
 impl CaptureStore for SqliteStore {
+    async fn forget_lead(
+        &self,
+        tenant: &TenantId,
+        lead: norvalt_core::LeadId,
+        contact_keys: &[String],
+    ) -> StoreResult<()> {
+        let (t, lead, keys) = (tid(tenant), lead.to_string(), contact_keys.to_vec());
+        self.write(move |c| {
+            let tx = c.transaction().map_err(backend)?;
+            for key in &keys {
+                tx.execute(
+                    "DELETE FROM contacts WHERE dealership_id = ?1 AND key = ?2",
+                    params![t, key],
+                )
+                .map_err(backend)?;
+            }
+            tx.execute(
+                "DELETE FROM contacts WHERE dealership_id = ?1 AND lead_id = ?2",
+                params![t, lead],
+            )
+            .map_err(backend)?;
+            tx.execute(
+                "DELETE FROM captures WHERE dealership_id = ?1 AND json_extract(doc, '$.lead_id') = ?2",
+                params![t, lead],
+            )
+            .map_err(backend)?;
+            tx.commit().map_err(backend)
+        })
+        .await
+    }
+
     async fn get_capture(
         &self,
         tenant: &TenantId,

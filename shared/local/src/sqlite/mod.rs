@@ -7,6 +7,7 @@
 
 mod capture;
 mod claims;
+mod erase;
 mod follow_ups;
 mod mailbox;
 mod migrations;
@@ -105,6 +106,9 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
+    // Deleted and overwritten content is zeroed, not left in free space:
+    // after a GDPR erasure nothing of the person stays in the file.
+    conn.pragma_update(None, "secure_delete", "ON")?;
     Ok(())
 }
 

@@ -315,7 +315,10 @@ impl LeadStore for SqliteStore {
         after: Option<LeadId>,
         limit: usize,
     ) -> StoreResult<Vec<Lead>> {
-        let mut sql = String::from("SELECT doc FROM leads WHERE dealership_id = ? AND deleted = 0");
+        let mut sql = String::from("SELECT doc FROM leads WHERE dealership_id = ?");
+        if !query.include_deleted {
+            sql.push_str(" AND deleted = 0");
+        }
         let mut args: Vec<Value> = vec![tid(tenant).into()];
         let mut filter = |clause: &str, value: Value| {
             sql.push_str(clause);
@@ -358,6 +361,25 @@ impl LeadStore for SqliteStore {
 
 #[async_trait]
 impl ConversationStore for SqliteStore {
+    async fn update_message(&self, tenant: &TenantId, m: &Message) -> StoreResult<()> {
+        let (t, lead, id, doc) = (
+            tid(tenant),
+            m.lead_id.to_string(),
+            m.id.to_string(),
+            to_doc(m)?,
+        );
+        self.write(move |c| {
+            let changed = c
+                .execute(
+                    "UPDATE messages SET doc = ?4 WHERE dealership_id = ?1 AND lead_id = ?2 AND id = ?3",
+                    params![t, lead, id, doc],
+                )
+                .map_err(backend)?;
+            expect_one_row(changed)
+        })
+        .await
+    }
+
     async fn insert_message(&self, tenant: &TenantId, m: &Message) -> StoreResult<()> {
         let (t, lead, id, doc) = (
             tid(tenant),

@@ -1,0 +1,471 @@
+//! GDPR: everything a dealership holds about one person, as one document
+//! (`GET /api/gdpr/export`), and its erasure (`POST /api/gdpr/erase`).
+//!
+//! A person is found by email address or phone number (or through one of
+//! their leads), among the dealership's leads, soft-deleted ones included.
+//! Erasure anonymises each lead in place (status, source and times stay, so
+//! the dealership's counts survive), blanks its messages and notes, deletes
+//! its de-duplication and idempotency records, raw mails and sent copies,
+//! stops its follow-ups and leaves one hashed suppression per address so
+//! the person is not contacted again. The audit log records who erased how
+//! many records, never whom.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::audit::AuditEntry;
+use crate::automation::{FollowUp, StopReason};
+use crate::capture::dedup::ContactKey;
+use crate::capture::sources::RawMailStore;
+use crate::error::{DEALERSHIP_NOT_FOUND, DomainResult, LEAD_NOT_FOUND};
+use crate::ids::{LeadId, MessageId};
+use crate::model::{Channel, Direction, Lead, LeadQuery, Message, SenderType};
+use crate::outbound::{ClaimRecord, suppression};
+use crate::permissions::{Actor, Permission};
+use crate::ports::{StoreError, Stores};
+use crate::search;
+use crate::tenancy::TenantId;
+use crate::validation::{self, FieldErrors};
+
+/// What replaces erased text.
+pub const ERASED: &str = "[slettet]";
+
+/// Who the request is about.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Subject {
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    /// One of the person's leads: its email and phone find the rest.
+    #[schema(value_type = Option<String>, format = Uuid)]
+    pub lead_id: Option<LeadId>,
+}
+
+/// Copies of personal data outside the stores and the raw mail store: the
+/// local outbox and queue database, a provider's archive. Each adapter
+/// removes what it holds.
+#[async_trait]
+pub trait PersonalCopies: Send + Sync {
+    async fn erase(&self, refs: &ErasureRefs) -> Result<(), String>;
+}
+
+/// What the copies are found by.
+#[derive(Debug, Clone, Default)]
+pub struct ErasureRefs {
+    pub lead_ids: Vec<LeadId>,
+    /// Send keys of the messages to the person (`send:<message id>`).
+    pub send_keys: Vec<String>,
+    /// Email addresses, phone numbers and names, as stored.
+    pub identifiers: Vec<String>,
+}
+
+/// No copies outside the stores (AWS: SES and SQS keep none past their
+/// retention).
+pub struct NoCopies;
+
+#[async_trait]
+impl PersonalCopies for NoCopies {
+    async fn erase(&self, _: &ErasureRefs) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Export {
+    pub exported_at: DateTime<Utc>,
+    pub dealership: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub leads: Vec<LeadRecord>,
+    /// Channels the person opted out of (unsubscribed, STOPP, bounced).
+    pub opt_outs: Vec<Channel>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LeadRecord {
+    pub lead: Lead,
+    /// The conversation and the team's notes on it.
+    pub messages: Vec<Message>,
+    /// Whether, when and by what each message to the person went out.
+    pub sends: Vec<SendRecord>,
+    pub follow_ups: Vec<FollowUp>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SendRecord {
+    pub message_id: MessageId,
+    /// `done`, `failed` or `claimed` (in progress).
+    pub state: String,
+    pub at: DateTime<Utc>,
+    /// The provider's id, or why it failed.
+    pub detail: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ToSchema)]
+pub struct Erasure {
+    pub leads: usize,
+    pub messages: usize,
+    pub raw_mails: usize,
+}
+
+/// The person's normalised email and phone, and their leads.
+struct Found {
+    email: Option<String>,
+    phone: Option<String>,
+    leads: Vec<Lead>,
+}
+
+async fn find(stores: &Stores, tenant: &TenantId, subject: &Subject) -> DomainResult<Found> {
+    let mut e = FieldErrors::new();
+    let mut email = subject
+        .email
+        .as_deref()
+        .and_then(|v| e.check(validation::email("email", v)));
+    let mut phone = subject
+        .phone
+        .as_deref()
+        .and_then(|v| e.check(validation::phone("phone", v)));
+    if !e.is_empty() {
+        return Err(e.into());
+    }
+    if let Some(id) = subject.lead_id {
+        let lead = stores
+            .leads
+            .get_lead(tenant, id)
+            .await?
+            .ok_or(LEAD_NOT_FOUND)?;
+        email = email.or(lead.customer_email.clone());
+        phone = phone.or(lead.customer_phone.clone());
+        if email.is_none() && phone.is_none() {
+            return Ok(Found {
+                email,
+                phone,
+                leads: vec![lead],
+            });
+        }
+    }
+    if email.is_none() && phone.is_none() {
+        return Err(
+            FieldErrors::single("email", "give an email, a phone number or a lead id").into(),
+        );
+    }
+    let mut leads: Vec<Lead> = Vec::new();
+    let mut searched: Vec<String> = Vec::new();
+    // The person's addresses found on their leads lead to more of their
+    // leads: two rounds cover "by phone, then the email on that lead".
+    for _ in 0..2 {
+        for (value, is_email) in [(email.clone(), true), (phone.clone(), false)] {
+            let Some(value) = value else { continue };
+            if searched.contains(&value) {
+                continue;
+            }
+            searched.push(value.clone());
+            for lead in matching(stores, tenant, &value, is_email).await? {
+                if !leads.iter().any(|l| l.id == lead.id) {
+                    leads.push(lead);
+                }
+            }
+        }
+        email = email.or_else(|| leads.iter().find_map(|l| l.customer_email.clone()));
+        phone = phone.or_else(|| leads.iter().find_map(|l| l.customer_phone.clone()));
+    }
+    leads.sort_by_key(|l| l.id);
+    Ok(Found {
+        email,
+        phone,
+        leads,
+    })
+}
+
+/// The leads (deleted ones too) whose email or phone is exactly `value`.
+async fn matching(
+    stores: &Stores,
+    tenant: &TenantId,
+    value: &str,
+    is_email: bool,
+) -> Result<Vec<Lead>, StoreError> {
+    let query = LeadQuery {
+        search: search::fold_query(value),
+        include_deleted: true,
+        ..Default::default()
+    };
+    let mut found = Vec::new();
+    let mut after = None;
+    loop {
+        let page = stores.leads.list_leads(tenant, &query, after, 200).await?;
+        after = page.last().map(|l| l.id);
+        let done = page.len() < 200;
+        found.extend(page.into_iter().filter(|l| {
+            if is_email {
+                l.customer_email
+                    .as_deref()
+                    .is_some_and(|e| e.eq_ignore_ascii_case(value))
+            } else {
+                l.customer_phone.as_deref() == Some(value)
+            }
+        }));
+        if done {
+            return Ok(found);
+        }
+    }
+}
+
+/// `GET /api/gdpr/export` (admin).
+pub async fn export(
+    stores: &Stores,
+    actor: &Actor,
+    subject: Subject,
+    now: DateTime<Utc>,
+) -> DomainResult<Export> {
+    actor.require(Permission::ManageDealership)?;
+    let tenant = &actor.tenant;
+    let dealership = stores
+        .dealerships
+        .get_dealership(tenant)
+        .await?
+        .ok_or(DEALERSHIP_NOT_FOUND)?;
+    let found = find(stores, tenant, &subject).await?;
+    let mut leads = Vec::new();
+    for lead in found.leads {
+        let messages = stores
+            .conversations
+            .list_messages(tenant, lead.id, None, 10_000)
+            .await?;
+        let mut sends = Vec::new();
+        for m in messages
+            .iter()
+            .filter(|m| m.direction == Direction::Outbound)
+        {
+            if let Some(claim) = stores
+                .claims
+                .get_claim(tenant, &format!("send:{}", m.id))
+                .await?
+            {
+                sends.push(send_record(m.id, &claim));
+            }
+        }
+        let follow_ups = stores
+            .follow_ups
+            .list_lead_follow_ups(tenant, lead.id)
+            .await?;
+        leads.push(LeadRecord {
+            lead,
+            messages,
+            sends,
+            follow_ups,
+        });
+    }
+    let mut opt_outs = Vec::new();
+    for (channel, address) in [(Channel::Email, &found.email), (Channel::Sms, &found.phone)] {
+        if let Some(a) = address
+            && suppression::is_suppressed(stores, tenant, channel, a).await?
+        {
+            opt_outs.push(channel);
+        }
+    }
+    crate::service::account::audit(
+        stores,
+        actor,
+        AuditEntry::new(
+            actor,
+            "gdpr.exported",
+            None,
+            serde_json::json!({ "leads": leads.len() }),
+            now,
+        ),
+    )
+    .await?;
+    Ok(Export {
+        exported_at: now,
+        dealership: dealership.name,
+        email: found.email,
+        phone: found.phone,
+        leads,
+        opt_outs,
+    })
+}
+
+fn send_record(message_id: MessageId, claim: &ClaimRecord) -> SendRecord {
+    SendRecord {
+        message_id,
+        state: format!("{:?}", claim.state).to_lowercase(),
+        at: claim.updated_at,
+        detail: claim.detail.clone(),
+    }
+}
+
+/// `POST /api/gdpr/erase` (admin).
+pub async fn erase(
+    stores: &Stores,
+    mail: &dyn RawMailStore,
+    copies: &dyn PersonalCopies,
+    actor: &Actor,
+    subject: Subject,
+    now: DateTime<Utc>,
+) -> DomainResult<Erasure> {
+    actor.require(Permission::ManageDealership)?;
+    let tenant = &actor.tenant;
+    let found = find(stores, tenant, &subject).await?;
+    let mut report = Erasure::default();
+    let mut refs = ErasureRefs::default();
+    refs.identifiers
+        .extend(found.email.iter().chain(found.phone.iter()).cloned());
+    for lead in &found.leads {
+        refs.lead_ids.push(lead.id);
+        refs.identifiers.extend(
+            [
+                &lead.customer_name,
+                &lead.customer_email,
+                &lead.customer_phone,
+            ]
+            .into_iter()
+            .flatten()
+            .cloned(),
+        );
+        let mut raw_mails: Vec<String> = lead.source_metadata["raw_mail"]
+            .as_str()
+            .map(str::to_string)
+            .into_iter()
+            .collect();
+        let messages = stores
+            .conversations
+            .list_messages(tenant, lead.id, None, 10_000)
+            .await?;
+        for m in messages {
+            if let Some(key) = m.metadata["raw_mail"].as_str() {
+                raw_mails.push(key.to_string());
+            }
+            if m.direction == Direction::Outbound {
+                refs.send_keys.push(format!("send:{}", m.id));
+            }
+            stores
+                .conversations
+                .update_message(tenant, &blank(m))
+                .await?;
+            report.messages += 1;
+        }
+        for key in raw_mails {
+            mail.delete_mail(&key)
+                .await
+                .map_err(|e| StoreError::Backend(e.to_string()))?;
+            report.raw_mails += 1;
+        }
+        for mut f in stores
+            .follow_ups
+            .list_lead_follow_ups(tenant, lead.id)
+            .await?
+        {
+            if !f.is_over() {
+                f.stop(StopReason::LeadDeleted, now);
+                match stores.follow_ups.update_follow_up(tenant, &f).await {
+                    Ok(()) | Err(StoreError::Conflict) => {}
+                    Err(e) => return Err(e.into()),
+                }
+            }
+        }
+        let contact_keys: Vec<String> = [
+            lead.customer_email.clone().map(ContactKey::Email),
+            lead.customer_phone.clone().map(ContactKey::Phone),
+        ]
+        .into_iter()
+        .flatten()
+        .map(|k| k.as_key())
+        .collect();
+        stores
+            .captures
+            .forget_lead(tenant, lead.id, &contact_keys)
+            .await?;
+        anonymise(stores, tenant, lead.id, now).await?;
+        report.leads += 1;
+    }
+    // One hashed record per address, so the person is not contacted again.
+    for (channel, address) in [(Channel::Email, &found.email), (Channel::Sms, &found.phone)] {
+        if let Some(a) = address {
+            suppression::forget_legacy(stores, tenant, channel, a).await?;
+            suppression::suppress(stores, tenant, channel, a, "erased", now).await?;
+        }
+    }
+    refs.identifiers.sort();
+    refs.identifiers.dedup();
+    copies.erase(&refs).await.map_err(StoreError::Backend)?;
+    crate::service::account::audit(
+        stores,
+        actor,
+        AuditEntry::new(
+            actor,
+            "gdpr.erased",
+            None,
+            serde_json::json!({
+                "leads": report.leads,
+                "messages": report.messages,
+                "raw_mails": report.raw_mails,
+            }),
+            now,
+        ),
+    )
+    .await?;
+    Ok(report)
+}
+
+/// The message with its words and any personal metadata gone; what the
+/// counts need (who sent it, when, model use) stays.
+fn blank(mut m: Message) -> Message {
+    const KEEP: [&str; 9] = [
+        "prompt_version",
+        "model",
+        "fallback",
+        "input_tokens",
+        "output_tokens",
+        "latency_ms",
+        "automation",
+        "author_user_id",
+        "kind",
+    ];
+    let kept: serde_json::Map<String, serde_json::Value> = m
+        .metadata
+        .as_object()
+        .map(|o| {
+            o.iter()
+                .filter(|(k, _)| KEEP.contains(&k.as_str()))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
+    m.metadata = serde_json::Value::Object(kept);
+    m.message_content = ERASED.into();
+    if m.sender_type == SenderType::Customer {
+        m.sender = "Kunde".into();
+    }
+    m
+}
+
+async fn anonymise(
+    stores: &Stores,
+    tenant: &TenantId,
+    id: LeadId,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    for _ in 0..super::MAX_WRITE_ATTEMPTS {
+        let Some(mut lead) = stores.leads.get_lead(tenant, id).await? else {
+            return Ok(());
+        };
+        lead.customer_name = None;
+        lead.customer_email = None;
+        lead.customer_phone = None;
+        lead.initial_message = None;
+        lead.source_url = None;
+        lead.source_metadata = serde_json::json!({});
+        lead.analysis = None;
+        lead.erased_at = Some(now);
+        lead.updated_at = now;
+        lead.version += 1;
+        match stores.leads.update_lead(tenant, &lead).await {
+            Ok(()) => return Ok(()),
+            Err(StoreError::Conflict) => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(StoreError::Conflict)
+}
