@@ -296,6 +296,15 @@ impl Platform {
         });
         if let Some(every) = self.rollup_interval {
             tokio::spawn(crate::worker::run_rollups(self.rollup_job(), every));
+            // Raw mail retention, as the S3 lifecycle rule in AWS.
+            let days =
+                norvalt_core::service::intake::positive_days("NORVALT_RAW_MAIL_RETENTION_DAYS")
+                    .unwrap_or(90) as u64;
+            tokio::spawn(crate::worker::prune_raw_mail(
+                self.mail.clone(),
+                Duration::from_secs(days * 86_400),
+                every,
+            ));
         }
         if let Some(every) = self.followups_interval {
             tokio::spawn(crate::worker::run_follow_ups(

@@ -74,6 +74,34 @@ impl RawMailStore for MailDir {
     }
 }
 
+impl MailDir {
+    /// Retention: deletes raw mails older than `max_age` (what the S3
+    /// lifecycle rule does in AWS). Returns how many went.
+    pub fn prune(&self, max_age: std::time::Duration) -> std::io::Result<usize> {
+        let cutoff = std::time::SystemTime::now() - max_age;
+        let mut removed = 0;
+        let mut stack = vec![self.dir.clone()];
+        while let Some(dir) = stack.pop() {
+            let entries = match std::fs::read_dir(&dir) {
+                Ok(e) => e,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(e),
+            };
+            for entry in entries {
+                let entry = entry?;
+                let meta = entry.metadata()?;
+                if meta.is_dir() {
+                    stack.push(entry.path());
+                } else if meta.modified()? < cutoff {
+                    std::fs::remove_file(entry.path())?;
+                    removed += 1;
+                }
+            }
+        }
+        Ok(removed)
+    }
+}
+
 pub struct SecretsFile {
     path: PathBuf,
 }
@@ -138,6 +166,32 @@ impl SecretWriter for SecretsFile {
 
 #[cfg(test)]
 mod tests {
+
+    #[tokio::test]
+    async fn raw_mails_past_retention_are_pruned() {
+        let dir = tempfile::tempdir().unwrap();
+        let mail = MailDir::new(dir.path().to_path_buf());
+        mail.put_mail("imap/old.eml", b"From: a@b.no\r\n\r\nhei")
+            .await
+            .unwrap();
+        mail.put_mail("imap/new.eml", b"From: a@b.no\r\n\r\nhei")
+            .await
+            .unwrap();
+        let old = std::fs::File::options()
+            .write(true)
+            .open(dir.path().join("imap/old.eml"))
+            .unwrap();
+        let long_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(100 * 86_400);
+        old.set_modified(long_ago).unwrap();
+        assert_eq!(
+            mail.prune(std::time::Duration::from_secs(90 * 86_400))
+                .unwrap(),
+            1
+        );
+        assert!(mail.get_mail("imap/old.eml").await.unwrap().is_none());
+        assert!(mail.get_mail("imap/new.eml").await.unwrap().is_some());
+    }
+
     use super::*;
 
     #[tokio::test]

@@ -135,6 +135,24 @@ pub async fn run_rollups(job: norvalt_core::service::analytics::RollupJob, every
     }
 }
 
+/// Deletes raw mails past their retention, every `every`.
+pub async fn prune_raw_mail(
+    mail: std::sync::Arc<crate::sources::MailDir>,
+    max_age: Duration,
+    every: Duration,
+) {
+    loop {
+        let dir = mail.clone();
+        match tokio::task::spawn_blocking(move || dir.prune(max_age)).await {
+            Ok(Ok(0)) => {}
+            Ok(Ok(n)) => tracing::info!(mails = n, "raw mails past retention deleted"),
+            Ok(Err(e)) => tracing::warn!(error = %e, "raw mail retention failed"),
+            Err(e) => tracing::warn!(error = %e, "raw mail retention task failed"),
+        }
+        tokio::time::sleep(every).await;
+    }
+}
+
 pub async fn poll_mailboxes(poller: MailboxPoller, every: Duration) {
     loop {
         poller.poll_all().await;

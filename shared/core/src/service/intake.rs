@@ -38,21 +38,30 @@ pub struct IntakeConfig {
 }
 
 impl IntakeConfig {
-    /// The defaults, with `NORVALT_DEDUP_WINDOW_DAYS` when it is set.
+    /// The defaults, with `NORVALT_DEDUP_WINDOW_DAYS` and
+    /// `NORVALT_IDEMPOTENCY_RETENTION_DAYS` (how long capture records are
+    /// kept, then dropped by TTL) when they are set.
     pub fn from_env() -> Self {
         let mut config = Self::default();
         if let Ok(key) = std::env::var("NORVALT_LINK_KEY") {
             config.link_key = key.trim().as_bytes().to_vec();
         }
-        if let Some(days) = std::env::var("NORVALT_DEDUP_WINDOW_DAYS")
-            .ok()
-            .and_then(|v| v.trim().parse::<i64>().ok())
-            .filter(|d| *d > 0)
-        {
+        if let Some(days) = positive_days("NORVALT_DEDUP_WINDOW_DAYS") {
             config.dedup_window = Duration::days(days);
+        }
+        if let Some(days) = positive_days("NORVALT_IDEMPOTENCY_RETENTION_DAYS") {
+            config.capture_ttl = Duration::days(days);
         }
         config
     }
+}
+
+/// A whole number of days from the environment, when set and positive.
+pub fn positive_days(name: &str) -> Option<i64> {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .filter(|d| *d > 0)
 }
 
 impl Default for IntakeConfig {
