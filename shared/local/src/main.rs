@@ -65,6 +65,9 @@ enum Command {
         dealership: String,
         #[arg(long, default_value_t = 1000)]
         count: usize,
+        /// Spread over this many past days.
+        #[arg(long, default_value_t = 90)]
+        days: i64,
     },
     /// Inspect or create dealerships.
     Dealership {
@@ -288,8 +291,12 @@ async fn run(cli: Cli) -> Result<(), String> {
             println!("seeded {n} demo dealership(s)");
             Ok(())
         }
-        Command::SeedLeads { dealership, count } => {
-            let n = seed::seed_leads(&platform.stores, &dealership, count)
+        Command::SeedLeads {
+            dealership,
+            count,
+            days,
+        } => {
+            let n = seed::seed_leads(&platform.stores, &dealership, count, days)
                 .await
                 .map_err(|e| e.to_string())?;
             println!("added {n} leads to {dealership}");

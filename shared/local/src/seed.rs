@@ -249,10 +249,19 @@ pub fn follow_up_rules() -> [NewRule; 2] {
     rules.map(|r| serde_json::from_value(r).expect("the demo rules are well-formed"))
 }
 
-/// Adds `count` leads with varied Norwegian names, numbers, cars and
-/// messages, spread over the last 90 days, to the dealership `slug`.
-pub async fn seed_leads(stores: &Stores, slug: &str, count: usize) -> DomainResult<usize> {
+/// Adds `count` leads with varied Norwegian names, numbers, cars,
+/// messages, statuses, reps and answer times, spread over the last `days`
+/// days, to the dealership `slug`. Follow-up rules for new leads are set
+/// off as for real leads.
+pub async fn seed_leads(
+    stores: &Stores,
+    slug: &str,
+    count: usize,
+    days: i64,
+) -> DomainResult<usize> {
+    use norvalt_core::model::LeadStatus;
     use norvalt_core::model::{LeadSource, NewLead};
+    use norvalt_core::service::automation::triggers::{self, Event};
     const FIRST: [&str; 12] = [
         "Kari", "Ola", "Åse", "Bjørn", "Ingrid", "Pål", "Sigrid", "Ørjan", "Marte", "Jonas", "Æsa",
         "Håkon",
@@ -295,8 +304,26 @@ pub async fn seed_leads(stores: &Stores, slug: &str, count: usize) -> DomainResu
         LeadSource::Facebook,
         LeadSource::Manual,
     ];
-    let start = norvalt_core::time::now() - chrono::Duration::days(90);
-    let step_ms = (90 * 24 * 3600 * 1000 / count.max(1)) as i64;
+    let now = norvalt_core::time::now();
+    let start = now - chrono::Duration::days(days);
+    let step_ms = (days * 24 * 3600 * 1000 / count.max(1) as i64).max(1);
+    let statuses = [
+        LeadStatus::New,
+        LeadStatus::Contacted,
+        LeadStatus::Contacted,
+        LeadStatus::Qualified,
+        LeadStatus::Won,
+        LeadStatus::Lost,
+    ];
+    let mut reps: Vec<_> = stores
+        .users
+        .list_users(&tenant)
+        .await?
+        .into_iter()
+        .filter(|u| u.role == Role::SalesRep)
+        .map(|u| u.id)
+        .collect();
+    reps.sort();
     for i in 0..count {
         let (first, last) = (FIRST[i % FIRST.len()], LAST[(i / FIRST.len()) % LAST.len()]);
         let input = NewLead {
@@ -309,8 +336,18 @@ pub async fn seed_leads(stores: &Stores, slug: &str, count: usize) -> DomainResu
             ..Default::default()
         };
         let at = start + chrono::Duration::milliseconds(step_ms * i as i64);
-        let lead = input.into_lead(tenant.dealership_id(), sources[i % sources.len()], at)?;
+        let mut lead = input.into_lead(tenant.dealership_id(), sources[i % sources.len()], at)?;
+        lead.set_status(statuses[i % statuses.len()], at);
+        if lead.status != LeadStatus::New {
+            // Mostly within the 90 s the seed promises, some much later.
+            lead.first_response_at =
+                Some(at + chrono::Duration::seconds((i * 37 % 150) as i64 + 3));
+        }
+        if !reps.is_empty() && i % 4 != 0 {
+            lead.assigned_to = Some(reps[i % reps.len()]);
+        }
         stores.leads.insert_lead(&tenant, &lead).await?;
+        triggers::fire(stores, &tenant, &lead, Event::NewLead, at, now).await?;
     }
     Ok(count)
 }
