@@ -248,35 +248,14 @@ pub fn analyse(lead: &Lead) -> LeadAnalysis {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{LeadSource, LeadStatus};
 
     fn lead(message: &str, vehicle: Option<&str>, email: bool, phone: bool) -> Lead {
-        let now = crate::time::now();
-        Lead {
-            id: crate::ids::LeadId::new_at(now),
-            dealership_id: crate::ids::DealershipId::new_at(now),
-            source: LeadSource::Website,
-            status: LeadStatus::New,
-            customer_name: Some("Kari Nordmann".into()),
-            customer_email: email.then(|| "kari@example.no".into()),
-            customer_phone: phone.then(|| "+4791234567".into()),
-            vehicle_interest: vehicle.map(str::to_string),
-            initial_message: Some(message.into()),
-            lead_score: None,
-            assigned_to: None,
-            source_url: None,
-            source_metadata: serde_json::json!({}),
-            created_at: now,
-            updated_at: now,
-            last_contact_at: None,
-            converted_at: None,
-            deleted_at: None,
-            first_response_at: None,
-            customer_replied_at: None,
-            analysis: None,
-            erased_at: None,
-            version: 1,
-        }
+        let mut lead = crate::model::lead::sample(crate::time::now());
+        lead.customer_email = email.then(|| "kari@example.no".into());
+        lead.customer_phone = phone.then(|| "+4791234567".into());
+        lead.vehicle_interest = vehicle.map(str::to_string);
+        lead.initial_message = Some(message.into());
+        lead
     }
 
     #[test]

@@ -91,15 +91,8 @@ pub async fn lift(
     channel: Channel,
     address: &str,
 ) -> StoreResult<()> {
-    forget_legacy(stores, tenant, channel, address).await?;
-    let key = key(channel, address);
-    if let Some(existing) = stores.claims.get_claim(tenant, &key).await? {
-        stores
-            .claims
-            .release_claim(tenant, &key, existing.claimed_at)
-            .await?;
-    }
-    Ok(())
+    release(stores, tenant, &legacy_key(channel, address)).await?;
+    release(stores, tenant, &key(channel, address)).await
 }
 
 /// Removes a suppression stored under the address in clear (GDPR erasure
@@ -110,11 +103,14 @@ pub async fn forget_legacy(
     channel: Channel,
     address: &str,
 ) -> StoreResult<()> {
-    let key = legacy_key(channel, address);
-    if let Some(existing) = stores.claims.get_claim(tenant, &key).await? {
+    release(stores, tenant, &legacy_key(channel, address)).await
+}
+
+async fn release(stores: &Stores, tenant: &TenantId, key: &str) -> StoreResult<()> {
+    if let Some(existing) = stores.claims.get_claim(tenant, key).await? {
         stores
             .claims
-            .release_claim(tenant, &key, existing.claimed_at)
+            .release_claim(tenant, key, existing.claimed_at)
             .await?;
     }
     Ok(())

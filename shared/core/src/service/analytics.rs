@@ -165,6 +165,23 @@ fn range(
     Ok((from, to))
 }
 
+/// The actor's roll-ups of the requested range, and the range.
+async fn load(
+    stores: &Stores,
+    actor: &Actor,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    now: DateTime<Utc>,
+) -> DomainResult<(Vec<DailyRollup>, NaiveDate, NaiveDate)> {
+    actor.require(Permission::ReadAnalytics)?;
+    let (from, to) = range(from, to, now)?;
+    let rollups = stores
+        .analytics
+        .list_rollups(&actor.tenant, from, to)
+        .await?;
+    Ok((rollups, from, to))
+}
+
 /// `GET /api/analytics/summary`.
 pub async fn summary(
     stores: &Stores,
@@ -173,12 +190,7 @@ pub async fn summary(
     to: Option<NaiveDate>,
     now: DateTime<Utc>,
 ) -> DomainResult<Summary> {
-    actor.require(Permission::ReadAnalytics)?;
-    let (from, to) = range(from, to, now)?;
-    let rollups = stores
-        .analytics
-        .list_rollups(&actor.tenant, from, to)
-        .await?;
+    let (rollups, from, to) = load(stores, actor, from, to, now).await?;
     let users = stores.users.list_users(&actor.tenant).await?;
     Ok(analytics::summarise(&rollups, from, to, &users))
 }
@@ -200,12 +212,7 @@ pub async fn timeseries(
     to: Option<NaiveDate>,
     now: DateTime<Utc>,
 ) -> DomainResult<Series> {
-    actor.require(Permission::ReadAnalytics)?;
-    let (from, to) = range(from, to, now)?;
-    let rollups = stores
-        .analytics
-        .list_rollups(&actor.tenant, from, to)
-        .await?;
+    let (rollups, from, to) = load(stores, actor, from, to, now).await?;
     Ok(Series {
         metric,
         granularity,

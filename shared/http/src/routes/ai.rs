@@ -41,6 +41,19 @@ impl FromRef<AiState> for AppState {
     }
 }
 
+/// 429 `rate_limited` with `Retry-After`: `what` ran out for the dealership.
+pub(crate) fn rate_limited(what: &str, wait: u64) -> Response {
+    let mut r = ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate_limited",
+        format!("Too many {what} for this dealership; try again in {wait} s"),
+    )
+    .into_response();
+    r.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(wait));
+    r
+}
+
 impl AiState {
     /// `NORVALT_AI_DRAFTS_PER_MINUTE` (default 30) per dealership.
     pub fn drafts_from_env() -> Arc<RateLimiter> {
@@ -100,15 +113,7 @@ pub(crate) async fn generate_response(
 ) -> Result<Response, ApiError> {
     let id: LeadId = parse_id(&input.lead_id, LEAD_NOT_FOUND)?;
     if let Err(wait) = state.drafts.check(&actor.tenant.to_string()) {
-        let mut r = ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
-            format!("Too many drafts for this dealership; try again in {wait} s"),
-        )
-        .into_response();
-        r.headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(wait));
-        return Ok(r);
+        return Ok(rate_limited("drafts", wait));
     }
     let draft = ai::draft_reply(
         &state.app.stores,

@@ -3,7 +3,7 @@
 //! routes' state and their per-dealership rate limit.
 
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -119,15 +119,7 @@ pub(crate) async fn test_rule(
     let id: RuleId = parse_id(&id, RULE_NOT_FOUND)?;
     let lead: LeadId = parse_id(&input.lead_id, LEAD_NOT_FOUND)?;
     if let Err(wait) = state.drafts.check(&actor.tenant.to_string()) {
-        let mut r = ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
-            format!("Too many dry runs for this dealership; try again in {wait} s"),
-        )
-        .into_response();
-        r.headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(wait));
-        return Ok(r);
+        return Ok(super::ai::rate_limited("dry runs", wait));
     }
     let run = automation::dry_run(
         &state.app.stores,
