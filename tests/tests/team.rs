@@ -220,3 +220,124 @@ async fn admins_change_roles_and_preferences_and_it_is_audited() {
     let (_, theirs) = app.get("/api/audit", &bergen_admin).await;
     assert!(theirs["items"].as_array().unwrap().is_empty());
 }
+
+/// Clerk's membership webhook mirrors the team: a new member appears with
+/// their role, a role change follows, a removal deactivates; forged or stale
+/// deliveries and other organisations change nothing.
+#[tokio::test(flavor = "multi_thread")]
+async fn clerk_memberships_are_mirrored_into_the_team() {
+    use norvalt_core::service::membership::sign;
+    const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    let app = TestApp::spawn_with(|p| p.clerk_webhook_secret = Some(SECRET.into())).await;
+    let admin = app.token(DRAMMEN, Role::Admin).await;
+    let org = norvalt_local::seed::demo_org_id(DRAMMEN);
+    let event = |kind: &str, org: &str, role: &str| {
+        json!({"type": kind, "object": "event", "data": {
+            "id": "orgmem_1", "object": "organization_membership", "role": role,
+            "organization": {"id": org, "slug": "x"},
+            "public_user_data": {"user_id": "user_ny_selger", "identifier": "ny.selger@bilsenteret.no",
+                                 "first_name": "Nora", "last_name": "Ødegård"}}})
+    };
+    let deliver = |body: serde_json::Value, signed_at: i64, secret: &'static str| {
+        let app = &app;
+        async move {
+            let raw = serde_json::to_vec(&body).unwrap();
+            let response = app
+                .http
+                .post(app.url("/webhooks/clerk"))
+                .header("svix-id", "msg_1")
+                .header("svix-timestamp", signed_at.to_string())
+                .header("svix-signature", sign(secret, "msg_1", signed_at, &raw))
+                .header("content-type", "application/json")
+                .body(raw)
+                .send()
+                .await
+                .unwrap();
+            let status = response.status().as_u16();
+            (status, response.json::<serde_json::Value>().await.unwrap())
+        }
+    };
+    let now = norvalt_core::time::now().timestamp();
+    let member = |team: &serde_json::Value| {
+        team["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["clerk_user_id"] == "user_ny_selger")
+            .cloned()
+    };
+
+    // Forged, stale, or another organisation: nothing written.
+    let (status, body) = deliver(
+        event("organizationMembership.created", &org, "org:sales_rep"),
+        now,
+        "whsec_b3RoZXI=",
+    )
+    .await;
+    assert_eq!((status, code(&body)), (401, "invalid_signature"));
+    let (status, _) = deliver(
+        event("organizationMembership.created", &org, "org:sales_rep"),
+        now - 600,
+        SECRET,
+    )
+    .await;
+    assert_eq!(status, 401);
+    let (status, body) = deliver(
+        event(
+            "organizationMembership.created",
+            "org_ukjent",
+            "org:sales_rep",
+        ),
+        now,
+        SECRET,
+    )
+    .await;
+    assert_eq!((status, body["outcome"].clone()), (200, json!("ignored")));
+    let (_, team) = app.get("/api/users", &admin).await;
+    assert!(member(&team).is_none());
+
+    let (status, body) = deliver(
+        event("organizationMembership.created", &org, "org:sales_rep"),
+        now,
+        SECRET,
+    )
+    .await;
+    assert_eq!(
+        (status, body["outcome"].clone()),
+        (200, json!("created")),
+        "{body}"
+    );
+    let (_, team) = app.get("/api/users", &admin).await;
+    let user = member(&team).expect("mirrored");
+    assert_eq!(user["role"], "sales_rep");
+    assert_eq!(user["name"], "Nora Ødegård");
+    assert_eq!(user["email"], "ny.selger@bilsenteret.no");
+    // A repeated delivery changes nothing new.
+    let (_, body) = deliver(
+        event("organizationMembership.created", &org, "org:sales_rep"),
+        now,
+        SECRET,
+    )
+    .await;
+    assert_eq!(body["outcome"], "updated");
+
+    let (_, body) = deliver(
+        event("organizationMembership.updated", &org, "org:admin"),
+        now,
+        SECRET,
+    )
+    .await;
+    assert_eq!(body["outcome"], "updated");
+    let (_, team) = app.get("/api/users", &admin).await;
+    assert_eq!(member(&team).unwrap()["role"], "admin");
+
+    let (_, body) = deliver(
+        event("organizationMembership.deleted", &org, "org:admin"),
+        now,
+        SECRET,
+    )
+    .await;
+    assert_eq!(body["outcome"], "deactivated");
+    let (_, team) = app.get("/api/users", &admin).await;
+    assert_eq!(member(&team).unwrap()["active"], false);
+}

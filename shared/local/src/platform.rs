@@ -78,6 +78,9 @@ pub struct Platform {
     /// How often the analytics roll-ups are brought up to date
     /// (`NORVALT_ROLLUP_SECONDS`, default 3600, as the cloud schedule).
     pub rollup_interval: Option<Duration>,
+    /// Clerk's membership webhook (`CLERK_WEBHOOK_SIGNING_SECRET`); `None`
+    /// leaves `/webhooks/clerk` unrouted.
+    pub clerk_webhook_secret: Option<String>,
     /// Where email and SMS go locally (`<data dir>/outbox/`).
     pub outbox: Arc<Outbox>,
     /// Claude when `ANTHROPIC_API_KEY` is set (at `ANTHROPIC_BASE_URL`);
@@ -143,6 +146,9 @@ impl Platform {
                 .unwrap_or_else(|_| norvalt_http::graph::DEFAULT_GRAPH_URL.into()),
             imap_poll_interval: interval_from_env("NORVALT_IMAP_POLL_SECONDS", 60),
             followups_interval: interval_from_env("NORVALT_FOLLOWUPS_SECONDS", 300),
+            clerk_webhook_secret: std::env::var("CLERK_WEBHOOK_SIGNING_SECRET")
+                .ok()
+                .filter(|s| !s.trim().is_empty()),
             rollup_interval: interval_from_env("NORVALT_ROLLUP_SECONDS", 3600),
             twilio: TwilioWebhook::from_env(crate::public_url()).map(Arc::new),
             outbox: Arc::new(Outbox::new(data_dir.join("outbox"))),
@@ -366,6 +372,15 @@ impl Platform {
                 },
             ))
             .merge(local);
+        let all = match &self.clerk_webhook_secret {
+            Some(secret) => all.merge(norvalt_http::webhooks::clerk::router(
+                norvalt_http::webhooks::clerk::ClerkWebhook {
+                    stores: self.stores.clone(),
+                    signing_secret: secret.clone(),
+                },
+            )),
+            None => all,
+        };
         norvalt_http::finish(all, ())
     }
 }

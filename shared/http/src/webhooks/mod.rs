@@ -3,6 +3,7 @@
 //! validates and authenticates, enqueues one capture envelope, and answers
 //! only once the envelope is stored (ARCHITECTURE.md §1).
 
+pub mod clerk;
 pub mod facebook;
 pub mod form;
 pub mod ratelimit;
