@@ -97,6 +97,7 @@ conformance!(
     users_change_by_version_and_the_audit_log_pages_newest_first,
     rollups_are_per_day_and_dealership,
     erasure_reaches_every_record_of_a_lead,
+    erasure_leaves_only_counts_and_a_hashed_suppression,
 );
 
 fn dealer(slug: &str) -> NewDealership {
@@ -1970,4 +1971,160 @@ async fn claims_are_taken_once_and_changed_only_by_their_holder(stores: Stores) 
     assert_eq!(claims.get_claim(&a, "send:m2").await.unwrap(), Some(taken));
     claims.release_claim(&a, "send:m2", t1).await.unwrap();
     assert_eq!(claims.get_claim(&a, "send:m2").await.unwrap(), None);
+}
+
+// ---- GDPR erasure, through the service, on both adapters ----
+
+/// Captures a lead for Kari (email and phone), adds a note naming her,
+/// suppresses her email in the old clear-text form, and erases her.
+async fn capture_and_erase(stores: &Stores, slug: &str) -> TenantId {
+    use norvalt_core::model::message::NewNote;
+    use norvalt_core::service::gdpr::{self, NoCopies, Subject};
+    let t = tenant(stores, slug).await;
+    let key = form_key(stores, slug).await;
+    let intake = intake(stores, Arc::new(MemoryQueue::default()));
+    let body = form_envelope(
+        &key,
+        "kari",
+        Some("kari.gdpr@example.no"),
+        Some("+4791112223"),
+        "Ring meg",
+    );
+    intake.process(&body, Utc::now()).await.unwrap();
+    let lead = live_leads(stores, &t).await.remove(0);
+    let admin = actor(t, Role::Admin);
+    conversations::add_note(
+        stores,
+        &admin,
+        lead.id,
+        NewNote {
+            text: "Kari Nordmann vil ha tilbud".into(),
+        },
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    let done = gdpr::erase(
+        stores,
+        &Nothing,
+        &NoCopies,
+        &admin,
+        Subject {
+            phone: Some("+4791112223".into()),
+            ..Default::default()
+        },
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!((done.leads, done.messages), (1, 2));
+    t
+}
+
+async fn erasure_leaves_only_counts_and_a_hashed_suppression(stores: Stores) {
+    use norvalt_core::model::LeadQuery;
+    use norvalt_core::outbound::suppression;
+    let t = capture_and_erase(&stores, "namsos").await;
+    let all = LeadQuery {
+        include_deleted: true,
+        ..Default::default()
+    };
+    let leads = stores.leads.list_leads(&t, &all, None, 10).await.unwrap();
+    assert_eq!(leads.len(), 1, "the lead stays for the counts");
+    let lead = &leads[0];
+    assert!(lead.erased_at.is_some());
+    assert_eq!(
+        (
+            &lead.customer_name,
+            &lead.customer_email,
+            &lead.customer_phone,
+            &lead.initial_message
+        ),
+        (&None, &None, &None, &None)
+    );
+    let search = LeadQuery {
+        search: norvalt_core::search::fold_query("kari"),
+        include_deleted: true,
+        ..Default::default()
+    };
+    assert!(
+        stores
+            .leads
+            .list_leads(&t, &search, None, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    for m in stores
+        .conversations
+        .list_messages(&t, lead.id, None, 10)
+        .await
+        .unwrap()
+    {
+        assert_eq!(m.message_content, "[slettet]");
+        assert!(!m.sender.contains("Kari"));
+    }
+    for key in ["email:kari.gdpr@example.no", "phone:+4791112223"] {
+        assert!(
+            stores
+                .captures
+                .get_contact(&t, key)
+                .await
+                .unwrap()
+                .is_none(),
+            "{key}"
+        );
+    }
+    assert!(
+        suppression::is_suppressed(&stores, &t, Channel::Email, "kari.gdpr@example.no")
+            .await
+            .unwrap()
+    );
+    assert!(
+        suppression::is_suppressed(&stores, &t, Channel::Sms, "+4791112223")
+            .await
+            .unwrap()
+    );
+}
+
+/// The DynamoDB table itself, item by item (a Scan, as only a test may):
+/// nothing of Kari is left in any attribute.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn erasure_leaves_no_trace_in_the_dynamodb_table() {
+    let Ok(endpoint) = std::env::var("NORVALT_TEST_DYNAMODB_ENDPOINT") else {
+        assert!(std::env::var_os("NORVALT_REQUIRE_MOTO").is_none());
+        eprintln!("skipping: NORVALT_TEST_DYNAMODB_ENDPOINT is not set (scripts/test sets it)");
+        return;
+    };
+    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .region(aws_config::Region::new("eu-north-1"))
+        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+            "test", "test", None, None, "moto",
+        ))
+        .load()
+        .await;
+    let client = aws_sdk_dynamodb::Client::new(&config);
+    let table = format!("erasure-{}", uuid::Uuid::new_v4().simple());
+    norvalt_aws::dynamodb::ensure_table(&client, &table)
+        .await
+        .unwrap();
+    let stores = Stores::from_adapter(Arc::new(norvalt_aws::DynamoStore::new(
+        client.clone(),
+        table.clone(),
+    )));
+    capture_and_erase(&stores, "levanger").await;
+    let items = client
+        .scan()
+        .table_name(&table)
+        .send()
+        .await
+        .unwrap()
+        .items
+        .unwrap_or_default();
+    assert!(items.len() > 5, "the scan sees the dealership's records");
+    let dump = format!("{items:?}").to_lowercase();
+    for trace in ["kari", "91112223", "gdpr@example"] {
+        assert!(!dump.contains(trace), "{trace} is still in the table");
+    }
 }
