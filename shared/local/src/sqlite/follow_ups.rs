@@ -4,7 +4,8 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
-use rusqlite::{OptionalExtension, params};
+use rusqlite::types::Value;
+use rusqlite::{OptionalExtension, params, params_from_iter};
 
 use super::stores::{docs, expect_one_row, one_doc, tid, to_doc};
 use super::{SqliteStore, backend, conflict_or_backend};
@@ -14,26 +15,27 @@ use norvalt_core::ports::{AnalyticsStore, CounterStore, FollowUpStore};
 use norvalt_core::time::sortable;
 use norvalt_core::{LeadId, RuleId, StoreResult, TenantId};
 
-fn due(f: &FollowUp) -> Option<String> {
-    f.due_at.as_ref().map(sortable)
+/// The columns of a follow-up row, in the order both writes bind them.
+fn follow_up_row(tenant: &TenantId, f: &FollowUp) -> StoreResult<Vec<Value>> {
+    Ok(vec![
+        tid(tenant).into(),
+        f.lead_id.to_string().into(),
+        f.rule_id.to_string().into(),
+        (f.version as i64).into(),
+        f.due_at.as_ref().map(sortable).into(),
+        to_doc(f)?.into(),
+    ])
 }
 
 #[async_trait]
 impl FollowUpStore for SqliteStore {
     async fn insert_follow_up(&self, tenant: &TenantId, f: &FollowUp) -> StoreResult<()> {
-        let row = (
-            tid(tenant),
-            f.lead_id.to_string(),
-            f.rule_id.to_string(),
-            f.version as i64,
-            due(f),
-            to_doc(f)?,
-        );
+        let row = follow_up_row(tenant, f)?;
         self.write(move |c| {
             c.execute(
                 "INSERT INTO follow_ups (dealership_id, lead_id, rule_id, version, due_at, doc)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![row.0, row.1, row.2, row.3, row.4, row.5],
+                params_from_iter(row),
             )
             .map(|_| ())
             .map_err(conflict_or_backend)
@@ -63,20 +65,13 @@ impl FollowUpStore for SqliteStore {
     }
 
     async fn update_follow_up(&self, tenant: &TenantId, f: &FollowUp) -> StoreResult<()> {
-        let row = (
-            tid(tenant),
-            f.lead_id.to_string(),
-            f.rule_id.to_string(),
-            f.version as i64,
-            due(f),
-            to_doc(f)?,
-        );
+        let row = follow_up_row(tenant, f)?;
         self.write(move |c| {
             let changed = c
                 .execute(
                     "UPDATE follow_ups SET version = ?4, due_at = ?5, doc = ?6
                      WHERE dealership_id = ?1 AND lead_id = ?2 AND rule_id = ?3 AND version = ?4 - 1",
-                    params![row.0, row.1, row.2, row.3, row.4, row.5],
+                    params_from_iter(row),
                 )
                 .map_err(backend)?;
             expect_one_row(changed)

@@ -3,11 +3,11 @@
 use async_trait::async_trait;
 use rusqlite::{OptionalExtension, params};
 
-use super::stores::tid;
+use super::stores::{dealership_ids, tid};
 use super::{SqliteStore, backend};
 use norvalt_core::capture::mailbox::MailboxCursor;
 use norvalt_core::ports::MailboxStore;
-use norvalt_core::{DealershipId, StoreError, StoreResult, TenantId};
+use norvalt_core::{DealershipId, StoreResult, TenantId};
 
 #[async_trait]
 impl MailboxStore for SqliteStore {
@@ -27,22 +27,10 @@ impl MailboxStore for SqliteStore {
 
     async fn list_polled_mailboxes(&self) -> StoreResult<Vec<DealershipId>> {
         self.read(|c| {
-            let mut stmt = c
-                .prepare(
-                    "SELECT dealership_id FROM mailboxes WHERE polled = 1 ORDER BY dealership_id",
-                )
-                .map_err(backend)?;
-            let ids = stmt
-                .query_map([], |r| r.get::<_, String>(0))
-                .map_err(backend)?
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(backend)?;
-            ids.iter()
-                .map(|id| {
-                    id.parse()
-                        .map_err(|_| StoreError::Backend(format!("bad dealership id {id}")))
-                })
-                .collect()
+            dealership_ids(
+                c,
+                "SELECT dealership_id FROM mailboxes WHERE polled = 1 ORDER BY dealership_id",
+            )
         })
         .await
     }

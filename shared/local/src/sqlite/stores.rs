@@ -48,6 +48,25 @@ pub(super) fn docs<T: DeserializeOwned>(
         .collect()
 }
 
+/// Runs a query whose single column is a dealership id (the registries).
+pub(super) fn dealership_ids(
+    conn: &rusqlite::Connection,
+    sql: &str,
+) -> StoreResult<Vec<DealershipId>> {
+    let mut stmt = conn.prepare_cached(sql).map_err(backend)?;
+    let ids = stmt
+        .query_map([], |r| r.get::<_, String>(0))
+        .map_err(backend)?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(backend)?;
+    ids.iter()
+        .map(|id| {
+            id.parse()
+                .map_err(|_| StoreError::Backend(format!("bad dealership id {id}")))
+        })
+        .collect()
+}
+
 pub(super) fn one_doc<T: DeserializeOwned>(
     conn: &rusqlite::Connection,
     sql: &str,
@@ -86,23 +105,8 @@ impl DealershipStore for SqliteStore {
     }
 
     async fn list_dealership_ids(&self) -> StoreResult<Vec<DealershipId>> {
-        self.read(|c| {
-            let mut stmt = c
-                .prepare("SELECT id FROM dealerships ORDER BY id")
-                .map_err(backend)?;
-            let ids = stmt
-                .query_map([], |r| r.get::<_, String>(0))
-                .map_err(backend)?
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(backend)?;
-            ids.iter()
-                .map(|id| {
-                    id.parse()
-                        .map_err(|_| StoreError::Backend(format!("bad dealership id {id}")))
-                })
-                .collect()
-        })
-        .await
+        self.read(|c| dealership_ids(c, "SELECT id FROM dealerships ORDER BY id"))
+            .await
     }
 
     async fn update_dealership(&self, tenant: &TenantId, d: &Dealership) -> StoreResult<()> {
