@@ -1,12 +1,16 @@
 //! Lambda `api-conversations`: the conversations routes of the API behind API Gateway.
 //! Wiring only; the routes live in `norvalt_http::routes::conversations`.
 
+use std::sync::Arc;
+
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     norvalt_http::telemetry::init_json_logs();
     let config = norvalt_aws::config::load().await;
     let stores = norvalt_aws::dynamodb::stores_from_env(&config)?;
-    let state = norvalt_http::AppState::from_env(stores)?;
+    // Replies written in the dashboard go to the send queue.
+    let state = norvalt_http::AppState::from_env(stores)?
+        .with_notices(Arc::new(norvalt_aws::sqs::SqsQueues::from_env(&config)));
     let app = norvalt_http::finish(norvalt_http::routes::conversations::router(), state);
     lambda_http::run(app).await
 }

@@ -33,8 +33,28 @@ pub fn api(state: AppState) -> Router {
 
 /// Wraps one resource's routes (one Lambda) or several into a service.
 pub fn finish<S: Clone + Send + Sync + 'static>(router: Router<S>, state: S) -> Router {
+    with_layers(router.fallback(route_not_found), state)
+}
+
+/// As [`finish`], with `fallback` answering what no route matches (the local
+/// server's dashboard files). It should answer [`route_not_found`] for API paths.
+pub fn finish_with_fallback<S, F>(router: Router<S>, state: S, fallback: F) -> Router
+where
+    S: Clone + Send + Sync + 'static,
+    F: tower::Service<Request, Error = std::convert::Infallible> + Clone + Send + Sync + 'static,
+    F::Response: axum::response::IntoResponse,
+    F::Future: Send + 'static,
+{
+    with_layers(router.fallback_service(fallback), state)
+}
+
+/// The JSON 404 for a path no route serves.
+pub async fn route_not_found() -> ApiError {
+    ApiError::not_found("route_not_found", "No such route")
+}
+
+fn with_layers<S: Clone + Send + Sync + 'static>(router: Router<S>, state: S) -> Router {
     router
-        .fallback(|| async { ApiError::not_found("route_not_found", "No such route") })
         .method_not_allowed_fallback(|| async {
             ApiError::new(
                 StatusCode::METHOD_NOT_ALLOWED,

@@ -1,6 +1,7 @@
 //! The embedded Norvalt platform: SQLite storage, the local signing key, the
 //! demo seed and the all-in-one server behind the `norvalt` CLI.
 
+pub mod dashboard;
 pub mod erase;
 mod files;
 pub mod ingest;

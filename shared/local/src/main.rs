@@ -456,7 +456,13 @@ async fn token(
     Ok(platform.keys.mint(&claims, ttl_secs))
 }
 
-async fn serve(platform: Platform, addr: SocketAddr) -> Result<(), String> {
+async fn serve(mut platform: Platform, addr: SocketAddr) -> Result<(), String> {
+    // The dev login hands out tokens to anyone who asks: only on loopback,
+    // unless NORVALT_DEV_LOGIN=1 says otherwise.
+    let forced = std::env::var("NORVALT_DEV_LOGIN").is_ok_and(|v| v.trim() == "1");
+    if !addr.ip().is_loopback() && !forced {
+        platform.dev_login = false;
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -478,6 +484,16 @@ async fn serve(platform: Platform, addr: SocketAddr) -> Result<(), String> {
         );
     }
     println!("Norvalt is running at http://{addr}");
+    match platform.dashboard_dir.join("index.html").is_file() {
+        true if platform.dev_login => println!(
+            "  Dashboard:  http://{addr}/ (sign in as any demo user; Sofie Bråten is a sales rep)"
+        ),
+        true => println!("  Dashboard:  http://{addr}/ (dev login off: bring a token)"),
+        false => println!(
+            "  Dashboard:  not built in {} (scripts/dev serve builds it)",
+            platform.dashboard_dir.display()
+        ),
+    }
     println!("  API docs:   http://{addr}/api/docs");
     println!("  Data dir:   {}", platform.data_dir.display());
     println!("  Dev token (sales rep, Bilsenteret Drammen, 12 h):\n{dev_token}\n");

@@ -92,6 +92,11 @@ pub struct Platform {
     /// `NORVALT_ANALYSIS_DELAY_SECS`, default 60: the model's lead analysis
     /// runs after the burst of first replies.
     pub analysis_delay_secs: u32,
+    /// The dev login (`/dev/login/*`): on unless `NORVALT_DEV_LOGIN=0`;
+    /// `serve` turns it off on a non-loopback address unless it is `1`.
+    pub dev_login: bool,
+    /// The built dashboard served at `/` (`NORVALT_DASHBOARD_DIR`).
+    pub dashboard_dir: PathBuf,
 }
 
 impl Platform {
@@ -162,6 +167,11 @@ impl Platform {
                 .ok()
                 .and_then(|v| v.trim().parse().ok())
                 .unwrap_or(norvalt_core::service::responder::ANALYSIS_DELAY_SECS),
+            dev_login: !matches!(
+                std::env::var("NORVALT_DEV_LOGIN").as_deref().map(str::trim),
+                Ok("0" | "off" | "false")
+            ),
+            dashboard_dir: crate::dashboard::dashboard_dir(),
             sender_config: SenderConfig {
                 public_url: crate::public_url(),
                 mail_domain: std::env::var("NORVALT_MAIL_DOMAIN")
@@ -371,6 +381,11 @@ impl Platform {
                     link_key: self.sender_config.link_key.clone(),
                 },
             ))
+            .merge(crate::dashboard::routes(
+                self.stores.clone(),
+                self.keys.clone(),
+                self.dev_login,
+            ))
             .merge(local);
         let all = match &self.clerk_webhook_secret {
             Some(secret) => all.merge(norvalt_http::webhooks::clerk::router(
@@ -381,7 +396,11 @@ impl Platform {
             )),
             None => all,
         };
-        norvalt_http::finish(all, ())
+        norvalt_http::app::finish_with_fallback(
+            all,
+            (),
+            crate::dashboard::files_fallback(self.dashboard_dir.clone()),
+        )
     }
 }
 

@@ -163,3 +163,47 @@ impl NewMessage {
         })
     }
 }
+
+/// `POST /api/leads/{id}/replies`: a rep's answer to the customer, sent by
+/// email or SMS through the send queue.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewReply {
+    /// `email` or `sms`.
+    pub channel: Channel,
+    pub text: String,
+    /// Chosen by the client once per reply it writes (a UUID): a repeated
+    /// request with the same key sends nothing new and returns the first
+    /// request's message.
+    pub idempotency_key: Option<String>,
+}
+
+/// The longest reply a rep can send (ten SMS segments of GSM-7 text).
+pub const MAX_REPLY: usize = 1_530;
+
+impl NewReply {
+    pub fn validate(self) -> Result<(Channel, String, Option<String>), FieldErrors> {
+        let mut e = FieldErrors::new();
+        if !matches!(self.channel, Channel::Email | Channel::Sms) {
+            e.add("channel", "must be email or sms");
+        }
+        let limit = match self.channel {
+            Channel::Sms => MAX_REPLY,
+            _ => MAX_NOTE,
+        };
+        let text = e
+            .check(validation::text("text", Some(&self.text), limit, true))
+            .flatten();
+        if text.is_none() && e.is_empty() {
+            e.add("text", "is required");
+        }
+        let key = self.idempotency_key.map(|k| k.trim().to_string());
+        if key
+            .as_deref()
+            .is_some_and(|k| k.is_empty() || k.len() > 100 || !k.is_ascii())
+        {
+            e.add("idempotency_key", "must be 1–100 ASCII characters");
+        }
+        e.finish((self.channel, text.unwrap_or_default(), key))
+    }
+}

@@ -3,12 +3,17 @@ use chrono::{DateTime, Utc};
 use super::leads;
 use crate::error::DomainResult;
 use crate::ids::{LeadId, MessageId};
-use crate::model::message::NewNote;
+use crate::model::message::{NewNote, NewReply};
 use crate::model::{Channel, Direction, LeadStatus, Message, NewMessage, SenderType};
+use crate::outbound::ClaimRecord;
 use crate::pagination::{self, CursorCodec, Page};
 use crate::permissions::{Actor, Permission};
+use crate::ports::StoreError;
 use crate::ports::Stores;
+use crate::queue::{Queue, QueueName};
 use crate::service::automation::triggers::{self, Event};
+use crate::service::responder::SendEnvelope;
+use crate::validation::FieldErrors;
 
 /// A lead's conversation, oldest first.
 pub async fn list(
@@ -81,6 +86,17 @@ pub async fn add(
     input: NewMessage,
     now: DateTime<Utc>,
 ) -> DomainResult<Message> {
+    add_with_id(stores, actor, input, MessageId::new_at(now), now).await
+}
+
+/// [`add`], with the message's id chosen by the caller.
+async fn add_with_id(
+    stores: &Stores,
+    actor: &Actor,
+    input: NewMessage,
+    id: MessageId,
+    now: DateTime<Utc>,
+) -> DomainResult<Message> {
     actor.require(Permission::WriteConversations)?;
     let input = input.validate()?;
     let lead = leads::load_live(stores, &actor.tenant, input.lead_id).await?;
@@ -93,7 +109,7 @@ pub async fn add(
             .unwrap_or_else(|| "Kunde".to_string()),
     });
     let message = Message {
-        id: MessageId::new_at(now),
+        id,
         lead_id: lead.id,
         dealership_id: actor.tenant.dealership_id(),
         channel: input.channel,
@@ -124,4 +140,109 @@ pub async fn add(
         }
     }
     Ok(message)
+}
+
+/// A rep's reply to the customer by email or SMS: stored as the rep's
+/// outbound message and handed to the send queue, whose claim on
+/// `send:<message id>` sends it exactly once.
+///
+/// With an `idempotency_key`, a repeated request (a double click, a retry
+/// after a lost answer) stores nothing new: it hands the first request's
+/// message to the queue again, which the send claim makes harmless, and
+/// returns it. So a request whose enqueue failed is mended by repeating it.
+pub async fn reply(
+    stores: &Stores,
+    queue: &dyn Queue,
+    actor: &Actor,
+    lead_id: LeadId,
+    input: NewReply,
+    now: DateTime<Utc>,
+) -> DomainResult<Message> {
+    actor.require(Permission::WriteConversations)?;
+    let (channel, text, key) = input.validate()?;
+    let lead = leads::load_live(stores, &actor.tenant, lead_id).await?;
+    let has_address = match channel {
+        Channel::Sms => lead.customer_phone.is_some(),
+        _ => lead.customer_email.is_some(),
+    };
+    if !has_address {
+        let mut e = FieldErrors::new();
+        e.add(
+            "channel",
+            match channel {
+                Channel::Sms => "the lead has no phone number",
+                _ => "the lead has no email address",
+            },
+        );
+        return Err(e.into());
+    }
+    let mut message_id = MessageId::new_at(now);
+    if let Some(key) = &key {
+        let claim = ClaimRecord::new(
+            format!("reply:{lead_id}:{key}"),
+            message_id.to_string(),
+            now,
+        );
+        if let Some(first) = stores.claims.claim(&actor.tenant, &claim).await? {
+            let first_id: MessageId = first
+                .value
+                .parse()
+                .map_err(|_| StoreError::Backend("reply claim holds no message id".into()))?;
+            if let Some(stored) = find_message(stores, actor, lead_id, first_id).await? {
+                enqueue_send(queue, actor, &stored, now).await?;
+                return Ok(stored);
+            }
+            // The first request claimed the key but stored nothing: finish its work.
+            message_id = first_id;
+        }
+    }
+    let input = NewMessage {
+        lead_id,
+        channel,
+        direction: Direction::Outbound,
+        sender: None,
+        sender_type: SenderType::Human,
+        message_content: text,
+        metadata: Some(serde_json::json!({
+            "author_user_id": actor.user.as_ref().map(|u| u.id),
+            "kind": "rep_reply",
+        })),
+    };
+    let message = add_with_id(stores, actor, input, message_id, now).await?;
+    enqueue_send(queue, actor, &message, now).await?;
+    Ok(message)
+}
+
+async fn find_message(
+    stores: &Stores,
+    actor: &Actor,
+    lead_id: LeadId,
+    id: MessageId,
+) -> DomainResult<Option<Message>> {
+    Ok(stores
+        .conversations
+        .list_messages(&actor.tenant, lead_id, None, 500)
+        .await?
+        .into_iter()
+        .find(|m| m.id == id))
+}
+
+async fn enqueue_send(
+    queue: &dyn Queue,
+    actor: &Actor,
+    message: &Message,
+    now: DateTime<Utc>,
+) -> DomainResult<()> {
+    let envelope = SendEnvelope::new(
+        actor.tenant.dealership_id(),
+        message.lead_id,
+        message.id,
+        &format!("reply:{}", message.id),
+        now,
+    );
+    let body = serde_json::to_string(&envelope).expect("a send envelope serialises");
+    queue
+        .send(QueueName::Send, &body)
+        .await
+        .map_err(|e| StoreError::Backend(e.to_string()).into())
 }

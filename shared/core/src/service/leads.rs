@@ -223,3 +223,26 @@ async fn ensure_team_member(stores: &Stores, tenant: &TenantId, user: UserId) ->
         }
     }
 }
+
+/// Whether the customer has opted out of each channel (unsubscribe link,
+/// STOP by SMS, a hard bounce): what a rep must know before writing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct OptOuts {
+    pub email: bool,
+    pub sms: bool,
+}
+
+pub async fn opt_outs(stores: &Stores, actor: &Actor, id: LeadId) -> DomainResult<OptOuts> {
+    actor.require(Permission::ReadLeads)?;
+    let lead = load_live(stores, &actor.tenant, id).await?;
+    let suppressed = async |channel, address: &Option<String>| match address {
+        Some(a) => {
+            crate::outbound::suppression::is_suppressed(stores, &actor.tenant, channel, a).await
+        }
+        None => Ok(false),
+    };
+    Ok(OptOuts {
+        email: suppressed(crate::model::Channel::Email, &lead.customer_email).await?,
+        sms: suppressed(crate::model::Channel::Sms, &lead.customer_phone).await?,
+    })
+}

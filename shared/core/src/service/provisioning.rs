@@ -149,3 +149,20 @@ pub async fn add_user(
 pub fn new_form_key() -> String {
     uuid::Uuid::new_v4().simple().to_string()[..24].to_string()
 }
+
+/// Every dealership in the registry with its team, for operator tools and
+/// the local dev login (never an API route: it crosses tenants).
+pub async fn directory(stores: &Stores) -> DomainResult<Vec<(TenantId, Dealership, Vec<User>)>> {
+    let mut found = Vec::new();
+    for id in stores.dealerships.list_dealership_ids().await? {
+        let tenant = TenantId::mint(id);
+        let Some(dealership) = stores.dealerships.get_dealership(&tenant).await? else {
+            continue;
+        };
+        let mut team = stores.users.list_users(&tenant).await?;
+        team.sort_by(|a, b| (a.role.as_str(), &a.name).cmp(&(b.role.as_str(), &b.name)));
+        found.push((tenant, dealership, team));
+    }
+    found.sort_by(|a, b| a.1.name.cmp(&b.1.name));
+    Ok(found)
+}

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use norvalt_core::error::LEAD_NOT_FOUND;
-use norvalt_core::model::message::NewNote;
+use norvalt_core::model::message::{NewNote, NewReply};
 use norvalt_core::model::{Message, NewMessage};
 use norvalt_core::pagination::Page;
 use norvalt_core::service::conversations;
@@ -24,6 +24,33 @@ pub fn router() -> Router<AppState> {
         .route("/api/leads/{id}/conversations", get(list_conversation))
         .route("/api/conversations", post(add_message))
         .route("/api/leads/{id}/notes", post(add_note))
+        .route("/api/leads/{id}/replies", post(send_reply))
+}
+
+/// A rep's reply to the customer by email or SMS. It is stored in the
+/// conversation and sent once through the send queue; repeating a request
+/// with the same `idempotency_key` returns the first reply and sends nothing new.
+#[utoipa::path(post, path = "/api/leads/{id}/replies", tag = "conversations",
+    params(("id" = String, Path, format = Uuid)), request_body = NewReply,
+    responses((status = 202, body = Message), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody), (status = 503, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub(crate) async fn send_reply(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+    JsonBody(input): JsonBody<NewReply>,
+) -> Result<impl IntoResponse, ApiError> {
+    let id: LeadId = parse_id(&id, LEAD_NOT_FOUND)?;
+    let Some(queue) = state.notices.as_deref() else {
+        return Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "sending_unavailable",
+            "This deployment has no send queue configured",
+        ));
+    };
+    let message =
+        conversations::reply(&state.stores, queue, &actor, id, input, time::now()).await?;
+    Ok((StatusCode::ACCEPTED, Json(message)))
 }
 
 /// An internal note on a lead (author and time recorded). It shows in the

@@ -26,6 +26,20 @@ pub fn router() -> Router<AppState> {
             "/api/leads/{id}",
             get(get_lead).patch(update_lead).delete(delete_lead),
         )
+        .route("/api/leads/{id}/opt-outs", get(get_opt_outs))
+}
+
+/// Whether the customer has opted out of email and of SMS.
+#[utoipa::path(get, path = "/api/leads/{id}/opt-outs", tag = "leads", params(("id" = String, Path, format = Uuid)),
+    responses((status = 200, body = leads::OptOuts), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub(crate) async fn get_opt_outs(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+) -> Result<Json<leads::OptOuts>, ApiError> {
+    let id: LeadId = parse_id(&id, LEAD_NOT_FOUND)?;
+    Ok(Json(leads::opt_outs(&state.stores, &actor, id).await?))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

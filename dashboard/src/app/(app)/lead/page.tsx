@@ -1,0 +1,467 @@
+"use client";
+
+import { ArrowLeft, Download, Mail, Phone, ShieldAlert, StickyNote, Trash2 } from "lucide-react";
+import Link from "next/link";
+import { useRouter, useSearchParams } from "next/navigation";
+import * as React from "react";
+
+import { Conversation } from "@/components/lead/conversation";
+import { ReplyBox } from "@/components/lead/reply-box";
+import { ScoreBadge, SourceIcon, StatusBadge } from "@/components/lead-bits";
+import { ErrorState, InlineError, LoadingState } from "@/components/states";
+import { Badge } from "@/components/ui/badge";
+import { Button } from "@/components/ui/button";
+import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
+import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle } from "@/components/ui/dialog";
+import { NativeSelect, Textarea } from "@/components/ui/input";
+import { Label } from "@/components/ui/label";
+import { formatDateTime, formatNok, formatPhone, formatRelative, phoneHref } from "@/lib/format";
+import { INTENT_LABEL, LEAD_STATUSES, STATUS_LABEL, URGENCY_LABEL } from "@/lib/labels";
+import { markSeen } from "@/lib/seen";
+import { useSession } from "@/lib/session";
+import type { Lead, LeadStatus, Message, Page, User, Vehicle } from "@/lib/types";
+import { matchVehicles } from "@/lib/match";
+import { useResource } from "@/lib/use-resource";
+
+function LeadDetail() {
+  const id = useSearchParams().get("id");
+  const lead = useResource<Lead>(id ? `/api/leads/${id}` : null);
+  React.useEffect(() => {
+    if (id && lead.data) markSeen(id);
+  }, [id, lead.data]);
+  if (!id) return <ErrorState error={new Error("Lenken mangler hvilket lead den gjelder.")} />;
+  if (lead.loading && !lead.data) return <LoadingState label="Henter leadet …" />;
+  if (lead.error && !lead.data) return <ErrorState error={lead.error} onRetry={lead.reload} />;
+  if (!lead.data) return null;
+  return <LeadView lead={lead.data} onChange={(l) => lead.setData(l)} />;
+}
+
+function LeadView({ lead, onChange }: { lead: Lead; onChange: (lead: Lead) => void }) {
+  const { api, canManage, isAdmin } = useSession();
+  const router = useRouter();
+  const conversation = useResource<Page<Message>>(`/api/leads/${lead.id}/conversations`, { limit: 100 });
+  const team = useResource<{ items: User[] }>("/api/users");
+  const optOuts = useResource<{ email: boolean; sms: boolean }>(`/api/leads/${lead.id}/opt-outs`);
+  const [actionError, setActionError] = React.useState<unknown>(null);
+  const [saving, setSaving] = React.useState(false);
+
+  // Keep the conversation fresh: the AI's reply lands a moment after the lead.
+  const reloadConversation = conversation.reload;
+  React.useEffect(() => {
+    const timer = window.setInterval(reloadConversation, 10_000);
+    return () => window.clearInterval(timer);
+  }, [reloadConversation]);
+
+  async function patch(body: Partial<Pick<Lead, "status" | "assigned_to">>) {
+    setSaving(true);
+    setActionError(null);
+    try {
+      onChange(await api.patch<Lead>(`/api/leads/${lead.id}`, body));
+    } catch (e) {
+      setActionError(e);
+    } finally {
+      setSaving(false);
+    }
+  }
+
+  const messages = conversation.data?.items ?? [];
+  const add = (m: Message) => conversation.setData((p) => ({ items: [...(p?.items ?? []), m], next_cursor: p?.next_cursor ?? null }));
+  const reps = (team.data?.items ?? []).filter((u) => u.active);
+  const title = lead.customer_name ?? lead.customer_email ?? formatPhone(lead.customer_phone) ?? "Ukjent kunde";
+
+  return (
+    <div className="flex flex-col gap-4">
+      <div className="flex flex-wrap items-center gap-3">
+        <Button variant="ghost" size="sm" asChild>
+          <Link href="/inbox/">
+            <ArrowLeft aria-hidden /> Innboks
+          </Link>
+        </Button>
+      </div>
+      <div className="flex flex-wrap items-start justify-between gap-3">
+        <div>
+          <h1 className="text-2xl font-semibold tracking-tight" data-testid="lead-title">
+            {title}
+          </h1>
+          <p className="flex flex-wrap items-center gap-2 text-sm text-muted-foreground">
+            <SourceIcon source={lead.source} withLabel />
+            <span>·</span>
+            <time dateTime={lead.created_at} title={formatDateTime(lead.created_at)}>
+              {formatDateTime(lead.created_at)} ({formatRelative(lead.created_at)})
+            </time>
+            <StatusBadge status={lead.status} />
+            {lead.erased_at && <Badge variant="danger">Slettet (GDPR)</Badge>}
+          </p>
+        </div>
+      </div>
+
+      <div className="grid gap-4 lg:grid-cols-[minmax(0,2fr)_minmax(0,1fr)]">
+        <div className="flex flex-col gap-4">
+          <Card>
+            <CardContent className="pt-5">
+              {conversation.loading && !conversation.data ? (
+                <LoadingState label="Henter samtalen …" />
+              ) : conversation.error && !conversation.data ? (
+                <ErrorState error={conversation.error} onRetry={conversation.reload} />
+              ) : (
+                <Conversation messages={messages} />
+              )}
+            </CardContent>
+          </Card>
+          {!lead.erased_at && (
+            <Card>
+              <CardContent className="pt-5">
+                <ReplyBox lead={lead} optOuts={optOuts.data} onSent={add} />
+              </CardContent>
+            </Card>
+          )}
+          <Card>
+            <CardContent className="pt-5">
+              <NoteForm leadId={lead.id} onAdded={add} />
+            </CardContent>
+          </Card>
+        </div>
+
+        <div className="flex flex-col gap-4">
+          <Card>
+            <CardHeader>
+              <CardTitle>Handlinger</CardTitle>
+            </CardHeader>
+            <CardContent className="flex flex-col gap-3">
+              <div className="flex flex-col gap-1.5">
+                <Label htmlFor="lead-status">Status</Label>
+                <NativeSelect
+                  id="lead-status"
+                  value={lead.status}
+                  disabled={saving}
+                  onChange={(e) => patch({ status: e.target.value as LeadStatus })}
+                >
+                  {LEAD_STATUSES.map((s) => (
+                    <option key={s} value={s}>
+                      {STATUS_LABEL[s]}
+                    </option>
+                  ))}
+                </NativeSelect>
+              </div>
+              <div className="flex flex-col gap-1.5">
+                <Label htmlFor="lead-assignee">Tildelt</Label>
+                <NativeSelect
+                  id="lead-assignee"
+                  value={lead.assigned_to ?? ""}
+                  disabled={saving || team.loading}
+                  onChange={(e) => patch({ assigned_to: e.target.value || null })}
+                >
+                  <option value="">Ikke tildelt</option>
+                  {reps.map((u) => (
+                    <option key={u.id} value={u.id}>
+                      {u.name ?? u.email}
+                    </option>
+                  ))}
+                </NativeSelect>
+              </div>
+              <p className="sr-only" aria-live="polite">
+                {saving ? "Lagrer …" : ""}
+              </p>
+              <InlineError error={actionError ?? team.error} />
+              {canManage && !lead.erased_at && (
+                <DeleteLead lead={lead} onDeleted={() => router.replace("/inbox/")} />
+              )}
+            </CardContent>
+          </Card>
+          <CustomerCard lead={lead} optOuts={optOuts.data} />
+          <ScoreCard lead={lead} onChange={onChange} />
+          <VehicleCard interest={lead.vehicle_interest} />
+          {isAdmin && <GdprCard lead={lead} onErased={onChange} />}
+        </div>
+      </div>
+    </div>
+  );
+}
+
+function CustomerCard({ lead, optOuts }: { lead: Lead; optOuts?: { email: boolean; sms: boolean } }) {
+  const consent = lead.source_metadata?.consent;
+  return (
+    <Card>
+      <CardHeader>
+        <CardTitle>Kunde</CardTitle>
+      </CardHeader>
+      <CardContent className="flex flex-col gap-2 text-sm">
+        <p className="font-medium">{lead.customer_name ?? "Navn ikke oppgitt"}</p>
+        {lead.customer_email && (
+          <a className="flex items-center gap-2 text-primary underline-offset-4 hover:underline" href={`mailto:${lead.customer_email}`}>
+            <Mail className="h-4 w-4" aria-hidden /> {lead.customer_email}
+          </a>
+        )}
+        {lead.customer_phone && (
+          <a
+            className="flex items-center gap-2 text-primary underline-offset-4 hover:underline"
+            href={phoneHref(lead.customer_phone)}
+            data-testid="call-link"
+          >
+            <Phone className="h-4 w-4" aria-hidden /> Ring {formatPhone(lead.customer_phone)}
+          </a>
+        )}
+        <dl className="mt-1 grid grid-cols-[auto_1fr] gap-x-3 gap-y-1 text-muted-foreground">
+          <dt>Samtykke</dt>
+          <dd>{consent === true ? "Ja" : consent === false ? "Nei" : "Ikke oppgitt"}</dd>
+          <dt>Reservert</dt>
+          <dd data-testid="opt-outs">
+            {!optOuts
+              ? "–"
+              : optOuts.email || optOuts.sms
+                ? [optOuts.email && "e-post", optOuts.sms && "SMS"].filter(Boolean).join(" og ")
+                : "Nei"}
+          </dd>
+          {lead.first_response_at && (
+            <>
+              <dt>Første svar</dt>
+              <dd>{formatDateTime(lead.first_response_at)}</dd>
+            </>
+          )}
+          {lead.customer_replied_at && (
+            <>
+              <dt>Kunden svarte</dt>
+              <dd>{formatDateTime(lead.customer_replied_at)}</dd>
+            </>
+          )}
+        </dl>
+      </CardContent>
+    </Card>
+  );
+}
+
+function ScoreCard({ lead, onChange }: { lead: Lead; onChange: (lead: Lead) => void }) {
+  const { api } = useSession();
+  const [busy, setBusy] = React.useState(false);
+  const [error, setError] = React.useState<unknown>(null);
+  const a = lead.analysis;
+  async function analyse() {
+    setBusy(true);
+    setError(null);
+    try {
+      await api.post("/api/ai/analyze-lead", { lead_id: lead.id });
+      onChange(await api.get<Lead>(`/api/leads/${lead.id}`));
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <Card>
+      <CardHeader>
+        <CardTitle className="flex items-center gap-2">
+          Score <ScoreBadge score={lead.lead_score} />
+        </CardTitle>
+      </CardHeader>
+      <CardContent className="flex flex-col gap-2 text-sm">
+        {a ? (
+          <>
+            <p data-testid="score-explanation">{a.explanation}</p>
+            <div className="flex flex-wrap gap-1">
+              {a.intents.map((i) => (
+                <Badge key={i} variant="secondary">
+                  {INTENT_LABEL[i] ?? i}
+                </Badge>
+              ))}
+              <Badge variant="outline">Hast: {URGENCY_LABEL[a.urgency] ?? a.urgency}</Badge>
+            </div>
+          </>
+        ) : (
+          <p className="text-muted-foreground">Ingen analyse ennå.</p>
+        )}
+        <Button variant="outline" size="sm" className="self-start" onClick={analyse} disabled={busy || !!lead.erased_at}>
+          {busy ? "Analyserer …" : "Analyser på nytt"}
+        </Button>
+        <InlineError error={error} />
+      </CardContent>
+    </Card>
+  );
+}
+
+function VehicleCard({ interest }: { interest: string | null }) {
+  const stock = useResource<Page<Vehicle>>(interest ? "/api/vehicles/available" : null, { limit: 100 });
+  const matches = interest && stock.data ? matchVehicles(interest, stock.data.items) : [];
+  return (
+    <Card>
+      <CardHeader>
+        <CardTitle>Bilinteresse</CardTitle>
+      </CardHeader>
+      <CardContent className="flex flex-col gap-2 text-sm">
+        <p className="font-medium">{interest ?? "Ikke oppgitt"}</p>
+        {stock.error ? <InlineError error={stock.error} /> : null}
+        {interest && stock.data && matches.length === 0 && <p className="text-muted-foreground">Ingen treff på lager.</p>}
+        {matches.length > 0 && (
+          <ul className="flex flex-col gap-1" aria-label="Biler på lager som passer">
+            {matches.map((v) => (
+              <li key={v.id}>
+                <Link className="text-primary underline-offset-4 hover:underline" href={`/inventory/?vehicle=${v.id}`}>
+                  {v.make} {v.model} {v.year ?? ""}
+                </Link>{" "}
+                <span className="text-muted-foreground">· {formatNok(v.price)}</span>
+              </li>
+            ))}
+          </ul>
+        )}
+      </CardContent>
+    </Card>
+  );
+}
+
+function NoteForm({ leadId, onAdded }: { leadId: string; onAdded: (m: Message) => void }) {
+  const { api } = useSession();
+  const [text, setText] = React.useState("");
+  const [busy, setBusy] = React.useState(false);
+  const [error, setError] = React.useState<unknown>(null);
+  async function submit(e: React.FormEvent) {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      onAdded(await api.post<Message>(`/api/leads/${leadId}/notes`, { text }));
+      setText("");
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <form onSubmit={submit} className="flex flex-col gap-2">
+      <Label htmlFor="note-text" className="text-base font-semibold">
+        Internt notat
+      </Label>
+      <Textarea
+        id="note-text"
+        rows={3}
+        value={text}
+        onChange={(e) => setText(e.target.value)}
+        placeholder="Synlig bare for teamet, aldri for kunden eller AI-en."
+      />
+      <Button type="submit" variant="secondary" className="self-end" disabled={busy || !text.trim()}>
+        <StickyNote aria-hidden /> {busy ? "Lagrer …" : "Legg til notat"}
+      </Button>
+      <InlineError error={error} />
+    </form>
+  );
+}
+
+function DeleteLead({ lead, onDeleted }: { lead: Lead; onDeleted: () => void }) {
+  const { api } = useSession();
+  const [open, setOpen] = React.useState(false);
+  const [error, setError] = React.useState<unknown>(null);
+  return (
+    <>
+      <Button variant="outline" size="sm" className="self-start" onClick={() => setOpen(true)}>
+        <Trash2 aria-hidden /> Slett lead
+      </Button>
+      <Dialog open={open} onOpenChange={setOpen}>
+        <DialogContent>
+          <DialogHeader>
+            <DialogTitle>Slette leadet?</DialogTitle>
+            <DialogDescription>Leadet forsvinner fra innboksen. Det lagres til det eventuelt slettes etter GDPR.</DialogDescription>
+          </DialogHeader>
+          <InlineError error={error} />
+          <DialogFooter>
+            <Button variant="outline" onClick={() => setOpen(false)}>
+              Avbryt
+            </Button>
+            <Button
+              variant="destructive"
+              onClick={async () => {
+                try {
+                  await api.delete(`/api/leads/${lead.id}`);
+                  onDeleted();
+                } catch (e) {
+                  setError(e);
+                }
+              }}
+            >
+              Slett
+            </Button>
+          </DialogFooter>
+        </DialogContent>
+      </Dialog>
+    </>
+  );
+}
+
+function GdprCard({ lead, onErased }: { lead: Lead; onErased: (lead: Lead) => void }) {
+  const { api } = useSession();
+  const [confirm, setConfirm] = React.useState(false);
+  const [error, setError] = React.useState<unknown>(null);
+  const [busy, setBusy] = React.useState(false);
+
+  async function exportData() {
+    setError(null);
+    try {
+      const data = await api.get<unknown>("/api/gdpr/export", { lead_id: lead.id });
+      const url = URL.createObjectURL(new Blob([JSON.stringify(data, null, 2)], { type: "application/json" }));
+      const a = document.createElement("a");
+      a.href = url;
+      a.download = `innsyn-${lead.id}.json`;
+      a.click();
+      URL.revokeObjectURL(url);
+    } catch (e) {
+      setError(e);
+    }
+  }
+
+  async function erase() {
+    setBusy(true);
+    setError(null);
+    try {
+      await api.post("/api/gdpr/erase", { lead_id: lead.id });
+      onErased(await api.get<Lead>(`/api/leads/${lead.id}`));
+      setConfirm(false);
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <Card>
+      <CardHeader>
+        <CardTitle>Personvern (GDPR)</CardTitle>
+      </CardHeader>
+      <CardContent className="flex flex-wrap gap-2">
+        <Button variant="outline" size="sm" onClick={exportData}>
+          <Download aria-hidden /> Eksporter data
+        </Button>
+        <Button variant="destructive" size="sm" onClick={() => setConfirm(true)} disabled={!!lead.erased_at}>
+          <ShieldAlert aria-hidden /> Slett personopplysninger
+        </Button>
+        <InlineError error={error} />
+        <Dialog open={confirm} onOpenChange={setConfirm}>
+          <DialogContent>
+            <DialogHeader>
+              <DialogTitle>Slette personopplysningene?</DialogTitle>
+              <DialogDescription>
+                Navn, e-post, telefon og meldinger slettes for godt. Personen kontaktes ikke igjen. Dette kan ikke angres.
+              </DialogDescription>
+            </DialogHeader>
+            <InlineError error={error} />
+            <DialogFooter>
+              <Button variant="outline" onClick={() => setConfirm(false)}>
+                Avbryt
+              </Button>
+              <Button variant="destructive" onClick={erase} disabled={busy}>
+                {busy ? "Sletter …" : "Slett for godt"}
+              </Button>
+            </DialogFooter>
+          </DialogContent>
+        </Dialog>
+      </CardContent>
+    </Card>
+  );
+}
+
+export default function LeadPage() {
+  return (
+    <React.Suspense fallback={<LoadingState />}>
+      <LeadDetail />
+    </React.Suspense>
+  );
+}

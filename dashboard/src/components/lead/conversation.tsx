@@ -1,0 +1,93 @@
+"use client";
+
+import { Bot, StickyNote, User as UserIcon } from "lucide-react";
+import * as React from "react";
+
+import { EmptyState } from "@/components/states";
+import { Badge } from "@/components/ui/badge";
+import { formatDateTime } from "@/lib/format";
+import { CHANNEL_LABEL } from "@/lib/labels";
+import type { Channel, Message } from "@/lib/types";
+import { cn } from "@/lib/utils";
+
+type View = "all" | Channel;
+
+/** The whole conversation, oldest first: customer left, AI and reps right, notes apart. */
+export function Conversation({ messages }: { messages: Message[] }) {
+  const channels = React.useMemo(() => [...new Set(messages.map((m) => m.channel))], [messages]);
+  const [view, setView] = React.useState<View>("all");
+  const shown = view === "all" ? messages : messages.filter((m) => m.channel === view);
+  return (
+    <section aria-labelledby="conversation-title" className="flex flex-col gap-3">
+      <div className="flex flex-wrap items-center justify-between gap-2">
+        <h2 id="conversation-title" className="text-base font-semibold">
+          Samtale
+        </h2>
+        {channels.length > 1 && (
+          <div role="group" aria-label="Vis kanal" className="flex flex-wrap gap-1">
+            {(["all", ...channels] as View[]).map((c) => (
+              <button
+                key={c}
+                type="button"
+                aria-pressed={view === c}
+                onClick={() => setView(c)}
+                className={cn(
+                  "rounded-md border px-2 py-1 text-xs",
+                  view === c ? "border-primary bg-primary text-primary-foreground" : "hover:bg-accent",
+                )}
+              >
+                {c === "all" ? "Alle" : CHANNEL_LABEL[c]}
+              </button>
+            ))}
+          </div>
+        )}
+      </div>
+      {shown.length === 0 ? (
+        <EmptyState title="Ingen meldinger" description="Samtalen med kunden vises her." />
+      ) : (
+        <ol className="flex flex-col gap-3" data-testid="conversation">
+          {shown.map((m) => (
+            <MessageBubble key={m.id} message={m} />
+          ))}
+        </ol>
+      )}
+    </section>
+  );
+}
+
+function MessageBubble({ message: m }: { message: Message }) {
+  const note = m.channel === "note";
+  const fromCustomer = m.sender_type === "customer";
+  const who = note ? "Internt notat" : fromCustomer ? "Kunde" : m.sender_type === "ai" ? "AI-svar" : "Selger";
+  const Icon = note ? StickyNote : m.sender_type === "ai" ? Bot : UserIcon;
+  const fallback = m.sender_type === "ai" && m.metadata?.fallback === true;
+  return (
+    <li
+      data-testid="message"
+      data-sender-type={m.sender_type}
+      data-channel={m.channel}
+      className={cn("flex", fromCustomer || note ? "justify-start" : "justify-end")}
+    >
+      <article
+        aria-label={`${who}, ${CHANNEL_LABEL[m.channel] ?? m.channel}, ${formatDateTime(m.created_at)}`}
+        className={cn(
+          "max-w-[92%] rounded-xl border px-3 py-2 text-sm md:max-w-[80%]",
+          note && "w-full border-amber-300 bg-amber-50",
+          !note && fromCustomer && "bg-muted",
+          !note && m.sender_type === "ai" && "border-violet-200 bg-violet-50",
+          !note && m.sender_type === "human" && "border-sky-200 bg-sky-50",
+        )}
+      >
+        <header className="mb-1 flex flex-wrap items-center gap-2 text-xs text-muted-foreground">
+          <Icon className="h-3.5 w-3.5" aria-hidden />
+          <span className="font-medium text-foreground">{who}</span>
+          <span>{m.sender}</span>
+          <Badge variant="outline">{CHANNEL_LABEL[m.channel] ?? m.channel}</Badge>
+          {fallback && <Badge variant="warning">Mal</Badge>}
+          <time dateTime={m.created_at}>{formatDateTime(m.created_at)}</time>
+        </header>
+        <p className="whitespace-pre-wrap break-words">{m.message_content}</p>
+      </article>
+    </li>
+  );
+}

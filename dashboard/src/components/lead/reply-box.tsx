@@ -1,0 +1,127 @@
+"use client";
+
+import { Send, Sparkles } from "lucide-react";
+import * as React from "react";
+
+import { InlineError } from "@/components/states";
+import { Button } from "@/components/ui/button";
+import { NativeSelect, Textarea } from "@/components/ui/input";
+import { Label } from "@/components/ui/label";
+import { useSession } from "@/lib/session";
+import type { Lead, Message } from "@/lib/types";
+
+interface Props {
+  lead: Lead;
+  optOuts: { email: boolean; sms: boolean } | undefined;
+  onSent: (message: Message) => void;
+}
+
+function newKey() {
+  return crypto.randomUUID();
+}
+
+/** Answer the customer by email or SMS, optionally starting from an AI draft. */
+export function ReplyBox({ lead, optOuts, onSent }: Props) {
+  const { api } = useSession();
+  const canEmail = !!lead.customer_email && !optOuts?.email;
+  const canSms = !!lead.customer_phone && !optOuts?.sms;
+  const [channel, setChannel] = React.useState<"email" | "sms">(canEmail || !canSms ? "email" : "sms");
+  const [text, setText] = React.useState("");
+  const [busy, setBusy] = React.useState<"draft" | "send" | null>(null);
+  const [error, setError] = React.useState<unknown>(null);
+  const [notice, setNotice] = React.useState("");
+  // One key per reply written: a retried send after a lost answer sends nothing twice.
+  const key = React.useRef(newKey());
+
+  async function draft() {
+    setBusy("draft");
+    setError(null);
+    try {
+      const d = await api.post<{ text: string; fallback: boolean }>("/api/ai/generate-response", { lead_id: lead.id });
+      setText(d.text);
+      setNotice(d.fallback ? "Utkast fra malen. Les gjennom før du sender." : "AI-utkast klart. Les gjennom før du sender.");
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(null);
+    }
+  }
+
+  async function send(e: React.FormEvent) {
+    e.preventDefault();
+    if (!text.trim()) return;
+    setBusy("send");
+    setError(null);
+    try {
+      const message = await api.post<Message>(`/api/leads/${lead.id}/replies`, {
+        channel,
+        text,
+        idempotency_key: key.current,
+      });
+      onSent(message);
+      setText("");
+      setNotice(channel === "sms" ? "SMS sendt." : "E-post sendt.");
+      key.current = newKey();
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(null);
+    }
+  }
+
+  if (!canEmail && !canSms) {
+    return (
+      <p className="rounded-md border border-dashed p-3 text-sm text-muted-foreground">
+        Kunden kan ikke kontaktes skriftlig: ingen e-post eller telefon, eller kunden har reservert seg.
+      </p>
+    );
+  }
+  return (
+    <form onSubmit={send} className="flex flex-col gap-2" aria-labelledby="reply-title">
+      <h2 id="reply-title" className="text-base font-semibold">
+        Svar kunden
+      </h2>
+      <div className="flex flex-wrap items-end gap-2">
+        <div className="flex flex-col gap-1.5">
+          <Label htmlFor="reply-channel">Kanal</Label>
+          <NativeSelect
+            id="reply-channel"
+            className="w-36"
+            value={channel}
+            onChange={(e) => setChannel(e.target.value as "email" | "sms")}
+          >
+            <option value="email" disabled={!canEmail}>
+              E-post{optOuts?.email ? " (reservert)" : ""}
+            </option>
+            <option value="sms" disabled={!canSms}>
+              SMS{optOuts?.sms ? " (reservert)" : ""}
+            </option>
+          </NativeSelect>
+        </div>
+        <Button type="button" variant="outline" onClick={draft} disabled={busy !== null}>
+          <Sparkles aria-hidden /> {busy === "draft" ? "Skriver …" : "Lag AI-utkast"}
+        </Button>
+      </div>
+      <Label htmlFor="reply-text" className="sr-only">
+        Melding
+      </Label>
+      <Textarea
+        id="reply-text"
+        rows={6}
+        value={text}
+        onChange={(e) => setText(e.target.value)}
+        placeholder={channel === "sms" ? "Kort SMS til kunden …" : "Skriv svaret til kunden …"}
+      />
+      <div className="flex flex-wrap items-center justify-between gap-2">
+        <p className="text-xs text-muted-foreground" aria-live="polite">
+          {notice}
+          {channel === "sms" && text ? ` ${text.length} tegn.` : ""}
+        </p>
+        <Button type="submit" disabled={busy !== null || !text.trim()}>
+          <Send aria-hidden /> {busy === "send" ? "Sender …" : channel === "sms" ? "Send SMS" : "Send e-post"}
+        </Button>
+      </div>
+      <InlineError error={error} />
+    </form>
+  );
+}

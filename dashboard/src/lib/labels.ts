@@ -1,0 +1,71 @@
+// Norwegian names for the API's codes.
+import type { Channel, FuelType, LeadSource, LeadStatus, Role, VehicleStatus } from "./types";
+
+export const ROLE_LABEL: Record<Role, string> = {
+  admin: "Administrator",
+  manager: "Salgssjef",
+  sales_rep: "Selger",
+};
+
+export const STATUS_LABEL: Record<LeadStatus, string> = {
+  new: "Ny",
+  contacted: "Kontaktet",
+  qualified: "Kvalifisert",
+  won: "Vunnet",
+  lost: "Tapt",
+  needs_review: "Må sjekkes",
+};
+
+export const STATUS_VARIANT: Record<LeadStatus, "info" | "secondary" | "warning" | "success" | "danger" | "outline"> = {
+  new: "info",
+  contacted: "secondary",
+  qualified: "warning",
+  won: "success",
+  lost: "outline",
+  needs_review: "danger",
+};
+
+export const SOURCE_LABEL: Record<LeadSource, string> = {
+  website: "Nettside",
+  email: "E-post",
+  facebook: "Facebook",
+  manual: "Manuell",
+  sms: "SMS",
+};
+
+export const CHANNEL_LABEL: Record<Channel, string> = {
+  email: "E-post",
+  sms: "SMS",
+  facebook: "Facebook",
+  website: "Nettskjema",
+  note: "Notat",
+};
+
+export const VEHICLE_STATUS_LABEL: Record<VehicleStatus, string> = {
+  available: "Tilgjengelig",
+  reserved: "Reservert",
+  sold: "Solgt",
+  demo_only: "Demobil",
+};
+
+export const FUEL_LABEL: Record<FuelType, string> = {
+  bensin: "Bensin",
+  diesel: "Diesel",
+  electric: "Elektrisk",
+  hybrid: "Hybrid",
+};
+
+export const INTENT_LABEL: Record<string, string> = {
+  test_drive: "Prøvekjøring",
+  offer: "Pris/tilbud",
+  trade_in: "Innbytte",
+  financing: "Finansiering",
+  availability: "Tilgjengelighet",
+  service: "Service",
+  other: "Annet",
+};
+
+export const URGENCY_LABEL: Record<string, string> = { low: "Lav", normal: "Normal", high: "Høy" };
+
+export const LEAD_STATUSES = Object.keys(STATUS_LABEL) as LeadStatus[];
+export const LEAD_SOURCES = Object.keys(SOURCE_LABEL) as LeadSource[];
