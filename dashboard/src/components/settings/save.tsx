@@ -1,0 +1,61 @@
+"use client";
+
+import * as React from "react";
+
+import { InlineError } from "@/components/states";
+import { Button } from "@/components/ui/button";
+import { useSession } from "@/lib/session";
+import type { Dealership } from "@/lib/types";
+
+export interface Settings {
+  dealership: Dealership & {
+    branding?: { logo_url: string | null; brand_colour: string | null };
+    opening_hours: { day: string; opens: string; closes: string }[];
+    opening_exceptions?: { date: string; opens: string | null; closes: string | null; note: string | null }[];
+    capture?: { allowed_origins: string[]; facebook_pages: string[]; thank_you_url: string | null; imap: { host: string; port: number; tls: boolean; username: string; mailbox?: string } | null };
+    reply?: { sms_enabled: boolean; sms_number: string | null; sender_name: string | null; signature: string | null; tone: string | null; notify_emails: string[] };
+  };
+  form_url: string;
+  embed_snippet: string;
+}
+
+/** PATCHes the dealership's settings and reports how it went. */
+export function useSaveSettings(onSaved: (s: Settings) => void) {
+  const { api } = useSession();
+  const [error, setError] = React.useState<unknown>(null);
+  const [busy, setBusy] = React.useState(false);
+  const [saved, setSaved] = React.useState(false);
+  const save = React.useCallback(
+    async (patch: Record<string, unknown>) => {
+      setBusy(true);
+      setError(null);
+      setSaved(false);
+      try {
+        onSaved(await api.patch<Settings>("/api/dealership", patch));
+        setSaved(true);
+      } catch (e) {
+        setError(e);
+      } finally {
+        setBusy(false);
+      }
+    },
+    [api, onSaved],
+  );
+  return { save, error, busy, saved };
+}
+
+export function SaveBar({ busy, error, saved, label = "Lagre" }: { busy: boolean; error: unknown; saved: boolean; label?: string }) {
+  return (
+    <div className="flex flex-wrap items-center gap-3">
+      <Button type="submit" disabled={busy}>
+        {busy ? "Lagrer …" : label}
+      </Button>
+      <span className="text-sm text-emerald-800" aria-live="polite">
+        {saved ? "Lagret." : ""}
+      </span>
+      <InlineError error={error} />
+    </div>
+  );
+}
+
+export const text = (f: FormData, k: string) => String(f.get(k) ?? "").trim() || null;
