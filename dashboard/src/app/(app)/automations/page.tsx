@@ -14,6 +14,7 @@ import { Dialog, DialogContent, DialogDescription, DialogHeader, DialogTitle } f
 import { NativeSelect } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
 import { Switch } from "@/components/ui/switch";
+import { formatDateTime } from "@/lib/format";
 import { CHANNEL_LABEL } from "@/lib/labels";
 import { useSession } from "@/lib/session";
 import type { AutomationRule, DryRun, Lead, Page, User } from "@/lib/types";
@@ -214,7 +215,9 @@ function DryRunDialog({ rule, onClose }: { rule: AutomationRule; onClose: () => 
                     Steg {s.index + 1}: {s.due_text}
                     {s.channel ? ` · ${CHANNEL_LABEL[s.channel]}` : ""}
                   </p>
-                  <p className="text-muted-foreground">{s.due_at_oslo}</p>
+                  <p className="text-muted-foreground">
+                    <time dateTime={s.due_at}>{formatDateTime(s.due_at)}</time>
+                  </p>
                   {s.would_skip && <p className="text-amber-800">Hoppes over: {s.would_skip}</p>}
                   {s.subject && <p className="mt-1 font-medium">Emne: {s.subject}</p>}
                   {s.message && <p className="mt-1 whitespace-pre-wrap">{s.message}</p>}

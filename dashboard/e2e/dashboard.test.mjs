@@ -1,0 +1,278 @@
+// The dashboard end to end, in headless Chromium against the local server:
+// a sales rep works a lead from arrival to assignment, a manager builds and
+// dry-runs a follow-up, an admin opens the settings, and nothing of the
+// other dealership ever shows. Every screen is screenshotted and checked
+// with axe-core for serious and critical violations.
+
+import assert from "node:assert/strict";
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { after, before, describe, test } from "node:test";
+
+import {
+  apiAs,
+  formKey,
+  launchBrowser,
+  postFormLead,
+  screenshot,
+  seriousViolations,
+  signIn,
+  startServer,
+  tokenFor,
+} from "./helpers.mjs";
+
+const REP = "Sofie Bråten";
+const OTHER_REP = "Magnus Løvås";
+const MANAGER = "Per Østby";
+const ADMIN = "Ingrid Haugen";
+const BERGEN_ADMIN = "Kari Vik";
+
+let server;
+let browser;
+let page;
+let leadId;
+
+async function expectAccessible(name) {
+  const violations = await seriousViolations(page);
+  assert.deepEqual(violations, [], `${name}: ${JSON.stringify(violations, null, 2)}`);
+}
+
+describe("dashboard", { timeout: 240_000 }, () => {
+  before(async () => {
+    server = await startServer();
+    browser = await launchBrowser();
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "nb-NO", timezoneId: "America/New_York" });
+    page = await context.newPage();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  test("the login page lists the demo people of both dealerships", async () => {
+    await page.goto(`${server.url}/login/`);
+    await page.getByRole("heading", { name: "Bilsenteret Drammen" }).waitFor();
+    await page.getByRole("heading", { name: "Fjord Bil Bergen" }).waitFor();
+    await screenshot(page, "01-login");
+    await expectAccessible("login");
+  });
+
+  test("a signed-out visit to the inbox goes to the login page", async () => {
+    await page.goto(`${server.url}/inbox/`);
+    await page.waitForURL(/\/login\/\?next=/);
+  });
+
+  test("a sales rep signs in and sees the inbox of her dealership", async () => {
+    await signIn(page, server.url, REP);
+    await page.getByRole("heading", { name: "Innboks" }).waitFor();
+    assert.match(await page.getByTestId("signed-in-as").innerText(), /Sofie Bråten · Selger/);
+    await page.getByText("Ingen leads ennå").waitFor();
+    await screenshot(page, "02-inbox-empty");
+    await expectAccessible("inbox (empty)");
+  });
+
+  test("a website lead appears in the open inbox without a reload, marked unread", async () => {
+    const key = await formKey(server.url, ADMIN);
+    const marker = await page.evaluate(() => (window.__noReload = "still here"));
+    await postFormLead(server.url, key, {
+      name: "Kari Nordmann",
+      email: "kari.nordmann@example.no",
+      phone: "912 34 567",
+      vehicle_interest: "Toyota bZ4X",
+      message: "Hei! Er bZ4X-en på lager, og kan jeg prøvekjøre den på lørdag?",
+      consent: true,
+    });
+    const row = page.getByTestId("lead-row").filter({ hasText: "Kari Nordmann" });
+    await row.waitFor({ timeout: 10_000 });
+    assert.equal(await page.evaluate(() => window.__noReload), marker, "the page was not reloaded");
+    assert.equal(await row.getAttribute("data-unread"), "true");
+    leadId = await row.getAttribute("data-lead-id");
+    assert.match(await row.innerText(), /Toyota bZ4X/);
+    await screenshot(page, "03-inbox-new-lead");
+    await expectAccessible("inbox");
+  });
+
+  test("the lead shows the customer's message and the AI's Norwegian reply", async () => {
+    await page.getByTestId("lead-row").filter({ hasText: "Kari Nordmann" }).getByRole("link").click();
+    await page.waitForURL(/\/lead\/\?id=/);
+    await page.getByTestId("lead-title").filter({ hasText: "Kari Nordmann" }).waitFor();
+    const customer = page.locator('[data-testid="message"][data-sender-type="customer"]');
+    await customer.first().waitFor();
+    assert.match(await customer.first().innerText(), /prøvekjøre den på lørdag/);
+    // The reply is written by the workers a moment after capture; the page refreshes the conversation.
+    const ai = page.locator('[data-testid="message"][data-sender-type="ai"]');
+    await ai.first().waitFor({ timeout: 30_000 });
+    assert.match(await ai.first().innerText(), /Kari/);
+    assert.equal(await page.getByTestId("call-link").innerText(), "Ring +47 912 34 567");
+    assert.equal(await page.getByTestId("call-link").getAttribute("href"), "tel:+4791234567");
+    assert.ok((await page.getByTestId("score-explanation").innerText()).length > 10);
+    await screenshot(page, "04-lead-detail");
+    await expectAccessible("lead detail");
+  });
+
+  test("the rep qualifies the lead, adds a note and gives it to a colleague", async () => {
+    await page.getByLabel("Status").selectOption("qualified");
+    await page.getByLabel("Internt notat").fill("Ringte kunden, vil prøvekjøre lørdag kl. 11.");
+    await page.getByRole("button", { name: "Legg til notat" }).click();
+    await page.locator('[data-testid="message"][data-channel="note"]').filter({ hasText: "lørdag kl. 11" }).waitFor();
+    await page.getByLabel("Tildelt").selectOption({ label: OTHER_REP });
+    await page.waitForFunction(() => !document.querySelector("#lead-assignee")?.hasAttribute("disabled"));
+    const token = await tokenFor(server.url, REP);
+    const { body: lead } = await apiAs(server.url, token, "GET", `/api/leads/${leadId}`);
+    assert.equal(lead.status, "qualified");
+    const { body: team } = await apiAs(server.url, token, "GET", "/api/users");
+    assert.equal(team.items.find((u) => u.id === lead.assigned_to)?.name, OTHER_REP);
+    await screenshot(page, "05-lead-worked");
+  });
+
+  test("the rep answers by email from an AI draft, and it is sent once", async () => {
+    await page.getByRole("button", { name: "Lag AI-utkast" }).click();
+    const reply = page.getByLabel("Melding");
+    await page.waitForFunction(() => document.querySelector("#reply-text")?.value.length > 20);
+    await reply.fill(`${await reply.inputValue()}\n\nPS: Lørdag kl. 11 passer fint.`);
+    await page.getByRole("button", { name: "Send e-post" }).click();
+    await page.locator('[data-testid="message"][data-sender-type="human"]').filter({ hasText: "Lørdag kl. 11 passer fint" }).waitFor();
+    const outbox = path.join(server.dataDir, "outbox");
+    const deadline = Date.now() + 15_000;
+    let sent = [];
+    while (Date.now() < deadline) {
+      sent = readdirSync(outbox)
+        .filter((f) => f.endsWith(".eml"))
+        .filter((f) => readFileSync(path.join(outbox, f), "utf8").includes("passer fint"));
+      if (sent.length) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    assert.equal(sent.length, 1, "the rep's reply is in the outbox exactly once");
+  });
+
+  test("a sales rep sees no admin or manager actions, and the API refuses them", async () => {
+    await page.goto(`${server.url}/automations/`);
+    await page.getByTestId("rule-card").first().waitFor();
+    assert.equal(await page.getByRole("button", { name: "Ny oppfølging" }).count(), 0);
+    assert.equal(await page.getByRole("link", { name: "Innstillinger" }).count(), 0);
+    await screenshot(page, "06-automations-rep");
+    await expectAccessible("automations (rep)");
+    await page.goto(`${server.url}/settings/`);
+    await page.getByText("Bare administratorer").waitFor();
+    const token = await tokenFor(server.url, REP);
+    assert.equal((await apiAs(server.url, token, "GET", "/api/dealership")).status, 403);
+    const rule = { name: "x", trigger: { type: "new_lead" }, steps: [{ delay_minutes: 0, action: { type: "set_status", status: "contacted" } }] };
+    assert.equal((await apiAs(server.url, token, "POST", "/api/automations", rule)).status, 403);
+  });
+
+  test("inventory lists the dealership's cars with the available count", async () => {
+    await page.goto(`${server.url}/inventory/`);
+    await page.getByTestId("vehicle-row").first().waitFor();
+    assert.match(await page.locator("main").innerText(), /biler tilgjengelig for salg/);
+    assert.equal(await page.getByRole("button", { name: "Legg til bil" }).count(), 0, "a rep does not add cars");
+    await screenshot(page, "07-inventory");
+    await expectAccessible("inventory");
+  });
+
+  test("analytics shows the new lead once the roll-up has run", async () => {
+    await page.goto(`${server.url}/analytics/`);
+    await page.getByTestId("analytics").waitFor();
+    await page.waitForFunction(() => /Leads\s*1\b/.test(document.querySelector("[data-testid=analytics]")?.innerText ?? ""), null, {
+      timeout: 20_000,
+      polling: 500,
+    }).catch(async () => {
+      // Roll-ups run every 2 s in this server; reload to read the fresh one.
+      await page.reload();
+      await page.waitForFunction(() => /Leads\s*1\b/.test(document.querySelector("[data-testid=analytics]")?.innerText ?? ""));
+    });
+    await page.getByRole("heading", { name: "Leads per kilde" }).waitFor();
+    await screenshot(page, "08-analytics");
+    await expectAccessible("analytics");
+  });
+
+  test("nothing of the other dealership is visible", async () => {
+    const bergenKey = await formKey(server.url, BERGEN_ADMIN);
+    await postFormLead(server.url, bergenKey, { name: "Ola Vestland", email: "ola@vestland.no", message: "Hei fra Bergen" });
+    const bergenToken = await tokenFor(server.url, BERGEN_ADMIN);
+    let bergenLead;
+    for (let i = 0; i < 50 && !bergenLead; i++) {
+      bergenLead = (await apiAs(server.url, bergenToken, "GET", "/api/leads?search=Vestland")).body.items[0];
+      if (!bergenLead) await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.ok(bergenLead, "Bergen's lead was captured");
+    await page.goto(`${server.url}/inbox/`);
+    await page.getByTestId("lead-row").first().waitFor();
+    await page.waitForTimeout(6000); // one poll of the inbox
+    assert.equal(await page.getByText("Ola Vestland").count(), 0);
+    await page.getByRole("searchbox", { name: "Søk" }).fill("Vestland");
+    await page.getByRole("button", { name: "Søk" }).click();
+    await page.getByText("Ingen leads passer filtrene").waitFor();
+    await page.goto(`${server.url}/lead/?id=${bergenLead.id}`);
+    await page.getByRole("alert").filter({ hasText: "Fant ikke leadet" }).waitFor();
+    await page.goto(`${server.url}/inventory/`);
+    await page.getByTestId("vehicle-row").first().waitFor();
+    const { body: bergenCars } = await apiAs(server.url, bergenToken, "GET", "/api/vehicles?limit=100");
+    const shown = await page.locator("main").innerText();
+    for (const car of bergenCars.items) {
+      const { body: drammenCars } = await apiAs(server.url, await tokenFor(server.url, REP), "GET", "/api/vehicles?limit=100");
+      if (!drammenCars.items.some((c) => c.model === car.model)) assert.ok(!shown.includes(car.model), `${car.model} is Bergen's`);
+    }
+    await screenshot(page, "09-tenancy");
+  });
+
+  test("the inbox works on a phone", async () => {
+    const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, locale: "nb-NO" });
+    const small = await phone.newPage();
+    await signIn(small, server.url, REP);
+    await small.getByTestId("lead-row").first().waitFor();
+    const overflow = await small.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 1, `no sideways scrolling (${overflow}px too wide)`);
+    await screenshot(small, "10-inbox-phone");
+    await phone.close();
+  });
+
+  test("a manager creates a follow-up rule and dry-runs it on the lead", async () => {
+    await page.goto(`${server.url}/login/`);
+    await page.evaluate(() => localStorage.clear());
+    await signIn(page, server.url, MANAGER);
+    await page.goto(`${server.url}/automations/`);
+    await page.getByRole("button", { name: "Ny oppfølging" }).click();
+    await page.getByLabel("Navn").fill("Påminnelse etter to døgn");
+    await page.getByLabel("Timer uten svar").fill("48");
+    await page.getByLabel("La AI skrive e-posten").uncheck();
+    await page.getByLabel("Emne").fill("{bil} hos {forhandler}");
+    await page.getByLabel(/^Tekst/).fill("Hei {fornavn}! Fortsatt interessert i {bil}? Svar på denne e-posten.");
+    await page.getByRole("button", { name: "Legg til steg" }).click();
+    await screenshot(page, "11-rule-editor");
+    await expectAccessible("rule editor");
+    await page.getByRole("button", { name: "Lagre" }).click();
+    const card = page.getByTestId("rule-card").filter({ hasText: "Påminnelse etter to døgn" });
+    await card.waitFor();
+    assert.match(await card.innerText(), /48 timer/);
+    await card.getByRole("button", { name: "Test på et lead" }).click();
+    await page.getByLabel("Lead").selectOption({ index: 1 });
+    await page.getByRole("button", { name: "Prøvekjør" }).click();
+    const result = page.getByTestId("dry-run-result");
+    await result.waitFor();
+    assert.match(await result.innerText(), /Emne: Toyota bZ4X hos Bilsenteret Drammen/);
+    assert.match(await result.innerText(), /Hei Kari! Fortsatt interessert i Toyota bZ4X\?/);
+    assert.equal(await page.getByTestId("dry-run-step").count(), 2);
+    await screenshot(page, "12-dry-run");
+    const outbox = path.join(server.dataDir, "outbox");
+    const sent = readdirSync(outbox).filter((f) => readFileSync(path.join(outbox, f), "utf8").includes("Fortsatt interessert"));
+    assert.deepEqual(sent, [], "a dry run sends nothing");
+  });
+
+  test("an admin sees the settings with the form embed snippet", async () => {
+    await page.goto(`${server.url}/login/`);
+    await page.evaluate(() => localStorage.clear());
+    await signIn(page, server.url, ADMIN);
+    await page.getByRole("link", { name: "Innstillinger" }).click();
+    await page.getByRole("tab", { name: "Profil" }).waitFor();
+    await expectAccessible("settings profile");
+    await page.getByRole("tab", { name: "Kanaler" }).click();
+    assert.match(await page.getByLabel("Innebyggingskode").inputValue(), /webhooks\/form\//);
+    await screenshot(page, "13-settings-channels");
+    await expectAccessible("settings channels");
+    await page.getByRole("tab", { name: "Team" }).click();
+    await page.getByRole("table", { name: "Team" }).getByText(REP).waitFor();
+    await screenshot(page, "14-settings-team");
+    await expectAccessible("settings team");
+  });
+});
