@@ -102,3 +102,40 @@ CONF
   dovecot -F -c "$dir/dovecot.conf" >>"$dir/dovecot.out" 2>&1 &
   echo $!
 }
+
+# The dashboard's Node dependencies, from its lockfile, when missing or stale.
+ensure_dashboard_deps() {
+  local dir="$ROOT/dashboard" stamp="$ROOT/dashboard/node_modules/.norvalt-installed"
+  if [ ! -f "$stamp" ] || [ "$dir/package-lock.json" -nt "$stamp" ]; then
+    command -v npm >/dev/null || { echo "npm is missing: install Node.js 20 or newer" >&2; return 1; }
+    echo "==> installing the dashboard's Node dependencies (npm ci)"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+    touch "$stamp"
+  fi
+}
+
+# Builds the dashboard (a static export in dashboard/out) when it is missing
+# or older than its sources.
+build_dashboard() {
+  local dir="$ROOT/dashboard"
+  if [ -f "$dir/out/index.html" ] && [ -z "$(find "$dir/src" "$dir/package-lock.json" "$dir/next.config.ts" \
+      -newer "$dir/out/index.html" -print -quit 2>/dev/null)" ]; then
+    return
+  fi
+  ensure_dashboard_deps
+  echo "==> building the dashboard (next build)"
+  (cd "$dir" && NEXT_TELEMETRY_DISABLED=1 npx --no-install next build >"${TMPDIR:-/tmp}/norvalt-dashboard-build.log" 2>&1) || {
+    cat "${TMPDIR:-/tmp}/norvalt-dashboard-build.log" >&2
+    return 1
+  }
+}
+
+# Debian's Chromium for the dashboard's browser tests.
+ensure_chromium() {
+  [ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] && return
+  echo "==> installing chromium (Debian)"
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium fonts-dejavu-core >/dev/null
+}
