@@ -3,13 +3,14 @@
 import { Plus, Trash2 } from "lucide-react";
 import * as React from "react";
 
+import { PeopleOptions, StatusOptions } from "@/components/options";
 import { InlineError } from "@/components/states";
 import { Button } from "@/components/ui/button";
-import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle } from "@/components/ui/dialog";
+import { Dialog, DialogContent, DialogDescription, DialogFormFooter, DialogHeader, DialogTitle } from "@/components/ui/dialog";
 import { Input, NativeSelect, Textarea } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
 import { Switch } from "@/components/ui/switch";
-import { LEAD_SOURCES, LEAD_STATUSES, SOURCE_LABEL, STATUS_LABEL } from "@/lib/labels";
+import { LEAD_SOURCES, SOURCE_LABEL } from "@/lib/labels";
 import { useSession } from "@/lib/session";
 import type { Action, AutomationRule, Conditions, LeadStatus, Step, Trigger, User } from "@/lib/types";
 
@@ -169,11 +170,7 @@ export function RuleEditor({
                         set({ trigger: { ...(draft.trigger as { days: number }), type: "time_based", status: e.target.value as LeadStatus } })
                       }
                     >
-                      {LEAD_STATUSES.map((s) => (
-                        <option key={s} value={s}>
-                          {STATUS_LABEL[s]}
-                        </option>
-                      ))}
+                      <StatusOptions />
                     </NativeSelect>
                   </div>
                   <div className="flex flex-col gap-1.5">
@@ -269,14 +266,7 @@ export function RuleEditor({
             )}
           </fieldset>
           <InlineError error={error} />
-          <DialogFooter>
-            <Button variant="outline" onClick={onClose}>
-              Avbryt
-            </Button>
-            <Button type="submit" disabled={busy}>
-              {busy ? "Lagrer …" : "Lagre"}
-            </Button>
-          </DialogFooter>
+          <DialogFormFooter busy={busy} onCancel={onClose} />
         </form>
       </DialogContent>
     </Dialog>
@@ -387,11 +377,7 @@ function StepEditor({
             onChange={(e) => setAction({ type: "assign", to: e.target.value ? { mode: "user", user_id: e.target.value } : { mode: "round_robin" } })}
           >
             <option value="">Neste selger (rundgang)</option>
-            {users.filter((u) => u.active).map((u) => (
-              <option key={u.id} value={u.id}>
-                {u.name ?? u.email}
-              </option>
-            ))}
+            <PeopleOptions users={users} />
           </NativeSelect>
         </div>
       )}
@@ -399,11 +385,7 @@ function StepEditor({
         <div className="flex flex-col gap-1.5">
           <Label htmlFor={id("status")}>Ny status</Label>
           <NativeSelect id={id("status")} value={a.status} onChange={(e) => setAction({ type: "set_status", status: e.target.value as LeadStatus })}>
-            {LEAD_STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {STATUS_LABEL[s]}
-              </option>
-            ))}
+            <StatusOptions />
           </NativeSelect>
         </div>
       )}
@@ -412,11 +394,7 @@ function StepEditor({
           <Label htmlFor={id("notify-user")}>Hvem</Label>
           <NativeSelect id={id("notify-user")} value={a.user_id ?? ""} onChange={(e) => setAction({ ...a, user_id: e.target.value || null })}>
             <option value="">Selgeren som har leadet</option>
-            {users.filter((u) => u.active).map((u) => (
-              <option key={u.id} value={u.id}>
-                {u.name ?? u.email}
-              </option>
-            ))}
+            <PeopleOptions users={users} />
           </NativeSelect>
           <Label htmlFor={id("note")}>Beskjed</Label>
           <Input id={id("note")} value={a.note ?? ""} onChange={(e) => setAction({ ...a, note: e.target.value || null })} />

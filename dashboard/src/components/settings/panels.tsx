@@ -8,6 +8,7 @@ import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { Input, NativeSelect, Textarea } from "@/components/ui/input";
+import { TextField } from "@/components/ui/field";
 import { Label } from "@/components/ui/label";
 import { Switch } from "@/components/ui/switch";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
@@ -20,15 +21,6 @@ import { useResource } from "@/lib/use-resource";
 import { SaveBar, type Settings, text, useSaveSettings } from "./save";
 
 type Props = { settings: Settings; onSaved: (s: Settings) => void };
-
-function Field({ label, name, ...props }: { label: string; name: string } & React.InputHTMLAttributes<HTMLInputElement>) {
-  return (
-    <div className="flex flex-col gap-1.5">
-      <Label htmlFor={`s-${name}`}>{label}</Label>
-      <Input id={`s-${name}`} name={name} {...props} />
-    </div>
-  );
-}
 
 export function ProfilePanel({ settings, onSaved }: Props) {
   const d = settings.dealership;
@@ -55,14 +47,14 @@ export function ProfilePanel({ settings, onSaved }: Props) {
             });
           }}
         >
-          <Field label="Navn" name="name" defaultValue={d.name} required />
-          <Field label="E-post" name="email" type="email" defaultValue={d.email} required />
-          <Field label="Telefon" name="phone" defaultValue={d.phone ?? ""} />
-          <Field label="Adresse" name="address" defaultValue={d.address ?? ""} />
-          <Field label="Logo (URL)" name="logo_url" type="url" defaultValue={d.branding?.logo_url ?? ""} />
-          <Field label="Profilfarge" name="brand_colour" placeholder="#1d4ed8" defaultValue={d.branding?.brand_colour ?? ""} />
-          <Field label="Avsendernavn" name="sender_name" defaultValue={d.reply?.sender_name ?? ""} />
-          <Field label="Tone i svarene" name="tone" placeholder="vennlig og uformell" defaultValue={d.reply?.tone ?? ""} />
+          <TextField idPrefix="s" label="Navn" name="name" defaultValue={d.name} required />
+          <TextField idPrefix="s" label="E-post" name="email" type="email" defaultValue={d.email} required />
+          <TextField idPrefix="s" label="Telefon" name="phone" defaultValue={d.phone ?? ""} />
+          <TextField idPrefix="s" label="Adresse" name="address" defaultValue={d.address ?? ""} />
+          <TextField idPrefix="s" label="Logo (URL)" name="logo_url" type="url" defaultValue={d.branding?.logo_url ?? ""} />
+          <TextField idPrefix="s" label="Profilfarge" name="brand_colour" placeholder="#1d4ed8" defaultValue={d.branding?.brand_colour ?? ""} />
+          <TextField idPrefix="s" label="Avsendernavn" name="sender_name" defaultValue={d.reply?.sender_name ?? ""} />
+          <TextField idPrefix="s" label="Tone i svarene" name="tone" placeholder="vennlig og uformell" defaultValue={d.reply?.tone ?? ""} />
           <div className="flex flex-col gap-1.5 md:col-span-2">
             <Label htmlFor="s-signature">Signatur</Label>
             <Textarea id="s-signature" name="signature" rows={3} defaultValue={d.reply?.signature ?? ""} />
@@ -218,15 +210,15 @@ export function ChannelsPanel({ settings, onSaved }: Props) {
               });
             }}
           >
-            <Field label="Tillatte nettsteder (origin)" name="allowed_origins" defaultValue={(d.capture?.allowed_origins ?? []).join(" ")} placeholder="https://www.eksempel.no" />
-            <Field label="Takkeside (URL)" name="thank_you_url" type="url" defaultValue={d.capture?.thank_you_url ?? ""} />
+            <TextField idPrefix="s" label="Tillatte nettsteder (origin)" name="allowed_origins" defaultValue={(d.capture?.allowed_origins ?? []).join(" ")} placeholder="https://www.eksempel.no" />
+            <TextField idPrefix="s" label="Takkeside (URL)" name="thank_you_url" type="url" defaultValue={d.capture?.thank_you_url ?? ""} />
             <div className="flex items-center gap-2">
               <Switch id="s-sms" checked={sms} onCheckedChange={setSms} />
               <Label htmlFor="s-sms">Svar leads som bare har telefon med SMS</Label>
             </div>
-            <Field label="SMS-avsender (nummer)" name="sms_number" defaultValue={d.reply?.sms_number ?? ""} placeholder="+47 594 40 000" />
+            <TextField idPrefix="s" label="SMS-avsender (nummer)" name="sms_number" defaultValue={d.reply?.sms_number ?? ""} placeholder="+47 594 40 000" />
             <div className="md:col-span-2">
-              <Field label="Varsle også (e-postadresser)" name="notify_emails" defaultValue={(d.reply?.notify_emails ?? []).join(", ")} />
+              <TextField idPrefix="s" label="Varsle også (e-postadresser)" name="notify_emails" defaultValue={(d.reply?.notify_emails ?? []).join(", ")} />
             </div>
             <div className="md:col-span-2">
               <SaveBar {...state} />
@@ -259,8 +251,8 @@ export function ChannelsPanel({ settings, onSaved }: Props) {
               void fb.save({ connect_facebook_page: { page_id: text(f, "page_id"), access_token: text(f, "access_token") } });
             }}
           >
-            <Field label="Side-ID" name="page_id" required inputMode="numeric" />
-            <Field label="Sidetilgangstoken" name="access_token" type="password" autoComplete="off" />
+            <TextField idPrefix="s" label="Side-ID" name="page_id" required inputMode="numeric" />
+            <TextField idPrefix="s" label="Sidetilgangstoken" name="access_token" type="password" autoComplete="off" />
             <Button type="submit" disabled={fb.busy}>
               Koble til
             </Button>

@@ -6,6 +6,8 @@ import * as React from "react";
 
 import { cn } from "@/lib/utils";
 
+import { Button } from "./button";
+
 export const Dialog = DialogPrimitive.Root;
 export const DialogTrigger = DialogPrimitive.Trigger;
 export const DialogClose = DialogPrimitive.Close;
@@ -45,4 +47,18 @@ export function DialogTitle({ className, ...props }: React.ComponentProps<typeof
 
 export function DialogDescription({ className, ...props }: React.ComponentProps<typeof DialogPrimitive.Description>) {
   return <DialogPrimitive.Description className={cn("text-sm text-muted-foreground", className)} {...props} />;
+}
+
+/** Cancel and save, for a form in a dialog. */
+export function DialogFormFooter({ busy, onCancel, className }: { busy: boolean; onCancel: () => void; className?: string }) {
+  return (
+    <DialogFooter className={className}>
+      <Button variant="outline" onClick={onCancel}>
+        Avbryt
+      </Button>
+      <Button type="submit" disabled={busy}>
+        {busy ? "Lagrer …" : "Lagre"}
+      </Button>
+    </DialogFooter>
+  );
 }

@@ -112,7 +112,7 @@ export default function AnalyticsPage() {
                   <XAxis dataKey="name" fontSize={12} />
                   <YAxis fontSize={12} width={40} />
                   <Tooltip />
-                  <Line type="monotone" dataKey="value" name="Sekunder" stroke="var(--color-primary)" connectNulls dot={false} />
+                  <Line type="monotone" dataKey="value" name="Sekunder" stroke="var(--color-primary)" connectNulls dot />
                 </LineChart>
               </ChartCard>
               <Card>

@@ -6,13 +6,14 @@ import * as React from "react";
 
 import { PageHeader } from "@/components/app-shell";
 import { AnsweredMark, ScoreBadge, SourceIcon, StatusBadge } from "@/components/lead-bits";
+import { PeopleOptions, StatusOptions } from "@/components/options";
 import { EmptyState, ErrorState, LoadingState } from "@/components/states";
 import { Button } from "@/components/ui/button";
 import { Input, NativeSelect } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
 import type { Query } from "@/lib/api";
 import { formatDateTime, formatRelative, osloMidnight } from "@/lib/format";
-import { LEAD_SOURCES, LEAD_STATUSES, SOURCE_LABEL, STATUS_LABEL } from "@/lib/labels";
+import { LEAD_SOURCES, SOURCE_LABEL } from "@/lib/labels";
 import { seenLeads } from "@/lib/seen";
 import { useSession } from "@/lib/session";
 import type { Lead, Page, User } from "@/lib/types";
@@ -37,6 +38,10 @@ function nextDay(day: string): string {
   const d = new Date(`${day}T12:00:00Z`);
   d.setUTCDate(d.getUTCDate() + 1);
   return d.toISOString().slice(0, 10);
+}
+
+function newestUpdate(leads: Lead[], since: string): string {
+  return leads.reduce((max, l) => (Date.parse(l.updated_at) > Date.parse(max) ? l.updated_at : max), since);
 }
 
 function toQuery(f: Filters, me: string | undefined): Query {
@@ -67,7 +72,9 @@ export default function InboxPage() {
   const [seen, setSeen] = React.useState<Set<string>>(new Set());
   const [attempt, setAttempt] = React.useState(0);
   const [announce, setAnnounce] = React.useState("");
-  const pollFrom = React.useRef<string>(new Date().toISOString());
+  // The newest `updated_at` seen: the server's clock, so a browser whose
+  // clock is off still misses nothing.
+  const watermark = React.useRef<string>("");
   const [now, setNow] = React.useState(() => new Date());
 
   React.useEffect(() => setSeen(seenLeads()), []);
@@ -76,13 +83,12 @@ export default function InboxPage() {
   React.useEffect(() => {
     const controller = new AbortController();
     setState({ loading: true, error: null, more: false });
-    const started = new Date().toISOString();
     api.get<Page<Lead>>("/api/leads", { ...query, limit: 25 }, controller.signal).then(
       (page) => {
         setLeads(page.items);
         setCursor(page.next_cursor);
         setLive(new Set());
-        pollFrom.current = started;
+        watermark.current = newestUpdate(page.items, "1970-01-01T00:00:00Z");
         setState({ loading: false, error: null, more: false });
       },
       (error) => {
@@ -98,22 +104,24 @@ export default function InboxPage() {
     if (state.loading || state.error) return;
     let stopped = false;
     const timer = window.setInterval(async () => {
-      const asked = new Date();
       try {
-        // Overlap by a few seconds: a lead written just as we asked is not missed.
-        const since = new Date(Date.parse(pollFrom.current) - 5000).toISOString();
+        // Overlap by a few seconds: a write that committed late is not missed.
+        const since = new Date(Date.parse(watermark.current) - 5000).toISOString();
         const page = await api.get<Page<Lead>>("/api/leads", { ...query, updated_since: since, limit: 100 });
         if (stopped) return;
-        pollFrom.current = asked.toISOString();
+        watermark.current = newestUpdate(page.items, watermark.current);
         setNow(new Date());
         if (page.items.length === 0) return;
         setLeads((current) => {
           const known = new Map(current.map((l) => [l.id, l]));
+          const newest = current[0]?.created_at ?? "";
           const fresh: Lead[] = [];
           for (const lead of page.items) {
             const before = known.get(lead.id);
-            if (!before) fresh.push(lead);
-            else if (lead.version !== before.version) known.set(lead.id, lead);
+            // A new arrival goes on top; an older lead that changed but is not
+            // on screen stays where paging will find it.
+            if (!before && lead.created_at >= newest) fresh.push(lead);
+            else if (before && lead.version !== before.version) known.set(lead.id, lead);
           }
           if (fresh.length) {
             setLive((ids) => new Set([...ids, ...fresh.map((l) => l.id)]));
@@ -193,11 +201,7 @@ export default function InboxPage() {
           <Label htmlFor="filter-status">Status</Label>
           <NativeSelect id="filter-status" value={filters.status} onChange={(e) => set({ status: e.target.value })}>
             <option value="">Alle</option>
-            {LEAD_STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {STATUS_LABEL[s]}
-              </option>
-            ))}
+            <StatusOptions />
           </NativeSelect>
         </div>
         <div className="flex flex-col gap-1.5">
@@ -216,13 +220,7 @@ export default function InboxPage() {
           <NativeSelect id="filter-assigned" value={filters.assigned} onChange={(e) => set({ assigned: e.target.value })}>
             <option value="">Alle</option>
             {me.user && <option value="me">Meg</option>}
-            {(team.data?.items ?? [])
-              .filter((u) => u.active && u.id !== me.user?.id)
-              .map((u) => (
-                <option key={u.id} value={u.id}>
-                  {u.name ?? u.email}
-                </option>
-              ))}
+            <PeopleOptions users={team.data?.items ?? []} except={me.user?.id} />
           </NativeSelect>
         </div>
         <div className="col-span-2 grid grid-cols-2 gap-2 md:col-span-1">

@@ -8,8 +8,9 @@ import { PageHeader } from "@/components/app-shell";
 import { EmptyState, ErrorState, InlineError, LoadingState } from "@/components/states";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
-import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle } from "@/components/ui/dialog";
-import { Input, NativeSelect } from "@/components/ui/input";
+import { Dialog, DialogContent, DialogDescription, DialogFormFooter, DialogHeader, DialogTitle } from "@/components/ui/dialog";
+import { TextField } from "@/components/ui/field";
+import { NativeSelect } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { formatNok, formatNumber } from "@/lib/format";
@@ -226,11 +227,11 @@ function VehicleDialog({ vehicle, onClose, onSaved }: { vehicle: Vehicle | null;
           <DialogDescription>Biler på lager brukes i svarene til kundene.</DialogDescription>
         </DialogHeader>
         <form onSubmit={submit} className="grid grid-cols-2 gap-3">
-          <Field label="Merke" name="make" defaultValue={vehicle?.make} required />
-          <Field label="Modell" name="model" defaultValue={vehicle?.model} required />
-          <Field label="Årsmodell" name="year" inputMode="numeric" defaultValue={vehicle?.year ?? ""} />
-          <Field label="Pris (kr)" name="price" inputMode="decimal" defaultValue={vehicle?.price ?? ""} />
-          <Field label="Kilometerstand" name="mileage" inputMode="numeric" defaultValue={vehicle?.mileage ?? ""} />
+          <TextField idPrefix="v" label="Merke" name="make" defaultValue={vehicle?.make} required />
+          <TextField idPrefix="v" label="Modell" name="model" defaultValue={vehicle?.model} required />
+          <TextField idPrefix="v" label="Årsmodell" name="year" inputMode="numeric" defaultValue={vehicle?.year ?? ""} />
+          <TextField idPrefix="v" label="Pris (kr)" name="price" inputMode="decimal" defaultValue={vehicle?.price ?? ""} />
+          <TextField idPrefix="v" label="Kilometerstand" name="mileage" inputMode="numeric" defaultValue={vehicle?.mileage ?? ""} />
           <div className="flex flex-col gap-1.5">
             <Label htmlFor="v-fuel_type">Drivstoff</Label>
             <NativeSelect id="v-fuel_type" name="fuel_type" defaultValue={vehicle?.fuel_type ?? ""}>
@@ -252,33 +253,17 @@ function VehicleDialog({ vehicle, onClose, onSaved }: { vehicle: Vehicle | null;
               ))}
             </NativeSelect>
           </div>
-          <Field label="Understellsnr. (VIN)" name="vin" defaultValue={vehicle?.vin ?? ""} />
+          <TextField idPrefix="v" label="Understellsnr. (VIN)" name="vin" defaultValue={vehicle?.vin ?? ""} />
           <div className="col-span-2">
-            <Field label="Annonselenke" name="listing_url" type="url" defaultValue={vehicle?.listing_url ?? ""} />
+            <TextField idPrefix="v" label="Annonselenke" name="listing_url" type="url" defaultValue={vehicle?.listing_url ?? ""} />
           </div>
           <div className="col-span-2">
             <InlineError error={error} />
           </div>
-          <DialogFooter className="col-span-2">
-            <Button variant="outline" onClick={onClose}>
-              Avbryt
-            </Button>
-            <Button type="submit" disabled={busy}>
-              {busy ? "Lagrer …" : "Lagre"}
-            </Button>
-          </DialogFooter>
+          <DialogFormFooter className="col-span-2" busy={busy} onCancel={onClose} />
         </form>
       </DialogContent>
     </Dialog>
-  );
-}
-
-function Field({ label, name, ...props }: { label: string; name: string } & React.InputHTMLAttributes<HTMLInputElement>) {
-  return (
-    <div className="flex flex-col gap-1.5">
-      <Label htmlFor={`v-${name}`}>{label}</Label>
-      <Input id={`v-${name}`} name={name} {...props} />
-    </div>
   );
 }
 

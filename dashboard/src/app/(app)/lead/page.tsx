@@ -7,6 +7,7 @@ import * as React from "react";
 
 import { Conversation } from "@/components/lead/conversation";
 import { ReplyBox } from "@/components/lead/reply-box";
+import { PeopleOptions, StatusOptions } from "@/components/options";
 import { ScoreBadge, SourceIcon, StatusBadge } from "@/components/lead-bits";
 import { ErrorState, InlineError, LoadingState } from "@/components/states";
 import { Badge } from "@/components/ui/badge";
@@ -16,7 +17,7 @@ import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, D
 import { NativeSelect, Textarea } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
 import { formatDateTime, formatNok, formatPhone, formatRelative, phoneHref } from "@/lib/format";
-import { INTENT_LABEL, LEAD_STATUSES, STATUS_LABEL, URGENCY_LABEL } from "@/lib/labels";
+import { INTENT_LABEL, URGENCY_LABEL } from "@/lib/labels";
 import { markSeen } from "@/lib/seen";
 import { useSession } from "@/lib/session";
 import type { Lead, LeadStatus, Message, Page, User, Vehicle } from "@/lib/types";
@@ -66,7 +67,6 @@ function LeadView({ lead, onChange }: { lead: Lead; onChange: (lead: Lead) => vo
 
   const messages = conversation.data?.items ?? [];
   const add = (m: Message) => conversation.setData((p) => ({ items: [...(p?.items ?? []), m], next_cursor: p?.next_cursor ?? null }));
-  const reps = (team.data?.items ?? []).filter((u) => u.active);
   const title = lead.customer_name ?? lead.customer_email ?? formatPhone(lead.customer_phone) ?? "Ukjent kunde";
 
   return (
@@ -136,11 +136,7 @@ function LeadView({ lead, onChange }: { lead: Lead; onChange: (lead: Lead) => vo
                   disabled={saving}
                   onChange={(e) => patch({ status: e.target.value as LeadStatus })}
                 >
-                  {LEAD_STATUSES.map((s) => (
-                    <option key={s} value={s}>
-                      {STATUS_LABEL[s]}
-                    </option>
-                  ))}
+                  <StatusOptions />
                 </NativeSelect>
               </div>
               <div className="flex flex-col gap-1.5">
@@ -152,11 +148,7 @@ function LeadView({ lead, onChange }: { lead: Lead; onChange: (lead: Lead) => vo
                   onChange={(e) => patch({ assigned_to: e.target.value || null })}
                 >
                   <option value="">Ikke tildelt</option>
-                  {reps.map((u) => (
-                    <option key={u.id} value={u.id}>
-                      {u.name ?? u.email}
-                    </option>
-                  ))}
+                  <PeopleOptions users={team.data?.items ?? []} />
                 </NativeSelect>
               </div>
               <p className="sr-only" aria-live="polite">
