@@ -5,13 +5,12 @@ import {
   formatDuration,
   formatNok,
   formatPercent,
-  formatPhone,
   formatRelative,
   offsetMinutes,
   osloDay,
   osloMidnight,
-  phoneHref,
 } from "@/lib/format";
+import { formatPhone, phoneHref } from "@/lib/phone";
 
 // Intl may use a narrow no-break space between groups; compare on plain spaces.
 const plain = (s: string) => s.replace(/[\u00a0\u202f]/g, " ");

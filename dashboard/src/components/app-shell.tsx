@@ -45,6 +45,7 @@ export function AppShell({ children }: { children: React.ReactNode }) {
               <li key={href}>
                 <Link
                   href={href}
+                  prefetch={false}
                   aria-current={active(href) ? "page" : undefined}
                   className={cn(
                     "flex items-center gap-2 whitespace-nowrap rounded-md px-3 py-2 text-sm font-medium hover:bg-accent",

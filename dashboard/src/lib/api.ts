@@ -2,6 +2,8 @@
 // every request, JSON in and out, and every failure turned into an
 // `ApiError` carrying the API's stable code and its message.
 
+import { takePreloaded } from "./preload";
+
 export interface FieldError {
   field: string;
   message: string;
@@ -110,13 +112,15 @@ export class ApiClient {
     if (token) headers.authorization = `Bearer ${token}`;
     if (body !== undefined) headers["content-type"] = "application/json";
     let response: Response;
+    const preloaded = method === "GET" ? takePreloaded(this.options.baseUrl + path, token) : undefined;
     try {
-      response = await doFetch(this.options.baseUrl + path, {
-        method,
-        headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal,
-      });
+      response = await (preloaded ??
+        doFetch(this.options.baseUrl + path, {
+          method,
+          headers,
+          body: body === undefined ? undefined : JSON.stringify(body),
+          signal,
+        }));
     } catch (e) {
       if ((e as Error)?.name === "AbortError") throw e;
       throw new ApiError(0, "network_error", CODE_TEXT.network_error);

@@ -1,6 +1,5 @@
-// How the dashboard shows times, numbers and phone numbers: Norwegian
-// (bokmål), always in Europe/Oslo whatever the browser's zone is.
-import { parsePhoneNumberFromString } from "libphonenumber-js/min";
+// How the dashboard shows times and numbers: Norwegian (bokmål), always in
+// Europe/Oslo whatever the browser's zone is. Phone numbers: `phone.ts`.
 
 export const OSLO = "Europe/Oslo";
 const LOCALE = "nb-NO";
@@ -108,33 +107,6 @@ export function formatDuration(seconds: number | null | undefined): string {
     return m ? `${h} t ${m} min` : `${h} t`;
   }
   return `${Math.round(s / 86_400)} d`;
-}
-
-/**
- * A phone number for reading: `+47 912 34 567` for Norwegian mobiles,
- * `+47 32 21 00 00` for landlines, the international format otherwise.
- * Returns the input unchanged when it is not a phone number.
- */
-export function formatPhone(value: string | null | undefined): string {
-  if (!value) return "";
-  const parsed = parsePhoneNumberFromString(value, "NO");
-  if (!parsed || !parsed.isPossible()) return value;
-  if (parsed.countryCallingCode === "47") {
-    const n = parsed.nationalNumber;
-    if (n.length === 8) {
-      const grouped = /^[49]/.test(n)
-        ? `${n.slice(0, 3)} ${n.slice(3, 5)} ${n.slice(5)}`
-        : `${n.slice(0, 2)} ${n.slice(2, 4)} ${n.slice(4, 6)} ${n.slice(6)}`;
-      return `+47 ${grouped}`;
-    }
-  }
-  return parsed.formatInternational();
-}
-
-/** `tel:` link target in E.164. */
-export function phoneHref(value: string): string {
-  const parsed = parsePhoneNumberFromString(value, "NO");
-  return `tel:${parsed?.number ?? value.replace(/\s+/g, "")}`;
 }
 
 const nok = new Intl.NumberFormat(LOCALE, { style: "currency", currency: "NOK", maximumFractionDigits: 0 });

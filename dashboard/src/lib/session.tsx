@@ -9,6 +9,7 @@ import * as React from "react";
 
 import { ApiClient, type ApiError, type TokenSource } from "./api";
 import { type DashboardConfig, loadConfig } from "./config";
+import { preloadFirstScreen } from "./preload";
 import type { Me } from "./types";
 
 const STORAGE_KEY = "norvalt.session";
@@ -17,6 +18,11 @@ export interface StoredSession {
   token: string;
   expires_at: string;
   name?: string;
+}
+
+// Module scope: runs as soon as this code loads, before React mounts.
+if (typeof window !== "undefined") {
+  preloadFirstScreen(window.location.pathname, () => storedSession()?.token ?? null);
 }
 
 export function storedSession(): StoredSession | null {
@@ -103,7 +109,10 @@ export function SessionFromTokens({
     let live = true;
     setState({});
     api.get<Me>("/api/me").then(
-      (me) => live && setState({ me }),
+      (me) => {
+        performance.mark("norvalt:signed-in");
+        if (live) setState({ me });
+      },
       (error) => live && setState({ error }),
     );
     return () => {

@@ -40,6 +40,7 @@ function renderError(error: unknown, retry: () => void) {
 
 /** Every signed-in screen: the session first, then the shell around the page. */
 export default function SignedInLayout({ children }: { children: React.ReactNode }) {
+  React.useEffect(() => void performance.mark("norvalt:mounted"), []);
   const { config, error } = useConfig();
   if (error) return <FullPage>{<ErrorState error={error} onRetry={() => window.location.reload()} />}</FullPage>;
   if (!config) return fallback;

@@ -22,9 +22,10 @@ function newKey() {
 
 /** Answer the customer by email or SMS, optionally starting from an AI draft. */
 export function ReplyBox({ lead, optOuts, onSent }: Props) {
-  const { api } = useSession();
+  const { api, me } = useSession();
+  const smsOn = (me.dealership.reply as { sms_enabled?: boolean } | undefined)?.sms_enabled === true;
   const canEmail = !!lead.customer_email && !optOuts?.email;
-  const canSms = !!lead.customer_phone && !optOuts?.sms;
+  const canSms = smsOn && !!lead.customer_phone && !optOuts?.sms;
   const [channel, setChannel] = React.useState<"email" | "sms">(canEmail || !canSms ? "email" : "sms");
   const [text, setText] = React.useState("");
   const [busy, setBusy] = React.useState<"draft" | "send" | null>(null);
@@ -72,7 +73,7 @@ export function ReplyBox({ lead, optOuts, onSent }: Props) {
   if (!canEmail && !canSms) {
     return (
       <p className="rounded-md border border-dashed p-3 text-sm text-muted-foreground">
-        Kunden kan ikke kontaktes skriftlig: ingen e-post eller telefon, eller kunden har reservert seg.
+        Kunden kan ikke kontaktes skriftlig herfra: ingen e-post, SMS er ikke slått på for forhandleren, eller kunden har reservert seg.
       </p>
     );
   }
@@ -94,7 +95,7 @@ export function ReplyBox({ lead, optOuts, onSent }: Props) {
               E-post{optOuts?.email ? " (reservert)" : ""}
             </option>
             <option value="sms" disabled={!canSms}>
-              SMS{optOuts?.sms ? " (reservert)" : ""}
+              SMS{!smsOn ? " (ikke slått på)" : optOuts?.sms ? " (reservert)" : ""}
             </option>
           </NativeSelect>
         </div>

@@ -165,15 +165,21 @@ pub async fn reply(
         Channel::Sms => lead.customer_phone.is_some(),
         _ => lead.customer_email.is_some(),
     };
-    if !has_address {
+    let sms_off = channel == Channel::Sms
+        && !stores
+            .dealerships
+            .get_dealership(&actor.tenant)
+            .await?
+            .is_some_and(|d| d.reply.sms_enabled);
+    let refusal = match channel {
+        _ if sms_off => Some("SMS is off for this dealership"),
+        _ if has_address => None,
+        Channel::Sms => Some("the lead has no phone number"),
+        _ => Some("the lead has no email address"),
+    };
+    if let Some(reason) = refusal {
         let mut e = FieldErrors::new();
-        e.add(
-            "channel",
-            match channel {
-                Channel::Sms => "the lead has no phone number",
-                _ => "the lead has no email address",
-            },
-        );
+        e.add("channel", reason);
         return Err(e.into());
     }
     let mut message_id = MessageId::new_at(now);
