@@ -341,7 +341,10 @@ async fn a_reply_needs_a_channel_the_customer_can_be_reached_on() {
 
     // SMS only where the dealership has turned it on.
     let texted = app
-        .post_lead(&rep, json!({"customer_name": "Siv SMS", "customer_phone": "+4791234567"}))
+        .post_lead(
+            &rep,
+            json!({"customer_name": "Siv SMS", "customer_phone": "+4791234567"}),
+        )
         .await;
     let path = format!("/api/leads/{}/replies", texted["id"].as_str().unwrap());
     let sms = json!({"channel": "sms", "text": "Hei Siv! Bilen er klar."});
@@ -350,14 +353,19 @@ async fn a_reply_needs_a_channel_the_customer_can_be_reached_on() {
     assert_eq!(err["error"]["details"]["fields"][0]["field"], "channel");
     let admin = app.token(DRAMMEN, Role::Admin).await;
     let (status, body) = app
-        .patch("/api/dealership", &admin, json!({"reply": {"sms_enabled": true, "sms_number": "+4759440000"}}))
+        .patch(
+            "/api/dealership",
+            &admin,
+            json!({"reply": {"sms_enabled": true, "sms_number": "+4792000000"}}),
+        )
         .await;
     assert_eq!(status, 200, "{body}");
     let (status, message) = app.post(&path, &rep, sms).await;
     assert_eq!(status, 202, "{message}");
     assert_eq!(message["channel"], "sms");
     app.drain(&[QueueName::Send]).await;
-    let texts = std::fs::read_to_string(app.platform.outbox.dir().join("sms.jsonl")).unwrap_or_default();
+    let texts =
+        std::fs::read_to_string(app.platform.outbox.dir().join("sms.jsonl")).unwrap_or_default();
     assert_eq!(texts.matches("Bilen er klar").count(), 1, "{texts}");
 }
 

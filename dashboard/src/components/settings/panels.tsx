@@ -216,7 +216,7 @@ export function ChannelsPanel({ settings, onSaved }: Props) {
               <Switch id="s-sms" checked={sms} onCheckedChange={setSms} />
               <Label htmlFor="s-sms">Svar leads som bare har telefon med SMS</Label>
             </div>
-            <TextField idPrefix="s" label="SMS-avsender (nummer)" name="sms_number" defaultValue={d.reply?.sms_number ?? ""} placeholder="+47 594 40 000" />
+            <TextField idPrefix="s" label="SMS-avsender (nummer)" name="sms_number" defaultValue={d.reply?.sms_number ?? ""} placeholder="+47 920 00 000" />
             <div className="md:col-span-2">
               <TextField idPrefix="s" label="Varsle også (e-postadresser)" name="notify_emails" defaultValue={(d.reply?.notify_emails ?? []).join(", ")} />
             </div>
