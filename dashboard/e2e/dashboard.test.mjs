@@ -274,5 +274,31 @@ describe("dashboard", { timeout: 240_000 }, () => {
     await page.getByRole("table", { name: "Team" }).getByText(REP).waitFor();
     await screenshot(page, "14-settings-team");
     await expectAccessible("settings team");
+    await page.getByRole("tab", { name: "Åpningstider" }).click();
+    await page.getByLabel("Mandag åpner").waitFor();
+    await expectAccessible("settings hours");
+    await page.getByRole("tab", { name: "Logg" }).click();
+    await page.getByRole("heading", { name: "Logg" }).waitFor();
+    await expectAccessible("settings audit");
+  });
+
+  test("an admin changes the opening hours and sees the change in the audit log", async () => {
+    await page.getByRole("tab", { name: "Åpningstider" }).click();
+    await page.getByLabel("Lørdag stenger").fill("14:00");
+    await page.getByRole("button", { name: "Lagre" }).click();
+    await page.getByText("Lagret.").waitFor();
+    const token = await tokenFor(server.url, ADMIN);
+    const { body } = await apiAs(server.url, token, "GET", "/api/dealership");
+    assert.match(body.dealership.opening_hours.find((s) => s.day === "saturday")?.closes, /^14:00/);
+    assert.match(body.dealership.opening_hours.find((s) => s.day === "monday")?.opens, /^09:00/, "the other days are kept");
+    await page.getByRole("tab", { name: "Logg" }).click();
+    await page.getByRole("list", { name: "Logg" }).getByText("Innstillinger endret").first().waitFor();
+    await screenshot(page, "15-settings-audit");
+  });
+
+  test("an unknown page says so and links back to the inbox", async () => {
+    await page.goto(`${server.url}/finnes-ikke/`);
+    await page.getByRole("heading", { name: "Fant ikke siden" }).waitFor();
+    await expectAccessible("not found");
   });
 });

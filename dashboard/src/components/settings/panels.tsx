@@ -78,6 +78,9 @@ const DAYS: [string, string][] = [
   ["sunday", "Søndag"],
 ];
 
+/** `10:00:00` as `10:00`, how people write opening hours. */
+const hhmm = (time: string | null | undefined) => (time ?? "").slice(0, 5);
+
 export function HoursPanel({ settings, onSaved }: Props) {
   const { save, ...state } = useSaveSettings(onSaved);
   const byDay = new Map(settings.dealership.opening_hours.map((s) => [s.day, s]));
@@ -112,8 +115,8 @@ export function HoursPanel({ settings, onSaved }: Props) {
             {DAYS.map(([day, label]) => (
               <div key={day} className="grid grid-cols-[6rem_1fr_1fr] items-center gap-2">
                 <span className="text-sm">{label}</span>
-                <Input aria-label={`${label} åpner`} name={`${day}-opens`} type="time" defaultValue={byDay.get(day)?.opens ?? ""} />
-                <Input aria-label={`${label} stenger`} name={`${day}-closes`} type="time" defaultValue={byDay.get(day)?.closes ?? ""} />
+                <Input aria-label={`${label} åpner`} name={`${day}-opens`} type="time" defaultValue={hhmm(byDay.get(day)?.opens)} />
+                <Input aria-label={`${label} stenger`} name={`${day}-closes`} type="time" defaultValue={hhmm(byDay.get(day)?.closes)} />
               </div>
             ))}
           </div>
@@ -123,7 +126,7 @@ export function HoursPanel({ settings, onSaved }: Props) {
               id="s-exceptions"
               name="exceptions"
               rows={4}
-              defaultValue={exceptions.map((x) => `${x.date} ${x.opens && x.closes ? `${x.opens}-${x.closes}` : "stengt"}${x.note ? ` ${x.note}` : ""}`).join("\n")}
+              defaultValue={exceptions.map((x) => `${x.date} ${x.opens && x.closes ? `${hhmm(x.opens)}-${hhmm(x.closes)}` : "stengt"}${x.note ? ` ${x.note}` : ""}`).join("\n")}
             />
           </div>
           <SaveBar {...state} />
@@ -394,7 +397,7 @@ export function AuditPanel() {
       <CardContent className="flex flex-col gap-3">
         {state.error ? <ErrorState error={state.error} onRetry={() => load(null)} /> : null}
         {!state.loading && !state.error && items.length === 0 && <p className="text-sm text-muted-foreground">Ingen hendelser ennå.</p>}
-        <ul className="divide-y text-sm" aria-label="Logg">
+        <ul className="divide-y text-sm empty:hidden" aria-label="Logg">
           {items.map((a) => (
             <li key={a.id} className="flex flex-wrap justify-between gap-2 py-2">
               <span>
