@@ -109,7 +109,8 @@ ensure_dashboard_deps() {
   if [ ! -f "$stamp" ] || [ "$dir/package-lock.json" -nt "$stamp" ]; then
     command -v npm >/dev/null || { echo "npm is missing: install Node.js 20 or newer" >&2; return 1; }
     echo "==> installing the dashboard's Node dependencies (npm ci)"
-    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+    # Explicit returns: callers may run this where `set -e` is off (`if`, `||`).
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error) || return 1
     touch "$stamp"
   fi
 }
@@ -122,7 +123,7 @@ build_dashboard() {
       -newer "$dir/out/index.html" -print -quit 2>/dev/null)" ]; then
     return
   fi
-  ensure_dashboard_deps
+  ensure_dashboard_deps || return 1
   echo "==> building the dashboard (next build)"
   (cd "$dir" && NEXT_TELEMETRY_DISABLED=1 npx --no-install next build >"${TMPDIR:-/tmp}/norvalt-dashboard-build.log" 2>&1) || {
     cat "${TMPDIR:-/tmp}/norvalt-dashboard-build.log" >&2
