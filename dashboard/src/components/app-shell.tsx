@@ -67,11 +67,7 @@ export function AppShell({ children }: { children: React.ReactNode }) {
             {name} · {ROLE_LABEL[session.me.role]}
           </p>
           <div className="mt-3">
-            {session.accountControls ?? (
-              <Button variant="outline" size="sm" onClick={session.signOut}>
-                <LogOut aria-hidden /> Logg ut
-              </Button>
-            )}
+            <AccountControls />
           </div>
         </div>
       </aside>
@@ -81,14 +77,22 @@ export function AppShell({ children }: { children: React.ReactNode }) {
           <span>
             {name} · {ROLE_LABEL[session.me.role]}
           </span>
-          {session.accountControls ?? (
-            <Button variant="outline" size="sm" onClick={session.signOut}>
-              <LogOut aria-hidden /> Logg ut
-            </Button>
-          )}
+          <AccountControls />
         </div>
       </main>
     </div>
+  );
+}
+
+/** Clerk's switcher and user button in the cloud; a sign-out button locally. */
+function AccountControls() {
+  const session = useSession();
+  return (
+    session.accountControls ?? (
+      <Button variant="outline" size="sm" onClick={session.signOut}>
+        <LogOut aria-hidden /> Logg ut
+      </Button>
+    )
   );
 }
 

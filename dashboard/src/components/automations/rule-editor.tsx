@@ -12,6 +12,7 @@ import { Label } from "@/components/ui/label";
 import { Switch } from "@/components/ui/switch";
 import { LEAD_SOURCES, SOURCE_LABEL } from "@/lib/labels";
 import { useSession } from "@/lib/session";
+import { useAction } from "@/lib/use-action";
 import type { Action, AutomationRule, Conditions, LeadStatus, Step, Trigger, User } from "@/lib/types";
 
 export interface RuleDraft {
@@ -80,26 +81,17 @@ export function RuleEditor({
       ? { name: rule.name, is_active: rule.is_active, trigger: rule.trigger, conditions: rule.conditions, steps: rule.steps }
       : structuredClone(NEW_RULE),
   );
-  const [error, setError] = React.useState<unknown>(null);
-  const [busy, setBusy] = React.useState(false);
+  const { busy, error, run } = useAction();
   const set = (patch: Partial<RuleDraft>) => setDraft((d) => ({ ...d, ...patch }));
   const setCond = (patch: Partial<Conditions>) => set({ conditions: { ...draft.conditions, ...patch } });
   const setStep = (i: number, step: Step) => set({ steps: draft.steps.map((s, j) => (j === i ? step : s)) });
 
   async function save(e: React.FormEvent) {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      const saved = rule
-        ? await api.patch<AutomationRule>(`/api/automations/${rule.id}`, draft)
-        : await api.post<AutomationRule>("/api/automations", draft);
-      onSaved(saved);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    const saved = await run(() =>
+      rule ? api.patch<AutomationRule>(`/api/automations/${rule.id}`, draft) : api.post<AutomationRule>("/api/automations", draft),
+    );
+    if (saved) onSaved(saved);
   }
 
   const tri = (v: boolean | null | undefined) => (v === true ? "yes" : v === false ? "no" : "");

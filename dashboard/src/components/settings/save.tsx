@@ -5,6 +5,7 @@ import * as React from "react";
 import { InlineError } from "@/components/states";
 import { Button } from "@/components/ui/button";
 import { useSession } from "@/lib/session";
+import { useAction } from "@/lib/use-action";
 import type { Dealership } from "@/lib/types";
 
 export interface Settings {
@@ -22,24 +23,18 @@ export interface Settings {
 /** PATCHes the dealership's settings and reports how it went. */
 export function useSaveSettings(onSaved: (s: Settings) => void) {
   const { api } = useSession();
-  const [error, setError] = React.useState<unknown>(null);
-  const [busy, setBusy] = React.useState(false);
+  const { busy, error, run } = useAction();
   const [saved, setSaved] = React.useState(false);
   const save = React.useCallback(
     async (patch: Record<string, unknown>) => {
-      setBusy(true);
-      setError(null);
       setSaved(false);
-      try {
-        onSaved(await api.patch<Settings>("/api/dealership", patch));
+      const settings = await run(() => api.patch<Settings>("/api/dealership", patch));
+      if (settings) {
+        onSaved(settings);
         setSaved(true);
-      } catch (e) {
-        setError(e);
-      } finally {
-        setBusy(false);
       }
     },
-    [api, onSaved],
+    [api, onSaved, run],
   );
   return { save, error, busy, saved };
 }

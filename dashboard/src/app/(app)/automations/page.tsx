@@ -19,6 +19,15 @@ import { CHANNEL_LABEL } from "@/lib/labels";
 import { useSession } from "@/lib/session";
 import type { AutomationRule, DryRun, Lead, Page, User } from "@/lib/types";
 import { useResource } from "@/lib/use-resource";
+import { useAction } from "@/lib/use-action";
+
+const ACTION_LABEL: Record<string, string> = {
+  send_email: "Send e-post",
+  send_sms: "Send SMS",
+  assign: "Tildel selger",
+  set_status: "Sett status",
+  notify: "Varsle teamet",
+};
 
 const STOP_TEXT: Record<string, string> = {
   completed: "sekvensen er ferdig",
@@ -163,20 +172,11 @@ function DryRunDialog({ rule, onClose }: { rule: AutomationRule; onClose: () => 
   const leads = useResource<Page<Lead>>("/api/leads", { limit: 50 });
   const [leadId, setLeadId] = React.useState("");
   const [result, setResult] = React.useState<DryRun | null>(null);
-  const [error, setError] = React.useState<unknown>(null);
-  const [busy, setBusy] = React.useState(false);
+  const { busy, error, run: act } = useAction();
   async function run(e: React.FormEvent) {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
     setResult(null);
-    try {
-      setResult(await api.post<DryRun>(`/api/automations/${rule.id}/test`, { lead_id: leadId }));
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    setResult((await act(() => api.post<DryRun>(`/api/automations/${rule.id}/test`, { lead_id: leadId }))) ?? null);
   }
   return (
     <Dialog open onOpenChange={(open) => !open && onClose()}>
@@ -212,8 +212,8 @@ function DryRunDialog({ rule, onClose }: { rule: AutomationRule; onClose: () => 
               {result.steps.map((s) => (
                 <li key={s.index} className="rounded-md border p-3" data-testid="dry-run-step">
                   <p className="font-medium">
-                    Steg {s.index + 1}: {s.due_text}
-                    {s.channel ? ` · ${CHANNEL_LABEL[s.channel]}` : ""}
+                    Steg {s.index + 1}: {ACTION_LABEL[s.action] ?? s.action}
+                    {s.channel ? ` (${CHANNEL_LABEL[s.channel]})` : ""}, {s.due_text}
                   </p>
                   <p className="text-muted-foreground">
                     <time dateTime={s.due_at}>{formatDateTime(s.due_at)}</time>
@@ -221,7 +221,9 @@ function DryRunDialog({ rule, onClose }: { rule: AutomationRule; onClose: () => 
                   {s.would_skip && <p className="text-amber-800">Hoppes over: {s.would_skip}</p>}
                   {s.subject && <p className="mt-1 font-medium">Emne: {s.subject}</p>}
                   {s.message && <p className="mt-1 whitespace-pre-wrap">{s.message}</p>}
-                  {s.written_by && <p className="mt-1 text-xs text-muted-foreground">Skrevet av: {s.written_by}</p>}
+                  {s.written_by && (
+                    <p className="mt-1 text-xs text-muted-foreground">Skrevet av: {s.written_by === "template" ? "malen" : s.written_by}</p>
+                  )}
                 </li>
               ))}
             </ol>

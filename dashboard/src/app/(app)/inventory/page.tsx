@@ -16,6 +16,7 @@ import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@
 import { formatNok, formatNumber } from "@/lib/format";
 import { FUEL_LABEL, VEHICLE_STATUS_LABEL } from "@/lib/labels";
 import { useSession } from "@/lib/session";
+import { useAction } from "@/lib/use-action";
 import type { FuelType, Page, Vehicle, VehicleStatus } from "@/lib/types";
 import { cn } from "@/lib/utils";
 
@@ -189,8 +190,7 @@ function Inventory() {
 
 function VehicleDialog({ vehicle, onClose, onSaved }: { vehicle: Vehicle | null; onClose: () => void; onSaved: () => void }) {
   const { api } = useSession();
-  const [error, setError] = React.useState<unknown>(null);
-  const [busy, setBusy] = React.useState(false);
+  const { busy, error, run } = useAction();
   async function submit(e: React.FormEvent<HTMLFormElement>) {
     e.preventDefault();
     const f = new FormData(e.currentTarget);
@@ -207,17 +207,8 @@ function VehicleDialog({ vehicle, onClose, onSaved }: { vehicle: Vehicle | null;
       vin: text("vin"),
       listing_url: text("listing_url"),
     };
-    setBusy(true);
-    setError(null);
-    try {
-      if (vehicle) await api.patch(`/api/vehicles/${vehicle.id}`, body);
-      else await api.post("/api/vehicles", body);
-      onSaved();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    const saved = await run(() => (vehicle ? api.patch(`/api/vehicles/${vehicle.id}`, body) : api.post("/api/vehicles", body)));
+    if (saved !== undefined) onSaved();
   }
   return (
     <Dialog open onOpenChange={(open) => !open && onClose()}>

@@ -23,6 +23,7 @@ import { markSeen } from "@/lib/seen";
 import { useSession } from "@/lib/session";
 import type { Lead, LeadStatus, Message, Page, User, Vehicle } from "@/lib/types";
 import { matchVehicles } from "@/lib/match";
+import { useAction } from "@/lib/use-action";
 import { useResource } from "@/lib/use-resource";
 
 function LeadDetail() {
@@ -44,8 +45,7 @@ function LeadView({ lead, onChange }: { lead: Lead; onChange: (lead: Lead) => vo
   const conversation = useResource<Page<Message>>(`/api/leads/${lead.id}/conversations`, { limit: 100 });
   const team = useResource<{ items: User[] }>("/api/users");
   const optOuts = useResource<{ email: boolean; sms: boolean }>(`/api/leads/${lead.id}/opt-outs`);
-  const [actionError, setActionError] = React.useState<unknown>(null);
-  const [saving, setSaving] = React.useState(false);
+  const { busy: saving, error: actionError, run } = useAction();
 
   // Keep the conversation fresh: the AI's reply lands a moment after the lead.
   const reloadConversation = conversation.reload;
@@ -55,15 +55,8 @@ function LeadView({ lead, onChange }: { lead: Lead; onChange: (lead: Lead) => vo
   }, [reloadConversation]);
 
   async function patch(body: Partial<Pick<Lead, "status" | "assigned_to">>) {
-    setSaving(true);
-    setActionError(null);
-    try {
-      onChange(await api.patch<Lead>(`/api/leads/${lead.id}`, body));
-    } catch (e) {
-      setActionError(e);
-    } finally {
-      setSaving(false);
-    }
+    const updated = await run(() => api.patch<Lead>(`/api/leads/${lead.id}`, body));
+    if (updated) onChange(updated);
   }
 
   const messages = conversation.data?.items ?? [];
@@ -225,20 +218,14 @@ function CustomerCard({ lead, optOuts }: { lead: Lead; optOuts?: { email: boolea
 
 function ScoreCard({ lead, onChange }: { lead: Lead; onChange: (lead: Lead) => void }) {
   const { api } = useSession();
-  const [busy, setBusy] = React.useState(false);
-  const [error, setError] = React.useState<unknown>(null);
+  const { busy, error, run } = useAction();
   const a = lead.analysis;
   async function analyse() {
-    setBusy(true);
-    setError(null);
-    try {
+    const updated = await run(async () => {
       await api.post("/api/ai/analyze-lead", { lead_id: lead.id });
-      onChange(await api.get<Lead>(`/api/leads/${lead.id}`));
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+      return api.get<Lead>(`/api/leads/${lead.id}`);
+    });
+    if (updated) onChange(updated);
   }
   return (
     <Card>
@@ -304,19 +291,13 @@ function VehicleCard({ interest }: { interest: string | null }) {
 function NoteForm({ leadId, onAdded }: { leadId: string; onAdded: (m: Message) => void }) {
   const { api } = useSession();
   const [text, setText] = React.useState("");
-  const [busy, setBusy] = React.useState(false);
-  const [error, setError] = React.useState<unknown>(null);
+  const { busy, error, run } = useAction();
   async function submit(e: React.FormEvent) {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      onAdded(await api.post<Message>(`/api/leads/${leadId}/notes`, { text }));
+    const note = await run(() => api.post<Message>(`/api/leads/${leadId}/notes`, { text }));
+    if (note) {
+      onAdded(note);
       setText("");
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
     }
   }
   return (
@@ -342,7 +323,7 @@ function NoteForm({ leadId, onAdded }: { leadId: string; onAdded: (m: Message) =
 function DeleteLead({ lead, onDeleted }: { lead: Lead; onDeleted: () => void }) {
   const { api } = useSession();
   const [open, setOpen] = React.useState(false);
-  const [error, setError] = React.useState<unknown>(null);
+  const { busy, error, run } = useAction();
   return (
     <>
       <Button variant="outline" size="sm" className="self-start" onClick={() => setOpen(true)}>
@@ -361,13 +342,13 @@ function DeleteLead({ lead, onDeleted }: { lead: Lead; onDeleted: () => void }) 
             </Button>
             <Button
               variant="destructive"
+              disabled={busy}
               onClick={async () => {
-                try {
+                const deleted = await run(async () => {
                   await api.delete(`/api/leads/${lead.id}`);
-                  onDeleted();
-                } catch (e) {
-                  setError(e);
-                }
+                  return true;
+                });
+                if (deleted) onDeleted();
               }}
             >
               Slett
@@ -382,35 +363,27 @@ function DeleteLead({ lead, onDeleted }: { lead: Lead; onDeleted: () => void }) 
 function GdprCard({ lead, onErased }: { lead: Lead; onErased: (lead: Lead) => void }) {
   const { api } = useSession();
   const [confirm, setConfirm] = React.useState(false);
-  const [error, setError] = React.useState<unknown>(null);
-  const [busy, setBusy] = React.useState(false);
+  const { busy, error, run } = useAction();
 
   async function exportData() {
-    setError(null);
-    try {
-      const data = await api.get<unknown>("/api/gdpr/export", { lead_id: lead.id });
-      const url = URL.createObjectURL(new Blob([JSON.stringify(data, null, 2)], { type: "application/json" }));
-      const a = document.createElement("a");
-      a.href = url;
-      a.download = `innsyn-${lead.id}.json`;
-      a.click();
-      URL.revokeObjectURL(url);
-    } catch (e) {
-      setError(e);
-    }
+    const data = await run(() => api.get<unknown>("/api/gdpr/export", { lead_id: lead.id }));
+    if (data === undefined) return;
+    const url = URL.createObjectURL(new Blob([JSON.stringify(data, null, 2)], { type: "application/json" }));
+    const a = document.createElement("a");
+    a.href = url;
+    a.download = `innsyn-${lead.id}.json`;
+    a.click();
+    URL.revokeObjectURL(url);
   }
 
   async function erase() {
-    setBusy(true);
-    setError(null);
-    try {
+    const erased = await run(async () => {
       await api.post("/api/gdpr/erase", { lead_id: lead.id });
-      onErased(await api.get<Lead>(`/api/leads/${lead.id}`));
+      return api.get<Lead>(`/api/leads/${lead.id}`);
+    });
+    if (erased) {
+      onErased(erased);
       setConfirm(false);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
     }
   }
 
