@@ -405,3 +405,42 @@ async fn a_lead_shows_which_channels_the_customer_opted_out_of() {
     let (status, err) = app.get(&path, &bergen).await;
     assert_eq!((status, code(&err)), (404, "lead_not_found"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_draft_takes_the_shape_of_the_channel_the_rep_writes_on() {
+    let app = TestApp::spawn().await;
+    let rep = app.token(DRAMMEN, Role::SalesRep).await;
+    let lead = app
+        .post_lead(
+            &rep,
+            json!({"customer_name": "Kari Nordmann", "customer_email": "kari@example.no",
+                   "customer_phone": "+4791234567", "vehicle_interest": "Toyota bZ4X"}),
+        )
+        .await;
+    let draft = |channel: Value| {
+        let body = json!({"lead_id": lead["id"], "channel": channel});
+        let (app, rep) = (&app, &rep);
+        async move { app.post("/api/ai/generate-response", rep, body).await }
+    };
+
+    let (status, email) = draft(json!("email")).await;
+    assert_eq!(status, 200, "{email}");
+    assert!(
+        email["text"]
+            .as_str()
+            .unwrap()
+            .contains("Med vennlig hilsen"),
+        "{email}"
+    );
+
+    let (status, sms) = draft(json!("sms")).await;
+    assert_eq!(status, 200, "{sms}");
+    let text = sms["text"].as_str().unwrap();
+    assert!(text.ends_with("– Bilsenteret Drammen"), "{text}");
+    assert!(!text.contains("Med vennlig hilsen"), "{text}");
+    assert!(text.chars().count() < email["text"].as_str().unwrap().chars().count());
+
+    let (status, err) = draft(json!("note")).await;
+    assert_eq!((status, code(&err)), (422, "validation_failed"));
+    assert_eq!(err["error"]["details"]["fields"][0]["field"], "channel");
+}

@@ -38,7 +38,7 @@ export function ReplyBox({ lead, optOuts, onSent }: Props) {
     setBusy("draft");
     setError(null);
     try {
-      const d = await api.post<{ text: string; fallback: boolean }>("/api/ai/generate-response", { lead_id: lead.id });
+      const d = await api.post<{ text: string; fallback: boolean }>("/api/ai/generate-response", { lead_id: lead.id, channel });
       setText(d.text);
       setNotice(d.fallback ? "Utkast fra malen. Les gjennom før du sender." : "AI-utkast klart. Les gjennom før du sender.");
     } catch (e) {

@@ -87,11 +87,19 @@ pub async fn draft_reply(
     stores: &Stores,
     actor: &Actor,
     id: LeadId,
+    channel: Option<crate::model::Channel>,
     model: Option<&dyn ReplyModel>,
     budget: Duration,
     now: DateTime<Utc>,
 ) -> DomainResult<Draft> {
     actor.require(Permission::WriteLeads)?;
+    if channel
+        .is_some_and(|c| !matches!(c, crate::model::Channel::Email | crate::model::Channel::Sms))
+    {
+        let mut e = crate::validation::FieldErrors::new();
+        e.add("channel", "must be email or sms");
+        return Err(e.into());
+    }
     let lead = load_live(stores, &actor.tenant, id).await?;
     let dealership = stores
         .dealerships
@@ -102,7 +110,9 @@ pub async fn draft_reply(
         .conversations
         .list_messages(&actor.tenant, id, None, 200)
         .await?;
-    let channel = super::responder::reply_channel(&lead, dealership.reply.sms_enabled)
+    // The rep's chosen channel, else the one the automatic reply would use.
+    let channel = channel
+        .or_else(|| super::responder::reply_channel(&lead, dealership.reply.sms_enabled))
         .unwrap_or(crate::model::Channel::Email);
     let ctx = reply_context(
         stores,

@@ -14,7 +14,7 @@ use utoipa::ToSchema;
 
 use norvalt_core::ai::ReplyModel;
 use norvalt_core::error::LEAD_NOT_FOUND;
-use norvalt_core::model::Lead;
+use norvalt_core::model::{Channel, Lead};
 use norvalt_core::service::ai::{self, Draft};
 use norvalt_core::{LeadId, time};
 
@@ -79,6 +79,18 @@ pub struct LeadRef {
     pub lead_id: String,
 }
 
+/// `POST /api/ai/generate-response`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DraftRequest {
+    #[schema(format = Uuid)]
+    pub lead_id: String,
+    /// `email` or `sms`: the shape of the draft (an SMS is short and signed
+    /// with the dealership's name). Default: the channel the automatic reply
+    /// would use.
+    pub channel: Option<Channel>,
+}
+
 /// Analyses the lead again (intents, urgency, score with a Norwegian
 /// explanation) and stores the result on it.
 #[utoipa::path(post, path = "/api/ai/analyze-lead", tag = "ai", request_body = LeadRef,
@@ -103,13 +115,13 @@ pub(crate) async fn analyze_lead(
 }
 
 /// A draft reply for a sales rep to edit; nothing is sent or stored.
-#[utoipa::path(post, path = "/api/ai/generate-response", tag = "ai", request_body = LeadRef,
+#[utoipa::path(post, path = "/api/ai/generate-response", tag = "ai", request_body = DraftRequest,
     responses((status = 200, body = Draft), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 429, body = ErrorBody)),
     security(("bearer" = [])))]
 pub(crate) async fn generate_response(
     State(state): State<AiState>,
     Auth(actor): Auth,
-    JsonBody(input): JsonBody<LeadRef>,
+    JsonBody(input): JsonBody<DraftRequest>,
 ) -> Result<Response, ApiError> {
     let id: LeadId = parse_id(&input.lead_id, LEAD_NOT_FOUND)?;
     if let Err(wait) = state.drafts.check(&actor.tenant.to_string()) {
@@ -119,6 +131,7 @@ pub(crate) async fn generate_response(
         &state.app.stores,
         &actor,
         id,
+        input.channel,
         state.model.as_deref(),
         state.model_budget,
         time::now(),
