@@ -183,7 +183,7 @@ export default function InboxPage() {
         }
       />
       <form
-        className="mb-4 grid grid-cols-2 gap-3 md:grid-cols-6"
+        className="mb-4 grid grid-cols-2 gap-3 md:grid-cols-4 xl:grid-cols-7"
         role="search"
         onSubmit={(e) => {
           e.preventDefault();
@@ -231,7 +231,7 @@ export default function InboxPage() {
             <PeopleOptions users={team.data?.items ?? []} except={me.user?.id} />
           </NativeSelect>
         </div>
-        <div className="col-span-2 grid grid-cols-2 gap-2 md:col-span-1">
+        <div className="col-span-2 grid grid-cols-2 gap-2">
           <div className="flex flex-col gap-1.5">
             <Label htmlFor="filter-from">Fra</Label>
             <Input id="filter-from" type="date" value={filters.from} onChange={(e) => set({ from: e.target.value })} />
@@ -273,7 +273,20 @@ export default function InboxPage() {
         />
       )}
       {!state.loading && leads.length > 0 && (
-        <ul className="divide-y rounded-lg border" aria-label="Leads" data-testid="lead-list">
+        <div className="rounded-lg border">
+        <div
+          aria-hidden
+          className="hidden gap-x-3 border-b bg-muted/40 px-3 py-2 text-xs font-medium uppercase tracking-wide text-muted-foreground md:grid md:grid-cols-[auto_minmax(0,2fr)_minmax(0,2fr)_7rem_3rem_minmax(0,1fr)_7rem]"
+        >
+          <span className="w-4" />
+          <span>Kunde</span>
+          <span>Bil</span>
+          <span>Status</span>
+          <span>Score</span>
+          <span>Tildelt</span>
+          <span className="text-right">Mottatt</span>
+        </div>
+        <ul className="divide-y" aria-label="Leads" data-testid="lead-list">
           {leads.map((lead) => {
             const assignee = lead.assigned_to ? users.get(lead.assigned_to) : undefined;
             const isUnread = unread(lead);
@@ -331,6 +344,7 @@ export default function InboxPage() {
             );
           })}
         </ul>
+        </div>
       )}
       {state.error && leads.length > 0 ? <ErrorState className="mt-3" error={state.error} onRetry={loadMore} /> : null}
       {cursor && !state.loading && (
