@@ -71,6 +71,8 @@ describe("+47 phone numbers", () => {
     expect(formatPhone("+4791234567")).toBe("+47 912 34 567");
     expect(formatPhone("91234567")).toBe("+47 912 34 567");
     expect(formatPhone("0047 412 34 567")).toBe("+47 412 34 567");
+    expect(formatPhone("+4747654321")).toBe("+47 476 54 321");
+    expect(formatPhone("+4759440000")).toBe("+47 594 40 000");
   });
 
   it("groups landlines in pairs", () => {

@@ -161,6 +161,29 @@ impl TestApp {
             .await
     }
 
+    /// The dealership's website form key.
+    pub async fn form_key(&self, slug: &str) -> String {
+        provisioning::find_by_slug(&self.platform.stores, slug)
+            .await
+            .unwrap()
+            .unwrap()
+            .1
+            .form_key
+    }
+
+    /// Every email in the local outbox (replies and notices) whose raw
+    /// MIME contains `text`, each as a string.
+    pub fn outbox_emails(&self, text: &str) -> Vec<String> {
+        let Ok(dir) = std::fs::read_dir(self.platform.outbox.dir()) else {
+            return Vec::new();
+        };
+        dir.filter_map(Result::ok)
+            .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+            .map(|e| std::fs::read_to_string(e.path()).unwrap_or_default())
+            .filter(|mail| mail.contains(text))
+            .collect()
+    }
+
     /// Posts a manual lead and returns it.
     pub async fn post_lead(&self, token: &str, body: Value) -> Value {
         let (status, lead) = self.post("/api/leads", token, body).await;

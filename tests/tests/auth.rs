@@ -100,8 +100,10 @@ async fn organisations_and_roles_map_to_dealerships() {
         f(&mut c);
         keys.sign(&c)
     };
-    // v1: flat org_id / org_role with the org: prefix.
+    // v1: flat org_id / org_role with the org: prefix. A member Norvalt has
+    // no record of yet acts with the token's role.
     let v1 = bent(&|c| {
+        c["sub"] = json!("user_not_mirrored_yet");
         let org = c["o"]["id"].clone();
         c.as_object_mut().unwrap().remove("o");
         c["org_id"] = org;
@@ -109,8 +111,14 @@ async fn organisations_and_roles_map_to_dealerships() {
     });
     let (status, me) = status_with(&app, &v1).await;
     assert_eq!((status, me["role"].as_str()), (200, Some("admin")), "{me}");
-    let prefixed = bent(&|c| c["o"]["rol"] = json!("org:manager"));
+    let prefixed = bent(&|c| {
+        c["sub"] = json!("user_not_mirrored_yet");
+        c["o"]["rol"] = json!("org:manager");
+    });
     assert_eq!(status_with(&app, &prefixed).await.1["role"], "manager");
+    // A known user's record caps the token: the sales rep stays a sales rep.
+    let raised = bent(&|c| c["o"]["rol"] = json!("org:admin"));
+    assert_eq!(status_with(&app, &raised).await.1["role"], "sales_rep");
 
     for (name, token, expected) in [
         (

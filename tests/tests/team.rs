@@ -221,6 +221,68 @@ async fn admins_change_roles_and_preferences_and_it_is_audited() {
     assert!(theirs["items"].as_array().unwrap().is_empty());
 }
 
+/// A token outlives a change in Norvalt: the user record decides. A
+/// deactivated rep is refused at once, a demoted manager acts as a rep.
+#[tokio::test(flavor = "multi_thread")]
+async fn deactivated_or_demoted_users_lose_access_at_once() {
+    let app = TestApp::spawn().await;
+    let admin = app.token(DRAMMEN, Role::Admin).await;
+    let rep_token = app.token(DRAMMEN, Role::SalesRep).await;
+    let rep = app.user(DRAMMEN, Role::SalesRep).await;
+    let manager_token = app.token(DRAMMEN, Role::Manager).await;
+    let manager = app.user(DRAMMEN, Role::Manager).await;
+
+    let (status, me) = app.get("/api/me", &manager_token).await;
+    assert_eq!(
+        (status, me["role"].as_str()),
+        (200, Some("manager")),
+        "{me}"
+    );
+    let (status, _) = app.get("/api/leads", &rep_token).await;
+    assert_eq!(status, 200);
+
+    let (status, body) = app
+        .patch(
+            &format!("/api/users/{}", rep.id),
+            &admin,
+            json!({"active": false}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    for path in ["/api/leads", "/api/me"] {
+        let (status, err) = app.get(path, &rep_token).await;
+        assert_eq!((status, code(&err)), (403, "user_inactive"), "{path}");
+    }
+
+    let (status, body) = app
+        .patch(
+            &format!("/api/users/{}", manager.id),
+            &admin,
+            json!({"role": "sales_rep"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, me) = app.get("/api/me", &manager_token).await;
+    assert_eq!(
+        (status, me["role"].as_str()),
+        (200, Some("sales_rep")),
+        "{me}"
+    );
+    let (status, err) = app.get("/api/audit", &manager_token).await;
+    assert_eq!((status, code(&err)), (403, "insufficient_role"));
+    let (status, err) = app
+        .post(
+            "/api/vehicles",
+            &manager_token,
+            json!({"make": "Toyota", "model": "bZ4X", "year": 2024, "price": 449000}),
+        )
+        .await;
+    assert_eq!((status, code(&err)), (403, "insufficient_role"), "{err}");
+    // A record never raises a token's role: the admin's token still rules.
+    let (status, _) = app.get("/api/audit", &admin).await;
+    assert_eq!(status, 200);
+}
+
 /// Clerk's membership webhook mirrors the team: a new member appears with
 /// their role, a role change follows, a removal deactivates; forged or stale
 /// deliveries and other organisations change nothing.

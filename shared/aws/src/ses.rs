@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use aws_sdk_sesv2::Client;
 use aws_sdk_sesv2::error::DisplayErrorContext;
 use aws_sdk_sesv2::primitives::Blob;
-use aws_sdk_sesv2::types::{EmailContent, RawMessage};
+use aws_sdk_sesv2::types::{Destination, EmailContent, RawMessage};
 use norvalt_core::outbound::{Mailer, OutboundEmail, Receipt, SendError};
 
 pub struct SesMailer {
@@ -36,13 +36,17 @@ impl SesMailer {
 #[async_trait]
 impl Mailer for SesMailer {
     async fn send_email(&self, email: &OutboundEmail) -> Result<Receipt, SendError> {
+        // The recipient is named explicitly: SES sends to `Destination`, not
+        // to whatever the headers say.
+        let destination = Destination::builder().to_addresses(&email.to).build();
         let raw = RawMessage::builder()
-            .data(Blob::new(email.to_mime()))
+            .data(Blob::new(email.to_mime()?))
             .build()
             .map_err(|e| SendError::Permanent(e.to_string()))?;
         let result = self
             .client
             .send_email()
+            .destination(destination)
             .content(EmailContent::builder().raw(raw).build())
             .set_configuration_set_name(self.configuration_set.clone())
             .send()

@@ -17,6 +17,7 @@ pub mod model;
 pub mod outbound;
 pub mod pagination;
 pub mod permissions;
+pub mod phone;
 pub mod ports;
 pub mod queue;
 pub mod search;

@@ -34,6 +34,21 @@ impl Role {
         }
     }
 
+    /// The less privileged of two roles: a session's role is capped by the
+    /// role Norvalt's user record holds (demoted in Norvalt, demoted now).
+    pub fn lower(self, other: Role) -> Role {
+        let rank = |r: Role| match r {
+            Role::SalesRep => 0,
+            Role::Manager => 1,
+            Role::Admin => 2,
+        };
+        if rank(other) < rank(self) {
+            other
+        } else {
+            self
+        }
+    }
+
     /// Reads a Clerk organisation role: `admin` (v2) or `org:admin` (v1).
     /// Clerk's built-in `member` role is its least privileged one: a sales rep.
     pub fn from_clerk(role: &str) -> Option<Role> {

@@ -115,7 +115,8 @@ impl Mailer for Outbox {
         let tmp = self
             .dir
             .join(format!(".{name}.{}.tmp", uuid::Uuid::new_v4().simple()));
-        std::fs::write(&tmp, email.to_mime()).map_err(io)?;
+        let mime = email.to_mime()?;
+        std::fs::write(&tmp, mime).map_err(io)?;
         // A hard link is created atomically and only if the name is free:
         // the file appears whole, once.
         let linked = std::fs::hard_link(&tmp, &path);

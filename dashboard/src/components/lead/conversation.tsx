@@ -87,7 +87,29 @@ function MessageBubble({ message: m }: { message: Message }) {
           <time dateTime={m.created_at}>{formatDateTime(m.created_at)}</time>
         </header>
         <p className="whitespace-pre-wrap break-words">{m.message_content}</p>
+        <NewContact details={m.metadata?.new_contact} />
       </article>
     </li>
+  );
+}
+
+/**
+ * Contact details a repeat inquiry gave that the lead does not have. A merge
+ * never changes the lead's own email or phone (anyone who knows a number
+ * could redirect the replies); a rep who trusts them copies them in.
+ */
+function NewContact({ details }: { details: unknown }) {
+  if (!details || typeof details !== "object") return null;
+  const { email, phone } = details as { email?: unknown; phone?: unknown };
+  const items = [
+    typeof email === "string" && `e-post ${email}`,
+    typeof phone === "string" && `telefon ${phone}`,
+  ].filter(Boolean);
+  if (items.length === 0) return null;
+  return (
+    <p data-testid="new-contact" className="mt-2 rounded-md border border-amber-300 bg-amber-50 px-2 py-1 text-xs">
+      Nye kontaktopplysninger i denne henvendelsen: {items.join(", ")}. Ikke lagt på leadet – sjekk med kunden før
+      du bruker dem.
+    </p>
   );
 }

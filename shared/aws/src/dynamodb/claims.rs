@@ -1,7 +1,8 @@
 //! Outbound claims on DynamoDB: `CLAIM#<key>` in the dealership's partition,
 //! created with `attribute_not_exists`, replaced or deleted only while the
 //! stored `claim_ts` is the caller's. Kept 90 days (TTL), far longer than
-//! any retry of the job that made them.
+//! any retry of the job that made them; suppressions (opt-outs) have no TTL
+//! and are kept for ever.
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure;
@@ -21,7 +22,7 @@ fn sk(key: &str) -> String {
 }
 
 fn claim_item(tenant: &TenantId, record: &ClaimRecord) -> StoreResult<super::stores::Item> {
-    item(
+    let mut item = item(
         record,
         [
             ("pk", s(tenant_pk(tenant))),
@@ -32,7 +33,57 @@ fn claim_item(tenant: &TenantId, record: &ClaimRecord) -> StoreResult<super::sto
                 n((record.updated_at + chrono::Duration::days(KEEP_DAYS)).timestamp()),
             ),
         ],
-    )
+    )?;
+    if record.is_permanent() {
+        item.remove("expires_at");
+    }
+    Ok(item)
+}
+
+impl DynamoStore {
+    /// Takes the TTL off suppressions written before they were kept for
+    /// ever (they had 90 days). Idempotent; returns how many it changed.
+    /// Run once per deployment: `norvalt --backend aws maintenance`.
+    pub async fn keep_suppressions_forever(&self, tenant: &TenantId) -> StoreResult<usize> {
+        let mut changed = 0;
+        let mut start = None;
+        loop {
+            let page = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+                .filter_expression("attribute_exists(expires_at)")
+                .expression_attribute_values(":pk", s(tenant_pk(tenant)))
+                .expression_attribute_values(
+                    ":prefix",
+                    s(sk(norvalt_core::outbound::suppression::KEY_PREFIX)),
+                )
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(backend)?;
+            for found in page.items.unwrap_or_default() {
+                let (Some(pk), Some(sk)) = (found.get("pk"), found.get("sk")) else {
+                    continue;
+                };
+                self.client
+                    .update_item()
+                    .table_name(&self.table)
+                    .key("pk", pk.clone())
+                    .key("sk", sk.clone())
+                    .update_expression("REMOVE expires_at")
+                    .send()
+                    .await
+                    .map_err(backend)?;
+                changed += 1;
+            }
+            start = page.last_evaluated_key;
+            if start.is_none() {
+                return Ok(changed);
+            }
+        }
+    }
 }
 
 #[async_trait]

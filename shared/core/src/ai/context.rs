@@ -88,7 +88,7 @@ impl ReplyContext {
         let phone = d
             .phone
             .as_deref()
-            .map(|p| format!("Tlf. {}", opening::readable_phone(p)));
+            .map(|p| format!("Tlf. {}", crate::phone::readable(p)));
         [Some(d.name.clone()), phone, d.address.clone()]
             .into_iter()
             .flatten()
@@ -104,7 +104,7 @@ impl ReplyContext {
             d.phone.clone().unwrap_or_default(),
             d.phone
                 .as_deref()
-                .map(opening::readable_phone)
+                .map(crate::phone::readable)
                 .unwrap_or_default(),
             d.address.clone().unwrap_or_default(),
             d.email.clone(),

@@ -51,7 +51,7 @@ pub fn first_reply(ctx: &ReplyContext) -> String {
     answers.truncate(if ctx.is_sms() { 1 } else { 2 });
     let answer = answers.join(" ");
     let next = if ctx.open_now() {
-        match d.phone.as_deref().map(opening::readable_phone) {
+        match d.phone.as_deref().map(crate::phone::readable) {
             Some(phone) => format!(
                 "Vi har åpent nå – ring oss gjerne på {phone}, eller svar på denne meldingen med når det passer for deg."
             ),
@@ -71,7 +71,7 @@ pub fn first_reply(ctx: &ReplyContext) -> String {
     };
     if ctx.is_sms() {
         // One or two segments: no opening hours, the next step in short.
-        let next = match d.phone.as_deref().map(opening::readable_phone) {
+        let next = match d.phone.as_deref().map(crate::phone::readable) {
             Some(phone) => format!("Svar på denne SMS-en eller ring {phone}."),
             None => "Svar gjerne på denne SMS-en.".to_string(),
         };
@@ -90,7 +90,7 @@ pub fn follow_up(ctx: &ReplyContext) -> String {
         None => "Hei!".to_string(),
     };
     let car = ctx.vehicle_label().unwrap_or_else(|| "bilen".to_string());
-    let phone = d.phone.as_deref().map(opening::readable_phone);
+    let phone = d.phone.as_deref().map(crate::phone::readable);
     if ctx.is_sms() {
         let next = match phone {
             Some(phone) => format!("Svar på denne SMS-en eller ring {phone}."),

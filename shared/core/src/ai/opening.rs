@@ -137,21 +137,6 @@ pub fn describe(hours: &OpeningHours) -> String {
     parts.join(", ")
 }
 
-/// A +47 number as Norwegians write it: "912 34 567" for mobiles,
-/// "32 21 00 00" for landlines; other numbers unchanged.
-pub fn readable_phone(e164: &str) -> String {
-    match e164.strip_prefix("+47") {
-        Some(n) if n.len() == 8 && n.chars().all(|c| c.is_ascii_digit()) => {
-            if n.starts_with(['4', '9']) {
-                format!("{} {} {}", &n[..3], &n[3..5], &n[5..])
-            } else {
-                format!("{} {} {} {}", &n[..2], &n[2..4], &n[4..6], &n[6..])
-            }
-        }
-        _ => e164.to_string(),
-    }
-}
-
 /// An instant as people in Norway read it: "tirsdag 24.11.2026 kl. 14:05".
 pub fn oslo_text(at: DateTime<Utc>) -> String {
     let local = at.with_timezone(&Oslo);
@@ -189,9 +174,6 @@ mod tests {
             describe(&OpeningHours::typical()),
             "mandag–fredag 09:00–17:00, lørdag 10:00–15:00"
         );
-        assert_eq!(readable_phone("+4791234567"), "912 34 567");
-        assert_eq!(readable_phone("+4732210000"), "32 21 00 00");
-        assert_eq!(readable_phone("+46701234567"), "+46701234567");
     }
 
     #[test]

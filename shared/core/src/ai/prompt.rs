@@ -72,7 +72,7 @@ fn facts(ctx: &ReplyContext) -> String {
     };
     line("Forhandler", Some(&d.name));
     line("Adresse", d.address.as_deref());
-    let phone = d.phone.as_deref().map(opening::readable_phone);
+    let phone = d.phone.as_deref().map(crate::phone::readable);
     line("Telefon", phone.as_deref());
     line("Åpningstider", Some(&opening::describe(&d.opening_hours)));
     line("Tidspunkt nå", Some(&opening::oslo_text(ctx.now)));

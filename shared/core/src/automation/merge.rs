@@ -2,8 +2,8 @@
 //! `{navn}`, `{bil}`, `{forhandler}`, `{telefon}`, `{selger}`. Unknown fields
 //! are refused when the rule is saved, so a customer never sees a brace.
 
-use crate::ai::opening::readable_phone;
 use crate::model::{Dealership, Lead, User};
+use crate::phone::readable as readable_phone;
 
 pub const FIELDS: [&str; 6] = ["fornavn", "navn", "bil", "forhandler", "telefon", "selger"];
 

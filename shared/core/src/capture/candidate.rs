@@ -147,8 +147,11 @@ impl LeadCandidate {
     }
 
     /// Folds a repeat inquiry of the same customer into `lead`: blank fields
-    /// are filled, the capture is listed under `additional_sources`. Returns
-    /// whether the lead changed.
+    /// are filled, the capture is listed under `additional_sources`. The
+    /// contact fields are never filled or changed: whoever knows a
+    /// customer's phone number could otherwise post their own email and
+    /// receive the replies. New contact details travel on the inquiry's
+    /// message ([`Self::new_contact_details`]) for a rep to accept.
     pub fn merge_into(
         &self,
         lead: &mut Lead,
@@ -157,8 +160,6 @@ impl LeadCandidate {
         now: DateTime<Utc>,
     ) {
         fill(&mut lead.customer_name, &self.customer_name);
-        fill(&mut lead.customer_email, &self.customer_email);
-        fill(&mut lead.customer_phone, &self.customer_phone);
         fill(&mut lead.vehicle_interest, &self.vehicle_interest);
         fill(&mut lead.initial_message, &self.message);
         fill(&mut lead.source_url, &self.source_url);
@@ -188,8 +189,28 @@ impl LeadCandidate {
         lead.version += 1;
     }
 
+    /// The email and phone this capture gives that `lead` does not have
+    /// (`{"email": …, "phone": …}`), or `None`.
+    pub fn new_contact_details(&self, lead: &Lead) -> Option<Value> {
+        let mut details = Map::new();
+        let differs = |offered: &Option<String>, known: &Option<String>| {
+            offered
+                .as_ref()
+                .filter(|o| known.as_ref().is_none_or(|k| !k.eq_ignore_ascii_case(o)))
+                .cloned()
+        };
+        if let Some(email) = differs(&self.customer_email, &lead.customer_email) {
+            details.insert("email".into(), Value::String(email));
+        }
+        if let Some(phone) = differs(&self.customer_phone, &lead.customer_phone) {
+            details.insert("phone".into(), Value::String(phone));
+        }
+        (!details.is_empty()).then_some(Value::Object(details))
+    }
+
     /// The customer's inquiry as the first (or next) message of the lead's
-    /// conversation.
+    /// conversation; contact details the lead does not have are on it as
+    /// `new_contact` for a rep to accept.
     pub fn to_message(
         &self,
         lead: &Lead,
@@ -223,7 +244,13 @@ impl LeadCandidate {
                 .unwrap_or_else(|| "Ukjent kunde".to_string()),
             sender_type: SenderType::Customer,
             message_content: content,
-            metadata: json!({ "capture": capture_key, "source": source.as_str() }),
+            metadata: {
+                let mut metadata = json!({ "capture": capture_key, "source": source.as_str() });
+                if let Some(details) = self.new_contact_details(lead) {
+                    metadata["new_contact"] = details;
+                }
+                metadata
+            },
             created_at: now,
         }
     }
@@ -313,7 +340,13 @@ mod tests {
         };
         second.merge_into(&mut lead, LeadSource::Facebook, "2", now);
         assert_eq!(lead.customer_name.as_deref(), Some("Kari"));
-        assert_eq!(lead.customer_phone.as_deref(), Some("+4791234567"));
+        // Contact fields are the rep's to accept, never filled by a merge.
+        assert_eq!(lead.customer_phone, None);
+        let message = second.to_message(&lead, LeadSource::Facebook, "2", now);
+        assert_eq!(
+            message.metadata["new_contact"],
+            json!({"phone": "+4791234567"})
+        );
         assert_eq!(lead.vehicle_interest.as_deref(), Some("Toyota bZ4X"));
         assert_eq!(lead.version, 2);
         let extra = &lead.source_metadata["additional_sources"][0];

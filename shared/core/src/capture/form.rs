@@ -6,9 +6,9 @@
 
 use serde_json::Value;
 
-use super::candidate::{LeadCandidate, bounded};
+use super::candidate::{LeadCandidate, bounded, bounded_multiline};
 use crate::model::lead::{MAX_MESSAGE, MAX_NAME, MAX_VEHICLE_INTEREST};
-use crate::validation::{self, FieldErrors};
+use crate::validation::{self, FieldError, FieldErrors};
 
 /// Filled in only by bots: the embed snippet renders it hidden.
 pub const HONEYPOT_FIELDS: &[&str] = &["norvalt_hp", "_gotcha"];
@@ -45,6 +45,7 @@ pub fn from_pairs(
 ) -> Result<FormOutcome, FieldErrors> {
     let mut e = FieldErrors::new();
     let mut c = LeadCandidate::default();
+    let mut rejected: Vec<FieldError> = Vec::new();
     let (mut first, mut last) = (None, None);
     let mut fields = 0;
     for (name, value) in pairs {
@@ -62,34 +63,43 @@ pub fn from_pairs(
             continue;
         }
         match field_of(&key) {
-            Some(Field::Name) => set_text(&mut e, "name", &value, MAX_NAME, &mut c.customer_name),
+            Some(Field::Name) => {
+                keep_text(&mut c, "name", &value, MAX_NAME, |c| &mut c.customer_name)
+            }
             Some(Field::FirstName) => first = bounded(&value, MAX_NAME),
             Some(Field::LastName) => last = bounded(&value, MAX_NAME),
             Some(Field::Email) if !value.is_empty() => match validation::email("email", &value) {
                 Ok(v) => c.customer_email = Some(v),
-                Err(err) => e.add(&err.field, err.message),
+                Err(err) => rejected.push(keep_raw(&mut c, err, &value)),
             },
             Some(Field::Phone) if !value.is_empty() => match validation::phone("phone", &value) {
                 Ok(v) => c.customer_phone = Some(v),
-                Err(err) => e.add(&err.field, err.message),
+                Err(err) => rejected.push(keep_raw(&mut c, err, &value)),
             },
-            Some(Field::Vehicle) => set_text(
-                &mut e,
+            Some(Field::Vehicle) => keep_text(
+                &mut c,
                 "vehicle_interest",
                 &value,
                 MAX_VEHICLE_INTEREST,
-                &mut c.vehicle_interest,
+                |c| &mut c.vehicle_interest,
             ),
             Some(Field::Message) => {
                 match validation::text("message", Some(&value), MAX_MESSAGE, true) {
                     Ok(v) => c.message = v,
-                    Err(err) => e.add(&err.field, err.message),
+                    Err(_) => {
+                        // Too long or with control characters: the cleaned,
+                        // cut text is the message, and the rep is told.
+                        c.message = bounded_multiline(&value, MAX_MESSAGE);
+                        c.note_value("message_cleaned", Value::Bool(true));
+                    }
                 }
             }
             Some(Field::SourceUrl) if !value.is_empty() => {
                 match validation::url("source_url", &value) {
                     Ok(v) => c.source_url = Some(v),
-                    Err(err) => e.add(&err.field, err.message),
+                    Err(err) => {
+                        keep_raw(&mut c, err, &value);
+                    }
                 }
             }
             Some(Field::Consent) => {
@@ -107,11 +117,42 @@ pub fn from_pairs(
             .join(" ");
         c.customer_name = bounded(&joined, MAX_NAME);
     }
-    if !c.has_contact() && !e.contains("email") && !e.contains("phone") {
-        e.add("email", "email or phone is required");
-        e.add("phone", "email or phone is required");
+    // A lead is refused only when it cannot be answered at all: one usable
+    // email or phone is enough, and every other bad value is kept aside.
+    if !c.has_contact() {
+        for field in ["email", "phone"] {
+            match rejected.iter().find(|r| r.field == field) {
+                Some(r) => e.add(field, r.message.clone()),
+                None => e.add(field, "email or phone is required"),
+            }
+        }
     }
     e.finish(FormOutcome::Lead(c))
+}
+
+/// Keeps a value that failed its check under `unparsed_<field>` in the
+/// lead's metadata, where the rep sees it; returns the failure.
+fn keep_raw(c: &mut LeadCandidate, err: FieldError, raw: &str) -> FieldError {
+    c.note(&format!("unparsed_{}", err.field), raw);
+    err
+}
+
+/// A single-line text field: as given when valid, else cleaned (control
+/// characters out, cut to length) with the raw value kept aside.
+fn keep_text(
+    c: &mut LeadCandidate,
+    field: &str,
+    value: &str,
+    max: usize,
+    slot: impl Fn(&mut LeadCandidate) -> &mut Option<String>,
+) {
+    match validation::text(field, Some(value), max, false) {
+        Ok(v) => *slot(c) = v,
+        Err(err) => {
+            *slot(c) = bounded(value, max);
+            keep_raw(c, err, value);
+        }
+    }
 }
 
 enum Field {
@@ -139,13 +180,6 @@ fn field_of(key: &str) -> Option<Field> {
         "consent" | "samtykke" => Field::Consent,
         _ => return None,
     })
-}
-
-fn set_text(e: &mut FieldErrors, field: &str, value: &str, max: usize, slot: &mut Option<String>) {
-    match validation::text(field, Some(value), max, false) {
-        Ok(v) => *slot = v,
-        Err(err) => e.add(&err.field, err.message),
-    }
 }
 
 fn is_yes(value: &str) -> bool {
@@ -233,15 +267,44 @@ mod tests {
     }
 
     #[test]
-    fn errors_name_each_field() {
+    fn without_a_usable_contact_the_errors_name_email_and_phone() {
         let err = from_json(&json!({"email": "nope", "phone": "12", "source_url": "ftp://x"}))
             .unwrap_err();
-        for f in ["email", "phone", "source_url"] {
+        for f in ["email", "phone"] {
             assert!(err.contains(f), "{f}");
         }
+        assert!(err.fields.iter().any(|f| f.message.contains("valid email")));
         let err = from_json(&json!({"name": "Kari"})).unwrap_err();
         assert!(err.contains("email") && err.contains("phone"));
         assert!(from_json(&json!([1, 2])).unwrap_err().contains("body"));
+    }
+
+    #[test]
+    fn one_usable_contact_is_enough_and_bad_values_are_kept_aside() {
+        let c = lead(from_json(&json!({
+            "name": "Kari\u{7} Nordmann", "email": "kari@", "phone": "47 65 43 21",
+            "source_url": "javascript:alert(1)", "vehicle_interest": "x".repeat(500),
+            "message": "Hei\u{0} der"
+        })));
+        assert_eq!(c.customer_phone.as_deref(), Some("+4747654321"));
+        assert_eq!(c.customer_email, None);
+        assert_eq!(c.metadata["unparsed_email"], "kari@");
+        assert_eq!(c.metadata["unparsed_source_url"], "javascript:alert(1)");
+        assert_eq!(c.customer_name.as_deref(), Some("Kari Nordmann"));
+        // Control characters never reach the metadata either.
+        assert_eq!(c.metadata["unparsed_name"], "Kari Nordmann");
+        assert_eq!(
+            c.vehicle_interest.as_ref().map(|v| v.chars().count()),
+            Some(MAX_VEHICLE_INTEREST)
+        );
+        assert_eq!(c.message.as_deref(), Some("Hei der"));
+        assert_eq!(c.metadata["message_cleaned"], json!(true));
+
+        let c = lead(from_json(
+            &json!({"email": "kari@example.no", "phone": "12"}),
+        ));
+        assert_eq!(c.customer_email.as_deref(), Some("kari@example.no"));
+        assert_eq!(c.metadata["unparsed_phone"], "12");
     }
 
     #[test]

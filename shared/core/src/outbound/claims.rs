@@ -44,6 +44,13 @@ impl ClaimRecord {
         }
     }
 
+    /// Whether the record must be kept for ever: an opt-out (unsubscribe,
+    /// STOPP, bounce, complaint, erasure) never lapses. Stores that expire
+    /// records (DynamoDB's TTL) give these none.
+    pub fn is_permanent(&self) -> bool {
+        self.key.starts_with(super::suppression::KEY_PREFIX)
+    }
+
     pub fn expired(&self, now: DateTime<Utc>) -> bool {
         self.state == ClaimState::Claimed && now - self.claimed_at >= CLAIM_LEASE
     }

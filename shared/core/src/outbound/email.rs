@@ -32,18 +32,34 @@ pub struct OutboundEmail {
 }
 
 impl OutboundEmail {
-    pub fn to_mime(&self) -> Vec<u8> {
-        let to = match &self.to_name {
+    /// The raw MIME message. Every address is checked again here, whatever
+    /// was stored: a bare addr-spec only, so no stored value can add a
+    /// recipient or a header (a refused address is a permanent failure).
+    /// Names lose their control characters.
+    pub fn to_mime(&self) -> Result<Vec<u8>, SendError> {
+        for (field, address) in [
+            ("to", &self.to),
+            ("from", &self.from_address),
+            ("reply_to", &self.reply_to),
+        ] {
+            crate::validation::email(field, address).map_err(|_| {
+                SendError::Permanent(format!("{field} is not a plain email address"))
+            })?;
+        }
+        let to_name = self.to_name.as_deref().map(header_text);
+        let from_name = header_text(&self.from_name);
+        let subject = header_text(&self.subject);
+        let to = match &to_name {
             Some(name) => {
                 mail_builder::headers::address::Address::from((name.as_str(), self.to.as_str()))
             }
             None => self.to.as_str().into(),
         };
-        MessageBuilder::new()
-            .from((self.from_name.as_str(), self.from_address.as_str()))
+        Ok(MessageBuilder::new()
+            .from((from_name.as_str(), self.from_address.as_str()))
             .to(to)
             .reply_to(self.reply_to.as_str())
-            .subject(self.subject.as_str())
+            .subject(subject.as_str())
             .message_id(self.message_id.as_str())
             .date(self.date.timestamp())
             .header(
@@ -65,8 +81,18 @@ impl OutboundEmail {
             .text_body(self.text.as_str())
             .html_body(self.html.as_str())
             .write_to_vec()
-            .expect("writing to a Vec cannot fail")
+            .expect("writing to a Vec cannot fail"))
     }
+}
+
+/// Text for a header: one line, no control characters.
+fn header_text(raw: &str) -> String {
+    raw.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[async_trait]
@@ -105,9 +131,8 @@ pub fn html_body(dealership: &str, text: &str, unsubscribe_url: &str) -> String 
 mod tests {
     use super::*;
 
-    #[test]
-    fn the_mime_carries_one_click_unsubscribe_and_norwegian_text() {
-        let email = OutboundEmail {
+    fn sample() -> OutboundEmail {
+        OutboundEmail {
             send_key: "send:1".into(),
             from_name: "Bilsenteret Drammen".into(),
             from_address: "bilsenteret-drammen@svar.norvalt.no".into(),
@@ -125,8 +150,44 @@ mod tests {
             unsubscribe_mailto: "mailto:avmeld+tok@norvalt.no".into(),
             message_id: "send-1@norvalt.no".into(),
             date: crate::time::now(),
+        }
+    }
+
+    #[test]
+    fn no_stored_value_adds_a_recipient_or_a_header() {
+        for to in [
+            "a@evil.example>\r\nBcc: v1@x.example, v2@y.example\r\nX-J: z <k@example.no>",
+            "a@x.no, b@y.no",
+            "Kari <kari@example.no>",
+        ] {
+            let email = OutboundEmail {
+                to: to.into(),
+                ..sample()
+            };
+            assert!(
+                matches!(email.to_mime(), Err(SendError::Permanent(_))),
+                "{to:?} accepted"
+            );
+        }
+        let email = OutboundEmail {
+            to_name: Some("Kari\r\nBcc: v1@x.example".into()),
+            subject: "Svar\r\nBcc: v2@y.example".into(),
+            from_name: "Bil\nBcc: v3@z.example".into(),
+            ..sample()
         };
-        let raw = email.to_mime();
+        let raw = String::from_utf8(email.to_mime().unwrap()).unwrap();
+        let parsed = mail_parser::MessageParser::default()
+            .parse(raw.as_bytes())
+            .unwrap();
+        assert!(parsed.bcc().is_none(), "{raw}");
+        assert!(!raw.to_lowercase().contains("\nbcc:"), "{raw}");
+        assert_eq!(parsed.to().unwrap().iter().count(), 1);
+    }
+
+    #[test]
+    fn the_mime_carries_one_click_unsubscribe_and_norwegian_text() {
+        let email = sample();
+        let raw = email.to_mime().unwrap();
         let parsed = mail_parser::MessageParser::default().parse(&raw).unwrap();
         assert_eq!(
             parsed.subject(),

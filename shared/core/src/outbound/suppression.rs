@@ -11,6 +11,9 @@ use crate::model::Channel;
 use crate::ports::{StoreResult, Stores};
 use crate::tenancy::TenantId;
 
+/// Every suppression's claim key begins with this.
+pub const KEY_PREFIX: &str = "suppress:";
+
 fn channel_name(channel: Channel) -> &'static str {
     match channel {
         Channel::Sms => "sms",
@@ -23,13 +26,13 @@ pub fn key(channel: Channel, address: &str) -> String {
     use sha2::{Digest, Sha256};
     let digest = Sha256::digest(address.trim().to_lowercase().as_bytes());
     let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    format!("suppress:{}:{hex}", channel_name(channel))
+    format!("{KEY_PREFIX}{}:{hex}", channel_name(channel))
 }
 
 /// The key suppressions had before they were hashed; still honoured.
 fn legacy_key(channel: Channel, address: &str) -> String {
     format!(
-        "suppress:{}:{}",
+        "{KEY_PREFIX}{}:{}",
         channel_name(channel),
         address.trim().to_lowercase()
     )

@@ -13,7 +13,10 @@ use crate::tenancy;
 
 /// Turns a verified token's organisation, user and role into an [`Actor`].
 /// The organisation must be routed to a dealership; otherwise the caller is
-/// authenticated but belongs nowhere (403).
+/// authenticated but belongs nowhere (403). Norvalt's user record has the
+/// last word over a token that is still valid: a deactivated user is
+/// refused (403 `user_inactive`), and the role is the lower of the token's
+/// and the record's, so a demotion takes effect at once.
 pub async fn actor_for(
     stores: &Stores,
     clerk_org_id: Option<&str>,
@@ -43,6 +46,16 @@ pub async fn actor_for(
         .users
         .find_user_by_clerk_id(&tenant, clerk_user_id)
         .await?;
+    let role = match &user {
+        Some(u) if !u.active => {
+            return Err(DomainError::Forbidden {
+                code: "user_inactive",
+                message: "The user is deactivated in this dealership",
+            });
+        }
+        Some(u) => role.lower(u.role),
+        None => role,
+    };
     Ok(Actor {
         tenant,
         clerk_user_id: clerk_user_id.to_string(),

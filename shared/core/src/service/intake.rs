@@ -717,9 +717,19 @@ impl Intake {
                 )
             }
         };
-        // Claim every contact key that no other live lead holds.
+        // Claim every contact key that no other live lead holds and that is
+        // the lead's own (a merge's new details are not, until a rep accepts).
+        let own_keys: Vec<String> = ContactKey::of(&LeadCandidate {
+            customer_email: lead.customer_email.clone(),
+            customer_phone: lead.customer_phone.clone(),
+            ..Default::default()
+        })
+        .iter()
+        .map(ContactKey::as_key)
+        .collect();
         let contacts = current
             .into_iter()
+            .filter(|(key, _, _)| own_keys.contains(key))
             .filter(|(_, _, live)| live.as_ref().is_none_or(|l| l.id == lead.id))
             .map(|(key, record, _)| ContactClaim {
                 record: ContactRecord {

@@ -7,10 +7,10 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::ai::opening::readable_phone;
 use crate::ids::{DealershipId, LeadId, MessageId, RuleId, UserId};
 use crate::model::{Dealership, Lead, User};
 use crate::outbound::{OutboundEmail, email};
+use crate::phone::readable as readable_phone;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]

@@ -94,18 +94,16 @@ pub struct Responder {
 pub fn reply_channel(lead: &Lead, sms_enabled: bool) -> Option<Channel> {
     if lead.customer_email.is_some() {
         Some(Channel::Email)
-    } else if sms_enabled && lead.customer_phone.as_deref().is_some_and(is_mobile) {
+    } else if sms_enabled
+        && lead
+            .customer_phone
+            .as_deref()
+            .is_some_and(crate::phone::is_mobile)
+    {
         Some(Channel::Sms)
     } else {
         None
     }
-}
-
-/// Norwegian mobile numbers start with 4 or 9 after +47.
-pub fn is_mobile(e164: &str) -> bool {
-    e164.strip_prefix("+47")
-        .is_some_and(|rest| rest.len() == 8 && rest.starts_with(['4', '9']))
-        || (e164.starts_with('+') && !e164.starts_with("+47"))
 }
 
 #[async_trait]

@@ -164,8 +164,20 @@ function LeadView({ lead, onChange }: { lead: Lead; onChange: (lead: Lead) => vo
   );
 }
 
+/** What the rep is told about a value that failed its check at capture. */
+const UNPARSED_LABEL: Record<string, string> = {
+  unparsed_email: "Ugyldig e-post",
+  unparsed_phone: "Ugyldig telefon",
+  unparsed_name: "Navn (renset)",
+  unparsed_vehicle_interest: "Bil (renset)",
+  unparsed_source_url: "Ugyldig side-URL",
+};
+
 function CustomerCard({ lead, optOuts }: { lead: Lead; optOuts?: { email: boolean; sms: boolean } }) {
   const consent = lead.source_metadata?.consent;
+  const unparsed = Object.entries(lead.source_metadata ?? {}).filter(
+    ([k, v]) => k.startsWith("unparsed_") && typeof v === "string",
+  ) as [string, string][];
   return (
     <Card>
       <CardHeader>
@@ -198,6 +210,14 @@ function CustomerCard({ lead, optOuts }: { lead: Lead; optOuts?: { email: boolea
                 ? [optOuts.email && "e-post", optOuts.sms && "SMS"].filter(Boolean).join(" og ")
                 : "Nei"}
           </dd>
+          {unparsed.map(([k, v]) => (
+            <React.Fragment key={k}>
+              <dt>{UNPARSED_LABEL[k] ?? k}</dt>
+              <dd data-testid="unparsed" className="break-all font-mono text-xs">
+                {v}
+              </dd>
+            </React.Fragment>
+          ))}
           {lead.first_response_at && (
             <>
               <dt>Første svar</dt>

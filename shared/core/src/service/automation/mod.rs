@@ -21,8 +21,9 @@ use crate::ids::{LeadId, RuleId, UserId};
 use crate::model::{AutomationRule, Channel, NewRule, RulePatch, Trigger};
 use crate::outbound::suppression;
 use crate::permissions::{Actor, Permission};
+use crate::phone::is_mobile;
 use crate::ports::{StoreError, Stores};
-use crate::service::responder::{is_mobile, reply_context, write_follow_up};
+use crate::service::responder::{reply_context, write_follow_up};
 
 pub use runner::{FollowUpRunner, FollowUpWriteEnvelope, RunReport};
 

@@ -21,11 +21,12 @@ use crate::metrics::Metric;
 use crate::model::rule::{Action, AssignTo};
 use crate::model::{AutomationRule, Channel, Dealership, Direction, Lead, Message, SenderType};
 use crate::outbound::{ClaimRecord, ClaimState, suppression};
+use crate::phone::is_mobile;
 use crate::ports::{StoreError, Stores};
 use crate::queue::{Queue, QueueName};
 use crate::service::assignment;
 use crate::service::notify::{LeadEvent, NotifyEnvelope};
-use crate::service::responder::{SendEnvelope, is_mobile};
+use crate::service::responder::SendEnvelope;
 use crate::tenancy::TenantId;
 
 /// Due sequences read per query.
