@@ -98,6 +98,7 @@ conformance!(
     rollups_are_per_day_and_dealership,
     erasure_reaches_every_record_of_a_lead,
     erasure_leaves_only_counts_and_a_hashed_suppression,
+    unsafe_stored_emails_are_set_aside_once,
 );
 
 fn dealer(slug: &str) -> NewDealership {
@@ -2094,6 +2095,50 @@ async fn erasure_leaves_only_counts_and_a_hashed_suppression(stores: Stores) {
             .await
             .unwrap()
     );
+}
+
+/// Leads stored before the bare addr-spec rule may hold an address with a
+/// header break in it; the maintenance step sets it aside, once, on every
+/// dealership, and leaves good addresses alone.
+async fn unsafe_stored_emails_are_set_aside_once(stores: Stores) {
+    use norvalt_core::capture::LeadCandidate;
+    use norvalt_core::service::maintenance::quarantine_unsafe_emails;
+    let now = Utc::now();
+    let hostile = "a@evil.example>\r\nBcc: v1@x.example";
+    let mut ids = Vec::new();
+    for (slug, email) in [
+        ("tromso", hostile),
+        ("tromso", "kari@example.no"),
+        ("bodo", "Per <per@example.no>"),
+    ] {
+        let t = match provisioning::find_by_slug(&stores, slug).await.unwrap() {
+            Some((t, _)) => t,
+            None => tenant(&stores, slug).await,
+        };
+        let candidate = LeadCandidate {
+            customer_email: Some(email.into()),
+            customer_phone: Some("+4747654321".into()),
+            ..Default::default()
+        };
+        let lead = candidate.to_new_lead(t.dealership_id(), LeadSource::Website, "k", now);
+        stores.leads.insert_lead(&t, &lead).await.unwrap();
+        ids.push((t, lead.id, email));
+    }
+    let report = quarantine_unsafe_emails(&stores, now).await.unwrap();
+    assert_eq!((report.leads_checked, report.emails_quarantined), (3, 2));
+    for (t, id, email) in &ids {
+        let lead = stores.leads.get_lead(t, *id).await.unwrap().unwrap();
+        if *email == "kari@example.no" {
+            assert_eq!(lead.customer_email.as_deref(), Some("kari@example.no"));
+            assert_eq!(lead.version, 1);
+        } else {
+            assert_eq!(lead.customer_email, None, "{email}");
+            assert_eq!(lead.source_metadata["unparsed_email"], *email);
+            assert_eq!(lead.customer_phone.as_deref(), Some("+4747654321"));
+        }
+    }
+    let again = quarantine_unsafe_emails(&stores, now).await.unwrap();
+    assert_eq!(again.emails_quarantined, 0);
 }
 
 /// A client for the moto server `scripts/test` starts, or `None` (skipped)

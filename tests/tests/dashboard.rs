@@ -111,6 +111,43 @@ async fn dev_login_lists_the_demo_people_and_signs_in_the_one_picked() {
     assert_eq!(config, json!({"api_url": "", "auth": "local"}));
 }
 
+/// DNS rebinding: a page on evil.example whose name now points at
+/// 127.0.0.1 reaches the server, but with its own name in `Host`.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_dev_login_answers_only_loopback_hosts() {
+    let app = TestApp::spawn().await;
+    let user = app.user(DRAMMEN, norvalt_core::Role::SalesRep).await;
+    for host in ["evil.example", "evil.example:8080", "192.168.1.20:8080"] {
+        let response = app
+            .http
+            .get(app.url("/dev/login/users"))
+            .header("host", host)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 403, "{host}");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(code(&body), "host_not_allowed");
+        let response = app
+            .http
+            .post(app.url("/dev/login/token"))
+            .header("host", host)
+            .json(&json!({"dealership": DRAMMEN, "user_id": user.id}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 403, "{host}");
+    }
+    let response = app
+        .http
+        .get(app.url("/dev/login/users"))
+        .header("host", "localhost:8080")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn without_dev_login_there_is_no_way_to_a_token() {
     let app = TestApp::spawn_with(|p| p.dev_login = false).await;

@@ -55,8 +55,75 @@ pub fn routes(stores: norvalt_core::Stores, keys: Arc<LocalKeys>, dev_login: boo
         Router::new()
             .route("/dev/login/users", get(list_users))
             .route("/dev/login/token", post(mint_token))
+            .route_layer(axum::middleware::from_fn(loopback_host_only))
             .with_state(DevLogin { stores, keys }),
     )
+}
+
+/// The dev login answers only requests addressed to a loopback name. A page
+/// on another site can point its own domain at 127.0.0.1 (DNS rebinding) and
+/// then read our answers as same-origin; its requests still carry its own
+/// domain in `Host`, and are refused here.
+async fn loopback_host_only(request: Request, next: axum::middleware::Next) -> Response {
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("");
+    if is_loopback_host(host) {
+        next.run(request).await
+    } else {
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "host_not_allowed",
+            "The dev login answers only on localhost or a loopback address",
+        )
+        .into_response()
+    }
+}
+
+/// `localhost`, `*.localhost`, `127.x.x.x` or `[::1]`, with or without a port.
+fn is_loopback_host(host: &str) -> bool {
+    let name = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => host.rsplit_once(':').map_or(host, |(name, _)| name),
+    };
+    let name = name.to_ascii_lowercase();
+    name == "localhost"
+        || name.ends_with(".localhost")
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+#[cfg(test)]
+mod host_tests {
+    use super::is_loopback_host;
+
+    #[test]
+    fn only_loopback_names_pass() {
+        for ok in [
+            "localhost:8080",
+            "127.0.0.1:8080",
+            "127.0.0.1",
+            "[::1]:8080",
+            "app.localhost",
+            "LOCALHOST",
+        ] {
+            assert!(is_loopback_host(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "evil.example",
+            "evil.example:8080",
+            "127.0.0.1.evil.example",
+            "localhost.evil.example",
+            "10.0.0.1:8080",
+            "[::2]:80",
+        ] {
+            assert!(!is_loopback_host(bad), "{bad}");
+        }
+    }
 }
 
 #[derive(Clone)]

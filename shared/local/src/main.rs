@@ -100,6 +100,10 @@ enum Command {
         #[command(subcommand)]
         command: DlqCommand,
     },
+    /// One-off repairs after an upgrade (idempotent; run once per
+    /// deployment, on `--backend aws` for the cloud): unsafe stored customer
+    /// emails set aside, suppressions written with a TTL kept for ever.
+    Maintenance,
 }
 
 #[derive(Subcommand)]
@@ -284,6 +288,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             command: DealershipCommand::Configure(args),
         } => configure::run(&platform, *args).await,
         Command::Serve { addr } => serve(platform, addr).await,
+        Command::Maintenance => maintenance(&platform, cli.backend).await,
         Command::Seed => {
             let n = seed::seed_demo(&platform.stores, &platform.settings, time::now())
                 .await
@@ -534,4 +539,37 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     let terminate = std::future::pending::<()>();
     tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
+}
+
+async fn maintenance(platform: &Platform, backend: Backend) -> Result<(), String> {
+    let now = norvalt_core::time::now();
+    let emails =
+        norvalt_core::service::maintenance::quarantine_unsafe_emails(&platform.stores, now)
+            .await
+            .map_err(|e| e.to_string())?;
+    // SQLite never expires a suppression; DynamoDB's TTL did before.
+    let mut suppressions_kept = 0;
+    if backend == Backend::Aws {
+        let config = norvalt_aws::config::load().await;
+        let store =
+            norvalt_aws::DynamoStore::from_sdk_config(&config).map_err(|e| e.to_string())?;
+        for (tenant, _, _) in provisioning::directory(&platform.stores)
+            .await
+            .map_err(|e| e.to_string())?
+        {
+            suppressions_kept += store
+                .keep_suppressions_forever(&tenant)
+                .await
+                .map_err(|e| e.to_string())?;
+        }
+    }
+    println!(
+        "{}",
+        serde_json::json!({
+            "leads_checked": emails.leads_checked,
+            "emails_quarantined": emails.emails_quarantined,
+            "suppressions_kept_forever": suppressions_kept,
+        })
+    );
+    Ok(())
 }

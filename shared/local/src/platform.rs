@@ -92,8 +92,10 @@ pub struct Platform {
     /// `NORVALT_ANALYSIS_DELAY_SECS`, default 60: the model's lead analysis
     /// runs after the burst of first replies.
     pub analysis_delay_secs: u32,
-    /// The dev login (`/dev/login/*`): on unless `NORVALT_DEV_LOGIN=0`;
-    /// `serve` turns it off on a non-loopback address unless it is `1`.
+    /// The dev login (`/dev/login/*`): on with the SQLite backend unless
+    /// `NORVALT_DEV_LOGIN=0`, never with `--backend aws`; `serve` turns it
+    /// off on a non-loopback address unless it is `1`, and it answers only
+    /// requests whose `Host` is a loopback name.
     pub dev_login: bool,
     /// The built dashboard served at `/` (`NORVALT_DASHBOARD_DIR`).
     pub dashboard_dir: PathBuf,
@@ -167,10 +169,12 @@ impl Platform {
                 .ok()
                 .and_then(|v| v.trim().parse().ok())
                 .unwrap_or(norvalt_core::service::responder::ANALYSIS_DELAY_SECS),
-            dev_login: !matches!(
-                std::env::var("NORVALT_DEV_LOGIN").as_deref().map(str::trim),
-                Ok("0" | "off" | "false")
-            ),
+            // Never beside real data: the AWS backend may be a real account.
+            dev_login: backend == Backend::Sqlite
+                && !matches!(
+                    std::env::var("NORVALT_DEV_LOGIN").as_deref().map(str::trim),
+                    Ok("0" | "off" | "false")
+                ),
             dashboard_dir: crate::dashboard::dashboard_dir(),
             sender_config: SenderConfig {
                 public_url: crate::public_url(),

@@ -14,6 +14,7 @@ pub mod gdpr;
 pub mod intake;
 pub mod leads;
 pub mod mailbox_poll;
+pub mod maintenance;
 pub mod membership;
 pub mod notify;
 pub mod provisioning;
