@@ -49,6 +49,62 @@ async fn me_names_user_role_and_dealership() {
     assert_eq!(me["user"]["name"], "Øyvind Aase");
 }
 
+/// Capture secrets (form key, inbound address, IMAP account) and the Clerk
+/// organisation are the admin's; a rep and a manager see the profile only.
+#[tokio::test]
+async fn me_shows_each_role_only_what_it_may_see() {
+    let app = TestApp::spawn().await;
+    for role in [Role::SalesRep, Role::Manager] {
+        let (status, me) = app.get("/api/me", &app.token(DRAMMEN, role).await).await;
+        assert_eq!(status, 200, "{me}");
+        let d = &me["dealership"];
+        assert_eq!(d["slug"], DRAMMEN);
+        assert_eq!(d["reply"], json!({"sms_enabled": false}), "{me}");
+        assert!(d["opening_hours"].is_array());
+        for secret in ["form_key", "inbound_email", "capture", "clerk_org_id"] {
+            assert!(d.get(secret).is_none(), "{role:?} sees {secret}: {me}");
+        }
+    }
+    let (_, me) = app
+        .get("/api/me", &app.token(DRAMMEN, Role::Admin).await)
+        .await;
+    assert!(me["dealership"]["form_key"].is_string(), "{me}");
+    assert!(me["dealership"]["capture"].is_object(), "{me}");
+}
+
+/// Norvalt's own metadata keys steer erasure and de-duplication; a client
+/// cannot set them on a lead or a message.
+#[tokio::test]
+async fn clients_cannot_set_reserved_metadata_keys() {
+    let app = TestApp::spawn().await;
+    let token = app.token(DRAMMEN, Role::SalesRep).await;
+    let (status, err) = app
+        .post(
+            "/api/leads",
+            &token,
+            json!({"customer_email": "kari@example.no",
+                   "source_metadata": {"raw_mail": "other-dealer/mail.eml"}}),
+        )
+        .await;
+    assert_eq!((status, code(&err)), (422, "validation_failed"), "{err}");
+    assert!(err.to_string().contains("raw_mail"), "{err}");
+    let lead = app
+        .post_lead(
+            &token,
+            json!({"customer_email": "kari@example.no", "source_metadata": {"utm_source": "messe"}}),
+        )
+        .await;
+    let (status, err) = app
+        .post(
+            "/api/conversations",
+            &token,
+            json!({"lead_id": lead["id"], "channel": "email", "direction": "inbound", "sender_type": "customer",
+                   "message_content": "Hei", "metadata": {"capture": "x", "unparsed_email": "y"}}),
+        )
+        .await;
+    assert_eq!((status, code(&err)), (422, "validation_failed"), "{err}");
+}
+
 #[tokio::test]
 async fn the_team_is_the_dealerships_own_users_by_name() {
     let app = TestApp::spawn().await;

@@ -201,6 +201,53 @@ pub fn metadata(
     Ok(value)
 }
 
+/// Metadata keys Norvalt itself writes and later acts on (erasure follows
+/// `raw_mail`, de-duplication `capture`, the dashboard trusts `fallback` …).
+/// A client may not set them; nor any `unparsed_…` key.
+pub const RESERVED_METADATA_KEYS: &[&str] = &[
+    "additional_sources",
+    "author_user_id",
+    "automation",
+    "capture",
+    "erased",
+    "fallback",
+    "fallback_reason",
+    "input_tokens",
+    "kind",
+    "message_cleaned",
+    "message_sid",
+    "new_contact",
+    "output_tokens",
+    "prompt_version",
+    "raw_mail",
+    "send_key",
+    "source",
+];
+
+/// [`metadata`] from an API client: Norvalt's own keys are refused.
+pub fn client_metadata(
+    field: &str,
+    value: serde_json::Value,
+    max_bytes: usize,
+) -> Result<serde_json::Value, FieldError> {
+    let value = metadata(field, value, max_bytes)?;
+    let reserved: Vec<&str> = value
+        .as_object()
+        .into_iter()
+        .flat_map(|o| o.keys())
+        .filter(|k| RESERVED_METADATA_KEYS.contains(&k.as_str()) || k.starts_with("unparsed_"))
+        .map(String::as_str)
+        .collect();
+    if reserved.is_empty() {
+        Ok(value)
+    } else {
+        Err(err(
+            field,
+            format!("uses keys reserved for Norvalt: {}", reserved.join(", ")),
+        ))
+    }
+}
+
 pub fn in_range(field: &str, value: i64, min: i64, max: i64) -> Result<i64, FieldError> {
     if value < min || value > max {
         return Err(err(field, format!("must be between {min} and {max}")));
@@ -317,6 +364,16 @@ mod tests {
             "https://a b.no",
         ] {
             assert!(url("u", bad).is_err(), "{bad} accepted");
+        }
+    }
+
+    #[test]
+    fn clients_cannot_set_norvalts_own_metadata() {
+        use serde_json::json;
+        assert!(client_metadata("m", json!({"utm_source": "google"}), 100).is_ok());
+        for key in ["raw_mail", "capture", "unparsed_email", "fallback"] {
+            let e = client_metadata("m", json!({key: "x"}), 100).unwrap_err();
+            assert!(e.message.contains(key), "{key}");
         }
     }
 

@@ -181,7 +181,7 @@ impl NewLead {
         let source_metadata = match self.source_metadata {
             None | Some(serde_json::Value::Null) => serde_json::json!({}),
             Some(m) => e
-                .check(validation::metadata(
+                .check(validation::client_metadata(
                     "source_metadata",
                     m,
                     MAX_METADATA_BYTES,

@@ -71,7 +71,63 @@ pub struct Me {
     pub role: Role,
     /// `null` when the Clerk user has no Norvalt profile yet.
     pub user: Option<User>,
-    pub dealership: Dealership,
+    pub dealership: DealershipView,
+}
+
+/// The dealership as the caller may see it: an admin sees every setting
+/// (form key, inbound address, IMAP account, Clerk organisation); everyone
+/// else the profile a rep works with.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum DealershipView {
+    Admin(Box<Dealership>),
+    Team(DealershipProfile),
+}
+
+/// What every member of the team sees of their dealership.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DealershipProfile {
+    pub id: crate::DealershipId,
+    pub name: String,
+    pub slug: String,
+    pub email: String,
+    pub phone: Option<String>,
+    pub address: Option<String>,
+    pub time_zone: String,
+    pub opening_hours: crate::model::dealership::OpeningHours,
+    pub opening_exceptions: Vec<crate::model::dealership::OpeningException>,
+    pub branding: crate::model::dealership::Branding,
+    pub reply: ReplyProfile,
+}
+
+/// The reply settings a rep's screens depend on.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReplyProfile {
+    /// Whether the rep can answer by SMS.
+    pub sms_enabled: bool,
+}
+
+impl DealershipView {
+    pub fn for_role(dealership: Dealership, role: Role) -> Self {
+        if role.allows(Permission::ManageDealership) {
+            return DealershipView::Admin(Box::new(dealership));
+        }
+        DealershipView::Team(DealershipProfile {
+            id: dealership.id,
+            name: dealership.name,
+            slug: dealership.slug,
+            email: dealership.email,
+            phone: dealership.phone,
+            address: dealership.address,
+            time_zone: dealership.time_zone,
+            opening_hours: dealership.opening_hours,
+            opening_exceptions: dealership.opening_exceptions,
+            branding: dealership.branding,
+            reply: ReplyProfile {
+                sms_enabled: dealership.reply.sms_enabled,
+            },
+        })
+    }
 }
 
 pub async fn me(stores: &Stores, actor: &Actor) -> DomainResult<Me> {
@@ -85,7 +141,7 @@ pub async fn me(stores: &Stores, actor: &Actor) -> DomainResult<Me> {
         clerk_user_id: actor.clerk_user_id.clone(),
         role: actor.role,
         user: actor.user.clone(),
-        dealership,
+        dealership: DealershipView::for_role(dealership, actor.role),
     })
 }
 

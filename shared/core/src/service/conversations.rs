@@ -86,6 +86,10 @@ pub async fn add(
     input: NewMessage,
     now: DateTime<Utc>,
 ) -> DomainResult<Message> {
+    if let Some(metadata) = input.metadata.clone().filter(|m| !m.is_null()) {
+        crate::validation::client_metadata("metadata", metadata, 16 * 1024)
+            .map_err(|e| crate::validation::FieldErrors { fields: vec![e] })?;
+    }
     add_with_id(stores, actor, input, MessageId::new_at(now), now).await
 }
 
