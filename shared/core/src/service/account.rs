@@ -81,7 +81,7 @@ pub struct Me {
 #[serde(untagged)]
 pub enum DealershipView {
     Admin(Box<Dealership>),
-    Team(DealershipProfile),
+    Team(Box<DealershipProfile>),
 }
 
 /// What every member of the team sees of their dealership.
@@ -112,7 +112,7 @@ impl DealershipView {
         if role.allows(Permission::ManageDealership) {
             return DealershipView::Admin(Box::new(dealership));
         }
-        DealershipView::Team(DealershipProfile {
+        DealershipView::Team(Box::new(DealershipProfile {
             id: dealership.id,
             name: dealership.name,
             slug: dealership.slug,
@@ -126,7 +126,7 @@ impl DealershipView {
             reply: ReplyProfile {
                 sms_enabled: dealership.reply.sms_enabled,
             },
-        })
+        }))
     }
 }
 
