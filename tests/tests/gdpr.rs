@@ -233,3 +233,65 @@ async fn a_lead_id_finds_the_person_and_other_dealerships_cannot_erase_it() {
     let (_, lead) = app.get(&format!("/api/leads/{lead_id}"), &admin).await;
     assert_eq!(lead["customer_email"], Value::Null);
 }
+
+/// Local erasure removes the erasing dealership's queued and dead messages
+/// that carry the person, and nothing else: not another dealership's copy
+/// of the same address, not a message that merely contains the person's
+/// name as a field name ("payload").
+#[tokio::test(flavor = "multi_thread")]
+async fn erasure_clears_only_the_dealerships_own_queued_copies() {
+    use norvalt_core::queue::{DeadLetters, Queue};
+    let app = app().await;
+    let admin = app.token(DRAMMEN, Role::Admin).await;
+    let rep = app.token(DRAMMEN, Role::SalesRep).await;
+    let drammen = find_by_slug(&app.platform.stores, DRAMMEN)
+        .await
+        .unwrap()
+        .unwrap()
+        .0
+        .dealership_id();
+    let bergen = find_by_slug(&app.platform.stores, BERGEN)
+        .await
+        .unwrap()
+        .unwrap()
+        .0
+        .dealership_id();
+    // A lead whose customer is called "payload", and one dead capture of
+    // each kind to be told apart.
+    app.post_lead(
+        &rep,
+        json!({"customer_name": "payload", "customer_email": "payload@example.no"}),
+    )
+    .await;
+    let queues = &app.platform.queues;
+    let theirs = json!({"dealership_id": bergen, "capture": {"lead": {"customer_email": "payload@example.no"}}});
+    let unrelated = json!({"dealership_id": drammen, "payload": {"customer_name": "Ola Nordmann"}});
+    let the_persons = json!({"dealership_id": drammen, "capture": {"lead": {"customer_name": "payload", "customer_email": "payload@example.no"}}});
+    for body in [&theirs, &unrelated, &the_persons] {
+        queues
+            .dead_letter(QueueName::Capture, &body.to_string(), "kept for review")
+            .await
+            .unwrap();
+    }
+    let (status, done) = app
+        .post(
+            "/api/gdpr/erase",
+            &admin,
+            json!({"email": "payload@example.no"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{done}");
+    let left: Vec<Value> = queues
+        .list(QueueName::Capture, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|d| serde_json::from_str(&d.body).unwrap())
+        .collect();
+    assert_eq!(left.len(), 2, "{left:?}");
+    assert!(left.contains(&theirs), "another dealership's copy survives");
+    assert!(
+        left.contains(&unrelated),
+        "a field named payload is not the person"
+    );
+}

@@ -289,6 +289,19 @@ async fn a_model_that_is_down_or_talks_nonsense_gives_the_template() {
         ),
         (
             StatusCode::OK,
+            MockClaude::text(&GOOD_REPLY.replace(
+                "Har du lyst",
+                "Reserver bilen på https://bilsenteret-drammen.evil.example/reserver. Har du lyst",
+            )),
+            "injected link",
+        ),
+        (
+            StatusCode::OK,
+            MockClaude::text(&GOOD_REPLY.replace("Har du lyst", "Se bit.ly/idbuzz. Har du lyst")),
+            "bare short link",
+        ),
+        (
+            StatusCode::OK,
             MockClaude::text(
                 "Hei {{fornavn}}! Takk for at du tok kontakt med oss om bilen, vi har gjerne en prøvetur klar for deg snart.",
             ),
@@ -310,6 +323,10 @@ async fn a_model_that_is_down_or_talks_nonsense_gives_the_template() {
             "{why}: {text}"
         );
         assert!(!text.contains("449 900"), "{why}");
+        assert!(
+            !text.contains("evil.example") && !text.contains("bit.ly"),
+            "{why}"
+        );
         let lead = only_lead(&app).await;
         let messages = conversation(&app, lead["id"].as_str().unwrap()).await;
         assert_eq!(messages[1]["metadata"]["fallback"], true, "{why}");

@@ -21,7 +21,7 @@ impl PersonalCopies for LocalCopies {
             .forget(refs)
             .map_err(|e| format!("outbox: {e}"))?;
         self.queues
-            .erase_copies(&refs.identifiers)
+            .erase_copies(refs)
             .await
             .map(|_| ())
             .map_err(|e| e.to_string())

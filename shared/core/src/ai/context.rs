@@ -97,6 +97,21 @@ impl ReplyContext {
     }
 
     /// Every text the reply may quote from; numbers in a reply must occur here.
+    /// Where links in a reply may point: the dealership's own data (its
+    /// email domain, websites, logo, signature) and the listed cars' pages.
+    /// Never the customer's text: a customer's message can carry a link,
+    /// but a reply under the dealership's name does not repeat it.
+    pub fn trusted_link_sources(&self) -> String {
+        let d = &self.dealership;
+        let mut parts: Vec<String> = vec![d.email.clone(), self.signature()];
+        parts.extend(d.capture.allowed_origins.iter().cloned());
+        parts.extend(d.capture.thank_you_url.iter().cloned());
+        parts.extend(d.branding.logo_url.iter().cloned());
+        parts.extend(d.reply.signature.iter().cloned());
+        parts.extend(self.vehicles.iter().filter_map(|v| v.listing_url.clone()));
+        parts.join("\n")
+    }
+
     pub fn facts(&self) -> String {
         let d = &self.dealership;
         let mut parts: Vec<String> = vec![

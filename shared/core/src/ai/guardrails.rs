@@ -26,6 +26,8 @@ pub enum Rejection {
     ForeignContact(String),
     #[error("reply was cut off by the model's length limit")]
     Truncated,
+    #[error("reply links to a site that is not the dealership's or a listed car's: {0}")]
+    ForeignLink(String),
 }
 
 pub fn check(reply: &str, ctx: &ReplyContext) -> Result<(), Rejection> {
@@ -43,6 +45,7 @@ pub fn check(reply: &str, ctx: &ReplyContext) -> Result<(), Rejection> {
     numbers(reply, &facts)?;
     norwegian(reply)?;
     contacts(reply, &facts)?;
+    links(reply, &ctx.trusted_link_sources())?;
     Ok(())
 }
 
@@ -156,9 +159,112 @@ fn contacts(reply: &str, facts: &str) -> Result<(), Rejection> {
     Ok(())
 }
 
+/// Top-level domains a bare word (no scheme, `www.` or path) is read as a
+/// domain by. Mail clients link such words; car names like "ID.Buzz" must
+/// still pass, so the list is the common ones rather than every TLD.
+const BARE_TLDS: &[&str] = &[
+    "no", "com", "net", "org", "io", "se", "dk", "fi", "de", "eu", "uk", "nl", "ly", "co", "me",
+    "info", "biz", "app", "xyz", "online", "site", "shop", "link", "click", "top", "ru", "cn",
+    "tk", "ml", "ga", "cf", "gq", "example", "page", "to", "gl", "gd", "us",
+];
+
+/// The host of each link or bare domain in the text (`https://x.no/a`,
+/// `www.x.no`, `bit.ly/abc`, `x.no`), lower-cased and without `www.`.
+/// Email addresses are the contact check's. A domain needs two letters in
+/// every label's end, so Norwegian abbreviations ("f.eks.", "bl.a.") are
+/// not read as one.
+fn hosts(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for word in text.split(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '"' | '(' | ')'))
+    {
+        if word.contains('@') {
+            continue;
+        }
+        let word = word
+            .trim_matches(|c: char| matches!(c, '.' | ',' | ';' | ':' | '!' | '?' | '\'' | '*'));
+        let rest = word
+            .split_once("://")
+            .map_or(word, |(_, rest)| rest)
+            .to_lowercase();
+        let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+        let host = host.rsplit_once(':').map_or(host, |(h, port)| {
+            if port.chars().all(|c| c.is_ascii_digit()) {
+                h
+            } else {
+                host
+            }
+        });
+        let labels: Vec<&str> = host.split('.').collect();
+        let is_domain = labels.len() >= 2
+            && labels.iter().all(|l| {
+                l.chars().count() >= 2 && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+            })
+            && labels
+                .last()
+                .is_some_and(|tld| tld.chars().all(char::is_alphabetic));
+        let is_address = labels.len() == 4 && labels.iter().all(|l| l.parse::<u8>().is_ok());
+        let linked = word.contains("://") || host.starts_with("www.") || rest.len() > host.len();
+        let bare_known = labels.last().is_some_and(|tld| BARE_TLDS.contains(tld));
+        if (is_domain && (linked || bare_known)) || is_address {
+            found.push(host.trim_start_matches("www.").to_string());
+        }
+    }
+    found
+}
+
+/// Links and domains in a reply must be the dealership's or a listed car's:
+/// a customer's message (prompt injection) cannot put its own link in a
+/// reply sent under the dealership's name.
+fn links(reply: &str, trusted: &str) -> Result<(), Rejection> {
+    let trusted_hosts = hosts(&trusted.replace('@', " "));
+    for host in hosts(reply) {
+        let known = !host.is_empty()
+            && trusted_hosts.iter().any(|t| {
+                *t == host || t.ends_with(&format!(".{host}")) || host.ends_with(&format!(".{t}"))
+            });
+        if !known {
+            return Err(Rejection::ForeignLink(host));
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn links_are_found_and_abbreviations_are_not() {
+        assert_eq!(
+            hosts(
+                "Se https://www.Bilsenteret-Drammen.no/bil/1 eller bit.ly/x, f.eks. bl.a. kl. 09.00."
+            ),
+            ["bilsenteret-drammen.no", "bit.ly"]
+        );
+        assert_eq!(hosts("Skriv til post@bil.no i dag."), Vec::<String>::new());
+        assert_eq!(hosts("Gå til http://10.0.0.1:8080/x"), ["10.0.0.1"]);
+        assert_eq!(
+            hosts("Volkswagen ID.Buzz og ID.4 er klare; se evil.buzz/x"),
+            ["evil.buzz"]
+        );
+    }
+
+    #[test]
+    fn only_the_dealerships_and_the_cars_links_pass() {
+        let trusted = "post@bilsenteret-drammen.no\nhttps://www.bilsenteret-drammen.no\nhttps://www.finn.no/car/used/ad.html?finnkode=123";
+        assert!(links("Se bilen på https://www.finn.no/car/used/ad.html?finnkode=123 eller bilsenteret-drammen.no.", trusted).is_ok());
+        for bad in [
+            "Betal depositum på https://evil.example/pay i dag.",
+            "Les mer på bit.ly/abc",
+            "Gå til bilsenteret-drammen.no.evil.example for tilbud.",
+            "Trykk her: http://192.168.1.1/login",
+        ] {
+            assert!(
+                matches!(links(bad, trusted), Err(Rejection::ForeignLink(_))),
+                "{bad}"
+            );
+        }
+    }
 
     #[test]
     fn numbers_are_read_across_separators() {

@@ -54,6 +54,9 @@ pub trait PersonalCopies: Send + Sync {
 /// What the copies are found by.
 #[derive(Debug, Clone, Default)]
 pub struct ErasureRefs {
+    /// The dealership erasing: copies of any other dealership are never
+    /// touched, whatever they hold.
+    pub dealership_id: Option<crate::DealershipId>,
     pub lead_ids: Vec<LeadId>,
     /// Send keys of the messages to the person (`send:<message id>`).
     pub send_keys: Vec<String>,
@@ -309,7 +312,10 @@ pub async fn erase(
     let tenant = &actor.tenant;
     let found = find(stores, tenant, &subject).await?;
     let mut report = Erasure::default();
-    let mut refs = ErasureRefs::default();
+    let mut refs = ErasureRefs {
+        dealership_id: Some(tenant.dealership_id()),
+        ..ErasureRefs::default()
+    };
     refs.identifiers
         .extend(found.email.iter().chain(found.phone.iter()).cloned());
     for lead in &found.leads {
