@@ -282,6 +282,9 @@ pub enum RouteKind {
     FacebookPage,
     /// The dealership's own SMS number (E.164) that customers text.
     SmsNumber,
+    /// A number the operator bought for the dealership (the operator's
+    /// list): only such a number can become its `SmsNumber`.
+    ProvisionedSms,
 }
 
 impl RouteKind {
@@ -293,6 +296,7 @@ impl RouteKind {
             RouteKind::InboundEmail => "inbound_email",
             RouteKind::FacebookPage => "facebook_page",
             RouteKind::SmsNumber => "sms_number",
+            RouteKind::ProvisionedSms => "provisioned_sms",
         }
     }
 

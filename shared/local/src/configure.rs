@@ -83,6 +83,13 @@ pub async fn run(platform: &Platform, args: ConfigureArgs) -> Result<(), String>
         .await
         .map_err(|e| e.to_string())?
         .ok_or_else(|| format!("no dealership with slug {}", args.slug))?;
+    // The CLI is the operator: a number given here is provisioned for the
+    // dealership, then set as its sender.
+    if let Some(number) = &args.sms_number {
+        provisioning::provision_sms_number(&platform.stores, &tenant, number)
+            .await
+            .map_err(|e| e.to_string())?;
+    }
     let allowed_origins = if args.any_origin {
         Some(Vec::new())
     } else if args.allowed_origins.is_empty() {

@@ -67,6 +67,9 @@ pub struct Platform {
     /// Twilio's auth token (`TWILIO_AUTH_TOKEN`) for the inbound SMS and
     /// status webhooks; `None` turns them off.
     pub twilio: Option<Arc<TwilioWebhook>>,
+    /// The platform's shared SMS number (`TWILIO_FROM` when it is a
+    /// number): texts to it are routed by who texted the sender last.
+    pub shared_sms_number: Option<String>,
     /// How often the workers poll IMAP mailboxes (`NORVALT_IMAP_POLL_SECONDS`,
     /// default 60, as the cloud schedule); `None` leaves polling to
     /// `norvalt imap poll`.
@@ -158,6 +161,9 @@ impl Platform {
                 .filter(|s| !s.trim().is_empty()),
             rollup_interval: interval_from_env("NORVALT_ROLLUP_SECONDS", 3600),
             twilio: TwilioWebhook::from_env(crate::public_url()).map(Arc::new),
+            shared_sms_number: std::env::var("TWILIO_FROM")
+                .ok()
+                .and_then(|n| norvalt_core::phone::parse(&n)),
             outbox: Arc::new(Outbox::new(data_dir.join("outbox"))),
             model,
             model_budget: std::env::var("NORVALT_MODEL_BUDGET_MS")
@@ -208,6 +214,7 @@ impl Platform {
             lead_ads: Arc::new(GraphClient::new(self.graph_url.clone())),
             config: IntakeConfig {
                 link_key: self.sender_config.link_key.clone(),
+                shared_sms_number: self.shared_sms_number.clone(),
                 ..IntakeConfig::from_env()
             },
         }

@@ -5,6 +5,7 @@
 pub mod claims;
 pub mod email;
 pub mod links;
+pub mod shared_sms;
 pub mod sms;
 pub mod suppression;
 

@@ -22,6 +22,7 @@ use crate::capture::{
 use crate::ids::{DealershipId, LeadId};
 use crate::metrics::Metric;
 use crate::model::{Channel, Direction, Lead, LeadSource, LeadStatus, Message, SenderType};
+use crate::outbound::shared_sms;
 use crate::ports::{RouteKind, StoreError, Stores};
 use crate::queue::{Delivery, JobHandler, JobOutcome, Queue, QueueName};
 use crate::tenancy::{self, TenantId};
@@ -35,6 +36,9 @@ pub struct IntakeConfig {
     /// Verifies the per-lead reply addresses (`svar+…@<slug>.<domain>`) of
     /// our outbound mail; `NORVALT_LINK_KEY`.
     pub link_key: Vec<u8>,
+    /// The platform's shared SMS number (E.164; `TWILIO_FROM` when it is a
+    /// number): texts to it are routed by who texted the sender last.
+    pub shared_sms_number: Option<String>,
 }
 
 impl IntakeConfig {
@@ -52,6 +56,9 @@ impl IntakeConfig {
         if let Some(days) = positive_days("NORVALT_IDEMPOTENCY_RETENTION_DAYS") {
             config.capture_ttl = Duration::days(days);
         }
+        config.shared_sms_number = std::env::var("TWILIO_FROM")
+            .ok()
+            .and_then(|n| crate::phone::parse(&n));
         config
     }
 }
@@ -70,6 +77,7 @@ impl Default for IntakeConfig {
             dedup_window: Duration::days(30),
             capture_ttl: Duration::days(90),
             link_key: Vec::new(),
+            shared_sms_number: None,
         }
     }
 }
@@ -384,7 +392,19 @@ impl Intake {
         let tenant = match &envelope.capture {
             Capture::Form(f) => resolve(RouteKind::FormKey, f.form_key.clone()).await?,
             Capture::Facebook(f) => resolve(RouteKind::FacebookPage, f.page_id.clone()).await?,
-            Capture::Sms(m) => resolve(RouteKind::SmsNumber, m.to.clone()).await?,
+            Capture::Sms(m) => match resolve(RouteKind::SmsNumber, m.to.clone()).await? {
+                Some(tenant) => Some(tenant),
+                // The shared number: the dealership that texted them last.
+                None if self.is_shared_number(&m.to) => match crate::phone::parse(&m.from) {
+                    Some(from) => shared_sms::dealerships_that_texted(&self.stores, &from)
+                        .await
+                        .map_err(retry)?
+                        .into_iter()
+                        .next(),
+                    None => None,
+                },
+                None => None,
+            },
             Capture::Email(e) => {
                 let mut found = None;
                 let headers = mail.map(|m| m.recipients.clone()).unwrap_or_default();
@@ -459,6 +479,25 @@ impl Intake {
                 )
                 .await
                 .map_err(retry)?;
+                // A STOPP to the shared number stops every dealership that
+                // texted this customer from it; one confirmation is enough.
+                if self.is_shared_number(&m.to) {
+                    for other in shared_sms::dealerships_that_texted(&self.stores, &from)
+                        .await
+                        .map_err(retry)?
+                    {
+                        suppression::suppress(
+                            &self.stores,
+                            &other,
+                            Channel::Sms,
+                            &from,
+                            "sms_stop",
+                            now,
+                        )
+                        .await
+                        .map_err(retry)?;
+                    }
+                }
                 if newly && let Some(lead) = existing {
                     self.confirm_opt_out(tenant, lead, now).await?;
                 }
@@ -488,6 +527,13 @@ impl Intake {
                 Found::Lead(c)
             }
         })
+    }
+
+    fn is_shared_number(&self, to: &str) -> bool {
+        self.config
+            .shared_sms_number
+            .as_deref()
+            .is_some_and(|shared| crate::phone::parse(to).as_deref() == Some(shared))
     }
 
     /// The live lead a phone number belongs to in this dealership.

@@ -166,3 +166,27 @@ pub async fn directory(stores: &Stores) -> DomainResult<Vec<(TenantId, Dealershi
     found.sort_by(|a, b| a.1.name.cmp(&b.1.name));
     Ok(found)
 }
+
+/// The operator provisions an SMS number (bought at Twilio) for a
+/// dealership; only then can the dealership's admin set it as its sender.
+/// `Conflict` when it is provisioned for another dealership.
+pub async fn provision_sms_number(
+    stores: &Stores,
+    tenant: &TenantId,
+    number: &str,
+) -> DomainResult<String> {
+    let number = crate::validation::phone("sms_number", number)
+        .map_err(|e| crate::validation::FieldErrors { fields: vec![e] })?;
+    match stores
+        .routes
+        .claim_route(RouteKind::ProvisionedSms, &number, tenant)
+        .await
+    {
+        Ok(()) => Ok(number),
+        Err(StoreError::Conflict) => Err(DomainError::Conflict {
+            code: "sms_number_taken",
+            message: format!("{number} is provisioned for another dealership"),
+        }),
+        Err(e) => Err(e.into()),
+    }
+}

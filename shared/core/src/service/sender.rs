@@ -14,6 +14,7 @@ use super::responder::SendEnvelope;
 use crate::metrics::Metric;
 use crate::model::{Channel, Dealership, Lead, LeadStatus, Message};
 use crate::outbound::links::{self, Unsubscribe};
+use crate::outbound::shared_sms;
 use crate::outbound::sms::segments;
 use crate::outbound::{
     ClaimRecord, ClaimState, Mailer, OutboundEmail, OutboundSms, Receipt, SendError, SmsSender,
@@ -228,6 +229,17 @@ impl Sender {
                 };
                 let (_, count) = segments(&sms.body);
                 let sent = self.sms.send_sms(&sms).await;
+                if sent.is_ok() && sms.from.is_none() {
+                    // From the shared number: its answers and STOPPs are
+                    // routed by who texted this customer.
+                    // Never an error here: the SMS is out, and a retry must
+                    // not risk a second one.
+                    if let Err(e) =
+                        shared_sms::record_sent(&self.stores, &tenant, &address, now).await
+                    {
+                        tracing::warn!(error = %e, "could not record a shared-number SMS");
+                    }
+                }
                 if sent.is_ok() {
                     Metric::count("SmsSegments", count)
                         .property("dealership_id", tenant.to_string())

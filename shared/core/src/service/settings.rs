@@ -224,6 +224,23 @@ pub async fn apply(
     {
         return Err(FieldErrors::single("imap.password", "is required for a new account").into());
     }
+    // Inbound SMS are routed by the number texted: a dealership may only
+    // take a number the operator provisioned for it, never the shared one
+    // or another's.
+    if let Some(number) = &plan.next.reply.sms_number
+        && plan.next.reply.sms_number != current.reply.sms_number
+        && stores
+            .routes
+            .lookup_route(RouteKind::ProvisionedSms, number)
+            .await?
+            != Some(tenant.dealership_id())
+    {
+        return Err(FieldErrors::single(
+            "reply.sms_number",
+            "is not a number Norvalt has provisioned for this dealership (ask Norvalt for one)",
+        )
+        .into());
+    }
     let mut claimed = Vec::new();
     for (kind, key, code) in &plan.claims {
         match stores.routes.claim_route(*kind, key, tenant).await {
