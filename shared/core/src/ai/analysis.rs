@@ -153,6 +153,11 @@ pub fn analyse(lead: &Lead) -> LeadAnalysis {
                 .get("form_type")
                 .and_then(|v| v.as_str())
                 .unwrap_or_default(),
+            // "Henvendelsen gjelder: Prøvekjøring", "Ønsker: Tilbud".
+            lead.source_metadata
+                .get("intent")
+                .and_then(|v| v.as_str())
+                .unwrap_or_default(),
         ]
         .join(" "),
     );

@@ -2,6 +2,9 @@
 //! and the make their notices are about (so `ID.4 Pro` from volkswagen.no is
 //! stored as `Volkswagen ID.4 Pro`).
 
+/// FINN.no's name: its message notices are read a little differently.
+pub const FINN: &str = "FINN.no";
+
 pub struct Importer {
     pub name: &'static str,
     pub make: &'static str,
@@ -180,7 +183,7 @@ const IMPORTERS: &[(&str, Importer)] = &[
     (
         "finn.no",
         Importer {
-            name: "FINN.no",
+            name: FINN,
             make: "",
         },
     ),

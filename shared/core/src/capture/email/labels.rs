@@ -20,6 +20,14 @@ pub enum Label {
     TradeIn,
     FormType,
     Dealer,
+    /// What the customer wants ("Henvendelsen gjelder: Prøvekjøring",
+    /// "Ønsker: Tilbud"): fed to the lead analysis.
+    Intent,
+    /// A marketplace ad the message is about ("Annonse: Toyota RAV4 …
+    /// (FINN-kode 345678901)").
+    Listing,
+    /// A FINN code on a line of its own.
+    FinnCode,
     /// Mail header lines quoted in a forwarded notice (From, Til, Emne …).
     Header,
 }
@@ -98,6 +106,11 @@ const LABELS: &[(&str, Label)] = &[
     ("henvendelse", Label::Message),
     ("dinhenvendelse", Label::Message),
     ("kommentarfrakunde", Label::Message),
+    ("meldingfrakjøper", Label::Message),
+    ("meldingfrakunde", Label::Message),
+    ("meldingfrainteressent", Label::Message),
+    ("spørsmålfrakjøper", Label::Message),
+    ("dittspørsmål", Label::Message),
     ("kundenskommentar", Label::Message),
     ("dinmelding", Label::Message),
     ("fritekst", Label::Message),
@@ -123,6 +136,17 @@ const LABELS: &[(&str, Label)] = &[
     ("typeforespørsel", Label::FormType),
     ("skjema", Label::FormType),
     ("forhandler", Label::Dealer),
+    ("henvendelsengjelder", Label::Intent),
+    ("gjelder", Label::Intent),
+    ("hvagjelderhenvendelsen", Label::Intent),
+    ("ønsker", Label::Intent),
+    ("kundenønsker", Label::Intent),
+    ("ønskerå", Label::Intent),
+    ("forespørsel", Label::Intent),
+    ("annonse", Label::Listing),
+    ("annonsen", Label::Listing),
+    ("finnannonse", Label::Listing),
+    ("finnkode", Label::FinnCode),
     ("from", Label::Header),
     ("fra", Label::Header),
     ("to", Label::Header),

@@ -122,9 +122,10 @@ fn extract(message: &Message, depth: usize) -> LeadCandidate {
         let inner_importer = inner_sender.as_deref().and_then(importers::by_sender);
         let mut c = LeadCandidate::default();
         apply(&mut c, &labels::fields(&body), inner_importer);
-        if !c.has_contact()
+        if c.customer_email.is_none()
             && let Some(reply_to) = pseudo_header(&headers, &["reply-to", "svar til", "svar-til"])
             && let Some(addr) = address_in(&reply_to)
+            && !is_robot(&addr)
         {
             c.offer_email(&addr);
         }
@@ -141,8 +142,11 @@ fn extract(message: &Message, depth: usize) -> LeadCandidate {
         let lines = html::to_lines(&html[..floor(&html, MAX_TEXT)]);
         apply(&mut c, &labels::fields(&lines), importer);
     }
+    // Portals send from their own address and put the customer in Reply-To
+    // ("svar kunden direkte ved å svare på denne e-posten"): the body may
+    // give a name and a phone, the address is only there.
     let reply_to = first_address(message.reply_to());
-    if !c.has_contact()
+    if c.customer_email.is_none()
         && let Some(addr) = reply_to
             .as_deref()
             .filter(|a| Some(*a) != sender.as_deref())
@@ -193,6 +197,29 @@ fn apply(c: &mut LeadCandidate, fields: &[Field], importer: Option<&importers::I
             Some(Label::TradeIn) => c.note("trade_in", v),
             Some(Label::FormType) => c.note("form_type", v),
             Some(Label::Dealer) => c.note("dealer", v),
+            Some(Label::Intent) => c.note("intent", v),
+            Some(Label::Listing) => {
+                let (title, code) = listing(v);
+                model = model.or(Some(title));
+                if let Some(code) = code {
+                    c.note("finn_code", code);
+                }
+                c.note("listing", v);
+            }
+            Some(Label::FinnCode) => {
+                if let Some(code) = finn_code(v) {
+                    c.note("finn_code", code);
+                }
+                continue;
+            }
+            // A FINN message notice names the buyer on its "Fra:" line.
+            Some(Label::Header)
+                if importer.is_some_and(|i| i.name == importers::FINN)
+                    && labels::fold_label(&f.label) == "fra"
+                    && !v.contains('@') =>
+            {
+                c.offer_name(v)
+            }
             Some(Label::Header) => continue,
             None => {
                 c.note(&f.label.to_lowercase(), v);
@@ -214,6 +241,30 @@ fn apply(c: &mut LeadCandidate, fields: &[Field], importer: Option<&importers::I
         c.offer_vehicle(&importers::with_make(make, model));
     }
     found
+}
+
+/// An ad's title and FINN code: "Toyota RAV4 2021 (FINN-kode 345678901)".
+fn listing(value: &str) -> (&str, Option<&str>) {
+    let code = finn_code(value);
+    let title = match value.find('(') {
+        Some(at) if code.is_some() => value[..at].trim(),
+        _ => value.trim(),
+    };
+    (title, code)
+}
+
+/// The first run of 6–12 digits after "finn" (FINN-kode 345678901,
+/// finnkode=345678901), or a value that is only such digits.
+fn finn_code(value: &str) -> Option<&str> {
+    let lower = value.to_lowercase();
+    let start = lower.find("finn").map_or(0, |at| at + 4);
+    let rest = value.get(start..)?;
+    let begin = rest.find(|c: char| c.is_ascii_digit())?;
+    let digits = &rest[begin..];
+    let end = digits
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(digits.len());
+    (6..=12).contains(&end).then(|| &digits[..end])
 }
 
 /// Importer and sender details every lead from mail carries.
@@ -367,16 +418,22 @@ fn address_in(value: &str) -> Option<String> {
     crate::validation::email("email", candidate).ok()
 }
 
+/// The first address of a header. Some portals encode the whole
+/// `Name <address>` as one encoded-word, which leaves the parser a name and
+/// no address: the address is then read out of that name.
 fn first_address(address: Option<&Address>) -> Option<String> {
-    address?.first()?.address().map(|a| a.trim().to_lowercase())
+    let first = address?.first()?;
+    match first.address() {
+        Some(a) => Some(a.trim().to_lowercase()),
+        None => first.name().and_then(address_in),
+    }
 }
 
 fn first_name(address: Option<&Address>) -> Option<String> {
-    address?
-        .first()?
-        .name()
-        .map(|n| n.trim().trim_matches('"').to_string())
-        .filter(|n| !n.is_empty() && !n.contains('@'))
+    let name = address?.first()?.name()?;
+    // "Leif Ås <leif.as@example.no>" in one encoded-word: the part before `<`.
+    let name = name.split('<').next().unwrap_or(name);
+    Some(name.trim().trim_matches('"').to_string()).filter(|n| !n.is_empty() && !n.contains('@'))
 }
 
 /// Addresses no person reads.
