@@ -293,23 +293,32 @@ async fn clerk_memberships_are_mirrored_into_the_team() {
     let app = TestApp::spawn_with(|p| p.clerk_webhook_secret = Some(SECRET.into())).await;
     let admin = app.token(DRAMMEN, Role::Admin).await;
     let org = norvalt_local::seed::demo_org_id(DRAMMEN);
-    let event = |kind: &str, org: &str, role: &str| {
+    let base_ms = norvalt_core::time::now().timestamp_millis();
+    // `at` orders the events as Clerk made them (data.updated_at).
+    let event_at = |kind: &str, org: &str, role: &str, at: i64| {
         json!({"type": kind, "object": "event", "data": {
             "id": "orgmem_1", "object": "organization_membership", "role": role,
+            "updated_at": base_ms + at,
             "organization": {"id": org, "slug": "x"},
             "public_user_data": {"user_id": "user_ny_selger", "identifier": "ny.selger@bilsenteret.no",
                                  "first_name": "Nora", "last_name": "Ødegård"}}})
     };
-    let deliver = |body: serde_json::Value, signed_at: i64, secret: &'static str| {
+    let next_at = std::cell::Cell::new(0);
+    let event = |kind: &str, org: &str, role: &str| {
+        next_at.set(next_at.get() + 1000);
+        event_at(kind, org, role, next_at.get())
+    };
+    let next_id = std::cell::Cell::new(0);
+    let deliver_as = |id: String, body: serde_json::Value, signed_at: i64, secret: &'static str| {
         let app = &app;
         async move {
             let raw = serde_json::to_vec(&body).unwrap();
             let response = app
                 .http
                 .post(app.url("/webhooks/clerk"))
-                .header("svix-id", "msg_1")
+                .header("svix-id", &id)
                 .header("svix-timestamp", signed_at.to_string())
-                .header("svix-signature", sign(secret, "msg_1", signed_at, &raw))
+                .header("svix-signature", sign(secret, &id, signed_at, &raw))
                 .header("content-type", "application/json")
                 .body(raw)
                 .send()
@@ -318,6 +327,11 @@ async fn clerk_memberships_are_mirrored_into_the_team() {
             let status = response.status().as_u16();
             (status, response.json::<serde_json::Value>().await.unwrap())
         }
+    };
+    // Each call a new delivery, as Svix sends each event once under its id.
+    let deliver = |body: serde_json::Value, signed_at: i64, secret: &'static str| {
+        next_id.set(next_id.get() + 1);
+        deliver_as(format!("msg_{}", next_id.get()), body, signed_at, secret)
     };
     let now = norvalt_core::time::now().timestamp();
     let member = |team: &serde_json::Value| {
@@ -374,14 +388,16 @@ async fn clerk_memberships_are_mirrored_into_the_team() {
     assert_eq!(user["role"], "sales_rep");
     assert_eq!(user["name"], "Nora Ødegård");
     assert_eq!(user["email"], "ny.selger@bilsenteret.no");
-    // A repeated delivery changes nothing new.
-    let (_, body) = deliver(
+    // The same delivery again (Svix retries under the same id) is ignored.
+    let id = format!("msg_{}", next_id.get());
+    let (_, body) = deliver_as(
+        id,
         event("organizationMembership.created", &org, "org:sales_rep"),
         now,
         SECRET,
     )
     .await;
-    assert_eq!(body["outcome"], "updated");
+    assert_eq!(body["outcome"], "ignored");
 
     let (_, body) = deliver(
         event("organizationMembership.updated", &org, "org:admin"),
@@ -400,6 +416,17 @@ async fn clerk_memberships_are_mirrored_into_the_team() {
     )
     .await;
     assert_eq!(body["outcome"], "deactivated");
+    let (_, team) = app.get("/api/users", &admin).await;
+    assert_eq!(member(&team).unwrap()["active"], false);
+
+    // A late retry of an older `updated` does not bring the member back.
+    let (_, body) = deliver(
+        event_at("organizationMembership.updated", &org, "org:admin", 1500),
+        now,
+        SECRET,
+    )
+    .await;
+    assert_eq!(body["outcome"], "ignored");
     let (_, team) = app.get("/api/users", &admin).await;
     assert_eq!(member(&team).unwrap()["active"], false);
 }

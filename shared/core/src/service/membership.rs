@@ -76,6 +76,10 @@ pub struct Membership {
     pub public_user_data: PublicUserData,
     #[serde(default)]
     pub role: Option<String>,
+    /// When Clerk last changed the membership (Unix milliseconds): orders
+    /// deliveries that Svix retries out of order.
+    #[serde(default)]
+    pub updated_at: Option<i64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -106,12 +110,25 @@ pub enum Mirrored {
     Ignored(&'static str),
 }
 
-/// Applies one membership event to the dealership's user records.
+/// One signed delivery: Svix's id (the same on every retry) and its
+/// timestamp.
+#[derive(Debug, Clone)]
+pub struct Delivery<'a> {
+    pub id: &'a str,
+    pub sent_at: DateTime<Utc>,
+}
+
+/// Applies one membership event to the dealership's user records, once per
+/// delivery id, and never over a newer event of the same membership (Svix
+/// retries for days and in any order: a late `updated` must not undo a
+/// `deleted`).
 pub async fn mirror(
     stores: &Stores,
     event: &Event,
+    delivery: Delivery<'_>,
     now: DateTime<Utc>,
 ) -> Result<Mirrored, StoreError> {
+    use crate::outbound::{ClaimRecord, ClaimState};
     let Some(tenant) = tenancy::resolve(
         stores.routes.as_ref(),
         RouteKind::ClerkOrg,
@@ -121,6 +138,65 @@ pub async fn mirror(
     else {
         return Ok(Mirrored::Ignored("organisation is not a dealership"));
     };
+    let who = &event.data.public_user_data;
+    let event_at = event
+        .data
+        .updated_at
+        .and_then(DateTime::from_timestamp_millis)
+        .unwrap_or(delivery.sent_at);
+    let seen_key = format!("clerk-delivery:{}", delivery.id);
+    let mut seen = ClaimRecord::new(seen_key.clone(), &who.user_id, now);
+    seen.state = ClaimState::Done;
+    if stores.claims.claim(&tenant, &seen).await?.is_some() {
+        return Ok(Mirrored::Ignored("delivery already applied"));
+    }
+    let latest_key = format!("clerk-membership:{}", who.user_id);
+    let latest = stores.claims.get_claim(&tenant, &latest_key).await?;
+    if latest.as_ref().is_some_and(|l| l.updated_at > event_at) {
+        return Ok(Mirrored::Ignored(
+            "an event newer than this one was applied",
+        ));
+    }
+    let outcome = apply(stores, &tenant, event, now).await;
+    match &outcome {
+        Ok(_) => {
+            let mut record = ClaimRecord::new(latest_key.clone(), &event.kind, event_at);
+            record.state = ClaimState::Done;
+            record.updated_at = event_at;
+            match latest {
+                Some(l) => {
+                    let next = ClaimRecord {
+                        claimed_at: l.claimed_at,
+                        ..record
+                    };
+                    stores
+                        .claims
+                        .update_claim(&tenant, &next, l.claimed_at)
+                        .await?
+                }
+                None => {
+                    stores.claims.claim(&tenant, &record).await?;
+                }
+            }
+        }
+        // Not applied: a retry of this delivery must be able to try again.
+        Err(_) => {
+            stores
+                .claims
+                .release_claim(&tenant, &seen_key, seen.claimed_at)
+                .await?
+        }
+    }
+    outcome
+}
+
+async fn apply(
+    stores: &Stores,
+    tenant: &crate::TenantId,
+    event: &Event,
+    now: DateTime<Utc>,
+) -> Result<Mirrored, StoreError> {
+    let tenant = tenant.clone();
     let who = &event.data.public_user_data;
     let role = event.data.role.as_deref().and_then(Role::from_clerk);
     let name = [who.first_name.as_deref(), who.last_name.as_deref()]

@@ -72,7 +72,16 @@ async fn deliver(
             format!("Not a membership event: {e}"),
         )
     })?;
-    let outcome = membership::mirror(&hook.stores, &event, now)
+    let delivery = membership::Delivery {
+        id: header("svix-id"),
+        sent_at: header("svix-timestamp")
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
+            .unwrap_or(now),
+    };
+    let outcome = membership::mirror(&hook.stores, &event, delivery, now)
         .await
         .map_err(norvalt_core::DomainError::from)?;
     let outcome = match outcome {
