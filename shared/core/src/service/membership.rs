@@ -196,7 +196,7 @@ async fn apply(
     event: &Event,
     now: DateTime<Utc>,
 ) -> Result<Mirrored, StoreError> {
-    let tenant = tenant.clone();
+    let tenant = *tenant;
     let who = &event.data.public_user_data;
     let role = event.data.role.as_deref().and_then(Role::from_clerk);
     let name = [who.first_name.as_deref(), who.last_name.as_deref()]
