@@ -217,4 +217,43 @@ async fn authorized_parties_are_enforced_when_configured() {
             .await
             .is_err()
     );
+    // Without `azp` the token could be anyone's: refused when parties are set.
+    claims.as_object_mut().unwrap().remove("azp");
+    let missing = verifier.verify(&app.platform.keys.sign(&claims)).await;
+    assert!(
+        matches!(missing, Err(norvalt_http::auth::AuthError::WrongParty)),
+        "{missing:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_audience_is_checked_when_one_is_configured() {
+    use norvalt_http::auth::AuthError;
+    let app = TestApp::spawn().await;
+    let (url, _) = mock_jwks(app.platform.keys.jwks().clone()).await;
+    let verifier = JwtVerifier::jwks(url.clone(), norvalt_local::keys::LOCAL_ISSUER)
+        .audiences("https://app.norvalt.no,".split(','));
+    let mut claims = rep_claims(&app).await;
+    let verify = |claims: &serde_json::Value| {
+        let token = app.platform.keys.sign(claims);
+        let verifier = &verifier;
+        async move { verifier.verify(&token).await }
+    };
+    assert!(matches!(
+        verify(&claims).await,
+        Err(AuthError::WrongAudience)
+    ));
+    claims["aud"] = json!("https://evil.example");
+    assert!(matches!(
+        verify(&claims).await,
+        Err(AuthError::WrongAudience)
+    ));
+    claims["aud"] = json!(["https://evil.example", "https://app.norvalt.no"]);
+    assert!(verify(&claims).await.is_ok());
+    claims["aud"] = json!("https://app.norvalt.no");
+    assert!(verify(&claims).await.is_ok());
+    // Not configured: `aud` is not looked at.
+    let open = JwtVerifier::jwks(url, norvalt_local::keys::LOCAL_ISSUER);
+    claims["aud"] = json!("https://evil.example");
+    assert!(open.verify(&app.platform.keys.sign(&claims)).await.is_ok());
 }

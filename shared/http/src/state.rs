@@ -20,14 +20,19 @@ pub struct AppState {
 
 impl AppState {
     /// The Lambda configuration: `NORVALT_JWT_ISSUER`, `NORVALT_JWKS_URL`,
-    /// optional `NORVALT_AUTHORIZED_PARTIES` (comma-separated origins) and
+    /// optional `NORVALT_AUTHORIZED_PARTIES` (comma-separated origins; when
+    /// set, every token must carry one of them in `azp`), optional
+    /// `NORVALT_JWT_AUDIENCE` (comma-separated; when set, `aud` is checked) and
     /// `NORVALT_CURSOR_KEY` (64 hex characters, shared by every function).
     pub fn from_env(stores: Stores) -> Result<Self, String> {
         let var = |name: &str| std::env::var(name).map_err(|_| format!("{name} is not set"));
         let issuer = var("NORVALT_JWT_ISSUER")?;
         let jwks_url = var("NORVALT_JWKS_URL")?;
         let parties = std::env::var("NORVALT_AUTHORIZED_PARTIES").unwrap_or_default();
-        let verifier = JwtVerifier::jwks(jwks_url, issuer).authorized_parties(parties.split(','));
+        let audience = std::env::var("NORVALT_JWT_AUDIENCE").unwrap_or_default();
+        let verifier = JwtVerifier::jwks(jwks_url, issuer)
+            .authorized_parties(parties.split(','))
+            .audiences(audience.split(','));
         let cursors = CursorCodec::new(parse_key(&var("NORVALT_CURSOR_KEY")?)?);
         Ok(Self {
             stores,

@@ -24,6 +24,8 @@ pub enum AuthError {
     WrongIssuer,
     #[error("the token was issued to an origin that is not allowed")]
     WrongParty,
+    #[error("the token is not meant for this API")]
+    WrongAudience,
     #[error("the session is not active")]
     InactiveSession,
     #[error("the signing keys could not be fetched: {0}")]
@@ -52,6 +54,7 @@ pub struct JwtVerifier {
     keys: KeySource,
     issuer: String,
     authorized_parties: Vec<String>,
+    audiences: Vec<String>,
 }
 
 impl JwtVerifier {
@@ -60,6 +63,7 @@ impl JwtVerifier {
             keys,
             issuer: issuer.into(),
             authorized_parties: Vec::new(),
+            audiences: Vec::new(),
         }
     }
 
@@ -67,7 +71,20 @@ impl JwtVerifier {
         Self::new(KeySource::Jwks(JwksCache::new(url)), issuer)
     }
 
-    /// Origins allowed in `azp`. Empty means any.
+    /// Accepted `aud` values. Empty: `aud` is not checked (Clerk session
+    /// tokens carry none unless a JWT template adds it); otherwise a token
+    /// must name one of them.
+    pub fn audiences<'a>(mut self, audiences: impl IntoIterator<Item = &'a str>) -> Self {
+        self.audiences = audiences
+            .into_iter()
+            .map(|a| a.trim().to_string())
+            .filter(|a| !a.is_empty())
+            .collect();
+        self
+    }
+
+    /// Origins allowed in `azp`. Empty means any; otherwise a token must
+    /// carry `azp` and it must be one of them.
     pub fn authorized_parties<'a>(mut self, parties: impl IntoIterator<Item = &'a str>) -> Self {
         self.authorized_parties = parties
             .into_iter()
@@ -93,20 +110,28 @@ impl JwtVerifier {
         let mut validation = Validation::new(Algorithm::RS256);
         validation.leeway = LEEWAY_SECS;
         validation.validate_nbf = true;
-        validation.validate_aud = false; // Clerk session tokens carry azp, not aud
+        if self.audiences.is_empty() {
+            validation.validate_aud = false; // Clerk session tokens carry azp, not aud
+        } else {
+            validation.set_audience(&self.audiences);
+        }
         validation.set_issuer(&[&self.issuer]);
-        validation.set_required_spec_claims(&["exp", "iss", "sub"]);
+        if self.audiences.is_empty() {
+            validation.set_required_spec_claims(&["exp", "iss", "sub"]);
+        } else {
+            validation.set_required_spec_claims(&["exp", "iss", "sub", "aud"]);
+        }
         let claims = decode::<RawClaims>(token, &key, &validation)
             .map_err(classify)?
             .claims;
         if claims.sts.as_deref() == Some("pending") {
             return Err(AuthError::InactiveSession);
         }
-        if let Some(azp) = &claims.azp {
+        if !self.authorized_parties.is_empty() {
+            // A token without `azp` could have been minted for any party.
+            let azp = claims.azp.as_deref().ok_or(AuthError::WrongParty)?;
             let azp = azp.trim_end_matches('/');
-            if !self.authorized_parties.is_empty()
-                && !self.authorized_parties.iter().any(|p| p == azp)
-            {
+            if !self.authorized_parties.iter().any(|p| p == azp) {
                 return Err(AuthError::WrongParty);
             }
         }
@@ -122,6 +147,8 @@ fn classify(e: jsonwebtoken::errors::Error) -> AuthError {
         ErrorKind::InvalidIssuer => AuthError::WrongIssuer,
         ErrorKind::InvalidSignature => AuthError::BadSignature,
         ErrorKind::InvalidAlgorithm => AuthError::WrongAlgorithm,
+        ErrorKind::InvalidAudience => AuthError::WrongAudience,
+        ErrorKind::MissingRequiredClaim(claim) if claim == "aud" => AuthError::WrongAudience,
         _ => AuthError::Malformed,
     }
 }
