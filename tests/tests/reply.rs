@@ -178,6 +178,8 @@ async fn a_form_lead_posted_twice_gets_exactly_one_norwegian_reply() {
     let raw = String::from_utf8_lossy(&mails[0]);
     assert!(raw.contains("List-Unsubscribe:"), "{raw}");
     assert!(raw.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"));
+    // Only the https link: no mailbox of ours handles unsubscribe mail.
+    assert!(!raw.contains("mailto:"), "{raw}");
     let reply_to = mail
         .reply_to()
         .and_then(|a| a.first())

@@ -133,7 +133,7 @@ fn email(from_domain: &str) -> OutboundEmail {
         text: "Hei Kari! Vi ses på lørdag.".into(),
         html: "<p>Hei Kari! Vi ses på lørdag.</p>".into(),
         unsubscribe_url: "https://u.norvalt.no/unsubscribe/t".into(),
-        unsubscribe_mailto: "mailto:avmeld+t@norvalt.no".into(),
+        unsubscribe_mailto: None,
         message_id: "send-moto-1@norvalt.no".into(),
         date: norvalt_core::time::now(),
     }

@@ -24,7 +24,11 @@ pub struct OutboundEmail {
     pub html: String,
     /// One-click unsubscribe (RFC 8058), https.
     pub unsubscribe_url: String,
-    pub unsubscribe_mailto: String,
+    /// A `mailto:` alternative, only where someone reads that mailbox (the
+    /// dealership's own address on team notices). Replies to customers have
+    /// none: no mailbox of ours handles unsubscribe mail, and the https link
+    /// is what RFC 8058 and the big mailbox providers require.
+    pub unsubscribe_mailto: Option<String>,
     /// `<…@…>`-less Message-ID, derived from the send key so a resend of the
     /// same key is recognisable by the customer's mail client too.
     pub message_id: String,
@@ -65,11 +69,8 @@ impl OutboundEmail {
             .header(
                 "List-Unsubscribe",
                 URL::new_list(
-                    [
-                        self.unsubscribe_url.as_str(),
-                        self.unsubscribe_mailto.as_str(),
-                    ]
-                    .into_iter(),
+                    std::iter::once(self.unsubscribe_url.as_str())
+                        .chain(self.unsubscribe_mailto.as_deref()),
                 ),
             )
             .header(
@@ -147,7 +148,7 @@ mod tests {
                 "https://x/u/1",
             ),
             unsubscribe_url: "https://api.norvalt.no/unsubscribe/tok".into(),
-            unsubscribe_mailto: "mailto:avmeld+tok@norvalt.no".into(),
+            unsubscribe_mailto: Some("mailto:varsler@bilsenteret-drammen.no".into()),
             message_id: "send-1@norvalt.no".into(),
             date: crate::time::now(),
         }
@@ -200,7 +201,7 @@ mod tests {
             .replace("\r\n\t", " ")
             .replace("\r\n ", " ")
             .replace(",  <", ", <");
-        assert!(text.contains("List-Unsubscribe: <https://api.norvalt.no/unsubscribe/tok>, <mailto:avmeld+tok@norvalt.no>"), "{text}");
+        assert!(text.contains("List-Unsubscribe: <https://api.norvalt.no/unsubscribe/tok>, <mailto:varsler@bilsenteret-drammen.no>"), "{text}");
         assert!(text.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"));
         assert_eq!(
             parsed

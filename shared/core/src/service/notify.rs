@@ -248,7 +248,7 @@ pub fn compose(
         html: email::html_body(&dealership.name, &text, &settings),
         text,
         subject,
-        unsubscribe_mailto: format!("mailto:{}?subject=Varsler", dealership.email),
+        unsubscribe_mailto: Some(format!("mailto:{}?subject=Varsler", dealership.email)),
         unsubscribe_url: settings,
         message_id: format!("{}@{mail_domain}", send_key.replace([':', '@'], "-")),
         date: now,

@@ -554,7 +554,7 @@ impl Sender {
                 message.message_content, dealership.name
             ),
             html: email::html_body(&dealership.name, &message.message_content, &unsubscribe_url),
-            unsubscribe_mailto: format!("mailto:avmeld+{token}@{}", c.mail_domain),
+            unsubscribe_mailto: None,
             unsubscribe_url,
             message_id: format!("{}@{}", send_key.replace(':', "-"), c.mail_domain),
             date: now,
