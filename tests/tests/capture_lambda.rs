@@ -377,6 +377,9 @@ async fn email_inbound_enqueues_clean_mail_and_quarantines_spam() {
         prefix: "inbound/".into(),
     };
 
+    // The envelope decides, not the headers (`mail.destination`).
+    let mut ses = ses;
+    ses.records[0].ses.mail.destination = vec!["leads@fjord-bil-bergen.norvalt.no".into()];
     let outcome = inbound.handle(ses.clone()).await.unwrap();
     assert_eq!(
         outcome,
@@ -393,8 +396,12 @@ async fn email_inbound_enqueues_clean_mail_and_quarantines_spam() {
     let json: Value = serde_json::from_str(&bodies[0]).unwrap();
     assert_eq!(json["payload"]["via"], "ses");
     assert_eq!(
-        json["payload"]["recipients"][0],
-        "leads@bilsenteret-drammen.norvalt.no"
+        json["payload"]["recipients"],
+        serde_json::json!(["leads@bilsenteret-drammen.norvalt.no"])
+    );
+    assert_eq!(
+        json["payload"]["auth"],
+        serde_json::json!({"spf": "PASS", "dkim": "PASS", "dmarc": "PASS"})
     );
 
     let mut spam = ses;

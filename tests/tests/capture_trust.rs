@@ -191,3 +191,87 @@ async fn a_merge_never_redirects_the_customers_replies() {
         json!({"email": "attacker@evil.example"})
     );
 }
+
+/// SES delivers by the SMTP envelope; the headers are the sender's to write.
+/// A mail addressed (envelope) to Bergen whose To: names Drammen is Bergen's,
+/// and a mail that claims Toyota but fails DMARC waits for a person.
+#[tokio::test(flavor = "multi_thread")]
+async fn ses_mail_is_routed_by_its_envelope_and_a_forged_importer_waits_for_review() {
+    use norvalt_core::capture::sources::RawMailStore;
+    use norvalt_core::capture::{Capture, CaptureEnvelope, MailAuth, MailVia};
+    use norvalt_core::queue::Queue;
+    use norvalt_core::service::provisioning::find_by_slug;
+    use norvalt_tests::BERGEN;
+    let app = TestApp::spawn().await;
+    let bergen_inbound = find_by_slug(&app.platform.stores, BERGEN)
+        .await
+        .unwrap()
+        .unwrap()
+        .1
+        .inbound_email;
+    let original = std::fs::read(format!(
+        "{}/../shared/core/tests/fixtures/emails/toyota-no-contact-request.eml",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    for (n, dmarc) in [(1, "FAIL"), (2, "PASS")] {
+        // The fixture's To: is Drammen's lead address; its own Message-ID each.
+        let raw = String::from_utf8(original.clone()).unwrap().replace(
+            "20261116094105.7f3a9c@toyota.no",
+            &format!("ses-{n}@toyota.no"),
+        );
+        let key = format!("inbound/ses-{n}");
+        app.platform
+            .mail
+            .put_mail(&key, raw.as_bytes())
+            .await
+            .unwrap();
+        let mut envelope = CaptureEnvelope::for_mail(
+            raw.as_bytes(),
+            key,
+            MailVia::Ses,
+            None,
+            vec![bergen_inbound.clone()],
+            norvalt_core::time::now(),
+        );
+        if let Capture::Email(e) = &mut envelope.capture {
+            e.auth = Some(MailAuth {
+                spf: Some("PASS".into()),
+                dkim: Some(dmarc.into()),
+                dmarc: Some(dmarc.into()),
+            });
+        }
+        app.platform
+            .queues
+            .send(QueueName::Capture, &envelope.to_json())
+            .await
+            .unwrap();
+    }
+    app.drain(&QueueName::ALL).await;
+    assert!(all_leads(&app).await.is_empty(), "nothing reaches Drammen");
+    let token = app.token(BERGEN, Role::SalesRep).await;
+    let (_, page) = app.get("/api/leads?limit=10", &token).await;
+    let leads = page["items"].as_array().unwrap();
+    assert_eq!(leads.len(), 2, "{page}");
+    let by_capture = |id: &str| {
+        leads
+            .iter()
+            .find(|l| l["source_metadata"]["capture"] == format!("email:{id}@toyota.no"))
+            .unwrap()
+    };
+    let genuine = by_capture("ses-2");
+    assert_ne!(genuine["status"], "needs_review", "{genuine}");
+    let forged = by_capture("ses-1");
+    assert_eq!(forged["status"], "needs_review", "{forged}");
+    assert!(
+        forged["source_metadata"]["review_reason"]
+            .as_str()
+            .unwrap()
+            .contains("DMARC"),
+        "{forged}"
+    );
+    assert_eq!(
+        forged["source_metadata"]["mail_auth"],
+        "spf=PASS dkim=FAIL dmarc=FAIL"
+    );
+}

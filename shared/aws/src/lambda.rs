@@ -5,7 +5,7 @@
 use aws_lambda_events::event::ses::SimpleEmailEvent;
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
 use norvalt_core::capture::sources::RawMailStore;
-use norvalt_core::capture::{CaptureEnvelope, MailVia};
+use norvalt_core::capture::{Capture, CaptureEnvelope, MailAuth, MailVia};
 use norvalt_core::queue::{Delivery, JobHandler, Queue, QueueName, run_batch};
 
 use crate::s3mail::S3Mail;
@@ -96,14 +96,23 @@ impl SesInbound {
                 .await
                 .map_err(|e| e.to_string())?
                 .ok_or_else(|| format!("mail {key} is not in the bucket"))?;
-            let envelope = CaptureEnvelope::for_mail(
+            // Routed by the SMTP envelope: the header recipients
+            // (`mail.destination`) are whatever the sender wrote.
+            let mut envelope = CaptureEnvelope::for_mail(
                 &raw,
                 key.clone(),
                 MailVia::Ses,
                 None,
-                mail.destination,
+                receipt.recipients.clone(),
                 norvalt_core::time::now(),
             );
+            if let Capture::Email(e) = &mut envelope.capture {
+                e.auth = Some(MailAuth {
+                    spf: receipt.spf_verdict.status.clone(),
+                    dkim: receipt.dkim_verdict.status.clone(),
+                    dmarc: receipt.dmarc_verdict.status.clone(),
+                });
+            }
             self.queue
                 .send(QueueName::Capture, &envelope.to_json())
                 .await

@@ -94,6 +94,35 @@ pub struct EmailCapture {
     pub recipients: Vec<String>,
     /// The dealership the mail was fetched for (IMAP account, `--dealership`).
     pub dealership_slug: Option<String>,
+    /// What the receiving server said of the sender's authentication (SES).
+    #[serde(default)]
+    pub auth: Option<MailAuth>,
+}
+
+/// SES's verdicts on a received mail: `PASS`, `FAIL`, `GRAY` or
+/// `PROCESSING_FAILED` each.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailAuth {
+    pub spf: Option<String>,
+    pub dkim: Option<String>,
+    pub dmarc: Option<String>,
+}
+
+impl MailAuth {
+    pub fn dmarc_failed(&self) -> bool {
+        self.dmarc.as_deref() == Some("FAIL")
+    }
+
+    /// "spf=PASS dkim=PASS dmarc=FAIL", for the lead's metadata.
+    pub fn summary(&self) -> String {
+        let v = |s: &Option<String>| s.clone().unwrap_or_else(|| "NONE".into());
+        format!(
+            "spf={} dkim={} dmarc={}",
+            v(&self.spf),
+            v(&self.dkim),
+            v(&self.dmarc)
+        )
+    }
 }
 
 /// An inbound SMS (Twilio), already signature-checked by `webhook-twilio`.
@@ -204,6 +233,7 @@ impl CaptureEnvelope {
                 via,
                 recipients,
                 dealership_slug,
+                auth: None,
             }),
         )
     }

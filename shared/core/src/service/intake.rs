@@ -249,7 +249,7 @@ impl Intake {
             }
             Capture::Email(e) => {
                 let parsed = parsed_mail.expect("parsed above for email");
-                let reply = self.reply_target(&e.recipients, &parsed.recipients);
+                let reply = self.reply_target(&e.recipients, &header_recipients(e, Some(&parsed)));
                 let found = match parsed.kind {
                     // A customer answering our reply: their lead, whatever
                     // the parser would have made of the mail otherwise.
@@ -267,7 +267,21 @@ impl Intake {
                     }
                     MailKind::Lead(mut c) => {
                         c.note("raw_mail", &e.mail_key);
-                        Found::Lead(c)
+                        if let Some(auth) = &e.auth {
+                            c.note("mail_auth", &auth.summary());
+                        }
+                        // A mail that claims a known importer but fails
+                        // DMARC may be forged: a person looks first.
+                        match c.metadata.get("importer").and_then(|i| i.as_str()) {
+                            Some(importer) if e.auth.as_ref().is_some_and(|a| a.dmarc_failed()) => {
+                                let reason = format!(
+                                    "DMARC failed for a mail that claims to come from {importer}"
+                                );
+                                c.note("review_reason", &reason);
+                                Found::Review(c)
+                            }
+                            _ => Found::Lead(c),
+                        }
                     }
                     MailKind::NeedsReview {
                         mut candidate,
@@ -407,7 +421,7 @@ impl Intake {
             },
             Capture::Email(e) => {
                 let mut found = None;
-                let headers = mail.map(|m| m.recipients.clone()).unwrap_or_default();
+                let headers = header_recipients(e, mail);
                 if let Some((_, slug)) = self.reply_target(&e.recipients, &headers) {
                     found = resolve(RouteKind::Slug, slug).await?;
                 }
@@ -805,6 +819,19 @@ impl Intake {
         let envelope = FirstReplyEnvelope::new(dealership, lead, trace, now);
         let body = serde_json::to_string(&envelope).expect("an envelope always serialises");
         self.queue.send(QueueName::Ai, &body).await.map_err(retry)
+    }
+}
+
+/// The recipients a mail's headers name, where they may route it: IMAP and
+/// the CLI have no envelope, SES has one and only it counts (headers are
+/// whatever the sender wrote).
+fn header_recipients(
+    e: &crate::capture::EmailCapture,
+    mail: Option<&email::ParsedMail>,
+) -> Vec<String> {
+    match e.via {
+        crate::capture::MailVia::Ses => Vec::new(),
+        _ => mail.map(|m| m.recipients.clone()).unwrap_or_default(),
     }
 }
 
