@@ -275,3 +275,58 @@ async fn ses_mail_is_routed_by_its_envelope_and_a_forged_importer_waits_for_revi
         "spf=PASS dkim=FAIL dmarc=FAIL"
     );
 }
+
+/// The form's rate limit counts the address AWS saw (`sourceIp`), never
+/// the `X-Forwarded-For` a client writes itself; and a form has a budget of
+/// its own, so many addresses together cannot flood one dealership.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_rate_limit_keys_on_the_address_aws_saw_and_on_the_form() {
+    use tower::ServiceExt;
+    let app = TestApp::spawn_with(|p| {
+        p.form_rate_limit = 2;
+        p.form_key_rate_limit = 4;
+    })
+    .await;
+    let key = app.form_key(DRAMMEN).await;
+    let router = norvalt_http::webhooks::with_client_ip(
+        norvalt_http::finish(
+            norvalt_http::webhooks::form::router(),
+            app.platform.capture_state(),
+        ),
+        norvalt_aws::lambda::source_ip,
+    );
+    let sample = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../events/webhook-form.json"
+    ))
+    .unwrap()
+    .replace("FORM_KEY", &key);
+    let post = |n: usize, source_ip: &str, forwarded_for: &str| {
+        let mut event: Value = serde_json::from_str(&sample).unwrap();
+        event["headers"]["idempotency-key"] = json!(format!("rate-{n}"));
+        event["headers"]["x-forwarded-for"] = json!(forwarded_for);
+        event["requestContext"]["http"]["sourceIp"] = json!(source_ip);
+        let request = lambda_http::request::from_str(&event.to_string()).unwrap();
+        let router = router.clone();
+        async move {
+            let response = router.oneshot(request).await.unwrap();
+            let status = response.status().as_u16();
+            let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+                .await
+                .unwrap();
+            (status, String::from_utf8_lossy(&body).to_string())
+        }
+    };
+    // One client rotating X-Forwarded-For is still one client.
+    assert_eq!(post(1, "198.51.100.7", "10.0.0.1").await.0, 202);
+    assert_eq!(post(2, "198.51.100.7", "10.0.0.2").await.0, 202);
+    let (status, body) = post(3, "198.51.100.7", "10.0.0.3").await;
+    assert_eq!(status, 429, "{body}");
+    assert!(body.contains("from this address"), "{body}");
+    // Other addresses share the form's budget of 4.
+    assert_eq!(post(4, "198.51.100.8", "198.51.100.8").await.0, 202);
+    assert_eq!(post(5, "198.51.100.9", "198.51.100.9").await.0, 202);
+    let (status, body) = post(6, "198.51.100.10", "198.51.100.10").await;
+    assert_eq!(status, 429, "{body}");
+    assert!(body.contains("to this form"), "{body}");
+}

@@ -389,6 +389,19 @@ async fn a_reply_needs_a_channel_the_customer_can_be_reached_on() {
     assert_eq!((status, code(&err)), (422, "validation_failed"));
     assert_eq!(err["error"]["details"]["fields"][0]["field"], "channel");
     let admin = app.token(DRAMMEN, Role::Admin).await;
+    // The operator provisions the number first; then the admin can take it.
+    let (tenant, _) =
+        norvalt_core::service::provisioning::find_by_slug(&app.platform.stores, DRAMMEN)
+            .await
+            .unwrap()
+            .unwrap();
+    norvalt_core::service::provisioning::provision_sms_number(
+        &app.platform.stores,
+        &tenant,
+        "+4792000000",
+    )
+    .await
+    .unwrap();
     let (status, body) = app
         .patch(
             "/api/dealership",

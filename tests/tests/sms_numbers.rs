@@ -182,3 +182,60 @@ async fn an_admin_takes_only_a_number_provisioned_for_the_dealership() {
     let taken = provision_sms_number(&app.platform.stores, &bergen_tenant, "+4759440000").await;
     assert!(taken.is_err());
 }
+
+/// The public form could run up SMS bills abroad: automatic SMS go only to
+/// the countries the dealership allows (Norway unless it says otherwise).
+#[tokio::test(flavor = "multi_thread")]
+async fn automatic_sms_go_only_to_allowed_countries() {
+    let app = app().await;
+    let admin = app.token(DRAMMEN, Role::Admin).await;
+    let key = app.form_key(DRAMMEN).await;
+    let ask = |phone: &'static str| {
+        let url = app.url(&format!("/webhooks/form/{key}"));
+        let http = app.http.clone();
+        async move {
+            let status = http
+                .post(url)
+                .json(&json!({"name": "Sven", "phone": phone}))
+                .send()
+                .await
+                .unwrap()
+                .status();
+            assert_eq!(status, 202);
+        }
+    };
+    let texted = |app: &TestApp| {
+        std::fs::read_to_string(app.platform.outbox.dir().join("sms.jsonl"))
+            .unwrap_or_default()
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["to"].clone())
+            .collect::<Vec<_>>()
+    };
+    ask("+46 70 123 45 67").await;
+    app.drain(&QueueName::ALL).await;
+    assert!(texted(&app).is_empty(), "{:?}", texted(&app));
+
+    let (status, err) = app
+        .patch(
+            "/api/dealership",
+            &admin,
+            json!({"reply": {"sms_countries": ["+46"]}}),
+        )
+        .await;
+    assert_eq!((status, code(&err)), (422, "validation_failed"), "{err}");
+    let (status, body) = app
+        .patch(
+            "/api/dealership",
+            &admin,
+            json!({"reply": {"sms_countries": ["47", "46"]}}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["dealership"]["reply"]["sms_countries"],
+        json!(["46", "47"])
+    );
+    ask("+46 70 765 43 21").await;
+    app.drain(&QueueName::ALL).await;
+    assert_eq!(texted(&app), [json!("+46707654321")]);
+}

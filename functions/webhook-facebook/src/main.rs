@@ -25,6 +25,7 @@ async fn main() -> Result<(), lambda_http::Error> {
         stores: norvalt_aws::dynamodb::stores_from_env(&config)?,
         queue: Arc::new(norvalt_aws::sqs::SqsQueues::from_env(&config)),
         limiter: Arc::new(RateLimiter::from_env()),
+        form_limiter: Arc::new(RateLimiter::form_from_env()),
         facebook: Some(Arc::new(facebook)),
         twilio: None,
     };

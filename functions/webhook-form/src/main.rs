@@ -13,9 +13,14 @@ async fn main() -> Result<(), lambda_http::Error> {
         stores: norvalt_aws::dynamodb::stores_from_env(&config)?,
         queue: Arc::new(norvalt_aws::sqs::SqsQueues::from_env(&config)),
         limiter: Arc::new(RateLimiter::from_env()),
+        form_limiter: Arc::new(RateLimiter::form_from_env()),
         facebook: None,
         twilio: None,
     };
     let app = norvalt_http::finish(webhooks::form::router(), state);
-    lambda_http::run(app).await
+    lambda_http::run(webhooks::with_client_ip(
+        app,
+        norvalt_aws::lambda::source_ip,
+    ))
+    .await
 }

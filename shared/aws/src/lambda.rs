@@ -123,3 +123,16 @@ impl SesInbound {
         Ok(outcomes)
     }
 }
+
+/// The caller's address as AWS saw it: the function URL's (or HTTP API's)
+/// `requestContext.http.sourceIp`, which a client cannot set, unlike
+/// `X-Forwarded-For`. For `norvalt_http::webhooks::with_client_ip`.
+pub fn source_ip(extensions: &lambda_http::http::Extensions) -> Option<std::net::IpAddr> {
+    match extensions.get::<lambda_http::request::RequestContext>()? {
+        lambda_http::request::RequestContext::ApiGatewayV2(context) => {
+            context.http.source_ip.as_deref()?.parse().ok()
+        }
+        #[allow(unreachable_patterns)]
+        _ => None,
+    }
+}

@@ -59,6 +59,8 @@ pub struct Platform {
     pub data_dir: PathBuf,
     /// Form posts per minute per form key and client (`NORVALT_FORM_RATE_LIMIT`).
     pub form_rate_limit: u32,
+    /// Posts per minute to one form from all addresses together.
+    pub form_key_rate_limit: u32,
     /// Meta app secret and verify token (`NORVALT_FACEBOOK_*`); `None` turns
     /// the Facebook webhook off.
     pub facebook: Option<Arc<FacebookWebhook>>,
@@ -151,6 +153,7 @@ impl Platform {
             settings: PlatformSettings::default(),
             data_dir: data_dir.to_path_buf(),
             form_rate_limit: RateLimiter::limit_from_env(),
+            form_key_rate_limit: RateLimiter::form_limit_from_env(),
             facebook: FacebookWebhook::from_env().map(Arc::new),
             graph_url: std::env::var("NORVALT_GRAPH_URL")
                 .unwrap_or_else(|_| norvalt_http::graph::DEFAULT_GRAPH_URL.into()),
@@ -286,6 +289,10 @@ impl Platform {
             queue: Arc::new(self.queues.clone()),
             limiter: Arc::new(RateLimiter::new(
                 self.form_rate_limit,
+                std::time::Duration::from_secs(60),
+            )),
+            form_limiter: Arc::new(RateLimiter::new(
+                self.form_key_rate_limit,
                 std::time::Duration::from_secs(60),
             )),
             facebook: self.facebook.clone(),

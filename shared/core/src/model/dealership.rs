@@ -45,7 +45,7 @@ pub struct Dealership {
 }
 
 /// The voice and channels of the dealership's replies.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(default)]
 pub struct ReplySettings {
     /// Closing lines under every reply (name, title, phone …). Without one,
@@ -68,6 +68,36 @@ pub struct ReplySettings {
     pub sender_name: Option<String>,
     /// When follow-ups may message customers.
     pub quiet_hours: crate::automation::QuietHours,
+    /// Country calling codes ("47", "46") that automatic SMS (first replies,
+    /// follow-ups) may go to; a rep may still text any number by hand. SMS
+    /// abroad costs more and invites abuse of the public form.
+    pub sms_countries: Vec<String>,
+}
+
+impl Default for ReplySettings {
+    fn default() -> Self {
+        Self {
+            signature: None,
+            tone: None,
+            sms_enabled: false,
+            sms_number: None,
+            notify_emails: Vec::new(),
+            language_hints: None,
+            sender_name: None,
+            quiet_hours: Default::default(),
+            sms_countries: vec!["47".into()],
+        }
+    }
+}
+
+impl ReplySettings {
+    /// Whether an automatic SMS may go to `phone`: SMS on, a mobile, and a
+    /// country the dealership allows.
+    pub fn may_text_automatically(&self, phone: &str) -> bool {
+        self.sms_enabled
+            && crate::phone::is_mobile(phone)
+            && crate::phone::country_code(phone).is_some_and(|c| self.sms_countries.contains(&c))
+    }
 }
 
 /// The dealership's lead channels.

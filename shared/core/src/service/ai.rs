@@ -112,7 +112,7 @@ pub async fn draft_reply(
         .await?;
     // The rep's chosen channel, else the one the automatic reply would use.
     let channel = channel
-        .or_else(|| super::responder::reply_channel(&lead, dealership.reply.sms_enabled))
+        .or_else(|| super::responder::reply_channel(&lead, &dealership.reply))
         .unwrap_or(crate::model::Channel::Email);
     let ctx = reply_context(
         stores,

@@ -90,15 +90,18 @@ pub struct Responder {
     pub analysis_delay_secs: u32,
 }
 
-/// Where a reply can go: email first, SMS when the dealership sends SMS.
-pub fn reply_channel(lead: &Lead, sms_enabled: bool) -> Option<Channel> {
+/// Where an automatic reply can go: email first, SMS when the dealership
+/// sends SMS to the customer's country.
+pub fn reply_channel(
+    lead: &Lead,
+    reply: &crate::model::dealership::ReplySettings,
+) -> Option<Channel> {
     if lead.customer_email.is_some() {
         Some(Channel::Email)
-    } else if sms_enabled
-        && lead
-            .customer_phone
-            .as_deref()
-            .is_some_and(crate::phone::is_mobile)
+    } else if lead
+        .customer_phone
+        .as_deref()
+        .is_some_and(|p| reply.may_text_automatically(p))
     {
         Some(Channel::Sms)
     } else {
@@ -187,7 +190,7 @@ impl Responder {
             .send(QueueName::Send, &notice.to_json())
             .await
             .map_err(|e| StoreError::Backend(e.to_string()))?;
-        let Some(channel) = reply_channel(&lead, dealership.reply.sms_enabled) else {
+        let Some(channel) = reply_channel(&lead, &dealership.reply) else {
             Metric::count("RepliesWithoutChannel", 1)
                 .property("dealership_id", tenant.to_string())
                 .emit();

@@ -83,6 +83,9 @@ pub struct ReplyPatch {
     pub sms_number: Option<Option<String>>,
     pub notify_emails: Option<Vec<String>>,
     pub quiet_hours: Option<QuietHours>,
+    /// Country calling codes automatic SMS may go to (`["47"]`, `["47",
+    /// "46"]`); empty: none.
+    pub sms_countries: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
@@ -395,6 +398,25 @@ fn plan(current: &Dealership, patch: SettingsPatch) -> Result<Plan, FieldErrors>
                 }
             }
             reply.sms_number = number;
+        }
+        if let Some(codes) = &r.sms_countries {
+            let valid = codes.len() <= 20
+                && codes.iter().all(|c| {
+                    (1..=3).contains(&c.len())
+                        && c.bytes().all(|b| b.is_ascii_digit())
+                        && !c.starts_with('0')
+                });
+            if valid {
+                let mut codes = codes.clone();
+                codes.sort();
+                codes.dedup();
+                reply.sms_countries = codes;
+            } else {
+                e.add(
+                    "reply.sms_countries",
+                    "country calling codes of 1–3 digits without + (\"47\"), at most 20",
+                );
+            }
         }
         if let Some(list) = &r.notify_emails {
             if list.len() > MAX_NOTIFY {

@@ -1,5 +1,6 @@
 //! `api-ai`: `POST /api/ai/analyze-lead` and `POST /api/ai/generate-response`.
-//! Drafts are rate limited per dealership, since each may cost a model call.
+//! Drafts and analyses are rate limited per dealership, since each may cost
+//! a model call.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -94,14 +95,18 @@ pub struct DraftRequest {
 /// Analyses the lead again (intents, urgency, score with a Norwegian
 /// explanation) and stores the result on it.
 #[utoipa::path(post, path = "/api/ai/analyze-lead", tag = "ai", request_body = LeadRef,
-    responses((status = 200, body = Lead), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    responses((status = 200, body = Lead), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)),
     security(("bearer" = [])))]
 pub(crate) async fn analyze_lead(
     State(state): State<AiState>,
     Auth(actor): Auth,
     JsonBody(input): JsonBody<LeadRef>,
-) -> Result<Json<Lead>, ApiError> {
+) -> Result<Response, ApiError> {
     let id: LeadId = parse_id(&input.lead_id, LEAD_NOT_FOUND)?;
+    // Each analysis may call the model: bounded per dealership like drafts.
+    if let Err(wait) = state.drafts.check(&format!("analyze|{}", actor.tenant)) {
+        return Ok(rate_limited("analyses", wait));
+    }
     let lead = ai::analyze_lead(
         &state.app.stores,
         &actor,
@@ -111,7 +116,7 @@ pub(crate) async fn analyze_lead(
         time::now(),
     )
     .await?;
-    Ok(Json(lead))
+    Ok(Json(lead).into_response())
 }
 
 /// A draft reply for a sales rep to edit; nothing is sent or stored.

@@ -122,11 +122,21 @@ async fn submit(
         r
     };
     let client = client_address(&parts);
-    if let Err(wait) = state.limiter.check(&format!("{form_key}|{client}")) {
+    let limited = state
+        .limiter
+        .check(&format!("{form_key}|{client}"))
+        .map_err(|wait| (wait, "from this address"))
+        .and_then(|()| {
+            state
+                .form_limiter
+                .check(&form_key)
+                .map_err(|wait| (wait, "to this form"))
+        });
+    if let Err((wait, whose)) = limited {
         let mut r = with_cors(ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "rate_limited",
-            format!("Too many posts from this address; try again in {wait} s"),
+            format!("Too many posts {whose}; try again in {wait} s"),
         ));
         r.headers_mut()
             .insert(header::RETRY_AFTER, HeaderValue::from(wait));

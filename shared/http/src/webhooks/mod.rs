@@ -25,7 +25,10 @@ pub use ratelimit::RateLimiter;
 pub struct CaptureState {
     pub stores: Stores,
     pub queue: Arc<dyn Queue>,
+    /// Posts per client address and form.
     pub limiter: Arc<RateLimiter>,
+    /// Posts per form from every address together.
+    pub form_limiter: Arc<RateLimiter>,
     /// `None` answers the Facebook routes with 503 (not configured).
     pub facebook: Option<Arc<FacebookWebhook>>,
     /// `None` answers the Twilio routes with 503 (SMS not configured).
@@ -40,20 +43,40 @@ pub fn routes(state: CaptureState) -> axum::Router {
         .with_state(state)
 }
 
-/// The caller's address: the socket's peer locally; in Lambda (function
-/// URLs) the first `X-Forwarded-For` entry, which AWS sets.
+/// The address the platform itself saw the request come from, put on the
+/// request by the runtime: Lambda's `requestContext.http.sourceIp` (see
+/// `norvalt_aws::lambda::with_source_ip`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientIp(pub std::net::IpAddr);
+
+/// Puts the runtime's view of the caller's address on every request as a
+/// [`ClientIp`]; `source` reads it from the request's extensions (the Lambda
+/// functions pass one that reads the request context).
+pub fn with_client_ip(
+    router: axum::Router,
+    source: fn(&axum::http::Extensions) -> Option<std::net::IpAddr>,
+) -> axum::Router {
+    router.layer(axum::middleware::map_request(
+        move |mut request: axum::extract::Request| async move {
+            if let Some(ip) = source(request.extensions()) {
+                request.extensions_mut().insert(ClientIp(ip));
+            }
+            request
+        },
+    ))
+}
+
+/// The caller's address as the platform saw it: the Lambda request
+/// context's source IP, or the socket's peer locally. Never a header: a
+/// client writes `X-Forwarded-For` itself.
 pub(crate) fn client_address(parts: &Parts) -> String {
+    if let Some(ClientIp(ip)) = parts.extensions.get::<ClientIp>() {
+        return ip.to_string();
+    }
     if let Some(ConnectInfo(addr)) = parts.extensions.get::<ConnectInfo<SocketAddr>>() {
         return addr.ip().to_string();
     }
-    parts
-        .headers
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(',').next())
-        .map(|v| v.trim().to_string())
-        .filter(|v| !v.is_empty())
-        .unwrap_or_else(|| "unknown".into())
+    "unknown".into()
 }
 
 /// The trace id of this capture: AWS's when there is one, else new.

@@ -1,6 +1,8 @@
-//! A fixed-window rate limiter per key (form key + client address). In one
-//! process (the local server) it is exact; in Lambda each warm instance
-//! counts for itself, and the function's reserved concurrency bounds the rest.
+//! A fixed-window rate limiter per key (form key + client address, and the
+//! form key alone, so that many addresses cannot flood one dealership
+//! either). In one process (the local server) it is exact; in Lambda each
+//! warm instance counts for itself, and the function's reserved concurrency
+//! bounds the rest.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -21,17 +23,27 @@ impl RateLimiter {
         }
     }
 
-    /// Form posts per minute: `NORVALT_FORM_RATE_LIMIT` (default 20).
+    /// Form posts per minute from one address: `NORVALT_FORM_RATE_LIMIT`
+    /// (default 20).
     pub fn limit_from_env() -> u32 {
-        std::env::var("NORVALT_FORM_RATE_LIMIT")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(20)
+        limit_var("NORVALT_FORM_RATE_LIMIT", 20)
+    }
+
+    /// Form posts per minute to one form from all addresses together:
+    /// `NORVALT_FORM_KEY_RATE_LIMIT` (default 300: a busy campaign, far below
+    /// what a flood would need to run up model and SMS costs).
+    pub fn form_limit_from_env() -> u32 {
+        limit_var("NORVALT_FORM_KEY_RATE_LIMIT", 300)
     }
 
     /// [`limit_from_env`](Self::limit_from_env) posts per minute.
     pub fn from_env() -> Self {
         Self::new(Self::limit_from_env(), Duration::from_secs(60))
+    }
+
+    /// [`form_limit_from_env`](Self::form_limit_from_env) posts per minute.
+    pub fn form_from_env() -> Self {
+        Self::new(Self::form_limit_from_env(), Duration::from_secs(60))
     }
 
     /// `Err(seconds to wait)` when `key` used up its window.
@@ -52,6 +64,13 @@ impl RateLimiter {
         entry.1 += 1;
         Ok(())
     }
+}
+
+fn limit_var(name: &str, default: u32) -> u32 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(default)
 }
 
 #[cfg(test)]

@@ -200,11 +200,13 @@ pub async fn dry_run(
                 Channel::Sms if !dealership.reply.sms_enabled => {
                     Err("SMS is off for the dealership")
                 }
-                Channel::Sms => lead
-                    .customer_phone
-                    .as_deref()
-                    .filter(|p| is_mobile(p))
-                    .ok_or("no mobile number"),
+                Channel::Sms => match lead.customer_phone.as_deref().filter(|p| is_mobile(p)) {
+                    None => Err("no mobile number"),
+                    Some(p) if !dealership.reply.may_text_automatically(p) => {
+                        Err("automatic SMS do not go to that country")
+                    }
+                    Some(p) => Ok(p),
+                },
                 _ => lead.customer_email.as_deref().ok_or("no email address"),
             };
             match address {

@@ -385,6 +385,11 @@ impl FollowUpRunner {
                     return Ok(Acted::Skipped("SMS is off for the dealership".into()));
                 }
                 match c.lead.customer_phone.as_deref().filter(|p| is_mobile(p)) {
+                    Some(phone) if !c.dealership.reply.may_text_automatically(phone) => {
+                        return Ok(Acted::Skipped(
+                            "automatic SMS do not go to that country".into(),
+                        ));
+                    }
                     Some(phone) => (Channel::Sms, phone),
                     None => return Ok(Acted::Skipped("no mobile number".into())),
                 }
