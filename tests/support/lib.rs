@@ -222,6 +222,48 @@ pub fn sign(claims: &Value, key: &EncodingKey, alg: Algorithm) -> String {
 
 pub mod dovecot;
 
+/// A Graph API stand-in for connecting pages: `GET /v24.0/me` answers the
+/// page a known token belongs to, error 190 for any other token, and every
+/// token asked about is recorded. Returns the base URL to set as the
+/// platform's `graph_url`.
+pub async fn mock_page_tokens(
+    pages: &[(&str, &str)],
+) -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use axum::extract::Query;
+    use std::collections::HashMap;
+    let pages: HashMap<String, String> = pages
+        .iter()
+        .map(|(token, page)| (token.to_string(), page.to_string()))
+        .collect();
+    let asked = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = asked.clone();
+    let app = axum::Router::new().route(
+        "/v24.0/me",
+        axum::routing::get(move |Query(q): Query<HashMap<String, String>>| {
+            let (pages, log) = (pages.clone(), log.clone());
+            async move {
+                let token = q.get("access_token").cloned().unwrap_or_default();
+                log.lock().unwrap().push(token.clone());
+                match pages.get(&token) {
+                    Some(page) => (
+                        axum::http::StatusCode::OK,
+                        axum::Json(json!({"id": page, "name": "Side"})),
+                    ),
+                    None => (
+                        axum::http::StatusCode::BAD_REQUEST,
+                        axum::Json(json!({"error": {"message": "Invalid OAuth access token.",
+                                                    "type": "OAuthException", "code": 190}})),
+                    ),
+                }
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/v24.0", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, asked)
+}
+
 pub mod fakes {
     //! In-memory stand-ins for the ports intake needs, for tests that are
     //! about storage and de-duplication rather than queues or Meta.
@@ -297,6 +339,10 @@ pub mod fakes {
     #[async_trait]
     impl LeadAdsClient for Nothing {
         async fn fetch_lead(&self, _: &str, _: &str) -> Result<GraphLead, LeadAdsError> {
+            Err(LeadAdsError::Permanent("no Graph API in this test".into()))
+        }
+
+        async fn page_of_token(&self, _: &str) -> Result<String, LeadAdsError> {
             Err(LeadAdsError::Permanent("no Graph API in this test".into()))
         }
     }

@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use norvalt_core::Role;
 use norvalt_core::capture::facebook::sign;
-use norvalt_core::capture::sources::page_token_secret;
+use norvalt_core::capture::sources::legacy_page_token_secret;
 use norvalt_core::queue::{DeadLetters, QueueName};
 use norvalt_http::webhooks::FacebookWebhook;
 use norvalt_local::ingest;
@@ -503,7 +503,7 @@ async fn a_signed_leadgen_delivery_becomes_a_lead_once() {
     let (app, seen) = facebook_app().await;
     app.platform
         .secrets
-        .put_secret(&page_token_secret(PAGE), "page-token-1")
+        .put_secret(&legacy_page_token_secret(PAGE), "page-token-1")
         .await
         .unwrap();
     let body = fixture("facebook/leadgen-webhook.json");
@@ -587,7 +587,7 @@ async fn an_expired_page_token_sends_the_capture_to_the_dlq_with_a_reason() {
     let (app, _) = facebook_app().await;
     app.platform
         .secrets
-        .put_secret(&page_token_secret(PAGE), "expired-token")
+        .put_secret(&legacy_page_token_secret(PAGE), "expired-token")
         .await
         .unwrap();
     let body = fixture("facebook/leadgen-webhook.json");
@@ -611,7 +611,7 @@ async fn an_expired_page_token_sends_the_capture_to_the_dlq_with_a_reason() {
     // Ops renew the token and redrive: the lead arrives.
     app.platform
         .secrets
-        .put_secret(&page_token_secret(PAGE), "page-token-1")
+        .put_secret(&legacy_page_token_secret(PAGE), "page-token-1")
         .await
         .unwrap();
     assert_eq!(

@@ -33,7 +33,8 @@ async fn post_form(app: &TestApp, form_key: &str) -> u16 {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn only_admins_see_settings_and_bad_patches_change_nothing() {
-    let app = TestApp::spawn().await;
+    let (graph, _) = norvalt_tests::mock_page_tokens(&[("EAAB-bergens-side", BERGEN_PAGE)]).await;
+    let app = TestApp::spawn_with(|p| p.graph_url = graph).await;
     let admin = app.token(DRAMMEN, Role::Admin).await;
     let manager = app.token(DRAMMEN, Role::Manager).await;
     let (status, err) = app.get("/api/dealership", &manager).await;
@@ -93,13 +94,14 @@ async fn only_admins_see_settings_and_bad_patches_change_nothing() {
     }
     assert_eq!(settings(&app, &admin).await, before, "nothing was written");
 
-    // A page another dealership holds: 409, and the name in the same patch
-    // is not saved either.
+    // A page another dealership holds (even with its real token): 409, and
+    // the name in the same patch is not saved either.
     let (status, err) = app
         .patch(
             "/api/dealership",
             &admin,
-            json!({"name": "Bilsenteret Drammen AS", "connect_facebook_page": {"page_id": BERGEN_PAGE}}),
+            json!({"name": "Bilsenteret Drammen AS",
+                   "connect_facebook_page": {"page_id": BERGEN_PAGE, "access_token": "EAAB-bergens-side"}}),
         )
         .await;
     assert_eq!((status, code(&err)), (409, "facebook_page_taken"), "{err}");
@@ -108,7 +110,17 @@ async fn only_admins_see_settings_and_bad_patches_change_nothing() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn settings_apply_to_the_next_lead_and_keys_move_cleanly() {
-    let app = TestApp::spawn_with(|p| p.imap_poll_interval = None).await;
+    let drammen_page = "104233998877665";
+    let (graph, _) = norvalt_tests::mock_page_tokens(&[
+        ("EAAB-hemmelig-token", "304233998877667"),
+        ("EAAB-bergen-token", drammen_page),
+    ])
+    .await;
+    let app = TestApp::spawn_with(|p| {
+        p.imap_poll_interval = None;
+        p.graph_url = graph;
+    })
+    .await;
     let admin = app.token(DRAMMEN, Role::Admin).await;
     let bergen_admin = app.token(BERGEN, Role::Admin).await;
     let before = settings(&app, &admin).await;
@@ -116,10 +128,10 @@ async fn settings_apply_to_the_next_lead_and_keys_move_cleanly() {
         .as_str()
         .unwrap()
         .to_string();
-    let drammen_page = before["dealership"]["capture"]["facebook_pages"][0]
-        .as_str()
-        .unwrap()
-        .to_string();
+    assert_eq!(
+        before["dealership"]["capture"]["facebook_pages"][0],
+        drammen_page
+    );
 
     let (status, after) = app
         .patch(
@@ -149,10 +161,11 @@ async fn settings_apply_to_the_next_lead_and_keys_move_cleanly() {
     // Secrets went to the secret store and are never shown.
     let shown = settings(&app, &admin).await.to_string();
     assert!(!shown.contains("hemmelig"), "{shown}");
+    let drammen_id = d["id"].as_str().unwrap();
     assert_eq!(
         app.platform
             .secrets
-            .secret("facebook/page/304233998877667")
+            .secret(&format!("facebook/{drammen_id}/page/304233998877667"))
             .await
             .unwrap()
             .as_deref(),
@@ -184,7 +197,7 @@ async fn settings_apply_to_the_next_lead_and_keys_move_cleanly() {
         .patch(
             "/api/dealership",
             &bergen_admin,
-            json!({"connect_facebook_page": {"page_id": drammen_page}}),
+            json!({"connect_facebook_page": {"page_id": drammen_page, "access_token": "EAAB-bergen-token"}}),
         )
         .await;
     assert_eq!(status, 200, "{body}");
@@ -204,4 +217,64 @@ async fn settings_apply_to_the_next_lead_and_keys_move_cleanly() {
         assert!(fields.contains(&json!(f)), "{f} missing from {fields:?}");
     }
     assert!(!log.to_string().contains("hemmelig"));
+}
+
+/// Connecting a page takes the page's own token, checked with Graph: an
+/// admin cannot claim a page they do not hold, a wrong or expired token
+/// changes nothing, and disconnecting deletes the token.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_facebook_page_is_connected_only_with_its_own_token() {
+    const PAGE: &str = "404233998877668";
+    let (graph, asked) = norvalt_tests::mock_page_tokens(&[
+        ("EAAB-riktig", PAGE),
+        ("EAAB-annen-side", "504233998877669"),
+    ])
+    .await;
+    let app = TestApp::spawn_with(|p| p.graph_url = graph).await;
+    let admin = app.token(DRAMMEN, Role::Admin).await;
+    let before = settings(&app, &admin).await;
+    let connect = |token: Option<&str>| {
+        let mut page = json!({"page_id": PAGE});
+        if let Some(t) = token {
+            page["access_token"] = json!(t);
+        }
+        json!({ "connect_facebook_page": page })
+    };
+    for (token, why) in [
+        (None, "no token"),
+        (Some("EAAB-annen-side"), "another page's token"),
+        (Some("EAAB-utløpt"), "an expired token"),
+    ] {
+        let (status, err) = app.patch("/api/dealership", &admin, connect(token)).await;
+        assert_eq!(
+            (status, code(&err)),
+            (422, "validation_failed"),
+            "{why}: {err}"
+        );
+        assert_eq!(
+            err["error"]["details"]["fields"][0]["field"], "connect_facebook_page.access_token",
+            "{why}"
+        );
+    }
+    assert_eq!(settings(&app, &admin).await, before, "nothing was written");
+    assert_eq!(*asked.lock().unwrap(), ["EAAB-annen-side", "EAAB-utløpt"]);
+
+    let (status, body) = app
+        .patch("/api/dealership", &admin, connect(Some("EAAB-riktig")))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let id = body["dealership"]["id"].as_str().unwrap().to_string();
+    let secret = format!("facebook/{id}/page/{PAGE}");
+    let stored = app.platform.secrets.secret(&secret).await.unwrap();
+    assert_eq!(stored.as_deref(), Some("EAAB-riktig"));
+
+    let (status, body) = app
+        .patch(
+            "/api/dealership",
+            &admin,
+            json!({"disconnect_facebook_page": PAGE}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(app.platform.secrets.secret(&secret).await.unwrap(), None);
 }

@@ -17,6 +17,7 @@ async fn main() -> Result<(), lambda_http::Error> {
     let settings = SettingsState {
         app: app.clone(),
         secrets: Arc::new(norvalt_aws::secrets::SecretsManager::from_env(&config)),
+        graph: Arc::new(norvalt_http::graph::GraphClient::from_env()),
         public_url: std::env::var("NORVALT_PUBLIC_URL").unwrap_or_default(),
     };
     let privacy = GdprState {

@@ -92,6 +92,28 @@ impl SecretWriter for SecretsManager {
             .insert(name.to_string(), Some(value.to_string()));
         Ok(())
     }
+
+    /// Deleted at once, without the recovery window: a disconnected page's
+    /// token must stop working now.
+    async fn delete_secret(&self, name: &str) -> Result<(), SourceError> {
+        let id = format!("{}{name}", self.prefix);
+        let deleted = self
+            .client
+            .delete_secret()
+            .secret_id(&id)
+            .force_delete_without_recovery(true)
+            .send()
+            .await;
+        match deleted {
+            Ok(_) => {}
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_resource_not_found_exception()) => {}
+            Err(e) => return Err(SourceError(DisplayErrorContext(e).to_string())),
+        }
+        self.cache.lock().await.remove(name);
+        Ok(())
+    }
 }
 
 /// The key that signs unsubscribe links and reply addresses: the same in

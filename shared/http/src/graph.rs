@@ -48,27 +48,15 @@ impl GraphClient {
     }
 }
 
-#[async_trait]
-impl LeadAdsClient for GraphClient {
-    async fn fetch_lead(
-        &self,
-        leadgen_id: &str,
-        page_token: &str,
-    ) -> Result<GraphLead, LeadAdsError> {
-        if leadgen_id.is_empty()
-            || !leadgen_id
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_')
-        {
-            return Err(LeadAdsError::Permanent(format!(
-                "not a leadgen id: {leadgen_id:?}"
-            )));
-        }
+impl GraphClient {
+    /// `GET {base}/{path}` with the token; the body on success, the error
+    /// classified otherwise.
+    async fn get(&self, path: &str, fields: &str, token: &str) -> Result<Vec<u8>, LeadAdsError> {
         let query = form_urlencoded::Serializer::new(String::new())
-            .append_pair("access_token", page_token)
-            .append_pair("fields", "id,created_time,ad_id,form_id,field_data")
+            .append_pair("access_token", token)
+            .append_pair("fields", fields)
             .finish();
-        let url = format!("{}/{leadgen_id}?{query}", self.base_url);
+        let url = format!("{}/{path}?{query}", self.base_url);
         let response =
             self.http.get(&url).send().await.map_err(|e| {
                 LeadAdsError::Transient(format!("request failed: {}", e.without_url()))
@@ -78,8 +66,7 @@ impl LeadAdsClient for GraphClient {
             LeadAdsError::Transient(format!("reading the answer failed: {}", e.without_url()))
         })?;
         if status.is_success() {
-            return serde_json::from_slice(&body)
-                .map_err(|e| LeadAdsError::Permanent(format!("unexpected lead shape: {e}")));
+            return Ok(body.to_vec());
         }
         let error = serde_json::from_slice::<GraphErrorBody>(&body)
             .ok()
@@ -95,5 +82,44 @@ impl LeadAdsClient for GraphClient {
             }
             _ => LeadAdsError::Permanent(detail),
         })
+    }
+}
+
+#[async_trait]
+impl LeadAdsClient for GraphClient {
+    async fn page_of_token(&self, page_token: &str) -> Result<String, LeadAdsError> {
+        #[derive(serde::Deserialize)]
+        struct Me {
+            id: String,
+        }
+        let body = self.get("me", "id,name", page_token).await?;
+        serde_json::from_slice::<Me>(&body)
+            .map(|me| me.id)
+            .map_err(|e| LeadAdsError::Permanent(format!("unexpected /me shape: {e}")))
+    }
+
+    async fn fetch_lead(
+        &self,
+        leadgen_id: &str,
+        page_token: &str,
+    ) -> Result<GraphLead, LeadAdsError> {
+        if leadgen_id.is_empty()
+            || !leadgen_id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_')
+        {
+            return Err(LeadAdsError::Permanent(format!(
+                "not a leadgen id: {leadgen_id:?}"
+            )));
+        }
+        let body = self
+            .get(
+                leadgen_id,
+                "id,created_time,ad_id,form_id,field_data",
+                page_token,
+            )
+            .await?;
+        serde_json::from_slice(&body)
+            .map_err(|e| LeadAdsError::Permanent(format!("unexpected lead shape: {e}")))
     }
 }

@@ -144,9 +144,11 @@ pub async fn run(platform: &Platform, args: ConfigureArgs) -> Result<(), String>
         imap,
         ..Default::default()
     };
+    let graph = norvalt_http::graph::GraphClient::new(platform.graph_url.clone());
     let (dealership, _) = settings::apply(
         &platform.stores,
         platform.secrets.as_ref(),
+        &graph,
         &tenant,
         patch,
         norvalt_core::time::now(),

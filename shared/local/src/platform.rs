@@ -390,6 +390,7 @@ impl Platform {
                 norvalt_http::routes::dealership::SettingsState {
                     app: self.state(),
                     secrets: self.secrets.clone(),
+                    graph: Arc::new(GraphClient::new(self.graph_url.clone())),
                     public_url: crate::public_url(),
                 },
             ))

@@ -138,6 +138,10 @@ impl SecretsFile {
     pub fn put(&self, name: &str, value: &str) -> Result<(), SourceError> {
         let mut all = self.read_all()?;
         all.insert(name.to_string(), value.to_string());
+        self.write_all(&all)
+    }
+
+    fn write_all(&self, all: &BTreeMap<String, String>) -> Result<(), SourceError> {
         let text = serde_json::to_string_pretty(&all).expect("a map of strings serialises");
         let tmp = self.path.with_extension("tmp");
         let _ = std::fs::remove_file(&tmp);
@@ -161,6 +165,14 @@ impl SecretStore for SecretsFile {
 impl SecretWriter for SecretsFile {
     async fn put_secret(&self, name: &str, value: &str) -> Result<(), SourceError> {
         self.put(name, value)
+    }
+
+    async fn delete_secret(&self, name: &str) -> Result<(), SourceError> {
+        let mut all = self.read_all()?;
+        if all.remove(name).is_some() {
+            self.write_all(&all)?;
+        }
+        Ok(())
     }
 }
 

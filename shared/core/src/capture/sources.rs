@@ -30,10 +30,20 @@ pub trait SecretStore: Send + Sync {
 #[async_trait]
 pub trait SecretWriter: SecretStore {
     async fn put_secret(&self, name: &str, value: &str) -> Result<(), SourceError>;
+    /// Removes the secret for good; a missing one is not an error.
+    async fn delete_secret(&self, name: &str) -> Result<(), SourceError>;
 }
 
-/// The secret name of a Facebook page's access token.
-pub fn page_token_secret(page_id: &str) -> String {
+/// The secret name of a Facebook page's access token, per dealership and
+/// page: a token never outlives the connection that stored it, and one
+/// dealership's connection can never overwrite another's token.
+pub fn page_token_secret(dealership: crate::DealershipId, page_id: &str) -> String {
+    format!("facebook/{dealership}/page/{page_id}")
+}
+
+/// Where page tokens were kept before they were per dealership; still read
+/// when the new name has none, and deleted on disconnect.
+pub fn legacy_page_token_secret(page_id: &str) -> String {
     format!("facebook/page/{page_id}")
 }
 
@@ -57,4 +67,8 @@ pub trait LeadAdsClient: Send + Sync {
         leadgen_id: &str,
         page_token: &str,
     ) -> Result<GraphLead, LeadAdsError>;
+
+    /// The id of the page a page access token belongs to (Graph `GET /me`
+    /// with the token): the proof that whoever connects a page holds it.
+    async fn page_of_token(&self, page_token: &str) -> Result<String, LeadAdsError>;
 }

@@ -13,7 +13,8 @@ use crate::capture::dedup::ContactClaim;
 use crate::capture::email::{self, MailKind};
 use crate::capture::facebook;
 use crate::capture::sources::{
-    LeadAdsClient, LeadAdsError, RawMailStore, SecretStore, page_token_secret,
+    LeadAdsClient, LeadAdsError, RawMailStore, SecretStore, legacy_page_token_secret,
+    page_token_secret,
 };
 use crate::capture::{
     Capture, CaptureCommit, CaptureEnvelope, CaptureOutcome, CaptureRecord, ContactKey,
@@ -219,17 +220,25 @@ impl Intake {
                 let questions = dealership
                     .map(|d| d.capture.facebook_questions)
                     .unwrap_or_default();
-                let token = self
+                let mut token = self
                     .secrets
-                    .secret(&page_token_secret(&f.page_id))
+                    .secret(&page_token_secret(dealership_id, &f.page_id))
                     .await
-                    .map_err(retry)?
-                    .ok_or_else(|| {
-                        IntakeError::Dead(format!(
-                            "no page access token stored for Facebook page {}",
-                            f.page_id
-                        ))
-                    })?;
+                    .map_err(retry)?;
+                if token.is_none() {
+                    // Stored before tokens were kept per dealership.
+                    token = self
+                        .secrets
+                        .secret(&legacy_page_token_secret(&f.page_id))
+                        .await
+                        .map_err(retry)?;
+                }
+                let token = token.ok_or_else(|| {
+                    IntakeError::Dead(format!(
+                        "no page access token stored for Facebook page {}",
+                        f.page_id
+                    ))
+                })?;
                 let lead = self
                     .lead_ads
                     .fetch_lead(&f.leadgen_id, &token)

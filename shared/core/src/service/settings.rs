@@ -19,7 +19,9 @@ use crate::audit::AuditEntry;
 use crate::automation::QuietHours;
 use crate::capture::facebook::QuestionTarget;
 use crate::capture::mailbox::{account_is_safe, imap_password_secret};
-use crate::capture::sources::{SecretWriter, page_token_secret};
+use crate::capture::sources::{
+    LeadAdsClient, LeadAdsError, SecretWriter, legacy_page_token_secret, page_token_secret,
+};
 use crate::error::{DEALERSHIP_NOT_FOUND, DomainError, DomainResult};
 use crate::model::dealership::{Branding, ImapAccount, OpeningException};
 use crate::model::patch;
@@ -166,13 +168,14 @@ pub async fn get(stores: &Stores, actor: &Actor, public_url: &str) -> DomainResu
 pub async fn update(
     stores: &Stores,
     secrets: &dyn SecretWriter,
+    graph: &dyn LeadAdsClient,
     actor: &Actor,
     patch: SettingsPatch,
     public_url: &str,
     now: DateTime<Utc>,
 ) -> DomainResult<Settings> {
     actor.require(Permission::ManageDealership)?;
-    let (dealership, changed) = apply(stores, secrets, &actor.tenant, patch, now).await?;
+    let (dealership, changed) = apply(stores, secrets, graph, &actor.tenant, patch, now).await?;
     if !changed.is_empty() {
         crate::service::account::audit(
             stores,
@@ -196,6 +199,10 @@ struct Plan {
     claims: Vec<(RouteKind, String, &'static str)>,
     releases: Vec<(RouteKind, String)>,
     secrets: Vec<(String, String)>,
+    /// Secrets to delete once the change is stored (a disconnected page's token).
+    deleted_secrets: Vec<String>,
+    /// Pages being connected, with the token that must prove each.
+    pages_to_prove: Vec<(String, String)>,
     changed: Vec<&'static str>,
 }
 
@@ -204,6 +211,7 @@ struct Plan {
 pub async fn apply(
     stores: &Stores,
     secrets: &dyn SecretWriter,
+    graph: &dyn LeadAdsClient,
     tenant: &TenantId,
     patch: SettingsPatch,
     now: DateTime<Utc>,
@@ -244,6 +252,27 @@ pub async fn apply(
         )
         .into());
     }
+    // Whoever connects a page must hold its token: Graph says which page a
+    // token belongs to.
+    for (page, token) in &plan.pages_to_prove {
+        let field = "connect_facebook_page.access_token";
+        match graph.page_of_token(token).await {
+            Ok(owner) if owner == *page => {}
+            Ok(_) | Err(LeadAdsError::Permanent(_)) => {
+                return Err(
+                    FieldErrors::single(field, format!("is not a token of page {page}")).into(),
+                );
+            }
+            Err(LeadAdsError::TokenRejected(_)) => {
+                return Err(FieldErrors::single(field, "is expired or revoked").into());
+            }
+            Err(e @ LeadAdsError::Transient(_)) => {
+                return Err(
+                    StoreError::Backend(format!("could not check the page token: {e}")).into(),
+                );
+            }
+        }
+    }
     let mut claimed = Vec::new();
     for (kind, key, code) in &plan.claims {
         match stores.routes.claim_route(*kind, key, tenant).await {
@@ -279,6 +308,11 @@ pub async fn apply(
             .await?;
     }
     release(stores, tenant, &plan.releases).await;
+    for name in &plan.deleted_secrets {
+        if let Err(e) = secrets.delete_secret(name).await {
+            tracing::warn!(error = %e, secret = %name, "could not delete a secret");
+        }
+    }
     Ok((plan.next, plan.changed))
 }
 
@@ -297,6 +331,8 @@ fn plan(current: &Dealership, patch: SettingsPatch) -> Result<Plan, FieldErrors>
     let mut plan_claims = Vec::new();
     let mut releases = Vec::new();
     let mut secrets = Vec::new();
+    let mut deleted_secrets = Vec::new();
+    let mut pages_to_prove = Vec::new();
     let mut changed = Vec::new();
     let mut touch = |part: &'static str| {
         if !changed.contains(&part) {
@@ -490,12 +526,15 @@ fn plan(current: &Dealership, patch: SettingsPatch) -> Result<Plan, FieldErrors>
             );
         } else {
             plan_claims.push((RouteKind::FacebookPage, id.clone(), "facebook_page_taken"));
-            if let Some(token) = page.access_token.as_deref().map(str::trim) {
-                if token.is_empty() || token.len() > 1024 {
-                    e.add("connect_facebook_page.access_token", "is 1–1024 characters");
-                } else {
-                    secrets.push((page_token_secret(&id), token.to_string()));
+            match page.access_token.as_deref().map(str::trim) {
+                Some(token) if !token.is_empty() && token.len() <= 1024 => {
+                    secrets.push((page_token_secret(current.id, &id), token.to_string()));
+                    pages_to_prove.push((id.clone(), token.to_string()));
                 }
+                _ => e.add(
+                    "connect_facebook_page.access_token",
+                    "is required (1–1024 characters): the page's access token proves the page is yours",
+                ),
             }
             if !next.capture.facebook_pages.contains(&id) {
                 next.capture.facebook_pages.push(id);
@@ -508,6 +547,8 @@ fn plan(current: &Dealership, patch: SettingsPatch) -> Result<Plan, FieldErrors>
         if next.capture.facebook_pages.iter().any(|p| p == page) {
             next.capture.facebook_pages.retain(|p| p != page);
             releases.push((RouteKind::FacebookPage, page.to_string()));
+            deleted_secrets.push(page_token_secret(current.id, page));
+            deleted_secrets.push(legacy_page_token_secret(page));
             touch("facebook_pages");
         } else {
             e.add(
@@ -562,6 +603,8 @@ fn plan(current: &Dealership, patch: SettingsPatch) -> Result<Plan, FieldErrors>
         claims: plan_claims,
         releases,
         secrets,
+        deleted_secrets,
+        pages_to_prove,
         changed,
     })
 }

@@ -8,7 +8,7 @@ use axum::extract::{FromRef, State};
 use axum::routing::get;
 use axum::{Json, Router};
 
-use norvalt_core::capture::sources::SecretWriter;
+use norvalt_core::capture::sources::{LeadAdsClient, SecretWriter};
 use norvalt_core::service::settings::{self, Settings, SettingsPatch};
 use norvalt_core::time;
 
@@ -21,6 +21,8 @@ use crate::state::AppState;
 pub struct SettingsState {
     pub app: AppState,
     pub secrets: Arc<dyn SecretWriter>,
+    /// Meta's Graph API: a page being connected is checked against its token.
+    pub graph: Arc<dyn LeadAdsClient>,
     /// Where the webhooks are reached (`NORVALT_PUBLIC_URL`): the form URL
     /// and embed snippet point there.
     pub public_url: String,
@@ -67,6 +69,7 @@ pub(crate) async fn update_settings(
         settings::update(
             &state.app.stores,
             state.secrets.as_ref(),
+            state.graph.as_ref(),
             &actor,
             patch,
             &state.public_url,
