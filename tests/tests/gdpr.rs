@@ -295,3 +295,104 @@ async fn erasure_clears_only_the_dealerships_own_queued_copies() {
         "a field named payload is not the person"
     );
 }
+
+/// Erasure reaches the raw mail of every inquiry, merged ones too; and what
+/// was received before the erasure (a redriven dead letter, a late retry)
+/// cannot bring the person back, while the person writing again later is
+/// a new lead.
+#[tokio::test(flavor = "multi_thread")]
+async fn erased_people_stay_erased_and_every_raw_mail_goes() {
+    use norvalt_core::capture::sources::RawMailStore;
+    use norvalt_core::capture::{Capture, CaptureEnvelope, FormCapture, IdempotencyKey};
+    use norvalt_core::queue::Queue;
+    let app = app().await;
+    let admin = app.token(DRAMMEN, Role::Admin).await;
+    let key = find_by_slug(&app.platform.stores, DRAMMEN)
+        .await
+        .unwrap()
+        .unwrap()
+        .1
+        .form_key;
+    // Two importer mails from the same customer: one lead, two raw mails.
+    let mail = |n: u32| {
+        format!(
+            "From: Toyota Norge <no-reply@toyota.no>\r\nTo: leads@bilsenteret-drammen.norvalt.no\r\n\
+             Subject: Ny henvendelse\r\nMessage-ID: <gdpr-{n}@toyota.no>\r\n\r\n\
+             Navn: {NAME}\r\nE-post: {EMAIL}\r\nTelefon: 93 44 55 66\r\nModell: bZ4X\r\n"
+        )
+    };
+    for n in 1..=2 {
+        let raw = mail(n);
+        let mail_key = format!("inbound/gdpr-{n}");
+        app.platform
+            .mail
+            .put_mail(&mail_key, raw.as_bytes())
+            .await
+            .unwrap();
+        let envelope = CaptureEnvelope::for_mail(
+            raw.as_bytes(),
+            mail_key,
+            norvalt_core::capture::MailVia::Cli,
+            Some(DRAMMEN.into()),
+            Vec::new(),
+            norvalt_core::time::now(),
+        );
+        app.platform
+            .queues
+            .send(QueueName::Capture, &envelope.to_json())
+            .await
+            .unwrap();
+        app.drain(&ALL).await;
+    }
+    let (_, page) = app.get("/api/leads?limit=10", &admin).await;
+    assert_eq!(page["items"].as_array().unwrap().len(), 1, "merged: {page}");
+
+    // A form post made before the erasure, still on its way.
+    let before = norvalt_core::time::now();
+    let candidate = norvalt_core::capture::LeadCandidate {
+        customer_name: Some(NAME.into()),
+        customer_email: Some(EMAIL.into()),
+        ..Default::default()
+    };
+    let late = CaptureEnvelope::new(
+        None,
+        IdempotencyKey::form(&key, "late-retry"),
+        "trace".into(),
+        before,
+        Capture::Form(FormCapture {
+            form_key: key.clone(),
+            capture_id: uuid::Uuid::new_v4(),
+            lead: candidate,
+        }),
+    );
+
+    let (status, done) = app
+        .post("/api/gdpr/erase", &admin, json!({"email": EMAIL}))
+        .await;
+    assert_eq!(status, 200, "{done}");
+    assert_eq!(done["raw_mails"], 2, "{done}");
+    for n in 1..=2 {
+        let left = app
+            .platform
+            .mail
+            .get_mail(&format!("inbound/gdpr-{n}"))
+            .await
+            .unwrap();
+        assert!(left.is_none(), "raw mail {n} survived");
+    }
+
+    app.platform
+        .queues
+        .send(QueueName::Capture, &late.to_json())
+        .await
+        .unwrap();
+    app.drain(&ALL).await;
+    let (_, page) = app.get(&format!("/api/leads?search={EMAIL}"), &admin).await;
+    assert!(page["items"].as_array().unwrap().is_empty(), "{page}");
+
+    // The person comes back on their own: a new lead.
+    post_form(&app, "gdpr-comes-back").await;
+    app.drain(&ALL).await;
+    let (_, page) = app.get(&format!("/api/leads?search={EMAIL}"), &admin).await;
+    assert_eq!(page["items"].as_array().unwrap().len(), 1, "{page}");
+}

@@ -246,6 +246,11 @@ impl LeadCandidate {
             message_content: content,
             metadata: {
                 let mut metadata = json!({ "capture": capture_key, "source": source.as_str() });
+                // Every inquiry's raw mail is on its message, merged or not,
+                // so erasure finds them all.
+                if let Some(raw_mail) = self.metadata.get("raw_mail") {
+                    metadata["raw_mail"] = raw_mail.clone();
+                }
                 if let Some(details) = self.new_contact_details(lead) {
                     metadata["new_contact"] = details;
                 }

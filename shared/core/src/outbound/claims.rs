@@ -45,10 +45,12 @@ impl ClaimRecord {
     }
 
     /// Whether the record must be kept for ever: an opt-out (unsubscribe,
-    /// STOPP, bounce, complaint, erasure) never lapses. Stores that expire
+    /// STOPP, bounce, complaint, erasure) never lapses, nor does the marker
+    /// an erasure leaves. Stores that expire
     /// records (DynamoDB's TTL) give these none.
     pub fn is_permanent(&self) -> bool {
         self.key.starts_with(super::suppression::KEY_PREFIX)
+            || self.key.starts_with(crate::service::gdpr::MARKER_PREFIX)
     }
 
     pub fn expired(&self, now: DateTime<Utc>) -> bool {

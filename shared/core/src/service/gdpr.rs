@@ -32,6 +32,56 @@ use crate::validation::{self, FieldErrors};
 /// What replaces erased text.
 pub const ERASED: &str = "[slettet]";
 
+/// Every erasure marker's claim key begins with this.
+pub const MARKER_PREFIX: &str = "erased:";
+
+/// The marker left for each email and phone of an erased person: the
+/// SHA-256 of the address, never the address. A capture received before the
+/// marker's time (a redriven dead letter, a late retry) is then a no-op; the
+/// person writing again afterwards is a new lead.
+pub fn marker_key(identifier: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(identifier.trim().to_lowercase().as_bytes());
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    format!("{MARKER_PREFIX}{hex}")
+}
+
+/// When the person with this email or phone was last erased, if ever.
+pub async fn erased_at(
+    stores: &Stores,
+    tenant: &TenantId,
+    identifier: &str,
+) -> crate::StoreResult<Option<DateTime<Utc>>> {
+    Ok(stores
+        .claims
+        .get_claim(tenant, &marker_key(identifier))
+        .await?
+        .map(|c| c.updated_at))
+}
+
+async fn mark_erased(
+    stores: &Stores,
+    tenant: &TenantId,
+    identifier: &str,
+    now: DateTime<Utc>,
+) -> crate::StoreResult<()> {
+    use crate::outbound::{ClaimRecord, ClaimState};
+    let mut record = ClaimRecord::new(marker_key(identifier), "erased", now);
+    record.state = ClaimState::Done;
+    if let Some(existing) = stores.claims.claim(tenant, &record).await? {
+        // Erased again: the newer time counts.
+        let next = ClaimRecord {
+            updated_at: now,
+            ..existing.clone()
+        };
+        stores
+            .claims
+            .update_claim(tenant, &next, existing.claimed_at)
+            .await?;
+    }
+    Ok(())
+}
+
 /// Who the request is about.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -352,6 +402,8 @@ pub async fn erase(
                 .await?;
             report.messages += 1;
         }
+        raw_mails.sort();
+        raw_mails.dedup();
         for key in raw_mails {
             mail.delete_mail(&key)
                 .await
@@ -386,11 +438,13 @@ pub async fn erase(
         anonymise(stores, tenant, lead.id, now).await?;
         report.leads += 1;
     }
-    // One hashed record per address, so the person is not contacted again.
+    // One hashed record per address, so the person is not contacted again,
+    // and one marker, so that nothing received before now brings them back.
     for (channel, address) in [(Channel::Email, &found.email), (Channel::Sms, &found.phone)] {
         if let Some(a) = address {
             suppression::forget_legacy(stores, tenant, channel, a).await?;
             suppression::suppress(stores, tenant, channel, a, "erased", now).await?;
+            mark_erased(stores, tenant, a, now).await?;
         }
     }
     refs.identifiers.sort();

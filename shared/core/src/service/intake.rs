@@ -308,6 +308,9 @@ impl Intake {
             Capture::Sms(m) => (LeadSource::Sms, self.sms(&tenant, m, now).await?),
         };
 
+        let found = self
+            .unless_erased(&tenant, found, envelope.enqueued_at)
+            .await?;
         let mut attempts = 0;
         loop {
             attempts += 1;
@@ -550,6 +553,48 @@ impl Intake {
                 Found::Lead(c)
             }
         })
+    }
+
+    /// A capture received before its person was erased (a redriven dead
+    /// letter, a late retry) must not bring them back: it becomes a skip.
+    async fn unless_erased(
+        &self,
+        tenant: &TenantId,
+        found: Found,
+        received_at: DateTime<Utc>,
+    ) -> Result<Found, IntakeError> {
+        let candidate = match &found {
+            Found::Lead(c) | Found::Review(c) => c,
+            Found::Reply(r) => {
+                let lead = self
+                    .stores
+                    .leads
+                    .get_lead(tenant, r.lead_id)
+                    .await
+                    .map_err(retry)?;
+                if lead.is_some_and(|l| l.erased_at.is_some_and(|at| at >= received_at)) {
+                    return Ok(Found::Skip(
+                        "a reply received before its lead was erased".into(),
+                    ));
+                }
+                return Ok(found);
+            }
+            Found::Skip(_) => return Ok(found),
+        };
+        for identifier in [&candidate.customer_email, &candidate.customer_phone]
+            .into_iter()
+            .flatten()
+        {
+            let erased = crate::service::gdpr::erased_at(&self.stores, tenant, identifier)
+                .await
+                .map_err(retry)?;
+            if erased.is_some_and(|at| at >= received_at) {
+                return Ok(Found::Skip(
+                    "a capture received before its person was erased".into(),
+                ));
+            }
+        }
+        Ok(found)
     }
 
     fn is_shared_number(&self, to: &str) -> bool {
