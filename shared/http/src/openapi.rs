@@ -25,7 +25,7 @@ use crate::routes::{
         automations::list_rules, automations::create_rule, automations::get_rule,
         automations::update_rule, automations::delete_rule, automations::test_rule,
     ),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &CommonResponses),
     tags(
         (name = "leads", description = "The inbox"),
         (name = "conversations", description = "Messages with a lead"),
@@ -53,6 +53,85 @@ impl Modify for BearerAuth {
                     .build(),
             ),
         );
+    }
+}
+
+/// The answers every operation of a kind can give, documented once rather
+/// than on each handler: a JSON body can be malformed (400 `invalid_json`),
+/// of the wrong type (415) or too large (413); a query can be malformed
+/// (400, e.g. `invalid_cursor`) or out of range (422); a signed-in caller
+/// can be refused (403: deactivated, no organisation, wrong role).
+struct CommonResponses;
+
+impl Modify for CommonResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::path::{Operation, ParameterIn};
+        use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+        let error = |description: &str| {
+            RefOr::T(
+                ResponseBuilder::new()
+                    .description(description)
+                    .content(
+                        "application/json",
+                        ContentBuilder::new()
+                            .schema(Some(Ref::from_schema_name("ErrorBody")))
+                            .build(),
+                    )
+                    .build(),
+            )
+        };
+        let add = |op: &mut Operation, status: &str, description: &str| {
+            op.responses
+                .responses
+                .entry(status.to_string())
+                .or_insert_with(|| error(description));
+        };
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ];
+            for op in operations.into_iter().flatten() {
+                if op.request_body.is_some() {
+                    add(op, "400", "The body is not valid JSON (`invalid_json`)");
+                    add(op, "413", "The body is too large");
+                    add(op, "415", "The body is not `application/json`");
+                    add(
+                        op,
+                        "422",
+                        "Fields failed validation; `details.fields` names each",
+                    );
+                }
+                let has_query = op
+                    .parameters
+                    .iter()
+                    .flatten()
+                    .any(|p| p.parameter_in == ParameterIn::Query);
+                if has_query {
+                    add(
+                        op,
+                        "400",
+                        "A query parameter is malformed (e.g. `invalid_cursor`)",
+                    );
+                    add(
+                        op,
+                        "422",
+                        "A query parameter is out of range; `details.fields` names it",
+                    );
+                }
+                if op.security.is_some() {
+                    add(op, "401", "No valid session token");
+                    add(
+                        op,
+                        "403",
+                        "Signed in, but not allowed (role, deactivated user, no organisation)",
+                    );
+                }
+            }
+        }
     }
 }
 

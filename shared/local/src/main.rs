@@ -100,6 +100,8 @@ enum Command {
         #[command(subcommand)]
         command: DlqCommand,
     },
+    /// Print the API's OpenAPI document (what `/api/openapi.json` serves).
+    Openapi,
     /// One-off repairs after an upgrade (idempotent; run once per
     /// deployment, on `--backend aws` for the cloud): unsafe stored customer
     /// emails set aside, suppressions written with a TTL kept for ever.
@@ -289,6 +291,12 @@ async fn run(cli: Cli) -> Result<(), String> {
         } => configure::run(&platform, *args).await,
         Command::Serve { addr } => serve(platform, addr).await,
         Command::Maintenance => maintenance(&platform, cli.backend).await,
+        Command::Openapi => {
+            use utoipa::OpenApi;
+            let doc = norvalt_http::openapi::ApiDoc::openapi();
+            println!("{}", doc.to_pretty_json().map_err(|e| e.to_string())?);
+            Ok(())
+        }
         Command::Seed => {
             let n = seed::seed_demo(&platform.stores, &platform.settings, time::now())
                 .await

@@ -84,8 +84,10 @@ pub enum DealershipView {
     Team(Box<DealershipProfile>),
 }
 
-/// What every member of the team sees of their dealership.
+/// What every member of the team sees of their dealership. Closed to other
+/// properties in the schema, so the admin's view is told apart from it.
 #[derive(Debug, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct DealershipProfile {
     pub id: crate::DealershipId,
     pub name: String,

@@ -72,6 +72,7 @@ pub(crate) async fn add_note(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ConversationParams {
     /// 1–100, default 25.

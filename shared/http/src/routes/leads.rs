@@ -43,6 +43,7 @@ pub(crate) async fn get_opt_outs(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct LeadListParams {
     /// 1–100, default 25.
