@@ -428,7 +428,7 @@ async fn imap_poller_on_the_aws_adapters() {
     use norvalt_core::capture::mailbox::imap_password_secret;
     use norvalt_core::model::dealership::ImapAccount;
     use norvalt_core::model::dealership::NewDealership;
-    use norvalt_core::service::mailbox_poll::{DEFAULT_BATCH, MailboxPoller};
+    use norvalt_core::service::mailbox_poll::{MailboxPoller, PollLimits};
     use norvalt_core::service::provisioning::{self, PlatformSettings};
 
     let Some(config) = moto().await else { return };
@@ -498,8 +498,13 @@ async fn imap_poller_on_the_aws_adapters() {
         queue: Arc::new(sqs),
         mail: Arc::new(mail.clone()),
         secrets: Arc::new(SecretsManager::new(secrets_client, prefix)),
-        connector: Arc::new(norvalt_imap::ImapConnector::new().unwrap()),
-        batch: DEFAULT_BATCH,
+        // The test's Dovecot is on loopback, which the cloud poller refuses.
+        connector: Arc::new(
+            norvalt_imap::ImapConnector::new()
+                .unwrap()
+                .allow_private_hosts(true),
+        ),
+        limits: PollLimits::default(),
     };
     let reports = poller.poll_all().await;
     assert_eq!(reports.len(), 1);

@@ -189,8 +189,12 @@ impl MailboxSession for HangingSession {
     async fn uncaptured_after(&mut self, after: u32) -> Result<Vec<u32>, MailboxError> {
         self.0.uncaptured_after(after).await
     }
-    async fn fetch_raw(&mut self, uid: u32) -> Result<Option<Vec<u8>>, MailboxError> {
-        self.0.fetch_raw(uid).await
+    async fn fetch_raw(
+        &mut self,
+        uid: u32,
+        max_bytes: usize,
+    ) -> Result<Option<Vec<u8>>, MailboxError> {
+        self.0.fetch_raw(uid, max_bytes).await
     }
     async fn mark_captured(&mut self, _: u32) -> Result<(), MailboxError> {
         std::future::pending().await
@@ -215,7 +219,9 @@ async fn a_poll_cut_off_after_enqueueing_neither_loses_nor_duplicates_the_lead()
         .await;
 
     let mut cut_off = poller(&app);
-    cut_off.connector = Arc::new(HangsOnMark(ImapConnector::new().unwrap()));
+    cut_off.connector = Arc::new(HangsOnMark(
+        ImapConnector::new().unwrap().allow_private_hosts(true),
+    ));
     let crashed = tokio::time::timeout(Duration::from_secs(2), cut_off.poll_all()).await;
     assert!(crashed.is_err(), "the poll should have hung on STORE");
     assert_eq!(captured(&dovecot.flags("drammen", &mailbox).await), 0);
@@ -431,6 +437,7 @@ async fn tls_is_verified_against_the_trusted_certificates() {
     // The system's trust store does not know the self-signed certificate.
     let refused = ImapConnector::new()
         .unwrap()
+        .allow_private_hosts(true)
         .open(&account, PASSWORD)
         .await
         .err()
@@ -450,6 +457,7 @@ async fn tls_is_verified_against_the_trusted_certificates() {
         .with_root_certificates(roots)
         .with_no_client_auth();
     let mut session = ImapConnector::with_tls_config(config)
+        .allow_private_hosts(true)
         .open(&account, PASSWORD)
         .await
         .expect("TLS with a trusted certificate");
@@ -499,4 +507,124 @@ fn envelopes_from_imap_name_the_dealership_and_carry_no_mail() {
         json.len() < 1024,
         "the envelope carries a key, not the mail"
     );
+}
+
+/// A server that accepts the connection and never says a word.
+async fn silent_imap_server() -> u16 {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            held.push(socket);
+        }
+    });
+    port
+}
+
+/// One dealership's IMAP server that never answers costs that dealership
+/// its poll, not the others theirs: each mailbox has its own deadline.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_silent_server_does_not_starve_the_other_mailboxes() {
+    use norvalt_core::service::mailbox_poll::PollLimits;
+    let Some(dovecot) = Dovecot::from_env() else {
+        return;
+    };
+    let app = app().await;
+    let silent = silent_imap_server().await;
+    connect_with(&app, DRAMMEN, "drammen", "INBOX", silent, false, PASSWORD).await;
+    let bergen_box = dovecot.new_mailbox("bergen").await;
+    connect(&app, &dovecot, BERGEN, "bergen", &bergen_box).await;
+    dovecot
+        .append(
+            "bergen",
+            &bergen_box,
+            &fixture("toyota-no-contact-request.eml"),
+        )
+        .await;
+    // One at a time, so the silent mailbox is in the way whatever the order.
+    let poller = MailboxPoller {
+        limits: PollLimits {
+            mailbox_deadline: Duration::from_secs(2),
+            concurrency: 1,
+            ..PollLimits::default()
+        },
+        ..poller(&app)
+    };
+    let reports = poller.poll_all().await;
+    let drammen = report_for(&reports, &app, DRAMMEN).await;
+    assert!(
+        drammen
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains("did not finish")),
+        "{drammen:?}"
+    );
+    assert_eq!(report_for(&reports, &app, BERGEN).await.enqueued, 1);
+    assert_eq!(leads(&app, BERGEN).await.len(), 1);
+}
+
+/// A huge mail is read only up to the cap; the notice at its start is still
+/// a lead.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_huge_mail_is_cut_at_the_cap_and_still_a_lead() {
+    use norvalt_core::service::mailbox_poll::PollLimits;
+    let Some(dovecot) = Dovecot::from_env() else {
+        return;
+    };
+    let app = app().await;
+    let mailbox = dovecot.new_mailbox("drammen").await;
+    connect(&app, &dovecot, DRAMMEN, "drammen", &mailbox).await;
+    let attachment = "QUJD".repeat(200_000 / 4);
+    let raw = format!(
+        "From: Toyota Norge <no-reply@toyota.no>\r\nTo: leads@bilsenteret-drammen.norvalt.no\r\n\
+         Subject: Ny henvendelse\r\nMessage-ID: <stor-1@toyota.no>\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\n\
+         Content-Type: text/plain; charset=utf-8\r\n\r\n\
+         Navn: Stor Vedlegg\r\nE-post: stor@example.no\r\nModell: bZ4X\r\n\r\n--b\r\n\
+         Content-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n\r\n{attachment}\r\n--b--\r\n"
+    );
+    dovecot.append("drammen", &mailbox, raw.as_bytes()).await;
+    let poller = MailboxPoller {
+        limits: PollLimits {
+            max_mail_bytes: 16 * 1024,
+            ..PollLimits::default()
+        },
+        ..poller(&app)
+    };
+    let reports = poller.poll_all().await;
+    let report = report_for(&reports, &app, DRAMMEN).await;
+    assert_eq!((report.enqueued, report.truncated), (1, 1), "{report:?}");
+    let leads = leads(&app, DRAMMEN).await;
+    assert_eq!(leads.len(), 1);
+    assert_eq!(leads[0]["customer_email"], "stor@example.no");
+}
+
+/// In the cloud the poller never connects to loopback, private or
+/// link-local addresses (the platform's own network, instance metadata).
+#[tokio::test(flavor = "multi_thread")]
+async fn the_cloud_poller_refuses_private_hosts() {
+    let Some(dovecot) = Dovecot::from_env() else {
+        return;
+    };
+    let app = app().await;
+    let mailbox = dovecot.new_mailbox("drammen").await;
+    connect(&app, &dovecot, DRAMMEN, "drammen", &mailbox).await;
+    dovecot
+        .append("drammen", &mailbox, &fixture("vw-no-test-drive.eml"))
+        .await;
+    let poller = MailboxPoller {
+        connector: Arc::new(ImapConnector::new().unwrap()),
+        ..poller(&app)
+    };
+    let reports = poller.poll_all().await;
+    let report = report_for(&reports, &app, DRAMMEN).await;
+    assert!(
+        report
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains("not on the public internet")),
+        "{report:?}"
+    );
+    assert_eq!(report.enqueued, 0);
 }

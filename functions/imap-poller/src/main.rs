@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use lambda_runtime::{Error, LambdaEvent, service_fn};
-use norvalt_core::service::mailbox_poll::{DEFAULT_BATCH, MailboxPoller};
+use norvalt_core::service::mailbox_poll::{MailboxPoller, PollLimits};
 use serde_json::Value;
 
 #[tokio::main]
@@ -20,7 +20,7 @@ async fn main() -> Result<(), Error> {
         mail: Arc::new(norvalt_aws::s3mail::S3Mail::from_env(&config)?),
         secrets: Arc::new(norvalt_aws::secrets::SecretsManager::from_env(&config)),
         connector: Arc::new(norvalt_imap::ImapConnector::new()?),
-        batch: DEFAULT_BATCH,
+        limits: PollLimits::default(),
     }));
     lambda_runtime::run(service_fn(move |_: LambdaEvent<Value>| async move {
         let reports = poller.poll_all().await;

@@ -30,6 +30,10 @@ pub struct ImapConnector {
     tls: TlsConnector,
     /// Deadline of each step (connect, login, one command).
     step_timeout: Duration,
+    /// Whether hosts on loopback, link-local and private addresses may be
+    /// reached: yes on a developer's machine, never in the cloud, where
+    /// they are the platform's own network (and the instance metadata).
+    allow_private_hosts: bool,
 }
 
 impl ImapConnector {
@@ -45,12 +49,50 @@ impl ImapConnector {
         Self {
             tls: TlsConnector::from(Arc::new(config)),
             step_timeout: Duration::from_secs(20),
+            allow_private_hosts: false,
         }
     }
 
     pub fn step_timeout(mut self, timeout: Duration) -> Self {
         self.step_timeout = timeout;
         self
+    }
+
+    /// Lets the poller reach loopback and private hosts (local runs).
+    pub fn allow_private_hosts(mut self, allow: bool) -> Self {
+        self.allow_private_hosts = allow;
+        self
+    }
+}
+
+/// Whether an address is on the public internet: not loopback, private
+/// (RFC 1918, unique local), link-local (the instance metadata service is
+/// 169.254.169.254), shared (100.64/10), unspecified, broadcast or
+/// documentation space.
+pub fn is_public(ip: std::net::IpAddr) -> bool {
+    use std::net::IpAddr;
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
+            !(v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || v4.is_documentation()
+                || (a == 100 && (64..128).contains(&b))
+                || a == 0)
+        }
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => is_public(IpAddr::V4(v4)),
+            None => {
+                let first = v6.segments()[0];
+                !(v6.is_loopback()
+                    || v6.is_unspecified()
+                    || (first & 0xfe00) == 0xfc00
+                    || (first & 0xffc0) == 0xfe80)
+            }
+        },
     }
 }
 
@@ -83,7 +125,23 @@ impl MailboxConnector for ImapConnector {
         let limit = self.step_timeout;
         let address = format!("{}:{}", account.host, account.port);
         let stream: Box<dyn ImapStream> = within(limit, "connect", async {
-            let tcp = TcpStream::connect(&address)
+            // Resolve once, check, and connect to exactly what was checked,
+            // so a name that changes its answer cannot slip past.
+            let resolved: Vec<std::net::SocketAddr> = tokio::net::lookup_host(&address)
+                .await
+                .map_err(|e| MailboxError::Unavailable(format!("resolve {address}: {e}")))?
+                .collect();
+            let allowed: Vec<std::net::SocketAddr> = resolved
+                .iter()
+                .copied()
+                .filter(|a| self.allow_private_hosts || is_public(a.ip()))
+                .collect();
+            if allowed.is_empty() {
+                return Err(MailboxError::Command(format!(
+                    "refusing to connect to {address}: it is not on the public internet"
+                )));
+            }
+            let tcp = TcpStream::connect(&allowed[..])
                 .await
                 .map_err(|e| MailboxError::Unavailable(format!("connect {address}: {e}")))?;
             if !account.tls {
@@ -171,11 +229,15 @@ impl MailboxSession for ImapSession {
         Ok(uids)
     }
 
-    async fn fetch_raw(&mut self, uid: u32) -> Result<Option<Vec<u8>>, MailboxError> {
+    async fn fetch_raw(
+        &mut self,
+        uid: u32,
+        max_bytes: usize,
+    ) -> Result<Option<Vec<u8>>, MailboxError> {
         within(self.step_timeout, "UID FETCH", async {
             let fetches: Vec<_> = self
                 .session
-                .uid_fetch(uid.to_string(), "BODY.PEEK[]")
+                .uid_fetch(uid.to_string(), format!("BODY.PEEK[]<0.{max_bytes}>"))
                 .await
                 .map_err(classify)?
                 .try_collect()
@@ -216,6 +278,33 @@ impl MailboxSession for ImapSession {
         .await
         {
             tracing::debug!(error = %e, "IMAP logout failed");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_public;
+
+    #[test]
+    fn private_and_special_addresses_are_not_public() {
+        for private in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "0.0.0.0",
+            "::1",
+            "fd00::1",
+            "fe80::1",
+            "::ffff:10.0.0.1",
+        ] {
+            assert!(!is_public(private.parse().unwrap()), "{private}");
+        }
+        for public in ["193.75.75.75", "8.8.8.8", "2a00:1450:4010:c05::6c"] {
+            assert!(is_public(public.parse().unwrap()), "{public}");
         }
     }
 }

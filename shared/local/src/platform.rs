@@ -230,8 +230,9 @@ impl Platform {
             queue: Arc::new(self.queues.clone()),
             mail: self.mail.clone(),
             secrets: self.secrets.clone(),
-            connector: Arc::new(ImapConnector::new()?),
-            batch: mailbox_poll::DEFAULT_BATCH,
+            // A developer's own mail server may be on this machine or the LAN.
+            connector: Arc::new(ImapConnector::new()?.allow_private_hosts(true)),
+            limits: mailbox_poll::PollLimits::default(),
         })
     }
 

@@ -76,9 +76,14 @@ pub trait MailboxSession: Send {
     async fn select(&mut self, mailbox: &str) -> Result<SelectedMailbox, MailboxError>;
     /// UIDs above `after_uid` without [`CAPTURED_KEYWORD`], ascending.
     async fn uncaptured_after(&mut self, after_uid: u32) -> Result<Vec<u32>, MailboxError>;
-    /// The whole raw message, without setting `\Seen`; `None` when it was
-    /// expunged meanwhile.
-    async fn fetch_raw(&mut self, uid: u32) -> Result<Option<Vec<u8>>, MailboxError>;
+    /// The raw message, without setting `\Seen`, at most `max_bytes` of it
+    /// (the rest is never transferred); `None` when it was expunged
+    /// meanwhile.
+    async fn fetch_raw(
+        &mut self,
+        uid: u32,
+        max_bytes: usize,
+    ) -> Result<Option<Vec<u8>>, MailboxError>;
     async fn mark_captured(&mut self, uid: u32) -> Result<(), MailboxError>;
     async fn logout(self: Box<Self>);
 }

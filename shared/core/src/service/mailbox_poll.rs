@@ -23,6 +23,33 @@ use crate::tenancy::TenantId;
 /// time budget; the rest wait for the next minute.
 pub const DEFAULT_BATCH: usize = 50;
 
+/// How much of the poll one mailbox may take, so that one dealership's slow
+/// or hostile IMAP server cannot starve the others.
+#[derive(Debug, Clone, Copy)]
+pub struct PollLimits {
+    /// Mails taken per mailbox per poll.
+    pub batch: usize,
+    /// The whole of one mailbox's poll (connect, login, every command); the
+    /// poller's 55 s budget holds several rounds of these.
+    pub mailbox_deadline: std::time::Duration,
+    /// Mailboxes polled at once.
+    pub concurrency: usize,
+    /// Bytes read of one mail. A lead notice is a few kilobytes; the rest of
+    /// a huge mail (attachments) is cut, and the parser reads what it got.
+    pub max_mail_bytes: usize,
+}
+
+impl Default for PollLimits {
+    fn default() -> Self {
+        Self {
+            batch: DEFAULT_BATCH,
+            mailbox_deadline: std::time::Duration::from_secs(20),
+            concurrency: 4,
+            max_mail_bytes: 5 * 1024 * 1024,
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct MailboxPoller {
     pub stores: Stores,
@@ -30,7 +57,7 @@ pub struct MailboxPoller {
     pub mail: Arc<dyn RawMailStore>,
     pub secrets: Arc<dyn SecretStore>,
     pub connector: Arc<dyn MailboxConnector>,
-    pub batch: usize,
+    pub limits: PollLimits,
 }
 
 /// What one poll of one mailbox did; logged and turned into metrics.
@@ -43,6 +70,8 @@ pub struct MailboxReport {
     pub remaining: usize,
     /// Enqueued but not marked on the server (the cursor still moved on).
     pub unmarked: usize,
+    /// Mails cut at the size cap (what was read became the capture).
+    pub truncated: usize,
     pub error: Option<String>,
 }
 
@@ -66,10 +95,12 @@ impl MailboxReport {
 }
 
 impl MailboxPoller {
-    /// Polls every registered mailbox, one after the other; one mailbox's
-    /// failure does not stop the others.
+    /// Polls every registered mailbox, a few at a time, each within its
+    /// deadline; one mailbox's failure or silence does not stop the others.
+    /// The order turns every minute, so no mailbox is always last.
     pub async fn poll_all(&self) -> Vec<MailboxReport> {
-        let ids = match self.stores.mailboxes.list_polled_mailboxes().await {
+        use futures_util::StreamExt;
+        let mut ids = match self.stores.mailboxes.list_polled_mailboxes().await {
             Ok(ids) => ids,
             Err(e) => {
                 return vec![MailboxReport {
@@ -78,9 +109,18 @@ impl MailboxPoller {
                 }];
             }
         };
-        let mut reports = Vec::with_capacity(ids.len());
-        for id in ids {
-            let report = self.poll(id).await;
+        if !ids.is_empty() {
+            let turn = (crate::time::now().timestamp() / 60).unsigned_abs() as usize;
+            let len = ids.len();
+            ids.rotate_left(turn % len);
+        }
+        let polls = futures_util::stream::iter(ids)
+            .map(|id| async move { (id, self.poll_within_deadline(id).await) })
+            .buffer_unordered(self.limits.concurrency.max(1))
+            .collect::<Vec<_>>()
+            .await;
+        let mut reports = Vec::with_capacity(polls.len());
+        for (id, report) in polls {
             report.emit_metrics();
             match &report.error {
                 Some(error) => {
@@ -94,6 +134,22 @@ impl MailboxPoller {
             reports.push(report);
         }
         reports
+    }
+
+    /// [`poll`](Self::poll), given up after the mailbox deadline. What was
+    /// enqueued before then is safe: the cursor moves after each mail.
+    async fn poll_within_deadline(&self, id: DealershipId) -> MailboxReport {
+        match tokio::time::timeout(self.limits.mailbox_deadline, self.poll(id)).await {
+            Ok(report) => report,
+            Err(_) => MailboxReport {
+                dealership_id: Some(id),
+                error: Some(format!(
+                    "the mailbox did not finish within {} s; the next poll goes on",
+                    self.limits.mailbox_deadline.as_secs()
+                )),
+                ..Default::default()
+            },
+        }
     }
 
     /// Polls one dealership's mailbox.
@@ -183,16 +239,25 @@ impl MailboxPoller {
             .uncaptured_after(after)
             .await
             .map_err(|e| e.to_string())?;
-        report.remaining = uids.len().saturating_sub(self.batch);
+        report.remaining = uids.len().saturating_sub(self.limits.batch);
         let mut cursor = MailboxCursor {
             uid_validity: selected.uid_validity,
             last_uid: after,
         };
         let mut saved = stored;
-        for uid in uids.into_iter().take(self.batch) {
-            let Some(raw) = session.fetch_raw(uid).await.map_err(|e| e.to_string())? else {
+        for uid in uids.into_iter().take(self.limits.batch) {
+            let max = self.limits.max_mail_bytes;
+            let Some(raw) = session
+                .fetch_raw(uid, max)
+                .await
+                .map_err(|e| e.to_string())?
+            else {
                 continue;
             };
+            if raw.len() >= max {
+                report.truncated += 1;
+                tracing::warn!(uid, bytes = raw.len(), "mail cut at the size cap");
+            }
             let key = mail_key("imap", &raw);
             self.mail
                 .put_mail(&key, &raw)
