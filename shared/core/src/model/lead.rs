@@ -136,6 +136,7 @@ pub struct NewLead {
     pub customer_phone: Option<String>,
     pub vehicle_interest: Option<String>,
     pub initial_message: Option<String>,
+    #[schema(minimum = 1, maximum = 100)]
     pub lead_score: Option<i64>,
     pub assigned_to: Option<UserId>,
     pub source_url: Option<String>,

@@ -84,6 +84,7 @@ pub struct ValidMessage {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewNote {
+    #[schema(min_length = 1, max_length = 5000)]
     pub text: String,
 }
 

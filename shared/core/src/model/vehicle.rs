@@ -63,12 +63,15 @@ pub struct Vehicle {
 pub struct NewVehicle {
     pub make: String,
     pub model: String,
+    #[schema(minimum = 1900)]
     pub year: Option<i64>,
+    #[schema(pattern = "^[A-HJ-NPR-Za-hj-npr-z0-9]{17}$")]
     pub vin: Option<String>,
     pub status: Option<VehicleStatus>,
     #[serde(default, with = "rust_decimal::serde::float_option")]
     #[schema(value_type = Option<f64>)]
     pub price: Option<Decimal>,
+    #[schema(minimum = 0)]
     pub mileage: Option<i64>,
     pub fuel_type: Option<FuelType>,
     pub listing_url: Option<String>,

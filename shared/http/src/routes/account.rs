@@ -70,6 +70,7 @@ pub(crate) async fn update_user(
 #[serde(deny_unknown_fields)]
 pub struct AuditParams {
     /// 1–100, default 25.
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<i64>,
     cursor: Option<String>,
 }

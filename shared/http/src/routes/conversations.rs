@@ -76,6 +76,7 @@ pub(crate) async fn add_note(
 #[serde(deny_unknown_fields)]
 pub struct ConversationParams {
     /// 1–100, default 25.
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<i64>,
     cursor: Option<String>,
 }

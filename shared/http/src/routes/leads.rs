@@ -47,6 +47,7 @@ pub(crate) async fn get_opt_outs(
 #[serde(deny_unknown_fields)]
 pub struct LeadListParams {
     /// 1–100, default 25.
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<i64>,
     /// `next_cursor` of the previous page.
     cursor: Option<String>,

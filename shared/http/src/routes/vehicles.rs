@@ -36,6 +36,7 @@ pub fn router() -> Router<AppState> {
 pub struct VehicleListParams {
     status: Option<VehicleStatus>,
     /// 1–100, default 25.
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<i64>,
     cursor: Option<String>,
 }
@@ -45,6 +46,7 @@ pub struct VehicleListParams {
 #[serde(deny_unknown_fields)]
 pub struct PageParams {
     /// 1–100, default 25.
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<i64>,
     cursor: Option<String>,
 }
