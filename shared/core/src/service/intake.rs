@@ -495,34 +495,31 @@ impl Intake {
         let existing = self.live_lead_of(tenant, &from, now).await?;
         match crate::outbound::sms::keyword(&m.body) {
             Some(crate::outbound::sms::Keyword::Stop) => {
-                let newly = suppression::suppress_new(
-                    &self.stores,
-                    tenant,
-                    Channel::Sms,
-                    &from,
-                    "sms_stop",
-                    now,
-                )
-                .await
-                .map_err(retry)?;
                 // A STOPP to the shared number stops every dealership that
                 // texted this customer from it; one confirmation is enough.
+                let mut stopping = vec![*tenant];
                 if self.is_shared_number(&m.to) {
-                    for other in shared_sms::dealerships_that_texted(&self.stores, &from)
-                        .await
-                        .map_err(retry)?
-                    {
-                        suppression::suppress(
-                            &self.stores,
-                            &other,
-                            Channel::Sms,
-                            &from,
-                            "sms_stop",
-                            now,
-                        )
-                        .await
-                        .map_err(retry)?;
-                    }
+                    stopping.extend(
+                        shared_sms::dealerships_that_texted(&self.stores, &from)
+                            .await
+                            .map_err(retry)?
+                            .into_iter()
+                            .filter(|t| t != tenant),
+                    );
+                }
+                let mut newly = false;
+                for t in &stopping {
+                    let first_time = suppression::suppress_new(
+                        &self.stores,
+                        t,
+                        Channel::Sms,
+                        &from,
+                        "sms_stop",
+                        now,
+                    )
+                    .await
+                    .map_err(retry)?;
+                    newly |= t == tenant && first_time;
                 }
                 if newly && let Some(lead) = existing {
                     self.confirm_opt_out(tenant, lead, now).await?;
