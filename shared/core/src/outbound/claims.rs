@@ -9,7 +9,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 /// How long a claim protects a send in progress. Longer than the sender's
-/// timeout (15 s), so a live holder is never overtaken.
+/// timeout (30 s), so a live holder is never overtaken.
 pub const CLAIM_LEASE: Duration = Duration::seconds(60);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,0 +1,127 @@
+"""Checks of template.yaml that cfn-lint cannot make, because they depend on
+what the code does: each queue consumer's batch fits its timeout at the
+worst per-message budget, each queue's visibility outlives six timeouts,
+and each function holds the grants its code needs. Run by scripts/test
+(after cfn-lint) with the test venv: python scripts/test_template.py
+"""
+
+import sys
+
+from cfnlint.decode import decode
+
+# The longest one message can take, in seconds: the outside call's own
+# timeout plus the storage round trips around it (see the code named).
+WORST_PER_MESSAGE = {
+    # Graph API client timeout 5 s (shared/http/src/graph.rs) + DynamoDB.
+    "LeadIntakeFunction": 7,
+    # Model budget 20 s (responder::MODEL_BUDGET) + context reads and writes.
+    "AiResponderFunction": 25,
+    # Twilio client timeout 10 s (shared/http/src/twilio.rs) + claim writes.
+    "SenderFunction": 12,
+}
+MARGIN_SECONDS = 5
+
+# Grants the code needs and once lacked: (function, action, resource).
+REQUIRED_GRANTS = [
+    # Customer-reply notices and STOPP confirmations go on the send queue.
+    ("LeadIntakeFunction", "sqs:SendMessage", "SendQueue"),
+    # SMS START lifts a suppression (deletes its claim).
+    ("LeadIntakeFunction", "dynamodb:DeleteItem", "Table"),
+    # A failed claim is released.
+    ("AiResponderFunction", "dynamodb:DeleteItem", "Table"),
+    # A Clerk delivery that could not be applied releases its claim.
+    ("WebhookClerkFunction", "dynamodb:DeleteItem", "Table"),
+    # A disconnected Facebook page's token is deleted.
+    ("ApiAccountFunction", "secretsmanager:DeleteSecret", None),
+]
+
+
+def refs(value):
+    """Logical ids a resource expression points at."""
+    if isinstance(value, dict):
+        if "Fn::GetAtt" in value:
+            target = value["Fn::GetAtt"]
+            return {target[0] if isinstance(target, list) else target.split(".")[0]}
+        if "Ref" in value:
+            return {value["Ref"]}
+        if "Fn::Sub" in value:
+            sub = value["Fn::Sub"]
+            text = sub[0] if isinstance(sub, list) else sub
+            import re
+
+            return {m.split(".")[0] for m in re.findall(r"\$\{([^}]+)\}", text)}
+        found = set()
+        for v in value.values():
+            found |= refs(v)
+        return found
+    if isinstance(value, list):
+        found = set()
+        for v in value:
+            found |= refs(v)
+        return found
+    return set()
+
+
+def statements(function):
+    for policy in function["Properties"].get("Policies", []):
+        if isinstance(policy, dict):
+            for statement in policy.get("Statement", []):
+                yield statement
+
+
+def main():
+    template, errors = decode("template.yaml")
+    if errors:
+        print(errors)
+        return 1
+    resources = template["Resources"]
+    globals_timeout = template.get("Globals", {}).get("Function", {}).get("Timeout", 3)
+    failures = []
+
+    for name, resource in resources.items():
+        if resource["Type"] != "AWS::Serverless::Function":
+            continue
+        props = resource["Properties"]
+        timeout = props.get("Timeout", globals_timeout)
+        for event in props.get("Events", {}).values():
+            if event["Type"] != "SQS":
+                continue
+            batch = event["Properties"].get("BatchSize", 10)
+            worst = WORST_PER_MESSAGE.get(name)
+            if worst is None:
+                failures.append(f"{name}: consumes a queue but has no worst per-message time here")
+                continue
+            needed = batch * worst + MARGIN_SECONDS
+            (queue,) = refs(event["Properties"]["Queue"])
+            visibility = resources[queue]["Properties"].get("VisibilityTimeout", 30)
+            fits = needed <= timeout and visibility >= 6 * timeout
+            if needed > timeout:
+                failures.append(
+                    f"{name}: a batch of {batch} may take {batch} × {worst} s + {MARGIN_SECONDS} s "
+                    f"= {needed} s, over its {timeout} s timeout"
+                )
+            if visibility < 6 * timeout:
+                failures.append(
+                    f"{queue}: visibility {visibility} s is under six times {name}'s {timeout} s timeout"
+                )
+            if fits:
+                print(f"ok  {name}: batch {batch} × {worst} s fits {timeout} s; {queue} visible after {visibility} s")
+
+    for function, action, resource in REQUIRED_GRANTS:
+        granted = any(
+            action in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])
+            and (resource is None or resource in refs(s.get("Resource")))
+            for s in statements(resources[function])
+        )
+        if granted:
+            print(f"ok  {function} may {action} on {resource or 'its secrets'}")
+        else:
+            failures.append(f"{function}: missing {action} on {resource or 'its secrets'}")
+
+    for failure in failures:
+        print(f"FAIL {failure}")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
