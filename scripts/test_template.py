@@ -70,7 +70,7 @@ def statements(function):
 
 
 def main():
-    template, errors = decode("template.yaml")
+    template, errors = decode(sys.argv[1] if len(sys.argv) > 1 else "template.yaml")
     if errors:
         print(errors)
         return 1
@@ -117,6 +117,27 @@ def main():
             print(f"ok  {function} may {action} on {resource or 'its secrets'}")
         else:
             failures.append(f"{function}: missing {action} on {resource or 'its secrets'}")
+
+    # Observability and the edge: every alarm tells someone, every log has
+    # a retention, the API logs and throttles, topics use a key their
+    # publishers can use.
+    for name, resource in resources.items():
+        kind, props = resource["Type"], resource.get("Properties", {})
+        if kind == "AWS::CloudWatch::Alarm" and "AlarmTopic" not in refs(props.get("AlarmActions")):
+            failures.append(f"{name}: an alarm that notifies no one")
+        if kind == "AWS::Serverless::Function":
+            group = refs(props.get("LoggingConfig", {}).get("LogGroup"))
+            if not group or "RetentionInDays" not in resources[group.pop()]["Properties"]:
+                failures.append(f"{name}: logs to a group without a retention")
+        if kind == "AWS::SNS::Topic" and props.get("KmsMasterKeyId") == "alias/aws/sns":
+            failures.append(f"{name}: alias/aws/sns lets no service publish")
+        if kind == "AWS::Serverless::HttpApi":
+            if "AccessLogSettings" not in props or "DefaultRouteSettings" not in props:
+                failures.append(f"{name}: no access logs or no throttling")
+            exposed = [h.lower() for h in props.get("CorsConfiguration", {}).get("ExposeHeaders", [])]
+            if "retry-after" not in exposed:
+                failures.append(f"{name}: CORS hides retry-after from the dashboard")
+    print("ok  alarms, log retention, API logs and throttling, topic keys checked")
 
     for failure in failures:
         print(f"FAIL {failure}")
