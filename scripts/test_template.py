@@ -137,7 +137,33 @@ def main():
             exposed = [h.lower() for h in props.get("CorsConfiguration", {}).get("ExposeHeaders", [])]
             if "retry-after" not in exposed:
                 failures.append(f"{name}: CORS hides retry-after from the dashboard")
-    print("ok  alarms, log retention, API logs and throttling, topic keys checked")
+    # Asynchronous functions (a schedule, SNS, SES) keep what failed every
+    # retry and have an error alarm.
+    invoked_by_permission = {
+        next(iter(refs(r["Properties"]["FunctionName"])))
+        for r in resources.values()
+        if r["Type"] == "AWS::Lambda::Permission"
+    }
+    errors_alarmed = {
+        next(iter(refs(d["Value"])))
+        for r in resources.values()
+        if r["Type"] == "AWS::CloudWatch::Alarm" and r["Properties"].get("MetricName") == "Errors"
+        for d in r["Properties"].get("Dimensions", [])
+        if refs(d.get("Value"))
+    }
+    for name, resource in resources.items():
+        if resource["Type"] != "AWS::Serverless::Function":
+            continue
+        props = resource["Properties"]
+        kinds = {e["Type"] for e in props.get("Events", {}).values()}
+        if not (kinds & {"Schedule", "ScheduleV2", "SNS", "S3"} or name in invoked_by_permission):
+            continue
+        on_failure = props.get("EventInvokeConfig", {}).get("DestinationConfig", {}).get("OnFailure")
+        if not on_failure:
+            failures.append(f"{name}: invoked asynchronously without a failure destination")
+        if name not in errors_alarmed:
+            failures.append(f"{name}: invoked asynchronously without an error alarm")
+    print("ok  alarms, log retention, API logs and throttling, topic keys, async failures checked")
 
     for failure in failures:
         print(f"FAIL {failure}")
