@@ -33,6 +33,15 @@ REQUIRED_GRANTS = [
     ("WebhookClerkFunction", "dynamodb:DeleteItem", "Table"),
     # A disconnected Facebook page's token is deleted.
     ("ApiAccountFunction", "secretsmanager:DeleteSecret", None),
+    # The Clerk webhook's signing secret is read from the secret store.
+    ("WebhookClerkFunction", "secretsmanager:GetSecretValue", "ClerkWebhookSecret"),
+] + [
+    # Every API function reads the cursor key at cold start.
+    (f, "secretsmanager:GetSecretValue", "CursorKey")
+    for f in [
+        "ApiLeadsFunction", "ApiConversationsFunction", "ApiVehiclesFunction",
+        "ApiAccountFunction", "ApiAutomationsFunction", "ApiAnalyticsFunction", "ApiAiFunction",
+    ]
 ]
 
 
@@ -163,7 +172,22 @@ def main():
             failures.append(f"{name}: invoked asynchronously without a failure destination")
         if name not in errors_alarmed:
             failures.append(f"{name}: invoked asynchronously without an error alarm")
-    print("ok  alarms, log retention, API logs and throttling, topic keys, async failures checked")
+    # No secret in an environment variable: nothing that names a NoEcho
+    # parameter (those are secrets) is passed in plain text.
+    secret_parameters = {
+        name for name, p in template.get("Parameters", {}).items() if p.get("NoEcho")
+    }
+    environments = [("Globals", template.get("Globals", {}).get("Function", {}))] + [
+        (name, r["Properties"])
+        for name, r in resources.items()
+        if r["Type"] == "AWS::Serverless::Function"
+    ]
+    for name, props in environments:
+        for var, value in props.get("Environment", {}).get("Variables", {}).items():
+            leaked = refs(value) & secret_parameters
+            if leaked:
+                failures.append(f"{name}: {var} carries the secret parameter {', '.join(leaked)}")
+    print("ok  alarms, log retention, API logs and throttling, topic keys, async failures, secrets checked")
 
     for failure in failures:
         print(f"FAIL {failure}")

@@ -352,11 +352,39 @@ async fn s3_mail_and_secrets_manager() {
     use norvalt_core::capture::sources::SecretWriter;
     secrets.put_secret("imap/skien", "første").await.unwrap();
     secrets.put_secret("imap/skien", "andre").await.unwrap();
-    let fresh = SecretsManager::new(aws_sdk_secretsmanager::Client::new(&config), prefix);
+    let cold_start =
+        || SecretsManager::new(aws_sdk_secretsmanager::Client::new(&config), prefix.clone());
+    let fresh = cold_start();
     assert_eq!(
         fresh.secret("imap/skien").await.unwrap().as_deref(),
         Some("andre"),
         "a cold start reads the newest version"
+    );
+
+    // A disconnected page's token is gone for good, and deleting twice is fine.
+    secrets.delete_secret("imap/skien").await.unwrap();
+    secrets.delete_secret("imap/skien").await.unwrap();
+    assert_eq!(secrets.secret("imap/skien").await.unwrap(), None);
+    assert_eq!(cold_start().secret("imap/skien").await.unwrap(), None);
+    let fresh = cold_start();
+
+    // The cursor key and the Clerk signing secret come from the secret store.
+    assert!(norvalt_aws::secrets::cursor_key(&fresh).await.is_err());
+    let generated = "Zk3Lq9TnV2wXy8Rb4Hc6Jd1Mf5Gp0Sa7Ue3Wi9Oo2Kr6Yt8Nv4Bx1Cz5Dm7Ef0Gh";
+    secrets.put_secret("cursor-key", generated).await.unwrap();
+    secrets
+        .put_secret("clerk/webhook-signing-secret", "whsec_dGVzdA==")
+        .await
+        .unwrap();
+    assert_eq!(
+        norvalt_aws::secrets::cursor_key(&fresh).await.unwrap(),
+        norvalt_core::pagination::CursorCodec::key_from_secret(generated).unwrap()
+    );
+    assert_eq!(
+        norvalt_aws::secrets::clerk_webhook_secret(&fresh)
+            .await
+            .unwrap(),
+        "whsec_dGVzdA=="
     );
 }
 

@@ -13,10 +13,12 @@ async fn main() -> Result<(), lambda_http::Error> {
     norvalt_http::telemetry::init_json_logs();
     let config = norvalt_aws::config::load().await;
     let stores = norvalt_aws::dynamodb::stores_from_env(&config)?;
-    let app = norvalt_http::AppState::from_env(stores)?;
+    let secrets = norvalt_aws::secrets::SecretsManager::from_env(&config);
+    let cursor_key = norvalt_aws::secrets::cursor_key(&secrets).await?;
+    let app = norvalt_http::AppState::from_env(stores, cursor_key)?;
     let settings = SettingsState {
         app: app.clone(),
-        secrets: Arc::new(norvalt_aws::secrets::SecretsManager::from_env(&config)),
+        secrets: Arc::new(secrets),
         graph: Arc::new(norvalt_http::graph::GraphClient::from_env()),
         public_url: std::env::var("NORVALT_PUBLIC_URL").unwrap_or_default(),
     };

@@ -16,8 +16,9 @@ async fn main() -> Result<(), lambda_http::Error> {
     let model = AnthropicClient::from_env(norvalt_aws::secrets::anthropic_key(&secrets).await)
         .map(|c| Arc::new(c) as Arc<dyn ReplyModel>);
     let stores = norvalt_aws::dynamodb::stores_from_env(&config)?;
+    let cursor_key = norvalt_aws::secrets::cursor_key(&secrets).await?;
     let state = AiState {
-        app: norvalt_http::AppState::from_env(stores)?,
+        app: norvalt_http::AppState::from_env(stores, cursor_key)?,
         model,
         // A dry run may write several steps within API Gateway's 29 s.
         model_budget: std::time::Duration::from_secs(8),

@@ -9,6 +9,10 @@ async fn main() -> Result<(), lambda_http::Error> {
     norvalt_http::telemetry::init_json_logs();
     let config = norvalt_aws::config::load().await;
     let stores = norvalt_aws::dynamodb::stores_from_env(&config)?;
-    let hook = ClerkWebhook::from_env(stores).ok_or("CLERK_WEBHOOK_SIGNING_SECRET is not set")?;
+    let secrets = norvalt_aws::secrets::SecretsManager::from_env(&config);
+    let hook = ClerkWebhook {
+        stores,
+        signing_secret: norvalt_aws::secrets::clerk_webhook_secret(&secrets).await?,
+    };
     lambda_http::run(norvalt_http::finish(clerk::router(hook), ())).await
 }

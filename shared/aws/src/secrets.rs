@@ -131,6 +131,36 @@ pub async fn link_key(secrets: &SecretsManager) -> Result<Vec<u8>, String> {
     }
 }
 
+/// The key that signs pagination cursors, the same in every API function:
+/// `NORVALT_CURSOR_KEY` (local runs against AWS), else the secret
+/// `cursor-key` the stack generates.
+pub async fn cursor_key(secrets: &SecretsManager) -> Result<[u8; 32], String> {
+    let text = match std::env::var("NORVALT_CURSOR_KEY") {
+        Ok(key) if !key.trim().is_empty() => key,
+        _ => match secrets.secret("cursor-key").await {
+            Ok(Some(key)) => key,
+            Ok(None) => return Err("secret cursor-key is missing (the stack creates it)".into()),
+            Err(e) => return Err(format!("secret cursor-key: {e}")),
+        },
+    };
+    norvalt_core::pagination::CursorCodec::key_from_secret(&text)
+}
+
+/// The signing secret of Clerk's webhooks: `CLERK_WEBHOOK_SIGNING_SECRET`
+/// (local runs), else the secret `clerk/webhook-signing-secret`.
+pub async fn clerk_webhook_secret(secrets: &SecretsManager) -> Result<String, String> {
+    if let Ok(secret) = std::env::var("CLERK_WEBHOOK_SIGNING_SECRET")
+        && !secret.trim().is_empty()
+    {
+        return Ok(secret);
+    }
+    match secrets.secret("clerk/webhook-signing-secret").await {
+        Ok(Some(secret)) if !secret.trim().is_empty() => Ok(secret),
+        Ok(_) => Err("secret clerk/webhook-signing-secret is missing".into()),
+        Err(e) => Err(format!("secret clerk/webhook-signing-secret: {e}")),
+    }
+}
+
 /// Claude's API key: `ANTHROPIC_API_KEY`, else the secret
 /// `anthropic/api-key`; `None` when neither is set (template replies).
 pub async fn anthropic_key(secrets: &SecretsManager) -> Option<String> {

@@ -35,6 +35,25 @@ impl CursorCodec {
         Self { key }
     }
 
+    /// The key from a secret's text: 64 hex characters as the bytes they
+    /// spell, any other text of 32 characters or more through SHA-256 (the
+    /// secret Secrets Manager generates is letters and digits).
+    pub fn key_from_secret(text: &str) -> Result<[u8; 32], String> {
+        use sha2::Digest;
+        let text = text.trim();
+        if text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit()) {
+            let mut key = [0u8; 32];
+            for (i, byte) in key.iter_mut().enumerate() {
+                *byte = u8::from_str_radix(&text[2 * i..2 * i + 2], 16).expect("checked hex");
+            }
+            return Ok(key);
+        }
+        if text.chars().count() < 32 {
+            return Err("the cursor key must be at least 32 characters".into());
+        }
+        Ok(Sha256::digest(text.as_bytes()).into())
+    }
+
     fn mac(&self, tenant: &TenantId, scope: &str, position: &str) -> Hmac<Sha256> {
         let mut mac =
             Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC accepts any key length");
@@ -147,6 +166,20 @@ mod tests {
 
     fn tenant() -> TenantId {
         TenantId::mint(DealershipId::new_at(chrono::Utc::now()))
+    }
+
+    #[test]
+    fn keys_come_from_hex_or_from_a_generated_secret() {
+        let hex = "07".repeat(32);
+        assert_eq!(CursorCodec::key_from_secret(&hex).unwrap(), [7; 32]);
+        let generated = "Zk3Lq9TnV2wXy8Rb4Hc6Jd1Mf5Gp0Sa7Ue3Wi9Oo2Kr6Yt8Nv4Bx1Cz5Dm7Ef0Gh";
+        let a = CursorCodec::key_from_secret(generated).unwrap();
+        assert_eq!(a, CursorCodec::key_from_secret(generated).unwrap());
+        assert_ne!(
+            a,
+            CursorCodec::key_from_secret(&generated.replace('Z', "Y")).unwrap()
+        );
+        assert!(CursorCodec::key_from_secret("too short").is_err());
     }
 
     #[test]

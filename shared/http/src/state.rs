@@ -22,9 +22,10 @@ impl AppState {
     /// The Lambda configuration: `NORVALT_JWT_ISSUER`, `NORVALT_JWKS_URL`,
     /// optional `NORVALT_AUTHORIZED_PARTIES` (comma-separated origins; when
     /// set, every token must carry one of them in `azp`), optional
-    /// `NORVALT_JWT_AUDIENCE` (comma-separated; when set, `aud` is checked) and
-    /// `NORVALT_CURSOR_KEY` (64 hex characters, shared by every function).
-    pub fn from_env(stores: Stores) -> Result<Self, String> {
+    /// `NORVALT_JWT_AUDIENCE` (comma-separated; when set, `aud` is checked);
+    /// the cursor key (shared by every function) comes from the secret store
+    /// (`norvalt_aws::secrets::cursor_key`), never the environment.
+    pub fn from_env(stores: Stores, cursor_key: [u8; 32]) -> Result<Self, String> {
         let var = |name: &str| std::env::var(name).map_err(|_| format!("{name} is not set"));
         let issuer = var("NORVALT_JWT_ISSUER")?;
         let jwks_url = var("NORVALT_JWKS_URL")?;
@@ -33,7 +34,7 @@ impl AppState {
         let verifier = JwtVerifier::jwks(jwks_url, issuer)
             .authorized_parties(parties.split(','))
             .audiences(audience.split(','));
-        let cursors = CursorCodec::new(parse_key(&var("NORVALT_CURSOR_KEY")?)?);
+        let cursors = CursorCodec::new(cursor_key);
         Ok(Self {
             stores,
             verifier: Arc::new(verifier),
@@ -54,13 +55,8 @@ impl AppState {
 /// 32 bytes written as 64 hex characters.
 pub fn parse_key(hex: &str) -> Result<[u8; 32], String> {
     let hex = hex.trim();
-    if hex.len() != 64 || !hex.is_ascii() {
-        return Err("NORVALT_CURSOR_KEY must be 64 hex characters".into());
+    if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err("the cursor key must be 64 hex characters".into());
     }
-    let mut key = [0u8; 32];
-    for (i, byte) in key.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16)
-            .map_err(|_| "NORVALT_CURSOR_KEY is not hex".to_string())?;
-    }
-    Ok(key)
+    CursorCodec::key_from_secret(hex)
 }
