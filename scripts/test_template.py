@@ -172,6 +172,24 @@ def main():
             failures.append(f"{name}: invoked asynchronously without a failure destination")
         if name not in errors_alarmed:
             failures.append(f"{name}: invoked asynchronously without an error alarm")
+    # Data kept and guarded: queues say how long they keep messages, the
+    # table cannot be deleted by accident, and a service may act for us only
+    # from our own resources (aws:SourceArn, not just the account).
+    for name, resource in resources.items():
+        kind, props = resource["Type"], resource.get("Properties", {})
+        if kind == "AWS::SQS::Queue" and "MessageRetentionPeriod" not in props:
+            failures.append(f"{name}: no MessageRetentionPeriod")
+        if kind == "AWS::DynamoDB::Table" and not props.get("DeletionProtectionEnabled"):
+            failures.append(f"{name}: no deletion protection")
+        if kind == "AWS::Lambda::Permission" and "SourceArn" not in props:
+            failures.append(f"{name}: invocable by any {props.get('Principal')} resource in the account")
+        if kind in ("AWS::SNS::TopicPolicy", "AWS::S3::BucketPolicy"):
+            for statement in props["PolicyDocument"]["Statement"]:
+                service = statement.get("Principal", {}).get("Service")
+                condition = str(statement.get("Condition", {})).lower()
+                if service and "aws:sourcearn" not in condition:
+                    failures.append(f"{name}: {service} may act without an aws:SourceArn condition")
+
     # No secret in an environment variable: nothing that names a NoEcho
     # parameter (those are secrets) is passed in plain text.
     secret_parameters = {
