@@ -301,4 +301,34 @@ describe("dashboard", { timeout: 240_000 }, () => {
     await page.getByRole("heading", { name: "Fant ikke siden" }).waitFor();
     await expectAccessible("not found");
   });
+
+  test("what capture set aside is shown to the rep, never lost or applied", async () => {
+    const key = await formKey(server.url, ADMIN);
+    // A lead with a bad email beside a good phone (a mobile that begins with 47).
+    await postFormLead(server.url, key, { name: "Ola Feilskriving", email: "ola@", phone: "47 65 43 21" });
+    // A repeat inquiry of Kari (her phone) with an address she never gave us.
+    await postFormLead(server.url, key, { name: "Kari Nordmann", phone: "912 34 567", email: "ny.adresse@example.no", message: "Send svaret hit" });
+    const token = await tokenFor(server.url, REP);
+    let ola;
+    for (let i = 0; i < 50 && !ola; i++) {
+      const { body } = await apiAs(server.url, token, "GET", "/api/leads?search=Feilskriving");
+      ola = body.items?.[0];
+      if (!ola) await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.ok(ola, "the lead with a bad email was kept");
+    await signIn(page, server.url, REP);
+    await page.goto(`${server.url}/lead/?id=${ola.id}`);
+    await page.getByTestId("lead-title").filter({ hasText: "Ola Feilskriving" }).waitFor();
+    assert.equal(await page.getByTestId("unparsed").innerText(), "ola@");
+    assert.equal(await page.getByTestId("call-link").innerText(), "Ring +47 476 54 321");
+    await page.goto(`${server.url}/lead/?id=${leadId}`);
+    const offered = page.getByTestId("new-contact");
+    await offered.waitFor({ timeout: 10_000 });
+    assert.match(await offered.innerText(), /ny\.adresse@example\.no/);
+    // Offered, never applied: the customer card still mails Kari's own address.
+    assert.equal(await page.locator('a[href="mailto:ny.adresse@example.no"]').count(), 0);
+    assert.equal(await page.locator('a[href="mailto:kari.nordmann@example.no"]').count(), 1);
+    await screenshot(page, "16-lead-set-aside");
+    await expectAccessible("lead with details set aside");
+  });
 });
