@@ -1,0 +1,272 @@
+"""The cloud path end to end: the real function bootstraps, started as Lambda
+starts them (a Runtime API per function, exactly the template's environment)
+against the stack made on moto server from template.yaml itself; the SQS
+event source mappings of the template pump the queues.
+
+    python scripts/cloud/harness.py MOTO_URL TARGET_DIR NORVALT_BIN
+
+Each case prints `ok <name>` or `FAIL <name>: why`; the last line is
+`cloud: P passed, F failed`. Exit status is non-zero on any failure.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+import uuid
+
+import boto3
+
+sys.path.insert(0, os.path.dirname(__file__))
+from runtime_api import RuntimeApi  # noqa: E402
+from stack import REGION, Stack, expand  # noqa: E402
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+PARAMETERS = {
+    "Stage": "dev",
+    "ClerkIssuer": "https://clerk.harness.test",
+    "ClerkAudience": "https://app.harness.test",
+    "MailDomain": "norvalt.test",
+}
+
+
+class Endpoint:
+    """A boto3 session whose clients all talk to moto."""
+
+    def __init__(self, url):
+        self.url = url
+        self.session = boto3.Session(
+            aws_access_key_id="test", aws_secret_access_key="test", region_name=REGION
+        )
+
+    def client(self, name):
+        return self.session.client(name, endpoint_url=self.url)
+
+
+class Function:
+    """One function's bootstrap process and its Runtime API."""
+
+    def __init__(self, name, binary, timeout, environment, base_env, target_dir):
+        self.name = name
+        self.api = RuntimeApi(name, timeout)
+        self.log = tempfile.NamedTemporaryFile(prefix=f"norvalt-{name}-", suffix=".log", delete=False)
+        env = {
+            **base_env,
+            **environment,
+            "AWS_LAMBDA_RUNTIME_API": self.api.address,
+            "AWS_LAMBDA_FUNCTION_NAME": name,
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "256",
+            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+            "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{name}",
+            "AWS_LAMBDA_LOG_STREAM_NAME": "harness",
+        }
+        self.process = subprocess.Popen(
+            [os.path.join(target_dir, "debug", binary)], env=env, stdout=self.log, stderr=subprocess.STDOUT
+        )
+
+    def invoke(self, event):
+        kind, answer = self.api.invoke(event)
+        if self.api.init_error:
+            raise AssertionError(f"{self.name} failed to start: {self.api.init_error}")
+        return kind, answer
+
+    def stop(self):
+        self.process.kill()
+        self.process.wait()
+        self.api.close()
+
+    def output(self):
+        self.log.flush()
+        with open(self.log.name, errors="replace") as f:
+            return f.read()
+
+
+class Harness:
+    def __init__(self, moto_url, target_dir, norvalt):
+        self.aws = Endpoint(moto_url)
+        self.norvalt = norvalt
+        self.stack = Stack(expand(os.path.join(ROOT, "template.yaml"), PARAMETERS), PARAMETERS, self.aws, f"h{uuid.uuid4().hex[:8]}")
+        self.stack.create()
+        self.base_env = {
+            "PATH": os.environ.get("PATH", ""),
+            "AWS_ACCESS_KEY_ID": "test",
+            "AWS_SECRET_ACCESS_KEY": "test",
+            "AWS_REGION": REGION,
+            "AWS_ENDPOINT_URL": moto_url,
+        }
+        # SES sends only from verified identities, as in a real account.
+        ses = self.aws.client("ses")
+        for domain in ("norvalt.test", "svar.norvalt.test"):
+            ses.verify_domain_identity(Domain=domain)
+        self.functions = {
+            name: Function(name, binary, timeout, env, self.base_env, target_dir)
+            for name, (binary, timeout, env) in self.stack.functions().items()
+            if name in WANTED
+        }
+
+    def close(self):
+        for f in self.functions.values():
+            f.stop()
+
+    def dealership(self, slug, name, email):
+        data = tempfile.mkdtemp()
+        out = subprocess.run(
+            [self.norvalt, "--backend", "aws", "--data-dir", data, "dealership", "create",
+             "--name", name, "--slug", slug, "--email", email, "--clerk-org-id", f"org_{slug}"],
+            env={**self.base_env, "NORVALT_TABLE": self.stack.physical["Table"]},
+            capture_output=True, text=True, check=True,
+        )
+        return json.loads(out.stdout[out.stdout.index("{"):])
+
+    def pump(self, rounds=50):
+        """Runs every SQS event source mapping until the queues are empty:
+        a batch of the mapping's size, the function's answer, successful
+        messages deleted and reported failures left for a redelivery."""
+        sqs = self.aws.client("sqs")
+        for _ in range(rounds):
+            moved = 0
+            for function, url, arn, batch, partial in self.stack.queue_mappings():
+                if function not in self.functions:
+                    continue
+                messages = sqs.receive_message(
+                    QueueUrl=url, MaxNumberOfMessages=batch, AttributeNames=["All"]
+                ).get("Messages", [])
+                if not messages:
+                    continue
+                moved += len(messages)
+                event = {"Records": [
+                    {
+                        "messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"],
+                        "attributes": m.get("Attributes", {}), "messageAttributes": {},
+                        "md5OfBody": m["MD5OfBody"], "eventSource": "aws:sqs",
+                        "eventSourceARN": arn, "awsRegion": REGION,
+                    }
+                    for m in messages
+                ]}
+                kind, answer = self.functions[function].invoke(event)
+                failed = set()
+                if kind != "response":
+                    failed = {m["MessageId"] for m in messages}
+                elif partial and isinstance(answer, dict):
+                    failed = {f["itemIdentifier"] for f in answer.get("batchItemFailures", [])}
+                for m in messages:
+                    if m["MessageId"] not in failed:
+                        sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+                    else:
+                        sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"], VisibilityTimeout=0)
+            if moved == 0:
+                return
+        raise AssertionError("the queues did not run dry")
+
+    def sent_emails(self, to, slug):
+        """Every raw mail SES accepted for `to` from dealership `slug`, as
+        moto recorded it."""
+        import urllib.request
+
+        with urllib.request.urlopen(f"{self.aws.url}/moto-api/data.json") as r:
+            data = json.load(r)
+        return [
+            m for m in data.get("ses", {}).get("RawMessage", [])
+            if any(to in d for d in m.get("destinations", []))
+            and f"@{slug}." in m.get("raw_data", "")
+        ]
+
+
+# The functions the cases need (each started once).
+WANTED = {"WebhookFormFunction", "LeadIntakeFunction", "AiResponderFunction", "SenderFunction"}
+
+
+def form_lead_is_answered_by_email(h):
+    slug = f"bil-tromso-{uuid.uuid4().hex[:6]}"
+    dealer = h.dealership(slug, "Bil i Tromsø", "post@biltromso.no")
+    sample = open(os.path.join(ROOT, "events", "webhook-form.json")).read()
+    event = json.loads(sample.replace("FORM_KEY", dealer["form_key"]))
+    kind, answer = h.functions["WebhookFormFunction"].invoke(event)
+    assert kind == "response" and answer["statusCode"] == 202, answer
+    h.pump()
+    mails = h.sent_emails("eirik.solberg@example.no", slug)
+    assert len(mails) == 1, f"SES sent {len(mails)} mails to the customer, not one"
+    raw = mails[0]["raw_data"].replace("\r\n\t", " ").replace("\r\n ", " ")
+    assert "Reply-To: <svar+" in raw and f"@{slug}.norvalt.test>" in raw, raw[:800]
+    assert "List-Unsubscribe: <https://" in raw and "mailto:" not in raw, raw[:800]
+    assert "bcc:" not in raw.lower(), raw[:800]
+    # Delivered again (at-least-once), nothing more is sent.
+    kind, answer = h.functions["WebhookFormFunction"].invoke(event)
+    assert answer["statusCode"] == 202, answer
+    h.pump()
+    assert len(h.sent_emails("eirik.solberg@example.no", slug)) == 1, "a repeat post was answered twice"
+
+
+def a_dead_letter_is_redriven_and_delivered(h):
+    """Importer mail whose raw copy is not in the bucket yet goes to the
+    capture DLQ with its reason; once the mail is there, the operator's
+    `dlq redrive` (the CLI on the stack's queues) delivers it as a lead."""
+    slug = f"bil-alta-{uuid.uuid4().hex[:6]}"
+    h.dealership(slug, "Bil i Alta", "post@bilalta.no")
+    key = f"inbound/harness-{uuid.uuid4().hex[:8]}"
+    message_id = f"{uuid.uuid4().hex}@toyota.no"
+    envelope = {
+        "version": 1, "dealership_id": None, "idempotency_key": f"email:{message_id}",
+        "trace_id": "harness", "enqueued_at": "2026-12-05T12:00:00Z", "type": "capture.email",
+        "payload": {"mail_key": key, "via": "cli", "recipients": [], "dealership_slug": slug},
+    }
+    sqs = h.aws.client("sqs")
+    sqs.send_message(QueueUrl=h.stack.physical["CaptureQueue"], MessageBody=json.dumps(envelope))
+    h.pump()
+    dead = sqs.receive_message(QueueUrl=h.stack.physical["CaptureDeadLetterQueue"], MaxNumberOfMessages=10,
+                               VisibilityTimeout=0).get("Messages", [])
+    assert len(dead) == 1, f"{len(dead)} dead letters"
+
+    raw = (
+        "From: Toyota Norge <no-reply@toyota.no>\r\nTo: leads@x.norvalt.test\r\n"
+        f"Subject: Ny henvendelse\r\nMessage-ID: <{message_id}>\r\n\r\n"
+        "Navn: Siri Alta\r\nE-post: siri.alta@example.no\r\nTelefon: 476 11 223\r\nModell: bZ4X\r\n"
+    )
+    h.aws.client("s3").put_object(Bucket=h.stack.physical["MailBucket"], Key=key, Body=raw.encode())
+    queues = {
+        "NORVALT_CAPTURE_QUEUE_URL": h.stack.physical["CaptureQueue"],
+        "NORVALT_CAPTURE_DLQ_URL": h.stack.physical["CaptureDeadLetterQueue"],
+        "NORVALT_AI_QUEUE_URL": h.stack.physical["AiQueue"],
+        "NORVALT_AI_DLQ_URL": h.stack.physical["AiDeadLetterQueue"],
+        "NORVALT_SEND_QUEUE_URL": h.stack.physical["SendQueue"],
+        "NORVALT_SEND_DLQ_URL": h.stack.physical["SendDeadLetterQueue"],
+        "NORVALT_TABLE": h.stack.physical["Table"],
+    }
+    subprocess.run(
+        [h.norvalt, "--backend", "aws", "--data-dir", tempfile.mkdtemp(), "dlq", "redrive", "capture", "--all"],
+        env={**h.base_env, **queues}, check=True, capture_output=True,
+    )
+    h.pump()
+    mails = h.sent_emails("siri.alta@example.no", slug)
+    assert len(mails) == 1, f"the redriven lead got {len(mails)} replies"
+
+
+CASES = [form_lead_is_answered_by_email, a_dead_letter_is_redriven_and_delivered]
+
+
+def main():
+    moto_url, target_dir, norvalt = sys.argv[1:4]
+    harness = Harness(moto_url, target_dir, norvalt)
+    passed = failed = 0
+    try:
+        for case in CASES:
+            try:
+                case(harness)
+                print(f"ok {case.__name__}")
+                passed += 1
+            except Exception:
+                failed += 1
+                print(f"FAIL {case.__name__}: {traceback.format_exc()}")
+                for f in harness.functions.values():
+                    print(f"--- {f.name}\n{f.output()[-3000:]}")
+    finally:
+        harness.close()
+    print(f"    cloud: {passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
