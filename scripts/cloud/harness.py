@@ -21,6 +21,7 @@ import uuid
 import boto3
 
 sys.path.insert(0, os.path.dirname(__file__))
+from clerk import Clerk  # noqa: E402
 from runtime_api import RuntimeApi  # noqa: E402
 from stack import REGION, Stack, expand  # noqa: E402
 
@@ -88,7 +89,10 @@ class Harness:
     def __init__(self, moto_url, target_dir, norvalt):
         self.aws = Endpoint(moto_url)
         self.norvalt = norvalt
-        self.stack = Stack(expand(os.path.join(ROOT, "template.yaml"), PARAMETERS), PARAMETERS, self.aws, f"h{uuid.uuid4().hex[:8]}")
+        # The API functions fetch the JWKS from the issuer, as from Clerk.
+        self.clerk = Clerk()
+        parameters = {**PARAMETERS, "ClerkIssuer": self.clerk.issuer}
+        self.stack = Stack(expand(os.path.join(ROOT, "template.yaml"), parameters), parameters, self.aws, f"h{uuid.uuid4().hex[:8]}")
         self.stack.create()
         self.base_env = {
             "PATH": os.environ.get("PATH", ""),
@@ -110,6 +114,21 @@ class Harness:
     def close(self):
         for f in self.functions.values():
             f.stop()
+        self.clerk.close()
+
+    def api(self, function, token, method, path, query=""):
+        """An HTTP API (payload 2.0) request to `function`, as API Gateway
+        hands it over after its own JWT check."""
+        event = json.load(open(os.path.join(ROOT, "events", "api-leads-list.json")))
+        event["routeKey"] = event["requestContext"]["routeKey"] = f"{method} {path}"
+        event["rawPath"] = event["requestContext"]["http"]["path"] = path
+        event["requestContext"]["http"]["method"] = method
+        event["rawQueryString"] = query
+        event.pop("queryStringParameters", None)
+        event["headers"]["authorization"] = f"Bearer {token}"
+        kind, answer = self.functions[function].invoke(event)
+        assert kind == "response", answer
+        return answer["statusCode"], json.loads(answer.get("body") or "null")
 
     def dealership(self, slug, name, email):
         data = tempfile.mkdtemp()
@@ -176,7 +195,10 @@ class Harness:
 
 
 # The functions the cases need (each started once).
-WANTED = {"WebhookFormFunction", "LeadIntakeFunction", "AiResponderFunction", "SenderFunction"}
+WANTED = {
+    "WebhookFormFunction", "LeadIntakeFunction", "AiResponderFunction", "SenderFunction",
+    "ApiLeadsFunction",
+}
 
 
 def form_lead_is_answered_by_email(h):
@@ -244,7 +266,42 @@ def a_dead_letter_is_redriven_and_delivered(h):
     assert len(mails) == 1, f"the redriven lead got {len(mails)} replies"
 
 
-CASES = [form_lead_is_answered_by_email, a_dead_letter_is_redriven_and_delivered]
+def the_api_verifies_clerk_tokens_and_keeps_tenants_apart(h):
+    """The leads API with a session token Clerk's way (JWKS fetched from the
+    issuer, `aud` checked in the function): a dealership sees its lead; the
+    other dealership gets 404 for it; a token from another key gets 401."""
+    audience = PARAMETERS["ClerkAudience"]
+    a = f"bil-bodo-{uuid.uuid4().hex[:6]}"
+    b = f"bil-mo-{uuid.uuid4().hex[:6]}"
+    dealer = h.dealership(a, "Bil i Bodø", "post@bilbodo.no")
+    h.dealership(b, "Bil i Mo", "post@bilmo.no")
+    sample = open(os.path.join(ROOT, "events", "webhook-form.json")).read()
+    event = json.loads(sample.replace("FORM_KEY", dealer["form_key"]))
+    event["headers"]["idempotency-key"] = uuid.uuid4().hex
+    assert h.functions["WebhookFormFunction"].invoke(event)[1]["statusCode"] == 202
+    h.pump()
+    mine = h.clerk.token(f"org_{a}", "org:sales_rep", audience)
+    status, page = h.api("ApiLeadsFunction", mine, "GET", "/api/leads", "limit=10")
+    assert status == 200 and len(page["items"]) == 1, (status, page)
+    lead = page["items"][0]["id"]
+    status, _ = h.api("ApiLeadsFunction", mine, "GET", f"/api/leads/{lead}")
+    assert status == 200, status
+    theirs = h.clerk.token(f"org_{b}", "org:admin", audience)
+    status, body = h.api("ApiLeadsFunction", theirs, "GET", f"/api/leads/{lead}")
+    assert status == 404 and body["error"]["code"] == "lead_not_found", (status, body)
+    wrong_audience = h.clerk.token(f"org_{a}", "org:admin", "https://evil.example")
+    status, _ = h.api("ApiLeadsFunction", wrong_audience, "GET", "/api/leads")
+    assert status == 401, status
+    forged = Clerk().token(f"org_{a}", "org:admin", audience)
+    status, body = h.api("ApiLeadsFunction", forged, "GET", "/api/leads")
+    assert status == 401, (status, body)
+
+
+CASES = [
+    form_lead_is_answered_by_email,
+    a_dead_letter_is_redriven_and_delivered,
+    the_api_verifies_clerk_tokens_and_keeps_tenants_apart,
+]
 
 
 def main():
