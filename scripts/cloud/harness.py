@@ -197,7 +197,7 @@ class Harness:
 # The functions the cases need (each started once).
 WANTED = {
     "WebhookFormFunction", "LeadIntakeFunction", "AiResponderFunction", "SenderFunction",
-    "ApiLeadsFunction",
+    "ApiLeadsFunction", "EmailInboundFunction",
 }
 
 
@@ -297,8 +297,52 @@ def the_api_verifies_clerk_tokens_and_keeps_tenants_apart(h):
     assert status == 401, (status, body)
 
 
+def a_customers_answer_by_mail_joins_the_lead(h):
+    """The customer answers the first reply: SES stores the mail in the
+    bucket and invokes email-inbound, which routes it by the envelope; the
+    signed Reply-To (the link key from Secrets Manager, the same in sender
+    and lead-intake) threads it into the lead."""
+    import re
+
+    slug = f"bil-narvik-{uuid.uuid4().hex[:6]}"
+    dealer = h.dealership(slug, "Bil i Narvik", "post@bilnarvik.no")
+    sample = open(os.path.join(ROOT, "events", "webhook-form.json")).read()
+    event = json.loads(sample.replace("FORM_KEY", dealer["form_key"]))
+    event["headers"]["idempotency-key"] = uuid.uuid4().hex
+    assert h.functions["WebhookFormFunction"].invoke(event)[1]["statusCode"] == 202
+    h.pump()
+    (first,) = h.sent_emails("eirik.solberg@example.no", slug)
+    raw = first["raw_data"].replace("\r\n\t", " ").replace("\r\n ", " ")
+    reply_to = re.search(r"Reply-To: <([^>]+)>", raw).group(1)
+    first_id = re.search(r"Message-ID: <([^>]+)>", raw).group(1)
+
+    message_id = f"{uuid.uuid4().hex}"
+    answer = (
+        f"From: Eirik Solberg <eirik.solberg@example.no>\r\nTo: <{reply_to}>\r\n"
+        f"Subject: Re: svar\r\nMessage-ID: <{message_id}@example.no>\r\nIn-Reply-To: <{first_id}>\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\n\r\nLørdag kl. 11 passer fint for meg.\r\n\r\n"
+        "> Hei Eirik!\r\n"
+    )
+    h.aws.client("s3").put_object(
+        Bucket=h.stack.physical["MailBucket"], Key=f"inbound/{message_id}", Body=answer.encode()
+    )
+    ses_event = json.load(open(os.path.join(ROOT, "events", "email-inbound.json")))
+    record = ses_event["Records"][0]["ses"]
+    record["mail"]["messageId"] = message_id
+    record["mail"]["destination"] = [reply_to]
+    record["receipt"]["recipients"] = [reply_to]
+    kind, answered = h.functions["EmailInboundFunction"].invoke(ses_event)
+    assert kind == "response", answered
+    h.pump()
+    token = h.clerk.token(f"org_{slug}", "org:sales_rep", PARAMETERS["ClerkAudience"])
+    status, page = h.api("ApiLeadsFunction", token, "GET", "/api/leads", "limit=10")
+    assert status == 200 and len(page["items"]) == 1, page
+    assert page["items"][0]["customer_replied_at"], page["items"][0]
+
+
 CASES = [
     form_lead_is_answered_by_email,
+    a_customers_answer_by_mail_joins_the_lead,
     a_dead_letter_is_redriven_and_delivered,
     the_api_verifies_clerk_tokens_and_keeps_tenants_apart,
 ]
