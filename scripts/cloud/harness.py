@@ -116,7 +116,7 @@ class Harness:
             f.stop()
         self.clerk.close()
 
-    def api(self, function, token, method, path, query=""):
+    def api(self, function, token, method, path, query="", body=None):
         """An HTTP API (payload 2.0) request to `function`, as API Gateway
         hands it over after its own JWT check."""
         event = json.load(open(os.path.join(ROOT, "events", "api-leads-list.json")))
@@ -126,6 +126,8 @@ class Harness:
         event["rawQueryString"] = query
         event.pop("queryStringParameters", None)
         event["headers"]["authorization"] = f"Bearer {token}"
+        if body is not None:
+            event["body"] = json.dumps(body)
         kind, answer = self.functions[function].invoke(event)
         assert kind == "response", answer
         return answer["statusCode"], json.loads(answer.get("body") or "null")
@@ -197,7 +199,7 @@ class Harness:
 # The functions the cases need (each started once).
 WANTED = {
     "WebhookFormFunction", "LeadIntakeFunction", "AiResponderFunction", "SenderFunction",
-    "ApiLeadsFunction", "EmailInboundFunction",
+    "ApiLeadsFunction", "EmailInboundFunction", "ApiAccountFunction",
 }
 
 
@@ -240,7 +242,8 @@ def a_dead_letter_is_redriven_and_delivered(h):
     h.pump()
     dead = sqs.receive_message(QueueUrl=h.stack.physical["CaptureDeadLetterQueue"], MaxNumberOfMessages=10,
                                VisibilityTimeout=0).get("Messages", [])
-    assert len(dead) == 1, f"{len(dead)} dead letters"
+    mine = [m for m in dead if key in m["Body"]]
+    assert len(mine) == 1, f"{len(mine)} dead letters of this mail among {len(dead)}"
 
     raw = (
         "From: Toyota Norge <no-reply@toyota.no>\r\nTo: leads@x.norvalt.test\r\n"
@@ -340,8 +343,54 @@ def a_customers_answer_by_mail_joins_the_lead(h):
     assert page["items"][0]["customer_replied_at"], page["items"][0]
 
 
+def erasure_leaves_nothing_in_the_table_or_the_bucket(h):
+    """An importer mail becomes a lead (its raw copy in the bucket); the
+    admin erases the person through api-account; a scan of the whole table
+    and a listing of the bucket find nothing of them."""
+    slug = f"bil-hammerfest-{uuid.uuid4().hex[:6]}"
+    dealer = h.dealership(slug, "Bil i Hammerfest", "post@bilhammerfest.no")
+    person = f"hedda.{uuid.uuid4().hex[:6]}@example.no"
+    message_id = uuid.uuid4().hex
+    raw = (
+        "From: Toyota Norge <no-reply@toyota.no>\r\nTo: leads@x.norvalt.test\r\n"
+        f"Subject: Ny henvendelse\r\nMessage-ID: <{message_id}@toyota.no>\r\n\r\n"
+        f"Navn: Hedda Slettmeg\r\nE-post: {person}\r\nTelefon: 476 99 881\r\nModell: bZ4X\r\n"
+    )
+    bucket = h.stack.physical["MailBucket"]
+    h.aws.client("s3").put_object(Bucket=bucket, Key=f"inbound/{message_id}", Body=raw.encode())
+    ses_event = json.load(open(os.path.join(ROOT, "events", "email-inbound.json")))
+    record = ses_event["Records"][0]["ses"]
+    record["mail"]["messageId"] = message_id
+    record["receipt"]["recipients"] = record["mail"]["destination"] = [dealer["inbound_email"]]
+    assert h.functions["EmailInboundFunction"].invoke(ses_event)[0] == "response"
+    h.pump()
+    admin = h.clerk.token(f"org_{slug}", "org:admin", PARAMETERS["ClerkAudience"])
+    status, page = h.api("ApiLeadsFunction", admin, "GET", "/api/leads", "limit=10")
+    assert status == 200 and len(page["items"]) == 1, page
+
+    status, done = h.api("ApiAccountFunction", admin, "POST", "/api/gdpr/erase", body={"email": person})
+    assert status == 200 and done["leads"] == 1 and done["raw_mails"] >= 1, (status, done)
+    dynamodb = h.aws.client("dynamodb")
+    items, start = [], None
+    while True:
+        args = {"TableName": h.stack.physical["Table"]}
+        if start:
+            args["ExclusiveStartKey"] = start
+        page = dynamodb.scan(**args)
+        items += page["Items"]
+        start = page.get("LastEvaluatedKey")
+        if not start:
+            break
+    dump = json.dumps(items).lower()
+    for trace in (person, "slettmeg", "47699881"):
+        assert trace not in dump, f"{trace} is still in the table"
+    objects = h.aws.client("s3").list_objects_v2(Bucket=bucket).get("Contents", [])
+    assert not any(message_id in o["Key"] for o in objects), "the raw mail is still in the bucket"
+
+
 CASES = [
     form_lead_is_answered_by_email,
+    erasure_leaves_nothing_in_the_table_or_the_bucket,
     a_customers_answer_by_mail_joins_the_lead,
     a_dead_letter_is_redriven_and_delivered,
     the_api_verifies_clerk_tokens_and_keeps_tenants_apart,
