@@ -74,10 +74,13 @@ class Function:
             raise AssertionError(f"{self.name} failed to start: {self.api.init_error}")
         return kind, answer
 
-    def stop(self):
+    def stop(self, keep_log):
         self.process.kill()
         self.process.wait()
         self.api.close()
+        self.log.close()
+        if not keep_log:
+            os.unlink(self.log.name)
 
     def output(self):
         self.log.flush()
@@ -105,16 +108,25 @@ class Harness:
         ses = self.aws.client("ses")
         for domain in ("norvalt.test", "svar.norvalt.test"):
             ses.verify_domain_identity(Domain=domain)
+        self.scratch = []
         self.functions = {
             name: Function(name, binary, timeout, env, self.base_env, target_dir)
             for name, (binary, timeout, env) in self.stack.functions().items()
             if name in WANTED
         }
 
-    def close(self):
+    def close(self, keep_logs):
+        """Stops everything; the functions' logs stay (their paths printed)
+        only when a case failed."""
+        import shutil
+
         for f in self.functions.values():
-            f.stop()
+            f.stop(keep_logs)
+            if keep_logs:
+                print(f"    {f.name} log: {f.log.name}")
         self.clerk.close()
+        for directory in self.scratch:
+            shutil.rmtree(directory, ignore_errors=True)
 
     def api(self, function, token, method, path, query="", body=None):
         """An HTTP API (payload 2.0) request to `function`, as API Gateway
@@ -132,8 +144,13 @@ class Harness:
         assert kind == "response", answer
         return answer["statusCode"], json.loads(answer.get("body") or "null")
 
+    def scratch_dir(self):
+        directory = tempfile.mkdtemp(prefix="norvalt-harness-")
+        self.scratch.append(directory)
+        return directory
+
     def dealership(self, slug, name, email):
-        data = tempfile.mkdtemp()
+        data = self.scratch_dir()
         out = subprocess.run(
             [self.norvalt, "--backend", "aws", "--data-dir", data, "dealership", "create",
              "--name", name, "--slug", slug, "--email", email, "--clerk-org-id", f"org_{slug}"],
@@ -261,7 +278,7 @@ def a_dead_letter_is_redriven_and_delivered(h):
         "NORVALT_TABLE": h.stack.physical["Table"],
     }
     subprocess.run(
-        [h.norvalt, "--backend", "aws", "--data-dir", tempfile.mkdtemp(), "dlq", "redrive", "capture", "--all"],
+        [h.norvalt, "--backend", "aws", "--data-dir", h.scratch_dir(), "dlq", "redrive", "capture", "--all"],
         env={**h.base_env, **queues}, check=True, capture_output=True,
     )
     h.pump()
@@ -413,7 +430,7 @@ def main():
                 for f in harness.functions.values():
                     print(f"--- {f.name}\n{f.output()[-3000:]}")
     finally:
-        harness.close()
+        harness.close(keep_logs=failed > 0)
     print(f"    cloud: {passed} passed, {failed} failed")
     return 1 if failed else 0
 
