@@ -217,6 +217,7 @@ class Harness:
 WANTED = {
     "WebhookFormFunction", "LeadIntakeFunction", "AiResponderFunction", "SenderFunction",
     "ApiLeadsFunction", "EmailInboundFunction", "ApiAccountFunction",
+    "AnalyticsRollupFunction", "ApiAnalyticsFunction",
 }
 
 
@@ -405,8 +406,31 @@ def erasure_leaves_nothing_in_the_table_or_the_bucket(h):
     assert not any(message_id in o["Key"] for o in objects), "the raw mail is still in the bucket"
 
 
+def the_hourly_rollup_feeds_the_analytics_api(h):
+    """The analytics-rollup schedule (its EventBridge event) rolls up every
+    dealership in the registry; the analytics API then reports the lead and
+    its first reply."""
+    slug = f"bil-kirkenes-{uuid.uuid4().hex[:6]}"
+    dealer = h.dealership(slug, "Bil i Kirkenes", "post@bilkirkenes.no")
+    sample = open(os.path.join(ROOT, "events", "webhook-form.json")).read()
+    event = json.loads(sample.replace("FORM_KEY", dealer["form_key"]))
+    event["headers"]["idempotency-key"] = uuid.uuid4().hex
+    assert h.functions["WebhookFormFunction"].invoke(event)[1]["statusCode"] == 202
+    h.pump()
+    schedule = json.load(open(os.path.join(ROOT, "events", "analytics-rollup.json")))
+    kind, report = h.functions["AnalyticsRollupFunction"].invoke(schedule)
+    assert kind == "response" and report.get("dealerships", 0) >= 1, report
+    token = h.clerk.token(f"org_{slug}", "org:manager", PARAMETERS["ClerkAudience"])
+    status, summary = h.api("ApiAnalyticsFunction", token, "GET", "/api/analytics/summary")
+    assert status == 200, (status, summary)
+    assert summary["leads"] == 1 and summary["leads_by_source"] == {"website": 1}, summary
+    first = summary["first_response"]
+    assert first["answered"] == 1 and first["within_90s_share"] == 1.0, first
+
+
 CASES = [
     form_lead_is_answered_by_email,
+    the_hourly_rollup_feeds_the_analytics_api,
     erasure_leaves_nothing_in_the_table_or_the_bucket,
     a_customers_answer_by_mail_joins_the_lead,
     a_dead_letter_is_redriven_and_delivered,
