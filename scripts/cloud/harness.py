@@ -31,7 +31,60 @@ PARAMETERS = {
     "ClerkIssuer": "https://clerk.harness.test",
     "ClerkAudience": "https://app.harness.test",
     "MailDomain": "norvalt.test",
+    "TwilioAccountSid": "AC0harness",
+    "TwilioFrom": "+4759990000",
+    "TwilioWebhookUrl": "https://sms.harness.test",
 }
+TWILIO_AUTH_TOKEN = "harness-twilio-token"
+
+
+class TwilioMock:
+    """Twilio's Messages API: checks the account in the path and the Basic
+    credentials, records every message, answers with a sid."""
+
+    def __init__(self):
+        import base64
+        import threading
+        import urllib.parse
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.sent = []
+        mock = self
+        expected = "Basic " + base64.b64encode(
+            f"{PARAMETERS['TwilioAccountSid']}:{TWILIO_AUTH_TOKEN}".encode()
+        ).decode()
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("content-length") or 0)).decode()
+                ok = (
+                    self.path == f"/2010-04-01/Accounts/{PARAMETERS['TwilioAccountSid']}/Messages.json"
+                    and self.headers.get("authorization") == expected
+                )
+                if ok:
+                    mock.sent.append(dict(urllib.parse.parse_qsl(body)))
+                answer = json.dumps({"sid": f"SM{uuid.uuid4().hex}"} if ok else {"code": 20003, "message": "Authenticate"}).encode()
+                self.send_response(201 if ok else 401)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+def twilio_signature(url, params):
+    import base64
+    import hashlib
+    import hmac
+
+    data = url + "".join(k + v for k, v in sorted(params.items()))
+    return base64.b64encode(hmac.new(TWILIO_AUTH_TOKEN.encode(), data.encode(), hashlib.sha1).digest()).decode()
 
 
 class Endpoint:
@@ -97,12 +150,19 @@ class Harness:
         parameters = {**PARAMETERS, "ClerkIssuer": self.clerk.issuer}
         self.stack = Stack(expand(os.path.join(ROOT, "template.yaml"), parameters), parameters, self.aws, f"h{uuid.uuid4().hex[:8]}")
         self.stack.create()
+        # The operator sets Twilio's token after deploy (infra/README.md).
+        self.aws.client("secretsmanager").put_secret_value(
+            SecretId=self.stack.physical["TwilioAuthToken"], SecretString=TWILIO_AUTH_TOKEN
+        )
+        self.twilio = TwilioMock()
         self.base_env = {
             "PATH": os.environ.get("PATH", ""),
             "AWS_ACCESS_KEY_ID": "test",
             "AWS_SECRET_ACCESS_KEY": "test",
             "AWS_REGION": REGION,
             "AWS_ENDPOINT_URL": moto_url,
+            # The outside world's API, as the sender's client is pointed at it.
+            "TWILIO_BASE_URL": self.twilio.url,
         }
         # SES sends only from verified identities, as in a real account.
         ses = self.aws.client("ses")
@@ -217,7 +277,7 @@ class Harness:
 WANTED = {
     "WebhookFormFunction", "LeadIntakeFunction", "AiResponderFunction", "SenderFunction",
     "ApiLeadsFunction", "EmailInboundFunction", "ApiAccountFunction",
-    "AnalyticsRollupFunction", "ApiAnalyticsFunction",
+    "AnalyticsRollupFunction", "ApiAnalyticsFunction", "WebhookTwilioFunction",
 }
 
 
@@ -428,8 +488,71 @@ def the_hourly_rollup_feeds_the_analytics_api(h):
     assert first["answered"] == 1 and first["within_90s_share"] == 1.0, first
 
 
+def a_texting_customer_can_stop_and_start_sms(h):
+    """A phone-only lead is answered by SMS from the dealership's number
+    (Twilio's API, its credentials from Secrets Manager); the customer's
+    signed STOPP to webhook-twilio opts out with one confirmation, a second
+    STOPP sends nothing, START opts back in."""
+    slug = f"bil-vardo-{uuid.uuid4().hex[:6]}"
+    number = f"+47594{uuid.uuid4().int % 100000:05d}"
+    dealer = h.dealership(slug, "Bil i Vardø", "post@bilvardo.no")
+    subprocess.run(
+        [h.norvalt, "--backend", "aws", "--data-dir", h.scratch_dir(), "dealership", "configure", slug,
+         "--sms", "true", "--sms-number", number],
+        env={**h.base_env, "NORVALT_TABLE": h.stack.physical["Table"]}, check=True, capture_output=True,
+    )
+    sample = open(os.path.join(ROOT, "events", "webhook-form.json")).read()
+    event = json.loads(sample.replace("FORM_KEY", dealer["form_key"]))
+    event["headers"]["idempotency-key"] = uuid.uuid4().hex
+    customer = f"+4747{uuid.uuid4().int % 1000000:06d}"
+    event["body"] = json.dumps({"name": "Vera Vardø", "phone": customer, "vehicle_interest": "Toyota bZ4X"})
+    assert h.functions["WebhookFormFunction"].invoke(event)[1]["statusCode"] == 202
+    h.pump()
+    mine = lambda: [m for m in h.twilio.sent if m.get("To") == customer]  # noqa: E731
+    assert len(mine()) == 1 and mine()[0]["From"] == number, h.twilio.sent
+
+    def text(body):
+        params = {"MessageSid": f"SM{uuid.uuid4().hex}", "AccountSid": PARAMETERS["TwilioAccountSid"],
+                  "From": customer, "To": number, "Body": body, "NumMedia": "0"}
+        path = "/webhooks/twilio/sms"
+        request = json.loads(sample.replace("FORM_KEY", "x"))
+        request["rawPath"] = request["requestContext"]["http"]["path"] = path
+        request["headers"] = {
+            "content-type": "application/x-www-form-urlencoded",
+            "x-twilio-signature": twilio_signature(PARAMETERS["TwilioWebhookUrl"] + path, params),
+        }
+        import urllib.parse
+
+        request["body"] = urllib.parse.urlencode(params)
+        kind, answer = h.functions["WebhookTwilioFunction"].invoke(request)
+        assert kind == "response" and answer["statusCode"] == 200, answer
+        h.pump()
+
+    import hashlib
+
+    suppression = {
+        "pk": {"S": f"DEALER#{dealer['id']}"},
+        "sk": {"S": "CLAIM#suppress:sms:" + hashlib.sha256(customer.lower().encode()).hexdigest()},
+    }
+
+    def suppressed():
+        item = h.aws.client("dynamodb").get_item(TableName=h.stack.physical["Table"], Key=suppression)
+        return "Item" in item
+
+    assert not suppressed()
+    text("STOPP")
+    assert len(mine()) == 2 and "meldt av" in mine()[1]["Body"], mine()
+    assert suppressed(), "STOPP left no suppression"
+    text("stopp")
+    assert len(mine()) == 2, "a second STOPP was confirmed again"
+    text("START")
+    assert not suppressed(), "START did not lift the suppression"
+    assert len(mine()) == 2, mine()
+
+
 CASES = [
     form_lead_is_answered_by_email,
+    a_texting_customer_can_stop_and_start_sms,
     the_hourly_rollup_feeds_the_analytics_api,
     erasure_leaves_nothing_in_the_table_or_the_bucket,
     a_customers_answer_by_mail_joins_the_lead,
