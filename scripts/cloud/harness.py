@@ -78,6 +78,48 @@ class TwilioMock:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
 
+class GraphMock:
+    """Meta's Graph API for one page: `GET /me` names the page a token
+    belongs to, `GET /{leadgen id}` answers the lead (only with that token),
+    and every request is recorded."""
+
+    def __init__(self):
+        import threading
+        import urllib.parse
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.page = str(10**14 + uuid.uuid4().int % 10**14)
+        self.token = f"EAAB{uuid.uuid4().hex}"
+        self.seen = []
+        lead = json.load(open(os.path.join(ROOT, "shared", "core", "tests", "fixtures", "facebook", "graph-lead-1234567890123456.json")))
+        mock = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                url = urllib.parse.urlparse(self.path)
+                query = dict(urllib.parse.parse_qsl(url.query))
+                mock.seen.append((url.path, query))
+                if query.get("access_token") != mock.token:
+                    status, answer = 400, {"error": {"message": "Invalid OAuth access token.", "code": 190}}
+                elif url.path == "/v24.0/me":
+                    status, answer = 200, {"id": mock.page, "name": "Bil i Tana"}
+                else:
+                    status, answer = 200, {**lead, "id": url.path.rsplit("/", 1)[-1]}
+                body = json.dumps(answer).encode()
+                self.send_response(status)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v24.0"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
 def twilio_signature(url, params):
     import base64
     import hashlib
@@ -147,7 +189,8 @@ class Harness:
         self.norvalt = norvalt
         # The API functions fetch the JWKS from the issuer, as from Clerk.
         self.clerk = Clerk()
-        parameters = {**PARAMETERS, "ClerkIssuer": self.clerk.issuer}
+        self.graph = GraphMock()
+        parameters = {**PARAMETERS, "ClerkIssuer": self.clerk.issuer, "GraphUrl": self.graph.url}
         self.stack = Stack(expand(os.path.join(ROOT, "template.yaml"), parameters), parameters, self.aws, f"h{uuid.uuid4().hex[:8]}")
         self.stack.create()
         # The operator sets Twilio's token after deploy (infra/README.md).
@@ -278,6 +321,7 @@ WANTED = {
     "WebhookFormFunction", "LeadIntakeFunction", "AiResponderFunction", "SenderFunction",
     "ApiLeadsFunction", "EmailInboundFunction", "ApiAccountFunction",
     "AnalyticsRollupFunction", "ApiAnalyticsFunction", "WebhookTwilioFunction",
+    "WebhookFacebookFunction",
 }
 
 
@@ -550,8 +594,49 @@ def a_texting_customer_can_stop_and_start_sms(h):
     assert len(mine()) == 2, mine()
 
 
+def a_meta_lead_is_fetched_with_the_page_token_and_answered(h):
+    """A page connected with its own token (checked with Graph by the
+    operator CLI, stored in Secrets Manager); Meta's signed leadgen webhook
+    to webhook-facebook; lead-intake fetches the lead from Graph with that
+    page's token; the customer gets one email."""
+    import hashlib
+    import hmac
+
+    slug = f"bil-tana-{uuid.uuid4().hex[:6]}"
+    h.dealership(slug, "Bil i Tana", "post@biltana.no")
+    subprocess.run(
+        [h.norvalt, "--backend", "aws", "--data-dir", h.scratch_dir(), "dealership", "configure", slug,
+         "--facebook-page", h.graph.page, "--facebook-token", h.graph.token],
+        env={**h.base_env, "NORVALT_TABLE": h.stack.physical["Table"],
+             "NORVALT_SECRET_PREFIX": "norvalt/dev/", "NORVALT_GRAPH_URL": h.graph.url},
+        check=True, capture_output=True,
+    )
+    app_secret = h.aws.client("secretsmanager").get_secret_value(
+        SecretId=h.stack.physical["FacebookAppSecret"])["SecretString"]
+    leadgen = str(10**15 + uuid.uuid4().int % 10**15)
+    delivery = json.load(open(os.path.join(ROOT, "shared", "core", "tests", "fixtures", "facebook", "leadgen-webhook.json")))
+    entry = delivery["entry"][0]
+    entry["id"] = entry["changes"][0]["value"]["page_id"] = h.graph.page
+    entry["changes"][0]["value"]["leadgen_id"] = leadgen
+    body = json.dumps(delivery)
+    request = json.load(open(os.path.join(ROOT, "events", "webhook-form.json")))
+    request["rawPath"] = request["requestContext"]["http"]["path"] = "/webhooks/facebook"
+    request["headers"] = {
+        "content-type": "application/json",
+        "x-hub-signature-256": "sha256=" + hmac.new(app_secret.encode(), body.encode(), hashlib.sha256).hexdigest(),
+    }
+    request["body"] = body
+    kind, answer = h.functions["WebhookFacebookFunction"].invoke(request)
+    assert kind == "response" and answer["statusCode"] == 200, answer
+    h.pump()
+    fetched = [q for path, q in h.graph.seen if path == f"/v24.0/{leadgen}"]
+    assert len(fetched) == 1 and fetched[0]["access_token"] == h.graph.token, h.graph.seen
+    assert len(h.sent_emails("per.lie@example.org", slug)) == 1
+
+
 CASES = [
     form_lead_is_answered_by_email,
+    a_meta_lead_is_fetched_with_the_page_token_and_answered,
     a_texting_customer_can_stop_and_start_sms,
     the_hourly_rollup_feeds_the_analytics_api,
     erasure_leaves_nothing_in_the_table_or_the_bucket,
