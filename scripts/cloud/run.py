@@ -1,0 +1,41 @@
+"""Runs the cloud harness's cases against moto server:
+
+    python scripts/cloud/run.py MOTO_URL TARGET_DIR NORVALT_BIN
+
+Each case prints `ok <name>` or `FAIL <name>: why` (with the functions'
+output); the last line is `cloud: P passed, F failed`. Exit status is
+non-zero on any failure.
+"""
+
+import os
+import sys
+import traceback
+
+sys.path.insert(0, os.path.dirname(__file__))
+from cases import CASES, WANTED  # noqa: E402
+from harness import Harness  # noqa: E402
+
+
+def main():
+    moto_url, target_dir, norvalt = sys.argv[1:4]
+    harness = Harness(moto_url, target_dir, norvalt, WANTED)
+    passed = failed = 0
+    try:
+        for case in CASES:
+            try:
+                case(harness)
+                print(f"ok {case.__name__}")
+                passed += 1
+            except Exception:
+                failed += 1
+                print(f"FAIL {case.__name__}: {traceback.format_exc()}")
+                for f in harness.functions.values():
+                    print(f"--- {f.name}\n{f.output()[-3000:]}")
+    finally:
+        harness.close(keep_logs=failed > 0)
+    print(f"    cloud: {passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
