@@ -1,5 +1,5 @@
-//! One `SdkConfig` per process, shared by every client (CONTRACTS.md: loading
-//! it once keeps cold starts short). `AWS_ENDPOINT_URL` points every client at
+//! One `SdkConfig` per process, shared by every client (loading it once keeps
+//! cold starts short). `AWS_ENDPOINT_URL` points every client at
 //! moto server or LocalStack in tests and local runs.
 
 use aws_config::BehaviorVersion;

@@ -1,5 +1,5 @@
 //! The Lambda event glue for the non-HTTP functions: SQS batches into job
-//! handlers (with partial batch failures, CONTRACTS.md), and SES receipt
+//! handlers (with partial batch failures: `ReportBatchItemFailures`), and SES receipt
 //! events into capture envelopes.
 
 use aws_lambda_events::event::ses::SimpleEmailEvent;

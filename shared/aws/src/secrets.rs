@@ -1,5 +1,5 @@
 //! Secrets Manager behind the secret-store port: each secret is read once
-//! per cold start and cached (ARCHITECTURE.md §6). Names are prefixed with
+//! per cold start and cached, so a warm invocation makes no Secrets Manager call. Names are prefixed with
 //! `NORVALT_SECRET_PREFIX` (e.g. `norvalt/prod/`).
 
 use std::collections::HashMap;
@@ -116,49 +116,45 @@ impl SecretWriter for SecretsManager {
     }
 }
 
+/// A value every function of a stage shares: the environment variable
+/// `env` when it is set (local runs against AWS), else the secret `name`.
+async fn env_or_secret(secrets: &SecretsManager, env: &str, name: &str) -> Result<String, String> {
+    if let Ok(value) = std::env::var(env)
+        && !value.trim().is_empty()
+    {
+        return Ok(value);
+    }
+    match secrets.secret(name).await {
+        Ok(Some(value)) if !value.trim().is_empty() => Ok(value),
+        Ok(_) => Err(format!("secret {name} is missing (see infra/README.md)")),
+        Err(e) => Err(format!("secret {name}: {e}")),
+    }
+}
+
 /// The key that signs unsubscribe links and reply addresses: the same in
 /// every function. `NORVALT_LINK_KEY`, else the secret `link-key`.
 pub async fn link_key(secrets: &SecretsManager) -> Result<Vec<u8>, String> {
-    if let Ok(key) = std::env::var("NORVALT_LINK_KEY")
-        && !key.trim().is_empty()
-    {
-        return Ok(key.trim().as_bytes().to_vec());
-    }
-    match secrets.secret("link-key").await {
-        Ok(Some(key)) if !key.trim().is_empty() => Ok(key.trim().as_bytes().to_vec()),
-        Ok(_) => Err("secret link-key is missing: create it (see infra/README.md)".into()),
-        Err(e) => Err(format!("secret link-key: {e}")),
-    }
+    let key = env_or_secret(secrets, "NORVALT_LINK_KEY", "link-key").await?;
+    Ok(key.trim().as_bytes().to_vec())
 }
 
 /// The key that signs pagination cursors, the same in every API function:
 /// `NORVALT_CURSOR_KEY` (local runs against AWS), else the secret
 /// `cursor-key` the stack generates.
 pub async fn cursor_key(secrets: &SecretsManager) -> Result<[u8; 32], String> {
-    let text = match std::env::var("NORVALT_CURSOR_KEY") {
-        Ok(key) if !key.trim().is_empty() => key,
-        _ => match secrets.secret("cursor-key").await {
-            Ok(Some(key)) => key,
-            Ok(None) => return Err("secret cursor-key is missing (the stack creates it)".into()),
-            Err(e) => return Err(format!("secret cursor-key: {e}")),
-        },
-    };
+    let text = env_or_secret(secrets, "NORVALT_CURSOR_KEY", "cursor-key").await?;
     norvalt_core::pagination::CursorCodec::key_from_secret(&text)
 }
 
 /// The signing secret of Clerk's webhooks: `CLERK_WEBHOOK_SIGNING_SECRET`
 /// (local runs), else the secret `clerk/webhook-signing-secret`.
 pub async fn clerk_webhook_secret(secrets: &SecretsManager) -> Result<String, String> {
-    if let Ok(secret) = std::env::var("CLERK_WEBHOOK_SIGNING_SECRET")
-        && !secret.trim().is_empty()
-    {
-        return Ok(secret);
-    }
-    match secrets.secret("clerk/webhook-signing-secret").await {
-        Ok(Some(secret)) if !secret.trim().is_empty() => Ok(secret),
-        Ok(_) => Err("secret clerk/webhook-signing-secret is missing".into()),
-        Err(e) => Err(format!("secret clerk/webhook-signing-secret: {e}")),
-    }
+    env_or_secret(
+        secrets,
+        "CLERK_WEBHOOK_SIGNING_SECRET",
+        "clerk/webhook-signing-secret",
+    )
+    .await
 }
 
 /// Claude's API key: `ANTHROPIC_API_KEY`, else the secret

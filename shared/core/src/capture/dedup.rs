@@ -35,12 +35,20 @@ impl ContactKey {
 
     /// The candidate's keys, email first. Both are already normalised.
     pub fn of(candidate: &LeadCandidate) -> Vec<ContactKey> {
+        Self::of_contact(
+            candidate.customer_email.as_deref(),
+            candidate.customer_phone.as_deref(),
+        )
+    }
+
+    /// The keys of an email and a phone, email first.
+    pub fn of_contact(email: Option<&str>, phone: Option<&str>) -> Vec<ContactKey> {
         let mut keys = Vec::new();
-        if let Some(e) = &candidate.customer_email {
+        if let Some(e) = email {
             keys.push(ContactKey::Email(e.to_lowercase()));
         }
-        if let Some(p) = &candidate.customer_phone {
-            keys.push(ContactKey::Phone(p.clone()));
+        if let Some(p) = phone {
+            keys.push(ContactKey::Phone(p.to_string()));
         }
         keys
     }

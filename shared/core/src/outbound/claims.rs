@@ -57,3 +57,48 @@ impl ClaimRecord {
         self.state == ClaimState::Claimed && now - self.claimed_at >= CLAIM_LEASE
     }
 }
+
+/// The SHA-256 of an address (trimmed, lower-cased) in hex: how claim keys
+/// name a person without holding their address (suppressions, erasure
+/// markers, shared-number records).
+pub fn address_digest(address: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(address.trim().to_lowercase().as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Records that `key` happened at `at`, keeping the latest time: the record
+/// is created (state done, `value`), or its `updated_at` moved forward. An
+/// older `at` changes nothing; a concurrent writer is read again.
+pub async fn stamp(
+    stores: &crate::ports::Stores,
+    tenant: &crate::tenancy::TenantId,
+    key: &str,
+    value: &str,
+    at: DateTime<Utc>,
+) -> crate::ports::StoreResult<()> {
+    use crate::ports::StoreError;
+    let mut record = ClaimRecord::new(key, value, at);
+    record.state = ClaimState::Done;
+    for _ in 0..4 {
+        let Some(existing) = stores.claims.claim(tenant, &record).await? else {
+            return Ok(());
+        };
+        if existing.updated_at >= at {
+            return Ok(());
+        }
+        let moved = ClaimRecord {
+            updated_at: at,
+            ..existing.clone()
+        };
+        match stores
+            .claims
+            .update_claim(tenant, &moved, existing.claimed_at)
+            .await
+        {
+            Err(StoreError::Conflict) => continue,
+            other => return other,
+        }
+    }
+    Err(StoreError::Conflict)
+}

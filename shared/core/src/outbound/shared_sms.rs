@@ -11,15 +11,11 @@
 
 use chrono::{DateTime, Utc};
 
-use super::claims::{ClaimRecord, ClaimState};
-use crate::ports::{StoreError, StoreResult, Stores};
+use crate::ports::{StoreResult, Stores};
 use crate::tenancy::TenantId;
 
 fn key(customer: &str) -> String {
-    use sha2::{Digest, Sha256};
-    let digest = Sha256::digest(customer.trim().as_bytes());
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    format!("shared-sms:{hex}")
+    format!("shared-sms:{}", super::claims::address_digest(customer))
 }
 
 /// Records that `tenant` texted `customer` from the shared number at `now`.
@@ -29,31 +25,7 @@ pub async fn record_sent(
     customer: &str,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    let mut record = ClaimRecord::new(key(customer), "shared_sms", now);
-    record.state = ClaimState::Done;
-    for _ in 0..4 {
-        let Some(existing) = stores.claims.claim(tenant, &record).await? else {
-            return Ok(());
-        };
-        if existing.updated_at >= now {
-            return Ok(());
-        }
-        let updated = ClaimRecord {
-            updated_at: now,
-            ..existing.clone()
-        };
-        match stores
-            .claims
-            .update_claim(tenant, &updated, existing.claimed_at)
-            .await
-        {
-            Ok(()) => return Ok(()),
-            // Another send updated it meanwhile: read again.
-            Err(StoreError::Conflict) => continue,
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(())
+    super::claims::stamp(stores, tenant, &key(customer), "shared_sms", now).await
 }
 
 /// Every dealership that texted `customer` from the shared number, the one

@@ -23,10 +23,11 @@ fn channel_name(channel: Channel) -> &'static str {
 
 /// The record's key: the address hashed, never in clear.
 pub fn key(channel: Channel, address: &str) -> String {
-    use sha2::{Digest, Sha256};
-    let digest = Sha256::digest(address.trim().to_lowercase().as_bytes());
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    format!("{KEY_PREFIX}{}:{hex}", channel_name(channel))
+    format!(
+        "{KEY_PREFIX}{}:{}",
+        channel_name(channel),
+        super::claims::address_digest(address)
+    )
 }
 
 /// The key suppressions had before they were hashed; still honoured.

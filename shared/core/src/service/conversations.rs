@@ -88,7 +88,7 @@ pub async fn add(
 ) -> DomainResult<Message> {
     if let Some(metadata) = input.metadata.clone().filter(|m| !m.is_null()) {
         crate::validation::client_metadata("metadata", metadata, 16 * 1024)
-            .map_err(|e| crate::validation::FieldErrors { fields: vec![e] })?;
+            .map_err(|e| crate::validation::FieldErrors::single(&e.field, e.message))?;
     }
     add_with_id(stores, actor, input, MessageId::new_at(now), now).await
 }

@@ -40,10 +40,10 @@ pub const MARKER_PREFIX: &str = "erased:";
 /// marker's time (a redriven dead letter, a late retry) is then a no-op; the
 /// person writing again afterwards is a new lead.
 pub fn marker_key(identifier: &str) -> String {
-    use sha2::{Digest, Sha256};
-    let digest = Sha256::digest(identifier.trim().to_lowercase().as_bytes());
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    format!("{MARKER_PREFIX}{hex}")
+    format!(
+        "{MARKER_PREFIX}{}",
+        crate::outbound::claims::address_digest(identifier)
+    )
 }
 
 /// When the person with this email or phone was last erased, if ever.
@@ -65,21 +65,7 @@ async fn mark_erased(
     identifier: &str,
     now: DateTime<Utc>,
 ) -> crate::StoreResult<()> {
-    use crate::outbound::{ClaimRecord, ClaimState};
-    let mut record = ClaimRecord::new(marker_key(identifier), "erased", now);
-    record.state = ClaimState::Done;
-    if let Some(existing) = stores.claims.claim(tenant, &record).await? {
-        // Erased again: the newer time counts.
-        let next = ClaimRecord {
-            updated_at: now,
-            ..existing.clone()
-        };
-        stores
-            .claims
-            .update_claim(tenant, &next, existing.claimed_at)
-            .await?;
-    }
-    Ok(())
+    crate::outbound::claims::stamp(stores, tenant, &marker_key(identifier), "erased", now).await
 }
 
 /// Who the request is about.
@@ -423,13 +409,12 @@ pub async fn erase(
                 }
             }
         }
-        let contact_keys: Vec<String> = [
-            lead.customer_email.clone().map(ContactKey::Email),
-            lead.customer_phone.clone().map(ContactKey::Phone),
-        ]
-        .into_iter()
-        .flatten()
-        .map(|k| k.as_key())
+        let contact_keys: Vec<String> = ContactKey::of_contact(
+            lead.customer_email.as_deref(),
+            lead.customer_phone.as_deref(),
+        )
+        .iter()
+        .map(ContactKey::as_key)
         .collect();
         stores
             .captures

@@ -318,7 +318,10 @@ impl Intake {
                 Found::Skip(reason) => self.skip(key, reason, now),
                 Found::Review(c) => self.review(&tenant, c, source, key, now),
                 Found::Lead(c) => self.lead(&tenant, c, source, key, now).await?,
-                Found::Reply(r) => self.reply(&tenant, r, key, now).await?,
+                Found::Reply(r) => {
+                    self.reply(&tenant, r, key, envelope.enqueued_at, now)
+                        .await?
+                }
             };
             let outcome = commit.capture.outcome;
             let lead_id = commit.capture.lead_id;
@@ -554,29 +557,16 @@ impl Intake {
 
     /// A capture received before its person was erased (a redriven dead
     /// letter, a late retry) must not bring them back: it becomes a skip.
+    /// Replies get the same check in [`Self::reply`], which reads the lead.
     async fn unless_erased(
         &self,
         tenant: &TenantId,
         found: Found,
         received_at: DateTime<Utc>,
     ) -> Result<Found, IntakeError> {
-        let candidate = match &found {
-            Found::Lead(c) | Found::Review(c) => c,
-            Found::Reply(r) => {
-                let lead = self
-                    .stores
-                    .leads
-                    .get_lead(tenant, r.lead_id)
-                    .await
-                    .map_err(retry)?;
-                if lead.is_some_and(|l| l.erased_at.is_some_and(|at| at >= received_at)) {
-                    return Ok(Found::Skip(
-                        "a reply received before its lead was erased".into(),
-                    ));
-                }
-                return Ok(found);
-            }
-            Found::Skip(_) => return Ok(found),
+        // A reply is checked where its lead is read (`reply`).
+        let (Found::Lead(candidate) | Found::Review(candidate)) = &found else {
+            return Ok(found);
         };
         for identifier in [&candidate.customer_email, &candidate.customer_phone]
             .into_iter()
@@ -703,6 +693,7 @@ impl Intake {
         tenant: &TenantId,
         reply: &CustomerReply,
         key: &str,
+        received_at: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<CaptureCommit, IntakeError> {
         let lead_id = reply.lead_id;
@@ -715,6 +706,9 @@ impl Intake {
         else {
             return Ok(self.skip(key, "reply to a lead that no longer exists", now));
         };
+        if lead.erased_at.is_some_and(|at| at >= received_at) {
+            return Ok(self.skip(key, "a reply received before its lead was erased", now));
+        }
         let message = Message {
             id: crate::ids::MessageId::new_at(now),
             lead_id,
@@ -830,11 +824,10 @@ impl Intake {
         };
         // Claim every contact key that no other live lead holds and that is
         // the lead's own (a merge's new details are not, until a rep accepts).
-        let own_keys: Vec<String> = ContactKey::of(&LeadCandidate {
-            customer_email: lead.customer_email.clone(),
-            customer_phone: lead.customer_phone.clone(),
-            ..Default::default()
-        })
+        let own_keys: Vec<String> = ContactKey::of_contact(
+            lead.customer_email.as_deref(),
+            lead.customer_phone.as_deref(),
+        )
         .iter()
         .map(ContactKey::as_key)
         .collect();

@@ -157,27 +157,11 @@ pub async fn mirror(
             "an event newer than this one was applied",
         ));
     }
-    let outcome = apply(stores, &tenant, event, now).await;
+    let outcome = apply(stores, tenant, event, now).await;
     match &outcome {
         Ok(_) => {
-            let mut record = ClaimRecord::new(latest_key.clone(), &event.kind, event_at);
-            record.state = ClaimState::Done;
-            record.updated_at = event_at;
-            match latest {
-                Some(l) => {
-                    let next = ClaimRecord {
-                        claimed_at: l.claimed_at,
-                        ..record
-                    };
-                    stores
-                        .claims
-                        .update_claim(&tenant, &next, l.claimed_at)
-                        .await?
-                }
-                None => {
-                    stores.claims.claim(&tenant, &record).await?;
-                }
-            }
+            crate::outbound::claims::stamp(stores, &tenant, &latest_key, &event.kind, event_at)
+                .await?
         }
         // Not applied: a retry of this delivery must be able to try again.
         Err(_) => {
@@ -192,11 +176,10 @@ pub async fn mirror(
 
 async fn apply(
     stores: &Stores,
-    tenant: &crate::TenantId,
+    tenant: crate::TenantId,
     event: &Event,
     now: DateTime<Utc>,
 ) -> Result<Mirrored, StoreError> {
-    let tenant = *tenant;
     let who = &event.data.public_user_data;
     let role = event.data.role.as_deref().and_then(Role::from_clerk);
     let name = [who.first_name.as_deref(), who.last_name.as_deref()]

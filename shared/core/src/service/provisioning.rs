@@ -176,7 +176,7 @@ pub async fn provision_sms_number(
     number: &str,
 ) -> DomainResult<String> {
     let number = crate::validation::phone("sms_number", number)
-        .map_err(|e| crate::validation::FieldErrors { fields: vec![e] })?;
+        .map_err(|e| crate::validation::FieldErrors::single(&e.field, e.message))?;
     match stores
         .routes
         .claim_route(RouteKind::ProvisionedSms, &number, tenant)

@@ -1,5 +1,6 @@
 //! ADF (Auto-lead Data Format) 1.0 leads, inline or attached
-//! (CONTRACTS.md): `<adf><prospect>` with vehicle, customer and vendor.
+//! (the XML most dealer systems exchange leads in): `<adf><prospect>` with
+//! vehicle, customer and vendor.
 
 use roxmltree::{Document, Node};
 
