@@ -3,7 +3,6 @@ on what the real functions did (see `harness.py`)."""
 
 import json
 import os
-import subprocess
 import uuid
 
 from harness import PARAMETERS, ROOT, TWILIO_AUTH_TOKEN
@@ -20,11 +19,8 @@ WANTED = {
 def form_lead_is_answered_by_email(h):
     slug = f"bil-tromso-{uuid.uuid4().hex[:6]}"
     dealer = h.dealership(slug, "Bil i Tromsø", "post@biltromso.no")
-    sample = open(os.path.join(ROOT, "events", "webhook-form.json")).read()
-    event = json.loads(sample.replace("FORM_KEY", dealer["form_key"]))
-    kind, answer = h.functions["WebhookFormFunction"].invoke(event)
-    assert kind == "response" and answer["statusCode"] == 202, answer
-    h.pump()
+    once = uuid.uuid4().hex
+    h.post_form(dealer["form_key"], idempotency_key=once)
     mails = h.sent_emails("eirik.solberg@example.no", slug)
     assert len(mails) == 1, f"SES sent {len(mails)} mails to the customer, not one"
     raw = mails[0]["raw_data"].replace("\r\n\t", " ").replace("\r\n ", " ")
@@ -32,9 +28,7 @@ def form_lead_is_answered_by_email(h):
     assert "List-Unsubscribe: <https://" in raw and "mailto:" not in raw, raw[:800]
     assert "bcc:" not in raw.lower(), raw[:800]
     # Delivered again (at-least-once), nothing more is sent.
-    kind, answer = h.functions["WebhookFormFunction"].invoke(event)
-    assert answer["statusCode"] == 202, answer
-    h.pump()
+    h.post_form(dealer["form_key"], idempotency_key=once)
     assert len(h.sent_emails("eirik.solberg@example.no", slug)) == 1, "a repeat post was answered twice"
 
 
@@ -72,12 +66,8 @@ def a_dead_letter_is_redriven_and_delivered(h):
         "NORVALT_AI_DLQ_URL": h.stack.physical["AiDeadLetterQueue"],
         "NORVALT_SEND_QUEUE_URL": h.stack.physical["SendQueue"],
         "NORVALT_SEND_DLQ_URL": h.stack.physical["SendDeadLetterQueue"],
-        "NORVALT_TABLE": h.stack.physical["Table"],
     }
-    subprocess.run(
-        [h.norvalt, "--backend", "aws", "--data-dir", h.scratch_dir(), "dlq", "redrive", "capture", "--all"],
-        env={**h.base_env, **queues}, check=True, capture_output=True,
-    )
+    h.cli("dlq", "redrive", "capture", "--all", **queues)
     h.pump()
     mails = h.sent_emails("siri.alta@example.no", slug)
     assert len(mails) == 1, f"the redriven lead got {len(mails)} replies"
@@ -92,11 +82,7 @@ def the_api_verifies_clerk_tokens_and_keeps_tenants_apart(h):
     b = f"bil-mo-{uuid.uuid4().hex[:6]}"
     dealer = h.dealership(a, "Bil i Bodø", "post@bilbodo.no")
     h.dealership(b, "Bil i Mo", "post@bilmo.no")
-    sample = open(os.path.join(ROOT, "events", "webhook-form.json")).read()
-    event = json.loads(sample.replace("FORM_KEY", dealer["form_key"]))
-    event["headers"]["idempotency-key"] = uuid.uuid4().hex
-    assert h.functions["WebhookFormFunction"].invoke(event)[1]["statusCode"] == 202
-    h.pump()
+    h.post_form(dealer["form_key"])
     mine = h.clerk.token(f"org_{a}", "org:sales_rep", audience)
     status, page = h.api("ApiLeadsFunction", mine, "GET", "/api/leads", "limit=10")
     assert status == 200 and len(page["items"]) == 1, (status, page)
@@ -123,11 +109,7 @@ def a_customers_answer_by_mail_joins_the_lead(h):
 
     slug = f"bil-narvik-{uuid.uuid4().hex[:6]}"
     dealer = h.dealership(slug, "Bil i Narvik", "post@bilnarvik.no")
-    sample = open(os.path.join(ROOT, "events", "webhook-form.json")).read()
-    event = json.loads(sample.replace("FORM_KEY", dealer["form_key"]))
-    event["headers"]["idempotency-key"] = uuid.uuid4().hex
-    assert h.functions["WebhookFormFunction"].invoke(event)[1]["statusCode"] == 202
-    h.pump()
+    h.post_form(dealer["form_key"])
     (first,) = h.sent_emails("eirik.solberg@example.no", slug)
     raw = first["raw_data"].replace("\r\n\t", " ").replace("\r\n ", " ")
     reply_to = re.search(r"Reply-To: <([^>]+)>", raw).group(1)
@@ -208,11 +190,7 @@ def the_hourly_rollup_feeds_the_analytics_api(h):
     its first reply."""
     slug = f"bil-kirkenes-{uuid.uuid4().hex[:6]}"
     dealer = h.dealership(slug, "Bil i Kirkenes", "post@bilkirkenes.no")
-    sample = open(os.path.join(ROOT, "events", "webhook-form.json")).read()
-    event = json.loads(sample.replace("FORM_KEY", dealer["form_key"]))
-    event["headers"]["idempotency-key"] = uuid.uuid4().hex
-    assert h.functions["WebhookFormFunction"].invoke(event)[1]["statusCode"] == 202
-    h.pump()
+    h.post_form(dealer["form_key"])
     schedule = json.load(open(os.path.join(ROOT, "events", "analytics-rollup.json")))
     kind, report = h.functions["AnalyticsRollupFunction"].invoke(schedule)
     assert kind == "response" and report.get("dealerships", 0) >= 1, report
@@ -232,36 +210,24 @@ def a_texting_customer_can_stop_and_start_sms(h):
     slug = f"bil-vardo-{uuid.uuid4().hex[:6]}"
     number = f"+47594{uuid.uuid4().int % 100000:05d}"
     dealer = h.dealership(slug, "Bil i Vardø", "post@bilvardo.no")
-    subprocess.run(
-        [h.norvalt, "--backend", "aws", "--data-dir", h.scratch_dir(), "dealership", "configure", slug,
-         "--sms", "true", "--sms-number", number],
-        env={**h.base_env, "NORVALT_TABLE": h.stack.physical["Table"]}, check=True, capture_output=True,
-    )
-    sample = open(os.path.join(ROOT, "events", "webhook-form.json")).read()
-    event = json.loads(sample.replace("FORM_KEY", dealer["form_key"]))
-    event["headers"]["idempotency-key"] = uuid.uuid4().hex
+    h.cli("dealership", "configure", slug, "--sms", "true", "--sms-number", number)
     customer = f"+4747{uuid.uuid4().int % 1000000:06d}"
-    event["body"] = json.dumps({"name": "Vera Vardø", "phone": customer, "vehicle_interest": "Toyota bZ4X"})
-    assert h.functions["WebhookFormFunction"].invoke(event)[1]["statusCode"] == 202
-    h.pump()
+    h.post_form(dealer["form_key"], {"name": "Vera Vardø", "phone": customer, "vehicle_interest": "Toyota bZ4X"})
     mine = lambda: [m for m in h.twilio.sent if m.get("To") == customer]  # noqa: E731
     assert len(mine()) == 1 and mine()[0]["From"] == number, h.twilio.sent
 
     def text(body):
         params = {"MessageSid": f"SM{uuid.uuid4().hex}", "AccountSid": PARAMETERS["TwilioAccountSid"],
                   "From": customer, "To": number, "Body": body, "NumMedia": "0"}
+        import urllib.parse
+
         path = "/webhooks/twilio/sms"
-        request = json.loads(sample.replace("FORM_KEY", "x"))
-        request["rawPath"] = request["requestContext"]["http"]["path"] = path
-        request["headers"] = {
+        headers = {
             "content-type": "application/x-www-form-urlencoded",
             "x-twilio-signature": twilio_signature(TWILIO_AUTH_TOKEN, PARAMETERS["TwilioWebhookUrl"] + path, params),
         }
-        import urllib.parse
-
-        request["body"] = urllib.parse.urlencode(params)
-        kind, answer = h.functions["WebhookTwilioFunction"].invoke(request)
-        assert kind == "response" and answer["statusCode"] == 200, answer
+        status = h.url_request("WebhookTwilioFunction", path, headers, urllib.parse.urlencode(params))
+        assert status == 200, status
         h.pump()
 
     import hashlib
@@ -296,13 +262,8 @@ def a_meta_lead_is_fetched_with_the_page_token_and_answered(h):
 
     slug = f"bil-tana-{uuid.uuid4().hex[:6]}"
     h.dealership(slug, "Bil i Tana", "post@biltana.no")
-    subprocess.run(
-        [h.norvalt, "--backend", "aws", "--data-dir", h.scratch_dir(), "dealership", "configure", slug,
-         "--facebook-page", h.graph.page, "--facebook-token", h.graph.token],
-        env={**h.base_env, "NORVALT_TABLE": h.stack.physical["Table"],
-             "NORVALT_SECRET_PREFIX": "norvalt/dev/", "NORVALT_GRAPH_URL": h.graph.url},
-        check=True, capture_output=True,
-    )
+    h.cli("dealership", "configure", slug, "--facebook-page", h.graph.page, "--facebook-token", h.graph.token,
+          NORVALT_SECRET_PREFIX="norvalt/dev/", NORVALT_GRAPH_URL=h.graph.url)
     app_secret = h.aws.client("secretsmanager").get_secret_value(
         SecretId=h.stack.physical["FacebookAppSecret"])["SecretString"]
     leadgen = str(10**15 + uuid.uuid4().int % 10**15)
@@ -311,15 +272,12 @@ def a_meta_lead_is_fetched_with_the_page_token_and_answered(h):
     entry["id"] = entry["changes"][0]["value"]["page_id"] = h.graph.page
     entry["changes"][0]["value"]["leadgen_id"] = leadgen
     body = json.dumps(delivery)
-    request = json.load(open(os.path.join(ROOT, "events", "webhook-form.json")))
-    request["rawPath"] = request["requestContext"]["http"]["path"] = "/webhooks/facebook"
-    request["headers"] = {
+    headers = {
         "content-type": "application/json",
         "x-hub-signature-256": "sha256=" + hmac.new(app_secret.encode(), body.encode(), hashlib.sha256).hexdigest(),
     }
-    request["body"] = body
-    kind, answer = h.functions["WebhookFacebookFunction"].invoke(request)
-    assert kind == "response" and answer["statusCode"] == 200, answer
+    status = h.url_request("WebhookFacebookFunction", "/webhooks/facebook", headers, body)
+    assert status == 200, status
     h.pump()
     fetched = [q for path, q in h.graph.seen if path == f"/v24.0/{leadgen}"]
     assert len(fetched) == 1 and fetched[0]["access_token"] == h.graph.token, h.graph.seen

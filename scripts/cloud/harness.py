@@ -155,15 +155,41 @@ class Harness:
         self.scratch.append(directory)
         return directory
 
-    def dealership(self, slug, name, email):
-        data = self.scratch_dir()
-        out = subprocess.run(
-            [self.norvalt, "--backend", "aws", "--data-dir", data, "dealership", "create",
-             "--name", name, "--slug", slug, "--email", email, "--clerk-org-id", f"org_{slug}"],
-            env={**self.base_env, "NORVALT_TABLE": self.stack.physical["Table"]},
+    def cli(self, *args, **env):
+        """The operator CLI on the stack (`norvalt --backend aws …`); its
+        standard output."""
+        return subprocess.run(
+            [self.norvalt, "--backend", "aws", "--data-dir", self.scratch_dir(), *args],
+            env={**self.base_env, "NORVALT_TABLE": self.stack.physical["Table"], **env},
             capture_output=True, text=True, check=True,
-        )
-        return json.loads(out.stdout[out.stdout.index("{"):])
+        ).stdout
+
+    def dealership(self, slug, name, email):
+        out = self.cli("dealership", "create", "--name", name, "--slug", slug, "--email", email,
+                       "--clerk-org-id", f"org_{slug}")
+        return json.loads(out[out.index("{"):])
+
+    def url_request(self, function, path, headers, body):
+        """A function-URL request (payload 2.0) to `function`; its status code."""
+        event = json.load(open(os.path.join(ROOT, "events", "webhook-form.json")))
+        event["rawPath"] = event["requestContext"]["http"]["path"] = path
+        event["headers"] = headers
+        event["body"] = body
+        kind, answer = self.functions[function].invoke(event)
+        assert kind == "response", answer
+        return answer["statusCode"]
+
+    def post_form(self, form_key, body=None, idempotency_key=None):
+        """The `webhook-form` sample posted to this form (with `body` instead
+        of the sample's when given), accepted, and the queues run dry. The
+        same `idempotency_key` makes a repeat delivery."""
+        event = json.loads(open(os.path.join(ROOT, "events", "webhook-form.json")).read().replace("FORM_KEY", form_key))
+        event["headers"]["idempotency-key"] = idempotency_key or uuid.uuid4().hex
+        if body is not None:
+            event["body"] = json.dumps(body)
+        kind, answer = self.functions["WebhookFormFunction"].invoke(event)
+        assert kind == "response" and answer["statusCode"] == 202, answer
+        self.pump()
 
     def pump(self, rounds=50):
         """Runs every SQS event source mapping until the queues are empty:
