@@ -184,6 +184,37 @@ impl TestApp {
             .collect()
     }
 
+    /// A text as Twilio delivers it to `/webhooks/twilio/sms`: the fields
+    /// form-encoded, signed with `auth_token` for `public_url` unless a
+    /// `signature` (a forged one) is given.
+    pub fn twilio_text(
+        &self,
+        auth_token: &str,
+        public_url: &str,
+        fields: &[(&str, &str)],
+        signature: Option<&str>,
+    ) -> reqwest::RequestBuilder {
+        let params: Vec<(String, String)> = fields
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let signature = signature.map(str::to_string).unwrap_or_else(|| {
+            norvalt_http::webhooks::twilio::sign(
+                auth_token,
+                &format!("{public_url}/webhooks/twilio/sms"),
+                &params,
+            )
+        });
+        let form = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(&params)
+            .finish();
+        self.http
+            .post(self.url("/webhooks/twilio/sms"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("x-twilio-signature", signature)
+            .body(form)
+    }
+
     /// Posts a manual lead and returns it.
     pub async fn post_lead(&self, token: &str, body: Value) -> Value {
         let (status, lead) = self.post("/api/leads", token, body).await;

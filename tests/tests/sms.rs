@@ -46,28 +46,15 @@ async fn app() -> TestApp {
 }
 
 async fn text(app: &TestApp, sid: &str, body: &str, signature: Option<&str>) -> reqwest::Response {
-    let params: Vec<(String, String)> = [
+    let fields = [
         ("MessageSid", sid),
         ("AccountSid", "AC123"),
         ("From", CUSTOMER),
         ("To", DEALER_NUMBER),
         ("Body", body),
         ("NumMedia", "0"),
-    ]
-    .iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect();
-    let signature = signature
-        .map(str::to_string)
-        .unwrap_or_else(|| sign(TOKEN, &format!("{PUBLIC}/webhooks/twilio/sms"), &params));
-    let form = form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(&params)
-        .finish();
-    app.http
-        .post(app.url("/webhooks/twilio/sms"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header("x-twilio-signature", signature)
-        .body(form)
+    ];
+    app.twilio_text(TOKEN, PUBLIC, &fields, signature)
         .send()
         .await
         .unwrap()

@@ -11,7 +11,7 @@ use norvalt_core::model::Channel;
 use norvalt_core::outbound::suppression::is_suppressed;
 use norvalt_core::queue::QueueName;
 use norvalt_core::service::provisioning::{find_by_slug, provision_sms_number};
-use norvalt_http::webhooks::twilio::{TwilioWebhook, sign};
+use norvalt_http::webhooks::twilio::TwilioWebhook;
 use norvalt_tests::{BERGEN, DRAMMEN, TestApp, code};
 use serde_json::json;
 
@@ -46,32 +46,16 @@ async fn app() -> TestApp {
 }
 
 async fn text(app: &TestApp, sid: &str, to: &str, body: &str) {
-    let params: Vec<(String, String)> = [
+    let fields = [
         ("MessageSid", sid),
         ("AccountSid", "AC123"),
         ("From", CUSTOMER),
         ("To", to),
         ("Body", body),
         ("NumMedia", "0"),
-    ]
-    .iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect();
-    let signature = sign(TOKEN, &format!("{PUBLIC}/webhooks/twilio/sms"), &params);
-    let form = form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(&params)
-        .finish();
-    let status = app
-        .http
-        .post(app.url("/webhooks/twilio/sms"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header("x-twilio-signature", signature)
-        .body(form)
-        .send()
-        .await
-        .unwrap()
-        .status();
-    assert_eq!(status, 200);
+    ];
+    let response = app.twilio_text(TOKEN, PUBLIC, &fields, None).send().await;
+    assert_eq!(response.unwrap().status(), 200);
     app.drain(&QueueName::ALL).await;
 }
 
