@@ -4,15 +4,17 @@ on what the real functions did (see `harness.py`)."""
 import json
 import os
 import uuid
+from email import message_from_string
+from email.header import decode_header, make_header
 
-from harness import PARAMETERS, ROOT, TWILIO_AUTH_TOKEN
-from mocks import Clerk, twilio_signature
+from harness import PARAMETERS, ROOT
+from mocks import Clerk
 
 WANTED = {
     "WebhookFormFunction", "LeadIntakeFunction", "AiResponderFunction", "SenderFunction",
     "ApiLeadsFunction", "EmailInboundFunction", "ApiAccountFunction",
     "AnalyticsRollupFunction", "ApiAnalyticsFunction", "WebhookTwilioFunction",
-    "WebhookFacebookFunction",
+    "WebhookFacebookFunction", "ApiAutomationsFunction", "FollowupsFunction",
 }
 
 
@@ -202,6 +204,43 @@ def the_hourly_rollup_feeds_the_analytics_api(h):
     assert first["answered"] == 1 and first["within_90s_share"] == 1.0, first
 
 
+def a_follow_up_step_runs_once_on_the_schedules_tick(h):
+    """An admin's new-lead rule (through api-automations): its first step
+    runs with the reply; the second is left to the followups schedule,
+    whose tick (its EventBridge event) emails the customer the dealership's
+    template once; a second tick sends nothing more."""
+    slug = f"bil-hammerfest-{uuid.uuid4().hex[:6]}"
+    dealer = h.dealership(slug, "Bil i Hammerfest", "post@bilhammerfest.no")
+    admin = h.clerk.token(f"org_{slug}", "org:admin", PARAMETERS["ClerkAudience"])
+    rule = {
+        "name": "Prøvekjøring neste dag",
+        "trigger": {"type": "new_lead"},
+        "steps": [
+            {"delay_minutes": 0, "action": {"type": "set_status", "status": "contacted"}},
+            {"delay_minutes": 0, "action": {"type": "send_email", "template": {
+                "subject": "Prøvekjøring hos Bil i Hammerfest?",
+                "body": "Hei {fornavn}! Vil du prøvekjøre {bil}? Svar på denne e-posten, så finner vi en tid.",
+            }}},
+        ],
+    }
+    status, created = h.api("ApiAutomationsFunction", admin, "POST", "/api/automations", body=rule)
+    assert status == 201, (status, created)
+    h.post_form(dealer["form_key"])
+    customer = "eirik.solberg@example.no"
+    assert len(h.sent_emails(customer, slug)) == 1, "the lead's reply"
+    schedule = json.load(open(os.path.join(ROOT, "events", "followups.json")))
+    kind, report = h.functions["FollowupsFunction"].invoke(schedule)
+    assert kind == "response" and report["ran"] >= 1 and report["failed"] == 0, report
+    h.pump()
+    mails = h.sent_emails(customer, slug)
+    assert len(mails) == 2, f"{len(mails)} mails after the tick, not the reply and one follow-up"
+    subjects = [str(make_header(decode_header(message_from_string(m["raw_data"])["Subject"]))) for m in mails]
+    assert subjects.count("Prøvekjøring hos Bil i Hammerfest?") == 1, subjects
+    kind, report = h.functions["FollowupsFunction"].invoke(schedule)
+    h.pump()
+    assert len(h.sent_emails(customer, slug)) == 2, "a second tick sent the step again"
+
+
 def a_texting_customer_can_stop_and_start_sms(h):
     """A phone-only lead is answered by SMS from the dealership's number
     (Twilio's API, its credentials from Secrets Manager); the customer's
@@ -217,18 +256,7 @@ def a_texting_customer_can_stop_and_start_sms(h):
     assert len(mine()) == 1 and mine()[0]["From"] == number, h.twilio.sent
 
     def text(body):
-        params = {"MessageSid": f"SM{uuid.uuid4().hex}", "AccountSid": PARAMETERS["TwilioAccountSid"],
-                  "From": customer, "To": number, "Body": body, "NumMedia": "0"}
-        import urllib.parse
-
-        path = "/webhooks/twilio/sms"
-        headers = {
-            "content-type": "application/x-www-form-urlencoded",
-            "x-twilio-signature": twilio_signature(TWILIO_AUTH_TOKEN, PARAMETERS["TwilioWebhookUrl"] + path, params),
-        }
-        status = h.url_request("WebhookTwilioFunction", path, headers, urllib.parse.urlencode(params))
-        assert status == 200, status
-        h.pump()
+        h.twilio_text(customer, number, body)
 
     import hashlib
 
@@ -284,13 +312,43 @@ def a_meta_lead_is_fetched_with_the_page_token_and_answered(h):
     assert len(h.sent_emails("per.lie@example.org", slug)) == 1
 
 
+def a_grant_removed_from_the_template_is_refused(h):
+    """The harness's own proof, on a grant the first reading of the template
+    found missing: with `sqs:SendMessage` on the send queue taken out of
+    lead-intake's policy in template.yaml, a STOPP's confirmation is refused
+    by the role, and the harness sees the refusal."""
+    template = open(os.path.join(ROOT, "template.yaml")).read()
+    granted = "Resource: [!GetAtt AiQueue.Arn, !GetAtt SendQueue.Arn, !GetAtt CaptureDeadLetterQueue.Arn]"
+    assert template.count(granted) == 1, "lead-intake's SendMessage grant is no longer written as this case expects"
+    path = os.path.join(h.scratch_dir(), "template.yaml")
+    with open(path, "w") as f:
+        f.write(template.replace(granted, "Resource: [!GetAtt AiQueue.Arn, !GetAtt CaptureDeadLetterQueue.Arn]"))
+
+    slug = f"bil-honningsvag-{uuid.uuid4().hex[:6]}"
+    number = f"+47595{uuid.uuid4().int % 100000:05d}"
+    dealer = h.dealership(slug, "Bil i Kirkenes", "post@bilkirkenes.no")
+    h.cli("dealership", "configure", slug, "--sms", "true", "--sms-number", number)
+    customer = f"+4748{uuid.uuid4().int % 1000000:06d}"
+    h.post_form(dealer["form_key"], {"name": "Kari Kirkenes", "phone": customer, "vehicle_interest": "Toyota RAV4"})
+    answered = len([m for m in h.twilio.sent if m.get("To") == customer])
+    with h.role_from(path, "LeadIntakeFunction"):
+        h.twilio_text(customer, number, "STOPP")
+    denied = h.take_denials()
+    queue = h.stack.arns["SendQueue"]
+    assert f"LeadIntakeFunction: sqs:SendMessage on {queue}" in denied, denied
+    after = len([m for m in h.twilio.sent if m.get("To") == customer])
+    assert after == answered == 1, f"{answered} texts before the STOPP, {after} after"
+
+
 CASES = [
     form_lead_is_answered_by_email,
     a_meta_lead_is_fetched_with_the_page_token_and_answered,
     a_texting_customer_can_stop_and_start_sms,
+    a_follow_up_step_runs_once_on_the_schedules_tick,
     the_hourly_rollup_feeds_the_analytics_api,
     erasure_leaves_nothing_in_the_table_or_the_bucket,
     a_customers_answer_by_mail_joins_the_lead,
     a_dead_letter_is_redriven_and_delivered,
     the_api_verifies_clerk_tokens_and_keeps_tenants_apart,
+    a_grant_removed_from_the_template_is_refused,
 ]

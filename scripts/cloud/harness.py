@@ -5,19 +5,22 @@ itself; the template's SQS event source mappings pump the queues. The cases
 are in `cases.py`; `run.py` runs them.
 """
 
+import contextlib
 import json
 import os
 import subprocess
 import sys
 import tempfile
+import urllib.parse
 import uuid
 
 import boto3
 
 sys.path.insert(0, os.path.dirname(__file__))
-from mocks import Clerk, GraphMock, TwilioMock  # noqa: E402
+from iam import Calls, Gate, Role  # noqa: E402
+from mocks import Clerk, GraphMock, TwilioMock, twilio_signature  # noqa: E402
 from runtime_api import RuntimeApi  # noqa: E402
-from stack import REGION, Stack, expand  # noqa: E402
+from stack import ACCOUNT, REGION, Stack, expand  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 PARAMETERS = {
@@ -30,6 +33,8 @@ PARAMETERS = {
     "TwilioWebhookUrl": "https://sms.harness.test",
 }
 TWILIO_AUTH_TOKEN = "harness-twilio-token"
+# The domains the harness verifies in SES, as an operator does (docs/deploy.md).
+SES_IDENTITIES = ("norvalt.test", "svar.norvalt.test")
 
 
 class Endpoint:
@@ -46,15 +51,18 @@ class Endpoint:
 
 
 class Function:
-    """One function's bootstrap process and its Runtime API."""
+    """One function's bootstrap process, its Runtime API and the gate that
+    holds its AWS calls to its role."""
 
-    def __init__(self, name, binary, timeout, environment, base_env, target_dir):
+    def __init__(self, name, binary, timeout, environment, base_env, target_dir, gate):
         self.name = name
+        self.gate = gate
         self.api = RuntimeApi(name, timeout)
         self.log = tempfile.NamedTemporaryFile(prefix=f"norvalt-{name}-", suffix=".log", delete=False)
         env = {
             **base_env,
             **environment,
+            "AWS_ENDPOINT_URL": gate.url,
             "AWS_LAMBDA_RUNTIME_API": self.api.address,
             "AWS_LAMBDA_FUNCTION_NAME": name,
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "256",
@@ -76,6 +84,7 @@ class Function:
         self.process.kill()
         self.process.wait()
         self.api.close()
+        self.gate.close()
         self.log.close()
         if not keep_log:
             os.unlink(self.log.name)
@@ -112,14 +121,69 @@ class Harness:
         }
         # SES sends only from verified identities, as in a real account.
         ses = self.aws.client("ses")
-        for domain in ("norvalt.test", "svar.norvalt.test"):
+        for domain in SES_IDENTITIES:
             ses.verify_domain_identity(Domain=domain)
         self.scratch = []
+        calls = Calls(REGION, ACCOUNT, self._secret_arn, SES_IDENTITIES)
         self.functions = {
-            name: Function(name, binary, timeout, env, self.base_env, target_dir)
+            name: Function(name, binary, timeout, env, self.base_env, target_dir,
+                           Gate(name, Role.of_function(self.stack, name), calls, moto_url))
             for name, (binary, timeout, env) in self.stack.functions().items()
             if name in wanted
         }
+
+    def _secret_arn(self, name):
+        """A secret's ARN as IAM sees it; one not made yet gets the ARN shape
+        it will have (name, dash, six characters)."""
+        client = self.aws.client("secretsmanager")
+        try:
+            return client.describe_secret(SecretId=name)["ARN"]
+        except client.exceptions.ResourceNotFoundException:
+            return f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:{name}-AbCdEf"
+
+    def take_denials(self):
+        """Every call a role refused since the last look: `function: action
+        on resource`."""
+        return [
+            f"{f.name}: {action} on {resource}"
+            for f in self.functions.values()
+            for action, resource in f.gate.take_denied()
+        ]
+
+    @contextlib.contextmanager
+    def role_from(self, template_path, function):
+        """`function` runs with its role as another template gives it, for
+        as long as the block lasts."""
+        parameters = {**PARAMETERS, "ClerkIssuer": self.clerk.issuer, "GraphUrl": self.graph.url}
+        other = Stack(expand(template_path, parameters), parameters, self.aws, self.stack.prefix)
+        other.physical, other.arns, other.attributes = self.stack.physical, self.stack.arns, self.stack.attributes
+        gate = self.functions[function].gate
+        kept, gate.role = gate.role, Role.of_function(other, function)
+        try:
+            yield
+        finally:
+            gate.role = kept
+
+    def twilio_text(self, customer, number, body):
+        """A customer's text to `number`, signed as Twilio signs it, posted
+        to webhook-twilio; the queues run dry."""
+        params = {"MessageSid": f"SM{uuid.uuid4().hex}", "AccountSid": PARAMETERS["TwilioAccountSid"],
+                  "From": customer, "To": number, "Body": body, "NumMedia": "0"}
+        path = "/webhooks/twilio/sms"
+        headers = {
+            "content-type": "application/x-www-form-urlencoded",
+            "x-twilio-signature": twilio_signature(TWILIO_AUTH_TOKEN, PARAMETERS["TwilioWebhookUrl"] + path, params),
+        }
+        status = self.url_request("WebhookTwilioFunction", path, headers, urllib.parse.urlencode(params))
+        assert status == 200, status
+        self.pump()
+
+    def unused_grants(self):
+        return [
+            f"{f.name}: {action} on {resource}"
+            for f in self.functions.values()
+            for action, resource in f.gate.role.unused_grants(used_by_lambda=[self.stack.arns["AsyncFailuresQueue"]])
+        ]
 
     def close(self, keep_logs):
         """Stops everything; the functions' logs stay (their paths printed)

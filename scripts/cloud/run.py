@@ -24,6 +24,8 @@ def main():
         for case in CASES:
             try:
                 case(harness)
+                denied = harness.take_denials()
+                assert not denied, "calls the roles refused:\n  " + "\n  ".join(denied)
                 print(f"ok {case.__name__}")
                 passed += 1
             except Exception:
@@ -31,6 +33,9 @@ def main():
                 print(f"FAIL {case.__name__}: {traceback.format_exc()}")
                 for f in harness.functions.values():
                     print(f"--- {f.name}\n{f.output()[-3000:]}")
+        unused = harness.unused_grants()
+        if unused:
+            print("    grants no case used (each needs a reason or a case):\n      " + "\n      ".join(unused))
     finally:
         harness.close(keep_logs=failed > 0)
     print(f"    cloud: {passed} passed, {failed} failed")
