@@ -5,17 +5,21 @@ VENV="${NORVALT_VENV:-$ROOT/.venv}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 
 # Python tools (moto server, cfn-lint, cargo-lambda, zig) live in one venv,
-# installed on first use. Pinned in scripts/requirements-*.txt.
+# installed on first use. Pinned in scripts/requirements-*.txt. A tool whose
+# pins clash with the others (checkov pins packaging<24, pytest needs >=24)
+# gets a venv of its own: `ensure_venv checkov "$CHECKOV_VENV"`.
+CHECKOV_VENV="${NORVALT_CHECKOV_VENV:-$ROOT/.venv-checkov}"
 ensure_venv() {
   local requirements="$ROOT/scripts/requirements-$1.txt"
-  local stamp="$VENV/.installed-$1"
-  if [ ! -x "$VENV/bin/python" ]; then
-    python3 -m venv "$VENV"
-    "$VENV/bin/pip" install --quiet --upgrade pip
+  local venv="${2:-$VENV}"
+  local stamp="$venv/.installed-$1"
+  if [ ! -x "$venv/bin/python" ]; then
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --upgrade pip
   fi
   if [ ! -f "$stamp" ] || [ "$requirements" -nt "$stamp" ]; then
     echo "==> installing Python tools from $(basename "$requirements")"
-    "$VENV/bin/pip" install --quiet -r "$requirements"
+    "$venv/bin/pip" install --quiet -r "$requirements"
     touch "$stamp"
   fi
 }

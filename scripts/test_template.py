@@ -168,7 +168,7 @@ def main():
         if not (kinds & {"Schedule", "ScheduleV2", "SNS", "S3"} or name in invoked_by_permission):
             continue
         on_failure = props.get("EventInvokeConfig", {}).get("DestinationConfig", {}).get("OnFailure")
-        if not on_failure:
+        if not (on_failure or props.get("DeadLetterQueue")):
             failures.append(f"{name}: invoked asynchronously without a failure destination")
         if name not in errors_alarmed:
             failures.append(f"{name}: invoked asynchronously without an error alarm")
