@@ -340,6 +340,74 @@ def a_grant_removed_from_the_template_is_refused(h):
     assert after == answered == 1, f"{answered} texts before the STOPP, {after} after"
 
 
+def the_deploy_step_activates_receiving_and_names_what_is_left(h):
+    """scripts/deploy's own AWS steps (scripts/deploy_stack.py) against the
+    stack's account: SES receiving is found supported, the stage's receipt
+    rule set is activated (another stage's active set only with the
+    operator's say-so), the URLs a second deploy must add are worked out
+    from the outputs, and the list of what is left names the unset API key
+    but not the Twilio token the harness has set."""
+    import sys
+
+    sys.path.insert(0, os.path.join(ROOT, "scripts"))
+    import deploy_stack
+
+    class Session:
+        region_name = "eu-west-1"
+
+        def client(self, name):
+            return h.aws.client(name)
+
+    session = Session()
+    ses = h.aws.client("ses")
+    assert deploy_stack.receiving_supported(session)
+    ours, theirs = f"norvalt-{uuid.uuid4().hex[:6]}-inbound", f"norvalt-{uuid.uuid4().hex[:6]}-inbound"
+    for name in (ours, theirs):
+        ses.create_receipt_rule_set(RuleSetName=name)
+    ses.set_active_receipt_rule_set(RuleSetName=theirs)
+    try:
+        deploy_stack.activate_receiving(session, ours, take_over=False)
+        raise AssertionError("another stage's active rule set was replaced without --take-over-receiving")
+    except deploy_stack.DeployError as e:
+        assert theirs in str(e), e
+    assert ses.describe_active_receipt_rule_set()["Metadata"]["Name"] == theirs
+    assert "activated" in deploy_stack.activate_receiving(session, ours, take_over=True)
+    assert ses.describe_active_receipt_rule_set()["Metadata"]["Name"] == ours
+    assert "already" in deploy_stack.activate_receiving(session, ours, take_over=False)
+
+    parameters = {"TwilioAccountSid": "AC1", "TwilioWebhookUrl": "", "ClerkAudience": "https://app.norvalt.no",
+                  "AuthorizedParties": "", "DashboardUrl": "https://app.norvalt.no", "MailDomain": "norvalt.test"}
+    outputs = {"TwilioWebhookBaseUrl": "https://abc.lambda-url.eu-west-1.on.aws/",
+               "DashboardUrlOutput": "https://d1.cloudfront.net"}
+    wanted = deploy_stack.url_overrides(parameters, outputs, {})
+    assert wanted == {"TwilioWebhookUrl": "https://abc.lambda-url.eu-west-1.on.aws",
+                      "DashboardUrl": "https://d1.cloudfront.net",
+                      "ClerkAudience": "https://app.norvalt.no,https://d1.cloudfront.net"}, wanted
+    settled = {**parameters, **wanted}
+    assert deploy_stack.url_overrides(settled, outputs, {}) == {}, "a settled stack asked for a third deploy"
+
+    todo = "\n".join(deploy_stack.left_to_do(session, "dev", settled, outputs))
+    assert "norvalt/dev/anthropic/api-key" in todo and "twilio/auth-token" not in todo, todo
+    assert "inbound-smtp.eu-west-1.amazonaws.com" in todo, todo
+
+
+def a_function_missing_its_configuration_stops_at_cold_start(h):
+    """A required variable missing, or one that is malformed, stops the
+    function before it takes an event, with a message naming the variable
+    (no silent default to ""); the template's own environment starts it."""
+    status, output = h.cold_start("SenderFunction", without=["NORVALT_DASHBOARD_URL"])
+    assert status not in (None, 0) and "NORVALT_DASHBOARD_URL is not set" in output, (status, output[-800:])
+    status, output = h.cold_start("SenderFunction", overrides={"NORVALT_SMS_SEGMENT_PRICE_NOK": "gratis"})
+    assert status not in (None, 0) and "NORVALT_SMS_SEGMENT_PRICE_NOK" in output, (status, output[-800:])
+    status, output = h.cold_start("LeadIntakeFunction", without=["NORVALT_SEND_DLQ_URL"])
+    assert status not in (None, 0) and "NORVALT_SEND_DLQ_URL is not set, but NORVALT_SEND_QUEUE_URL is" in output, \
+        (status, output[-800:])
+    status, output = h.cold_start("WebhookFormFunction", without=["NORVALT_TABLE"])
+    assert status not in (None, 0) and "NORVALT_TABLE is not set" in output, (status, output[-800:])
+    status, output = h.cold_start("SenderFunction")
+    assert status is None, f"the sender with the template's environment exited ({status}): {output[-800:]}"
+
+
 CASES = [
     form_lead_is_answered_by_email,
     a_meta_lead_is_fetched_with_the_page_token_and_answered,
@@ -351,4 +419,6 @@ CASES = [
     a_dead_letter_is_redriven_and_delivered,
     the_api_verifies_clerk_tokens_and_keeps_tenants_apart,
     a_grant_removed_from_the_template_is_refused,
+    the_deploy_step_activates_receiving_and_names_what_is_left,
+    a_function_missing_its_configuration_stops_at_cold_start,
 ]

@@ -124,6 +124,7 @@ class Harness:
         for domain in SES_IDENTITIES:
             ses.verify_domain_identity(Domain=domain)
         self.scratch = []
+        self.target_dir = target_dir
         calls = Calls(REGION, ACCOUNT, self._secret_arn, SES_IDENTITIES)
         self.functions = {
             name: Function(name, binary, timeout, env, self.base_env, target_dir,
@@ -131,6 +132,24 @@ class Harness:
             for name, (binary, timeout, env) in self.stack.functions().items()
             if name in wanted
         }
+
+    def cold_start(self, function, without=(), overrides=None):
+        """Starts `function`'s bootstrap with the template's environment
+        less `without` and with `overrides`; (exit status, output) once it
+        has exited, or (None, output) when it is still running after 10 s."""
+        binary, timeout, env = self.stack.functions()[function]
+        env = {k: v for k, v in env.items() if k not in without}
+        env.update(overrides or {})
+        gate = Gate(function, Role.of_function(self.stack, function),
+                    Calls(REGION, ACCOUNT, self._secret_arn, SES_IDENTITIES), self.aws.url)
+        started = Function(function, binary, timeout, env, self.base_env, self.target_dir, gate)
+        try:
+            status = started.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            status = None
+        output = started.output()
+        started.stop(keep_log=False)
+        return status, output
 
     def _secret_arn(self, name):
         """A secret's ARN as IAM sees it; one not made yet gets the ARN shape

@@ -14,13 +14,15 @@ use norvalt_http::anthropic::AnthropicClient;
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     norvalt_http::telemetry::init_json_logs();
+    let env = norvalt_aws::config::function_env();
     let config = norvalt_aws::config::load().await;
-    let secrets = norvalt_aws::secrets::SecretsManager::from_env(&config);
-    let model = AnthropicClient::from_env(norvalt_aws::secrets::anthropic_key(&secrets).await)
-        .map(|c| Arc::new(c) as Arc<dyn ReplyModel>);
-    let queues = Arc::new(norvalt_aws::sqs::SqsQueues::from_env(&config));
+    let secrets = norvalt_aws::secrets::SecretsManager::from_env(&config, &env)?;
+    let model =
+        AnthropicClient::from_env(&env, norvalt_aws::secrets::anthropic_key(&secrets).await)?
+            .map(|c| Arc::new(c) as Arc<dyn ReplyModel>);
+    let queues = Arc::new(norvalt_aws::sqs::SqsQueues::from_env(&config, &env)?);
     let responder = &*Box::leak(Box::new(Responder {
-        stores: norvalt_aws::dynamodb::stores_from_env(&config)?,
+        stores: norvalt_aws::dynamodb::stores_from_env(&config, &env)?,
         queue: queues.clone(),
         model,
         model_budget: MODEL_BUDGET,

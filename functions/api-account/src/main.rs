@@ -11,20 +11,21 @@ use norvalt_http::routes::gdpr::{self, GdprState};
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     norvalt_http::telemetry::init_json_logs();
+    let env = norvalt_aws::config::function_env();
     let config = norvalt_aws::config::load().await;
-    let stores = norvalt_aws::dynamodb::stores_from_env(&config)?;
-    let secrets = norvalt_aws::secrets::SecretsManager::from_env(&config);
+    let stores = norvalt_aws::dynamodb::stores_from_env(&config, &env)?;
+    let secrets = norvalt_aws::secrets::SecretsManager::from_env(&config, &env)?;
     let cursor_key = norvalt_aws::secrets::cursor_key(&secrets).await?;
-    let app = norvalt_http::AppState::from_env(stores, cursor_key)?;
+    let app = norvalt_http::AppState::from_env(&env, stores, cursor_key)?;
     let settings = SettingsState {
         app: app.clone(),
         secrets: Arc::new(secrets),
-        graph: Arc::new(norvalt_http::graph::GraphClient::from_env()),
-        public_url: std::env::var("NORVALT_PUBLIC_URL").unwrap_or_default(),
+        graph: Arc::new(norvalt_http::graph::GraphClient::from_env(&env)?),
+        public_url: env.required_url("NORVALT_PUBLIC_URL")?,
     };
     let privacy = GdprState {
         app: app.clone(),
-        mail: Arc::new(norvalt_aws::s3mail::S3Mail::from_env(&config)?),
+        mail: Arc::new(norvalt_aws::s3mail::S3Mail::from_env(&config, &env)?),
         copies: Arc::new(NoCopies),
     };
     let routes = norvalt_http::routes::account::router()

@@ -11,18 +11,20 @@ use norvalt_http::routes::ai::AiState;
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     norvalt_http::telemetry::init_json_logs();
+    let env = norvalt_aws::config::function_env();
     let config = norvalt_aws::config::load().await;
-    let secrets = norvalt_aws::secrets::SecretsManager::from_env(&config);
-    let model = AnthropicClient::from_env(norvalt_aws::secrets::anthropic_key(&secrets).await)
-        .map(|c| Arc::new(c) as Arc<dyn ReplyModel>);
-    let stores = norvalt_aws::dynamodb::stores_from_env(&config)?;
+    let secrets = norvalt_aws::secrets::SecretsManager::from_env(&config, &env)?;
+    let model =
+        AnthropicClient::from_env(&env, norvalt_aws::secrets::anthropic_key(&secrets).await)?
+            .map(|c| Arc::new(c) as Arc<dyn ReplyModel>);
+    let stores = norvalt_aws::dynamodb::stores_from_env(&config, &env)?;
     let cursor_key = norvalt_aws::secrets::cursor_key(&secrets).await?;
     let state = AiState {
-        app: norvalt_http::AppState::from_env(stores, cursor_key)?,
+        app: norvalt_http::AppState::from_env(&env, stores, cursor_key)?,
         model,
         // A dry run may write several steps within API Gateway's 29 s.
         model_budget: std::time::Duration::from_secs(8),
-        drafts: AiState::drafts_from_env(),
+        drafts: AiState::drafts_from_env(&env)?,
     };
     lambda_http::run(norvalt_http::finish(
         norvalt_http::routes::automations::router(state),

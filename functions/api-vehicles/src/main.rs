@@ -4,11 +4,12 @@
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     norvalt_http::telemetry::init_json_logs();
+    let env = norvalt_aws::config::function_env();
     let config = norvalt_aws::config::load().await;
-    let stores = norvalt_aws::dynamodb::stores_from_env(&config)?;
-    let secrets = norvalt_aws::secrets::SecretsManager::from_env(&config);
+    let stores = norvalt_aws::dynamodb::stores_from_env(&config, &env)?;
+    let secrets = norvalt_aws::secrets::SecretsManager::from_env(&config, &env)?;
     let cursor_key = norvalt_aws::secrets::cursor_key(&secrets).await?;
-    let state = norvalt_http::AppState::from_env(stores, cursor_key)?;
+    let state = norvalt_http::AppState::from_env(&env, stores, cursor_key)?;
     let app = norvalt_http::finish(norvalt_http::routes::vehicles::router(), state);
     lambda_http::run(app).await
 }

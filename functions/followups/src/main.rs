@@ -13,10 +13,11 @@ use serde_json::Value;
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     norvalt_http::telemetry::init_json_logs();
+    let env = norvalt_aws::config::function_env();
     let config = norvalt_aws::config::load().await;
     let runner = &*Box::leak(Box::new(FollowUpRunner {
-        stores: norvalt_aws::dynamodb::stores_from_env(&config)?,
-        queue: Arc::new(norvalt_aws::sqs::SqsQueues::from_env(&config)),
+        stores: norvalt_aws::dynamodb::stores_from_env(&config, &env)?,
+        queue: Arc::new(norvalt_aws::sqs::SqsQueues::from_env(&config, &env)?),
         concurrency: 16,
     }));
     lambda_runtime::run(service_fn(move |_: LambdaEvent<Value>| async move {

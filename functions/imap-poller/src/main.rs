@@ -13,12 +13,15 @@ use serde_json::Value;
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     norvalt_http::telemetry::init_json_logs();
+    let env = norvalt_aws::config::function_env();
     let config = norvalt_aws::config::load().await;
     let poller = &*Box::leak(Box::new(MailboxPoller {
-        stores: norvalt_aws::dynamodb::stores_from_env(&config)?,
-        queue: Arc::new(norvalt_aws::sqs::SqsQueues::from_env(&config)),
-        mail: Arc::new(norvalt_aws::s3mail::S3Mail::from_env(&config)?),
-        secrets: Arc::new(norvalt_aws::secrets::SecretsManager::from_env(&config)),
+        stores: norvalt_aws::dynamodb::stores_from_env(&config, &env)?,
+        queue: Arc::new(norvalt_aws::sqs::SqsQueues::from_env(&config, &env)?),
+        mail: Arc::new(norvalt_aws::s3mail::S3Mail::from_env(&config, &env)?),
+        secrets: Arc::new(norvalt_aws::secrets::SecretsManager::from_env(
+            &config, &env,
+        )?),
         connector: Arc::new(norvalt_imap::ImapConnector::new()?),
         limits: PollLimits::default(),
     }));

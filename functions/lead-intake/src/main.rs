@@ -12,19 +12,20 @@ use norvalt_core::service::intake::{Intake, IntakeConfig};
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     norvalt_http::telemetry::init_json_logs();
+    let env = norvalt_aws::config::function_env();
     let config = norvalt_aws::config::load().await;
-    let queues = Arc::new(norvalt_aws::sqs::SqsQueues::from_env(&config));
-    let secrets = norvalt_aws::secrets::SecretsManager::from_env(&config);
+    let queues = Arc::new(norvalt_aws::sqs::SqsQueues::from_env(&config, &env)?);
+    let secrets = norvalt_aws::secrets::SecretsManager::from_env(&config, &env)?;
     let config_with_key = IntakeConfig {
         link_key: norvalt_aws::secrets::link_key(&secrets).await?,
-        ..IntakeConfig::from_env()
+        ..IntakeConfig::from_env(&env)?
     };
     let intake = &*Box::leak(Box::new(Intake {
-        stores: norvalt_aws::dynamodb::stores_from_env(&config)?,
+        stores: norvalt_aws::dynamodb::stores_from_env(&config, &env)?,
         queue: queues.clone(),
-        mail: Arc::new(norvalt_aws::s3mail::S3Mail::from_env(&config)?),
+        mail: Arc::new(norvalt_aws::s3mail::S3Mail::from_env(&config, &env)?),
         secrets: Arc::new(secrets),
-        lead_ads: Arc::new(norvalt_http::graph::GraphClient::from_env()),
+        lead_ads: Arc::new(norvalt_http::graph::GraphClient::from_env(&env)?),
         config: config_with_key,
     }));
     let queues = &*Box::leak(Box::new(queues));

@@ -16,39 +16,35 @@ use norvalt_http::twilio::{self, TwilioClient};
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     norvalt_http::telemetry::init_json_logs();
+    let env = norvalt_aws::config::function_env();
     let config = norvalt_aws::config::load().await;
-    let secrets = norvalt_aws::secrets::SecretsManager::from_env(&config);
+    let secrets = norvalt_aws::secrets::SecretsManager::from_env(&config, &env)?;
     let link_key = norvalt_aws::secrets::link_key(&secrets).await?;
+    // SMS is on when the account, the sender and the token are all given.
     let sms: Arc<dyn SmsSender> = match (
-        std::env::var("TWILIO_ACCOUNT_SID")
-            .ok()
-            .filter(|s| !s.is_empty()),
-        std::env::var("TWILIO_FROM").ok().filter(|s| !s.is_empty()),
+        env.optional("TWILIO_ACCOUNT_SID"),
+        env.optional("TWILIO_FROM"),
         secrets.secret("twilio/auth-token").await?,
     ) {
         (Some(sid), Some(from), Some(token)) => Arc::new(TwilioClient::new(
-            &std::env::var("TWILIO_BASE_URL").unwrap_or_else(|_| twilio::DEFAULT_BASE_URL.into()),
+            &env.url("TWILIO_BASE_URL")?
+                .unwrap_or_else(|| twilio::DEFAULT_BASE_URL.into()),
             &sid,
             &token,
             &from,
-            std::env::var("TWILIO_STATUS_CALLBACK_URL").ok(),
+            env.url("TWILIO_STATUS_CALLBACK_URL")?,
         )),
         _ => Arc::new(SmsDisabled),
     };
     let sender = &*Box::leak(Box::new(Sender {
-        stores: norvalt_aws::dynamodb::stores_from_env(&config)?,
-        mailer: Arc::new(norvalt_aws::ses::SesMailer::from_env(&config)),
+        stores: norvalt_aws::dynamodb::stores_from_env(&config, &env)?,
+        mailer: Arc::new(norvalt_aws::ses::SesMailer::from_env(&config, &env)),
         sms,
-        config: SenderConfig {
-            public_url: std::env::var("NORVALT_PUBLIC_URL")?,
-            mail_domain: std::env::var("NORVALT_MAIL_DOMAIN")
-                .unwrap_or_else(|_| "norvalt.no".into()),
-            link_key,
-            dashboard_url: std::env::var("NORVALT_DASHBOARD_URL")?,
-            sms_segment_price_nok: SenderConfig::sms_price_from_env(),
-        },
+        config: SenderConfig::from_env(&env, link_key)?,
     }));
-    let queues = &*Box::leak(Box::new(norvalt_aws::sqs::SqsQueues::from_env(&config)));
+    let queues = &*Box::leak(Box::new(norvalt_aws::sqs::SqsQueues::from_env(
+        &config, &env,
+    )?));
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
         Ok::<SqsBatchResponse, Error>(
             norvalt_aws::lambda::sqs_batch(queues, QueueName::Send, sender, event.payload).await,

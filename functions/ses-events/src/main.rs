@@ -8,8 +8,11 @@ use lambda_runtime::{Error, LambdaEvent, service_fn};
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     norvalt_http::telemetry::init_json_logs();
+    let env = norvalt_aws::config::function_env();
     let config = norvalt_aws::config::load().await;
-    let stores = &*Box::leak(Box::new(norvalt_aws::dynamodb::stores_from_env(&config)?));
+    let stores = &*Box::leak(Box::new(norvalt_aws::dynamodb::stores_from_env(
+        &config, &env,
+    )?));
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SnsEvent>| async move {
         for record in event.payload.records {
             let notice: serde_json::Value = match serde_json::from_str(&record.sns.message) {

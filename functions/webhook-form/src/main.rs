@@ -8,12 +8,13 @@ use norvalt_http::webhooks::{self, CaptureState, RateLimiter};
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     norvalt_http::telemetry::init_json_logs();
+    let env = norvalt_aws::config::function_env();
     let config = norvalt_aws::config::load().await;
     let state = CaptureState {
-        stores: norvalt_aws::dynamodb::stores_from_env(&config)?,
-        queue: Arc::new(norvalt_aws::sqs::SqsQueues::from_env(&config)),
-        limiter: Arc::new(RateLimiter::from_env()),
-        form_limiter: Arc::new(RateLimiter::form_from_env()),
+        stores: norvalt_aws::dynamodb::stores_from_env(&config, &env)?,
+        queue: Arc::new(norvalt_aws::sqs::SqsQueues::from_env(&config, &env)?),
+        limiter: Arc::new(RateLimiter::from_env(&env)?),
+        form_limiter: Arc::new(RateLimiter::form_from_env(&env)?),
         facebook: None,
         twilio: None,
     };

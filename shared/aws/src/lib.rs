@@ -3,6 +3,7 @@
 pub mod config;
 pub mod dynamodb;
 pub mod lambda;
+pub mod metrics;
 pub mod s3mail;
 pub mod secrets;
 pub mod ses;

@@ -7,6 +7,7 @@ use aws_sdk_s3::Client;
 use aws_sdk_s3::error::DisplayErrorContext;
 use aws_sdk_s3::primitives::ByteStream;
 use norvalt_core::capture::sources::{RawMailStore, SourceError};
+use norvalt_core::config::{ConfigError, Env};
 
 /// A notice is kilobytes; SES caps mail at 40 MB. Beyond this it is not a lead.
 const MAX_MAIL_BYTES: i64 = 40 * 1024 * 1024;
@@ -25,9 +26,9 @@ impl S3Mail {
         }
     }
 
-    pub fn from_env(config: &aws_config::SdkConfig) -> Result<Self, String> {
-        let bucket = std::env::var("NORVALT_MAIL_BUCKET")
-            .map_err(|_| "NORVALT_MAIL_BUCKET is not set".to_string())?;
+    /// The bucket `NORVALT_MAIL_BUCKET`.
+    pub fn from_env(config: &aws_config::SdkConfig, env: &Env) -> Result<Self, ConfigError> {
+        let bucket = env.required("NORVALT_MAIL_BUCKET")?;
         let s3 = aws_sdk_s3::config::Builder::from(config)
             .force_path_style(true)
             .build();

@@ -8,12 +8,15 @@ use async_trait::async_trait;
 use aws_sdk_secretsmanager::Client;
 use aws_sdk_secretsmanager::error::DisplayErrorContext;
 use norvalt_core::capture::sources::{SecretStore, SecretWriter, SourceError};
+use norvalt_core::config::{ConfigError, Env};
 use tokio::sync::Mutex;
 
 pub struct SecretsManager {
     client: Client,
     prefix: String,
     cache: Mutex<HashMap<String, Option<String>>>,
+    /// Variables that stand in for shared secrets in local runs.
+    overrides: Env,
 }
 
 impl SecretsManager {
@@ -22,12 +25,16 @@ impl SecretsManager {
             client,
             prefix: prefix.into(),
             cache: Mutex::new(HashMap::new()),
+            overrides: Env::default(),
         }
     }
 
-    pub fn from_env(config: &aws_config::SdkConfig) -> Self {
-        let prefix = std::env::var("NORVALT_SECRET_PREFIX").unwrap_or_else(|_| "norvalt/".into());
-        Self::new(Client::new(config), prefix)
+    /// Names under `NORVALT_SECRET_PREFIX` (`norvalt/<stage>/`); the
+    /// shared keys may be given as variables instead (see [`link_key`]).
+    pub fn from_env(config: &aws_config::SdkConfig, env: &Env) -> Result<Self, ConfigError> {
+        let mut secrets = Self::new(Client::new(config), env.required("NORVALT_SECRET_PREFIX")?);
+        secrets.overrides = env.clone();
+        Ok(secrets)
     }
 }
 
@@ -119,9 +126,7 @@ impl SecretWriter for SecretsManager {
 /// A value every function of a stage shares: the environment variable
 /// `env` when it is set (local runs against AWS), else the secret `name`.
 async fn env_or_secret(secrets: &SecretsManager, env: &str, name: &str) -> Result<String, String> {
-    if let Ok(value) = std::env::var(env)
-        && !value.trim().is_empty()
-    {
+    if let Some(value) = secrets.overrides.optional(env) {
         return Ok(value);
     }
     match secrets.secret(name).await {
@@ -160,9 +165,7 @@ pub async fn clerk_webhook_secret(secrets: &SecretsManager) -> Result<String, St
 /// Claude's API key: `ANTHROPIC_API_KEY`, else the secret
 /// `anthropic/api-key`; `None` when neither is set (template replies).
 pub async fn anthropic_key(secrets: &SecretsManager) -> Option<String> {
-    if let Ok(key) = std::env::var("ANTHROPIC_API_KEY")
-        && !key.trim().is_empty()
-    {
+    if let Some(key) = secrets.overrides.optional("ANTHROPIC_API_KEY") {
         return Some(key);
     }
     secrets.secret("anthropic/api-key").await.ok().flatten()

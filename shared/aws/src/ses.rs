@@ -23,12 +23,10 @@ impl SesMailer {
     }
 
     /// `NORVALT_SES_CONFIGURATION_SET` names the configuration set.
-    pub fn from_env(config: &aws_config::SdkConfig) -> Self {
+    pub fn from_env(config: &aws_config::SdkConfig, env: &norvalt_core::config::Env) -> Self {
         Self::new(
             Client::new(config),
-            std::env::var("NORVALT_SES_CONFIGURATION_SET")
-                .ok()
-                .filter(|s| !s.is_empty()),
+            env.optional("NORVALT_SES_CONFIGURATION_SET"),
         )
     }
 }

@@ -9,6 +9,7 @@ use aws_sdk_sqs::Client;
 use aws_sdk_sqs::error::DisplayErrorContext;
 use aws_sdk_sqs::types::{MessageAttributeValue, MessageSystemAttributeName};
 use chrono::{TimeZone, Utc};
+use norvalt_core::config::{self, ConfigError, Env};
 use norvalt_core::queue::{DeadLetter, DeadLetters, Queue, QueueError, QueueName};
 
 #[derive(Clone, Debug)]
@@ -34,18 +35,36 @@ impl SqsQueues {
 
     /// `NORVALT_<QUEUE>_QUEUE_URL` and `NORVALT_<QUEUE>_DLQ_URL` for each
     /// queue the function was given (template.yaml sets only what it needs).
-    pub fn from_env(config: &aws_config::SdkConfig) -> Self {
+    /// A queue given without its dead-letter queue, or the other way round,
+    /// is an error rather than a queue silently left out.
+    pub fn from_env(config: &aws_config::SdkConfig, env: &Env) -> Result<Self, ConfigError> {
         let mut urls = HashMap::new();
         for q in QueueName::ALL {
             let name = q.as_str().to_uppercase();
-            if let (Ok(queue), Ok(dlq)) = (
-                std::env::var(format!("NORVALT_{name}_QUEUE_URL")),
-                std::env::var(format!("NORVALT_{name}_DLQ_URL")),
-            ) {
-                urls.insert(q, QueueUrls { queue, dlq });
+            let (queue_var, dlq_var) = (
+                format!("NORVALT_{name}_QUEUE_URL"),
+                format!("NORVALT_{name}_DLQ_URL"),
+            );
+            match (env.url(&queue_var)?, env.url(&dlq_var)?) {
+                (Some(queue), Some(dlq)) => {
+                    urls.insert(q, QueueUrls { queue, dlq });
+                }
+                (None, None) => {}
+                (Some(_), None) => {
+                    return Err(config::error(
+                        &dlq_var,
+                        &format!("is not set, but {queue_var} is"),
+                    ));
+                }
+                (None, Some(_)) => {
+                    return Err(config::error(
+                        &queue_var,
+                        &format!("is not set, but {dlq_var} is"),
+                    ));
+                }
             }
         }
-        Self::new(Client::new(config), urls)
+        Ok(Self::new(Client::new(config), urls))
     }
 
     fn urls(&self, queue: QueueName) -> Result<&QueueUrls, QueueError> {

@@ -10,6 +10,7 @@ pub mod analytics;
 pub mod audit;
 pub mod automation;
 pub mod capture;
+pub mod config;
 pub mod error;
 pub mod ids;
 pub mod metrics;

@@ -1,14 +1,12 @@
-//! Business metrics as CloudWatch Embedded Metric Format lines: a JSON object
-//! on stdout whose `_aws` member tells CloudWatch which fields are metrics.
-//! Inside Lambda the line is printed as is (CloudWatch turns it into
-//! metrics, no API call, no extra latency); elsewhere it goes to the debug
-//! log so the local server's output stays readable.
-//!
-//! Dimensions are kept to low-cardinality values (source, outcome, queue);
-//! the dealership id rides along as a plain property, searchable in Logs
-//! Insights without creating a metric per dealership.
+//! Business metrics: a name, a value, low-cardinality dimensions (source,
+//! outcome, queue) and plain properties (the dealership id rides along as
+//! one, searchable without a metric per dealership). Where they go is the
+//! edge's choice, through the [`MetricsSink`] port: the Lambda functions
+//! install CloudWatch's Embedded Metric Format writer (`norvalt_aws::metrics`);
+//! without a sink, as in the local server and the tests, a metric is a debug
+//! log line.
 
-use serde_json::{Map, Value, json};
+use std::sync::OnceLock;
 
 pub const NAMESPACE: &str = "Norvalt";
 
@@ -20,7 +18,7 @@ pub enum Unit {
 }
 
 impl Unit {
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             Unit::Count => "Count",
             Unit::Seconds => "Seconds",
@@ -29,6 +27,18 @@ impl Unit {
     }
 }
 
+/// Receives every metric the domain emits.
+pub trait MetricsSink: Send + Sync {
+    fn record(&self, metric: &Metric);
+}
+
+static SINK: OnceLock<Box<dyn MetricsSink>> = OnceLock::new();
+
+/// Sets where metrics go, once per process (at start, before any emit); a
+/// second call is ignored.
+pub fn install(sink: Box<dyn MetricsSink>) {
+    let _ = SINK.set(sink);
+}
 /// One metric value with its dimensions and extra properties.
 #[derive(Debug, Clone)]
 pub struct Metric {
@@ -64,78 +74,37 @@ impl Metric {
         self
     }
 
-    /// The EMF document, stamped `timestamp_ms` (epoch milliseconds).
-    pub fn to_emf(&self, timestamp_ms: i64) -> Value {
-        let dimension_names: Vec<&str> = self.dimensions.iter().map(|(n, _)| *n).collect();
-        let mut doc = Map::new();
-        doc.insert(
-            "_aws".into(),
-            json!({
-                "Timestamp": timestamp_ms,
-                "CloudWatchMetrics": [{
-                    "Namespace": NAMESPACE,
-                    "Dimensions": [dimension_names],
-                    "Metrics": [{"Name": self.name, "Unit": self.unit.as_str()}],
-                }],
-            }),
-        );
-        for (name, value) in self.dimensions.iter().chain(&self.properties) {
-            doc.insert((*name).into(), Value::String(value.clone()));
-        }
-        doc.insert(self.name.into(), json!(self.value));
-        Value::Object(doc)
+    pub fn name(&self) -> &'static str {
+        self.name
     }
 
-    /// Prints the EMF line in Lambda; a debug log line elsewhere.
+    pub fn value(&self) -> f64 {
+        self.value
+    }
+
+    pub fn unit(&self) -> Unit {
+        self.unit
+    }
+
+    pub fn dimensions(&self) -> &[(&'static str, String)] {
+        &self.dimensions
+    }
+
+    pub fn properties(&self) -> &[(&'static str, String)] {
+        &self.properties
+    }
+
+    /// Hands the metric to the installed sink (a debug log line without one).
     pub fn emit(&self) {
-        let line = self
-            .to_emf(crate::time::now().timestamp_millis())
-            .to_string();
-        if in_lambda() {
-            println!("{line}");
-        } else {
-            tracing::debug!(target: "norvalt::metrics", "{line}");
+        match SINK.get() {
+            Some(sink) => sink.record(self),
+            None => tracing::debug!(
+                target: "norvalt::metrics",
+                name = self.name,
+                value = self.value,
+                dimensions = ?self.dimensions,
+                properties = ?self.properties,
+            ),
         }
-    }
-}
-
-fn in_lambda() -> bool {
-    static IN_LAMBDA: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *IN_LAMBDA.get_or_init(|| std::env::var_os("AWS_LAMBDA_FUNCTION_NAME").is_some())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn emf_names_the_metric_its_dimensions_and_keeps_properties_out_of_them() {
-        let doc = Metric::count("LeadsCaptured", 2)
-            .dimension("Source", "email")
-            .dimension("Outcome", "new_lead")
-            .property("dealership_id", "d-1")
-            .to_emf(1_764_000_000_000);
-        let directive = &doc["_aws"]["CloudWatchMetrics"][0];
-        assert_eq!(doc["_aws"]["Timestamp"], 1_764_000_000_000i64);
-        assert_eq!(directive["Namespace"], "Norvalt");
-        assert_eq!(directive["Dimensions"], json!([["Source", "Outcome"]]));
-        assert_eq!(
-            directive["Metrics"],
-            json!([{"Name": "LeadsCaptured", "Unit": "Count"}])
-        );
-        assert_eq!(doc["Source"], "email");
-        assert_eq!(doc["Outcome"], "new_lead");
-        assert_eq!(doc["dealership_id"], "d-1");
-        assert_eq!(doc["LeadsCaptured"], 2.0);
-    }
-
-    #[test]
-    fn a_metric_without_dimensions_has_one_empty_dimension_set() {
-        let doc = Metric::new("ImapPollSeconds", 1.5, Unit::Seconds).to_emf(0);
-        assert_eq!(
-            doc["_aws"]["CloudWatchMetrics"][0]["Dimensions"],
-            json!([[]])
-        );
-        assert_eq!(doc["ImapPollSeconds"], 1.5);
     }
 }

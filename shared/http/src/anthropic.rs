@@ -3,6 +3,7 @@
 //! jittered exponential backoff, honouring `retry-after`, but never beyond
 //! the caller's budget; never retries 4xx refusals or a spent budget.
 
+use norvalt_core::config::{ConfigError, Env};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
@@ -33,11 +34,17 @@ impl AnthropicClient {
 
     /// `ANTHROPIC_BASE_URL` and `ANTHROPIC_MODEL` (with defaults) and the
     /// given key; `None` without a key.
-    pub fn from_env(api_key: Option<String>) -> Option<Self> {
-        let key = api_key.filter(|k| !k.trim().is_empty())?;
-        let base = std::env::var("ANTHROPIC_BASE_URL").unwrap_or_else(|_| DEFAULT_BASE_URL.into());
-        let model = std::env::var("ANTHROPIC_MODEL").unwrap_or_else(|_| DEFAULT_MODEL.into());
-        Some(Self::new(&base, key.trim(), &model))
+    pub fn from_env(env: &Env, api_key: Option<String>) -> Result<Option<Self>, ConfigError> {
+        let base = env
+            .url("ANTHROPIC_BASE_URL")?
+            .unwrap_or_else(|| DEFAULT_BASE_URL.into());
+        let model = env
+            .optional("ANTHROPIC_MODEL")
+            .unwrap_or_else(|| DEFAULT_MODEL.into());
+        let Some(key) = api_key.filter(|k| !k.trim().is_empty()) else {
+            return Ok(None);
+        };
+        Ok(Some(Self::new(&base, key.trim(), &model)))
     }
 
     fn body(&self, request: &ModelRequest) -> Value {

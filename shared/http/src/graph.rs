@@ -1,6 +1,7 @@
 //! Meta's Graph API, the one call intake needs: fetch a Lead Ads lead by its
 //! leadgen id with the page's access token (CONTRACTS.md).
 
+use norvalt_core::config::{ConfigError, Env};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -43,8 +44,11 @@ impl GraphClient {
     }
 
     /// `NORVALT_GRAPH_URL`, or Meta's own.
-    pub fn from_env() -> Self {
-        Self::new(std::env::var("NORVALT_GRAPH_URL").unwrap_or_else(|_| DEFAULT_GRAPH_URL.into()))
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        Ok(Self::new(
+            env.url("NORVALT_GRAPH_URL")?
+                .unwrap_or_else(|| DEFAULT_GRAPH_URL.into()),
+        ))
     }
 }
 

@@ -1,6 +1,7 @@
 use std::sync::Arc;
 
 use norvalt_core::Stores;
+use norvalt_core::config::{ConfigError, Env};
 use norvalt_core::pagination::CursorCodec;
 use norvalt_core::queue::Queue;
 
@@ -25,15 +26,16 @@ impl AppState {
     /// `NORVALT_JWT_AUDIENCE` (comma-separated; when set, `aud` is checked);
     /// the cursor key (shared by every function) comes from the secret store
     /// (`norvalt_aws::secrets::cursor_key`), never the environment.
-    pub fn from_env(stores: Stores, cursor_key: [u8; 32]) -> Result<Self, String> {
-        let var = |name: &str| std::env::var(name).map_err(|_| format!("{name} is not set"));
-        let issuer = var("NORVALT_JWT_ISSUER")?;
-        let jwks_url = var("NORVALT_JWKS_URL")?;
-        let parties = std::env::var("NORVALT_AUTHORIZED_PARTIES").unwrap_or_default();
-        let audience = std::env::var("NORVALT_JWT_AUDIENCE").unwrap_or_default();
+    pub fn from_env(env: &Env, stores: Stores, cursor_key: [u8; 32]) -> Result<Self, ConfigError> {
+        let issuer = env.required("NORVALT_JWT_ISSUER")?;
+        let jwks_url = env.required_url("NORVALT_JWKS_URL")?;
         let verifier = JwtVerifier::jwks(jwks_url, issuer)
-            .authorized_parties(parties.split(','))
-            .audiences(audience.split(','));
+            .authorized_parties(
+                env.list("NORVALT_AUTHORIZED_PARTIES")
+                    .iter()
+                    .map(String::as_str),
+            )
+            .audiences(env.list("NORVALT_JWT_AUDIENCE").iter().map(String::as_str));
         let cursors = CursorCodec::new(cursor_key);
         Ok(Self {
             stores,

@@ -283,7 +283,9 @@ async fn run(cli: Cli) -> Result<(), String> {
             // The stack's SQS queues: NORVALT_<QUEUE>_QUEUE_URL and _DLQ_URL.
             Backend::Aws => {
                 let config = norvalt_aws::config::load().await;
-                dlq(&norvalt_aws::sqs::SqsQueues::from_env(&config), command).await
+                let queues = norvalt_aws::sqs::SqsQueues::from_env(&config, &platform.env)
+                    .map_err(|e| e.to_string())?;
+                dlq(&queues, command).await
             }
         },
         Command::Dealership {
@@ -559,8 +561,8 @@ async fn maintenance(platform: &Platform, backend: Backend) -> Result<(), String
     let mut suppressions_kept = 0;
     if backend == Backend::Aws {
         let config = norvalt_aws::config::load().await;
-        let store =
-            norvalt_aws::DynamoStore::from_sdk_config(&config).map_err(|e| e.to_string())?;
+        let store = norvalt_aws::DynamoStore::from_sdk_config(&config, &platform.env)
+            .map_err(|e| e.to_string())?;
         for (tenant, _, _) in provisioning::directory(&platform.stores)
             .await
             .map_err(|e| e.to_string())?

@@ -10,6 +10,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 
 use norvalt_core::Stores;
+use norvalt_core::config::Env;
 use norvalt_core::pagination::CursorCodec;
 use norvalt_core::service::provisioning::PlatformSettings;
 use norvalt_http::AppState;
@@ -104,10 +105,20 @@ pub struct Platform {
     pub dev_login: bool,
     /// The built dashboard served at `/` (`NORVALT_DASHBOARD_DIR`).
     pub dashboard_dir: PathBuf,
+    pub intake_config: IntakeConfig,
+    /// AI drafts per dealership and minute (`NORVALT_AI_DRAFTS_PER_MINUTE`).
+    pub drafts: Arc<RateLimiter>,
+    /// Replies written at once (`NORVALT_AI_CONCURRENCY`, default 32).
+    pub ai_concurrency: usize,
+    /// Days raw mail is kept (`NORVALT_RAW_MAIL_RETENTION_DAYS`, default 90).
+    pub raw_mail_retention_days: i64,
+    /// The environment as read when the platform opened.
+    pub env: Env,
 }
 
 impl Platform {
     pub async fn open(data_dir: &Path, backend: Backend) -> Result<Self, String> {
+        let env = local_env(backend);
         std::fs::create_dir_all(data_dir)
             .map_err(|e| format!("create {}: {e}", data_dir.display()))?;
         let path = data_dir.join("norvalt.db");
@@ -119,30 +130,32 @@ impl Platform {
                 Arc::new(SecretsFile::new(data_dir.join("secrets.json"))),
             ),
             Backend::Aws => {
-                if std::env::var_os("NORVALT_TABLE").is_none() {
-                    // SAFETY: set before any other thread reads the environment.
-                    unsafe { std::env::set_var("NORVALT_TABLE", "norvalt-local") };
-                }
                 let config = norvalt_aws::config::load().await;
-                let store = norvalt_aws::DynamoStore::from_sdk_config(&config)?;
+                let store = norvalt_aws::DynamoStore::from_sdk_config(&config, &env)
+                    .map_err(|e| e.to_string())?;
                 norvalt_aws::dynamodb::ensure_table(store.client(), store.table()).await?;
                 (
                     Stores::from_adapter(Arc::new(store)),
-                    Arc::new(norvalt_aws::secrets::SecretsManager::from_env(&config)),
+                    Arc::new(
+                        norvalt_aws::secrets::SecretsManager::from_env(&config, &env)
+                            .map_err(|e| e.to_string())?,
+                    ),
                 )
             }
         };
         let keys = LocalKeys::load_or_create(data_dir).map_err(|e| format!("signing key: {e}"))?;
         let cursor_key = crate::files::load_or_create_secret(&data_dir.join("cursor.key"))
             .map_err(|e| format!("cursor key: {e}"))?;
-        let link_key = match std::env::var("NORVALT_LINK_KEY") {
-            Ok(k) if !k.trim().is_empty() => k.trim().as_bytes().to_vec(),
-            _ => crate::files::load_or_create_secret(&data_dir.join("link.key"))
+        let link_key = match env.optional("NORVALT_LINK_KEY") {
+            Some(k) => k.into_bytes(),
+            None => crate::files::load_or_create_secret(&data_dir.join("link.key"))
                 .map_err(|e| format!("link key: {e}"))?
                 .to_vec(),
         };
-        let model = AnthropicClient::from_env(std::env::var("ANTHROPIC_API_KEY").ok())
+        let model = AnthropicClient::from_env(&env, env.optional("ANTHROPIC_API_KEY"))
+            .map_err(|e| e.to_string())?
             .map(|c| Arc::new(c) as Arc<dyn ReplyModel>);
+        let public_url = crate::public_url();
         Ok(Self {
             stores,
             queues: sqlite,
@@ -152,48 +165,66 @@ impl Platform {
             cursors: CursorCodec::new(cursor_key),
             settings: PlatformSettings::default(),
             data_dir: data_dir.to_path_buf(),
-            form_rate_limit: RateLimiter::limit_from_env(),
-            form_key_rate_limit: RateLimiter::form_limit_from_env(),
-            facebook: FacebookWebhook::from_env().map(Arc::new),
-            graph_url: std::env::var("NORVALT_GRAPH_URL")
-                .unwrap_or_else(|_| norvalt_http::graph::DEFAULT_GRAPH_URL.into()),
-            imap_poll_interval: interval_from_env("NORVALT_IMAP_POLL_SECONDS", 60),
-            followups_interval: interval_from_env("NORVALT_FOLLOWUPS_SECONDS", 300),
-            clerk_webhook_secret: std::env::var("CLERK_WEBHOOK_SIGNING_SECRET")
-                .ok()
-                .filter(|s| !s.trim().is_empty()),
-            rollup_interval: interval_from_env("NORVALT_ROLLUP_SECONDS", 3600),
-            twilio: TwilioWebhook::from_env(crate::public_url()).map(Arc::new),
-            shared_sms_number: std::env::var("TWILIO_FROM")
-                .ok()
+            form_rate_limit: RateLimiter::limit_from_env(&env).map_err(|e| e.to_string())?,
+            form_key_rate_limit: RateLimiter::form_limit_from_env(&env)
+                .map_err(|e| e.to_string())?,
+            facebook: FacebookWebhook::from_env(&env).map(Arc::new),
+            graph_url: env
+                .url("NORVALT_GRAPH_URL")
+                .map_err(|e| e.to_string())?
+                .unwrap_or_else(|| norvalt_http::graph::DEFAULT_GRAPH_URL.into()),
+            imap_poll_interval: interval(&env, "NORVALT_IMAP_POLL_SECONDS", 60)?,
+            followups_interval: interval(&env, "NORVALT_FOLLOWUPS_SECONDS", 300)?,
+            clerk_webhook_secret: env.optional("CLERK_WEBHOOK_SIGNING_SECRET"),
+            rollup_interval: interval(&env, "NORVALT_ROLLUP_SECONDS", 3600)?,
+            twilio: TwilioWebhook::from_env(&env, public_url.clone()).map(Arc::new),
+            shared_sms_number: env
+                .optional("TWILIO_FROM")
                 .and_then(|n| norvalt_core::phone::parse(&n)),
             outbox: Arc::new(Outbox::new(data_dir.join("outbox"))),
             model,
-            model_budget: std::env::var("NORVALT_MODEL_BUDGET_MS")
-                .ok()
-                .and_then(|v| v.trim().parse().ok())
+            model_budget: env
+                .parsed::<u64>("NORVALT_MODEL_BUDGET_MS")
+                .map_err(|e| e.to_string())?
                 .map(Duration::from_millis)
                 .unwrap_or(norvalt_core::service::responder::MODEL_BUDGET),
-            analysis_delay_secs: std::env::var("NORVALT_ANALYSIS_DELAY_SECS")
-                .ok()
-                .and_then(|v| v.trim().parse().ok())
+            analysis_delay_secs: env
+                .parsed("NORVALT_ANALYSIS_DELAY_SECS")
+                .map_err(|e| e.to_string())?
                 .unwrap_or(norvalt_core::service::responder::ANALYSIS_DELAY_SECS),
             // Never beside real data: the AWS backend may be a real account.
             dev_login: backend == Backend::Sqlite
                 && !matches!(
-                    std::env::var("NORVALT_DEV_LOGIN").as_deref().map(str::trim),
-                    Ok("0" | "off" | "false")
+                    env.optional("NORVALT_DEV_LOGIN").as_deref(),
+                    Some("0" | "off" | "false")
                 ),
             dashboard_dir: crate::dashboard::dashboard_dir(),
             sender_config: SenderConfig {
-                public_url: crate::public_url(),
-                mail_domain: std::env::var("NORVALT_MAIL_DOMAIN")
-                    .unwrap_or_else(|_| "norvalt.no".into()),
+                // Locally the mail domain and the dashboard have defaults:
+                // nothing leaves the machine (mail goes to the outbox).
+                mail_domain: env
+                    .optional("NORVALT_MAIL_DOMAIN")
+                    .unwrap_or_else(|| "norvalt.no".into()),
                 link_key,
-                dashboard_url: std::env::var("NORVALT_DASHBOARD_URL")
-                    .unwrap_or_else(|_| crate::public_url()),
-                sms_segment_price_nok: SenderConfig::sms_price_from_env(),
+                dashboard_url: env
+                    .url("NORVALT_DASHBOARD_URL")
+                    .map_err(|e| e.to_string())?
+                    .unwrap_or_else(|| public_url.clone()),
+                sms_segment_price_nok: norvalt_core::service::sender::sms_segment_price(&env)
+                    .map_err(|e| e.to_string())?,
+                public_url,
             },
+            intake_config: IntakeConfig::from_env(&env).map_err(|e| e.to_string())?,
+            drafts: AiState::drafts_from_env(&env).map_err(|e| e.to_string())?,
+            ai_concurrency: env
+                .parsed("NORVALT_AI_CONCURRENCY")
+                .map_err(|e| e.to_string())?
+                .unwrap_or(32),
+            raw_mail_retention_days: env
+                .days("NORVALT_RAW_MAIL_RETENTION_DAYS")
+                .map_err(|e| e.to_string())?
+                .unwrap_or(90),
+            env,
         })
     }
 
@@ -218,7 +249,7 @@ impl Platform {
             config: IntakeConfig {
                 link_key: self.sender_config.link_key.clone(),
                 shared_sms_number: self.shared_sms_number.clone(),
-                ..IntakeConfig::from_env()
+                ..self.intake_config.clone()
             },
         }
     }
@@ -280,7 +311,7 @@ impl Platform {
             app: self.state(),
             model: self.model.clone(),
             model_budget: self.model_budget,
-            drafts: AiState::drafts_from_env(),
+            drafts: self.drafts.clone(),
         }
     }
 
@@ -311,10 +342,7 @@ impl Platform {
         let sender: Arc<dyn JobHandler> = Arc::new(self.sender());
         let (ai_queue, send_queue) = (self.queues.clone(), self.queues.clone());
         // `NORVALT_AI_CONCURRENCY`: replies written at once (default 32).
-        let ai_loops = std::env::var("NORVALT_AI_CONCURRENCY")
-            .ok()
-            .and_then(|v| v.trim().parse().ok())
-            .unwrap_or(32);
+        let ai_loops = self.ai_concurrency;
         tokio::spawn(async move {
             match queues.release_in_flight().await {
                 Ok(0) => {}
@@ -332,9 +360,7 @@ impl Platform {
         if let Some(every) = self.rollup_interval {
             tokio::spawn(crate::worker::run_rollups(self.rollup_job(), every));
             // Raw mail retention, as the S3 lifecycle rule in AWS.
-            let days =
-                norvalt_core::service::intake::positive_days("NORVALT_RAW_MAIL_RETENTION_DAYS")
-                    .unwrap_or(90) as u64;
+            let days = self.raw_mail_retention_days as u64;
             tokio::spawn(crate::worker::prune_raw_mail(
                 self.mail.clone(),
                 Duration::from_secs(days * 86_400),
@@ -426,10 +452,28 @@ impl Platform {
 
 /// A schedule's period in seconds from `name`: `default` unless set; 0
 /// turns the local schedule off.
-fn interval_from_env(name: &str, default: u64) -> Option<Duration> {
-    match std::env::var(name).ok().map(|v| v.trim().parse::<u64>()) {
-        Some(Ok(0)) => None,
-        Some(Ok(secs)) => Some(Duration::from_secs(secs)),
-        _ => Some(Duration::from_secs(default)),
+fn interval(env: &Env, name: &str, default: u64) -> Result<Option<Duration>, String> {
+    match env.parsed::<u64>(name).map_err(|e| e.to_string())? {
+        Some(0) => Ok(None),
+        Some(secs) => Ok(Some(Duration::from_secs(secs))),
+        None => Ok(Some(Duration::from_secs(default))),
     }
+}
+
+/// The process environment, read once when the platform opens. Against
+/// AWS the table defaults to `norvalt-local` and secrets to `norvalt/local/`
+/// (the local server makes the table if it is missing).
+fn local_env(backend: Backend) -> Env {
+    let mut values: std::collections::HashMap<String, String> = std::env::vars().collect();
+    if backend == Backend::Aws {
+        for (name, default) in [
+            ("NORVALT_TABLE", "norvalt-local"),
+            ("NORVALT_SECRET_PREFIX", "norvalt/local/"),
+        ] {
+            if values.get(name).is_none_or(|v| v.trim().is_empty()) {
+                values.insert(name.into(), default.into());
+            }
+        }
+    }
+    Env::new(values)
 }

@@ -57,10 +57,14 @@ impl DynamoStore {
 
     /// Table name from `NORVALT_TABLE`, endpoint and credentials from the
     /// standard AWS environment.
-    pub fn from_sdk_config(config: &aws_config::SdkConfig) -> Result<Self, String> {
-        let table =
-            std::env::var("NORVALT_TABLE").map_err(|_| "NORVALT_TABLE is not set".to_string())?;
-        Ok(Self::new(Client::new(config), table))
+    pub fn from_sdk_config(
+        config: &aws_config::SdkConfig,
+        env: &norvalt_core::config::Env,
+    ) -> Result<Self, norvalt_core::config::ConfigError> {
+        Ok(Self::new(
+            Client::new(config),
+            env.required("NORVALT_TABLE")?,
+        ))
     }
 
     pub fn client(&self) -> &Client {
@@ -73,8 +77,11 @@ impl DynamoStore {
 }
 
 /// Every storage port on the table named by `NORVALT_TABLE`.
-pub fn stores_from_env(config: &aws_config::SdkConfig) -> Result<norvalt_core::Stores, String> {
-    let store = DynamoStore::from_sdk_config(config)?;
+pub fn stores_from_env(
+    config: &aws_config::SdkConfig,
+    env: &norvalt_core::config::Env,
+) -> Result<norvalt_core::Stores, norvalt_core::config::ConfigError> {
+    let store = DynamoStore::from_sdk_config(config, env)?;
     Ok(norvalt_core::Stores::from_adapter(std::sync::Arc::new(
         store,
     )))

@@ -20,6 +20,7 @@ use crate::capture::{
     Capture, CaptureCommit, CaptureEnvelope, CaptureOutcome, CaptureRecord, ContactKey,
     ContactRecord, LeadCandidate, LeadWrite,
 };
+use crate::config::{ConfigError, Env};
 use crate::ids::{DealershipId, LeadId};
 use crate::metrics::Metric;
 use crate::model::{Channel, Direction, Lead, LeadSource, LeadStatus, Message, SenderType};
@@ -43,33 +44,27 @@ pub struct IntakeConfig {
 }
 
 impl IntakeConfig {
-    /// The defaults, with `NORVALT_DEDUP_WINDOW_DAYS` and
+    /// The defaults, with `NORVALT_LINK_KEY`, `NORVALT_DEDUP_WINDOW_DAYS`,
     /// `NORVALT_IDEMPOTENCY_RETENTION_DAYS` (how long capture records are
-    /// kept, then dropped by TTL) when they are set.
-    pub fn from_env() -> Self {
+    /// kept, then dropped by TTL) and `TWILIO_FROM` when they are given.
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
         let mut config = Self::default();
-        if let Ok(key) = std::env::var("NORVALT_LINK_KEY") {
-            config.link_key = key.trim().as_bytes().to_vec();
+        if let Some(key) = env.optional("NORVALT_LINK_KEY") {
+            config.link_key = key.as_bytes().to_vec();
         }
-        if let Some(days) = positive_days("NORVALT_DEDUP_WINDOW_DAYS") {
+        if let Some(days) = env.days("NORVALT_DEDUP_WINDOW_DAYS")? {
             config.dedup_window = Duration::days(days);
         }
-        if let Some(days) = positive_days("NORVALT_IDEMPOTENCY_RETENTION_DAYS") {
+        if let Some(days) = env.days("NORVALT_IDEMPOTENCY_RETENTION_DAYS")? {
             config.capture_ttl = Duration::days(days);
         }
-        config.shared_sms_number = std::env::var("TWILIO_FROM")
-            .ok()
+        // An alphanumeric sender or a Messaging Service (MG…) is no number
+        // a customer can text back to; only a number routes replies.
+        config.shared_sms_number = env
+            .optional("TWILIO_FROM")
             .and_then(|n| crate::phone::parse(&n));
-        config
+        Ok(config)
     }
-}
-
-/// A whole number of days from the environment, when set and positive.
-pub fn positive_days(name: &str) -> Option<i64> {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.trim().parse::<i64>().ok())
-        .filter(|d| *d > 0)
 }
 
 impl Default for IntakeConfig {

@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 use super::MAX_WRITE_ATTEMPTS;
 use super::notify::{LeadEvent, Notice, NotifyEnvelope, compose, recipients};
 use super::responder::SendEnvelope;
+use crate::config::{self, ConfigError, Env};
 use crate::metrics::Metric;
 use crate::model::{Channel, Dealership, Lead, LeadStatus, Message};
 use crate::outbound::links::{self, Unsubscribe};
@@ -29,7 +30,7 @@ pub struct SenderConfig {
     /// Where unsubscribe links point (`NORVALT_PUBLIC_URL`).
     pub public_url: String,
     /// The verified sending domain; dealership subdomains receive replies
-    /// (`NORVALT_MAIL_DOMAIN`, default `norvalt.no`).
+    /// (`NORVALT_MAIL_DOMAIN`).
     pub mail_domain: String,
     /// Signs unsubscribe links and reply addresses (`NORVALT_LINK_KEY`).
     pub link_key: Vec<u8>,
@@ -42,13 +43,37 @@ pub struct SenderConfig {
 }
 
 impl SenderConfig {
-    /// `NORVALT_SMS_SEGMENT_PRICE_NOK`, when set to a number.
-    pub fn sms_price_from_env() -> Option<f64> {
-        std::env::var("NORVALT_SMS_SEGMENT_PRICE_NOK")
-            .ok()
-            .and_then(|v| v.trim().replace(',', ".").parse().ok())
-            .filter(|p: &f64| p.is_finite() && *p >= 0.0)
+    /// `NORVALT_PUBLIC_URL`, `NORVALT_DASHBOARD_URL` (both required),
+    /// `NORVALT_MAIL_DOMAIN` and `NORVALT_SMS_SEGMENT_PRICE_NOK` (a decimal
+    /// comma is fine); the link key comes from the secret store.
+    pub fn from_env(env: &Env, link_key: Vec<u8>) -> Result<Self, ConfigError> {
+        let price = sms_segment_price(env)?;
+        Ok(Self {
+            public_url: env.required_url("NORVALT_PUBLIC_URL")?,
+            mail_domain: env.required("NORVALT_MAIL_DOMAIN")?,
+            link_key,
+            dashboard_url: env.required_url("NORVALT_DASHBOARD_URL")?,
+            sms_segment_price_nok: price,
+        })
     }
+}
+
+/// `NORVALT_SMS_SEGMENT_PRICE_NOK` (a decimal comma is fine), when given.
+pub fn sms_segment_price(env: &Env) -> Result<Option<f64>, ConfigError> {
+    env.optional("NORVALT_SMS_SEGMENT_PRICE_NOK")
+        .map(|v| {
+            v.replace(',', ".")
+                .parse::<f64>()
+                .ok()
+                .filter(|p| p.is_finite() && *p >= 0.0)
+                .ok_or_else(|| {
+                    config::error(
+                        "NORVALT_SMS_SEGMENT_PRICE_NOK",
+                        &format!("is not a price in NOK ({v:?})"),
+                    )
+                })
+        })
+        .transpose()
 }
 
 pub struct Sender {

@@ -2,6 +2,7 @@
 //! Drafts and analyses are rate limited per dealership, since each may cost
 //! a model call.
 
+use norvalt_core::config::{ConfigError, Env};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -57,12 +58,9 @@ pub(crate) fn rate_limited(what: &str, wait: u64) -> Response {
 
 impl AiState {
     /// `NORVALT_AI_DRAFTS_PER_MINUTE` (default 30) per dealership.
-    pub fn drafts_from_env() -> Arc<RateLimiter> {
-        let limit = std::env::var("NORVALT_AI_DRAFTS_PER_MINUTE")
-            .ok()
-            .and_then(|v| v.trim().parse().ok())
-            .unwrap_or(30);
-        Arc::new(RateLimiter::new(limit, Duration::from_secs(60)))
+    pub fn drafts_from_env(env: &Env) -> Result<Arc<RateLimiter>, ConfigError> {
+        let limit = env.parsed("NORVALT_AI_DRAFTS_PER_MINUTE")?.unwrap_or(30);
+        Ok(Arc::new(RateLimiter::new(limit, Duration::from_secs(60))))
     }
 }
 

@@ -8,6 +8,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use norvalt_core::Stores;
+use norvalt_core::config::Env;
 use norvalt_core::service::membership::{self, Event, Mirrored};
 use serde_json::{Value, json};
 
@@ -22,10 +23,8 @@ pub struct ClerkWebhook {
 
 impl ClerkWebhook {
     /// `None` when `CLERK_WEBHOOK_SIGNING_SECRET` is unset (route off).
-    pub fn from_env(stores: Stores) -> Option<Self> {
-        let secret = std::env::var("CLERK_WEBHOOK_SIGNING_SECRET")
-            .ok()
-            .filter(|s| !s.trim().is_empty())?;
+    pub fn from_env(env: &Env, stores: Stores) -> Option<Self> {
+        let secret = env.optional("CLERK_WEBHOOK_SIGNING_SECRET")?;
         Some(Self {
             stores,
             signing_secret: secret,

@@ -2,6 +2,7 @@
 //! Lead Ads deliveries. One capture envelope per `leadgen` change; the lead
 //! itself is fetched by `lead-intake`.
 
+use norvalt_core::config::Env;
 use std::collections::HashMap;
 
 use axum::Json;
@@ -29,13 +30,9 @@ pub struct FacebookWebhook {
 
 impl FacebookWebhook {
     /// `NORVALT_FACEBOOK_APP_SECRET` and `NORVALT_FACEBOOK_VERIFY_TOKEN`.
-    pub fn from_env() -> Option<Self> {
-        let secret = std::env::var("NORVALT_FACEBOOK_APP_SECRET")
-            .ok()
-            .filter(|s| !s.is_empty())?;
-        let token = std::env::var("NORVALT_FACEBOOK_VERIFY_TOKEN")
-            .ok()
-            .filter(|s| !s.is_empty())?;
+    pub fn from_env(env: &Env) -> Option<Self> {
+        let secret = env.optional("NORVALT_FACEBOOK_APP_SECRET")?;
+        let token = env.optional("NORVALT_FACEBOOK_VERIFY_TOKEN")?;
         Some(Self {
             app_secret: secret.into_bytes(),
             verify_token: token,

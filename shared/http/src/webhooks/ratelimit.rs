@@ -4,6 +4,7 @@
 //! warm instance counts for itself, and the function's reserved concurrency
 //! bounds the rest.
 
+use norvalt_core::config::{ConfigError, Env};
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -25,25 +26,31 @@ impl RateLimiter {
 
     /// Form posts per minute from one address: `NORVALT_FORM_RATE_LIMIT`
     /// (default 20).
-    pub fn limit_from_env() -> u32 {
-        limit_var("NORVALT_FORM_RATE_LIMIT", 20)
+    pub fn limit_from_env(env: &Env) -> Result<u32, ConfigError> {
+        limit_var(env, "NORVALT_FORM_RATE_LIMIT", 20)
     }
 
     /// Form posts per minute to one form from all addresses together:
     /// `NORVALT_FORM_KEY_RATE_LIMIT` (default 300: a busy campaign, far below
     /// what a flood would need to run up model and SMS costs).
-    pub fn form_limit_from_env() -> u32 {
-        limit_var("NORVALT_FORM_KEY_RATE_LIMIT", 300)
+    pub fn form_limit_from_env(env: &Env) -> Result<u32, ConfigError> {
+        limit_var(env, "NORVALT_FORM_KEY_RATE_LIMIT", 300)
     }
 
     /// [`limit_from_env`](Self::limit_from_env) posts per minute.
-    pub fn from_env() -> Self {
-        Self::new(Self::limit_from_env(), Duration::from_secs(60))
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        Ok(Self::new(
+            Self::limit_from_env(env)?,
+            Duration::from_secs(60),
+        ))
     }
 
     /// [`form_limit_from_env`](Self::form_limit_from_env) posts per minute.
-    pub fn form_from_env() -> Self {
-        Self::new(Self::form_limit_from_env(), Duration::from_secs(60))
+    pub fn form_from_env(env: &Env) -> Result<Self, ConfigError> {
+        Ok(Self::new(
+            Self::form_limit_from_env(env)?,
+            Duration::from_secs(60),
+        ))
     }
 
     /// `Err(seconds to wait)` when `key` used up its window.
@@ -66,11 +73,8 @@ impl RateLimiter {
     }
 }
 
-fn limit_var(name: &str, default: u32) -> u32 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(default)
+fn limit_var(env: &Env, name: &str, default: u32) -> Result<u32, ConfigError> {
+    Ok(env.parsed(name)?.unwrap_or(default))
 }
 
 #[cfg(test)]

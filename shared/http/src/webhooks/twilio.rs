@@ -15,6 +15,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use hmac::{Hmac, Mac};
 use norvalt_core::capture::{Capture, CaptureEnvelope, IdempotencyKey, SmsCapture};
+use norvalt_core::config::Env;
 use norvalt_core::metrics::Metric;
 use norvalt_core::queue::QueueName;
 use sha1::Sha1;
@@ -33,10 +34,9 @@ pub struct TwilioWebhook {
 
 impl TwilioWebhook {
     /// `TWILIO_AUTH_TOKEN` and `NORVALT_PUBLIC_URL`; `None` without a token.
-    pub fn from_env(public_url: String) -> Option<Self> {
-        let auth_token = std::env::var("TWILIO_AUTH_TOKEN").ok()?;
-        (!auth_token.trim().is_empty()).then(|| Self {
-            auth_token: auth_token.trim().to_string(),
+    pub fn from_env(env: &Env, public_url: String) -> Option<Self> {
+        Some(Self {
+            auth_token: env.optional("TWILIO_AUTH_TOKEN")?,
             public_url,
         })
     }
