@@ -18,6 +18,8 @@ WORST_PER_MESSAGE = {
     "AiResponderFunction": 25,
     # Twilio client timeout 10 s (shared/http/src/twilio.rs) + claim writes.
     "SenderFunction": 12,
+    # The mailbox deadline 20 s (mailbox_poll::PollLimits) + the outcome's writes.
+    "ImapMailboxFunction": 22,
 }
 MARGIN_SECONDS = 5
 

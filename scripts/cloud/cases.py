@@ -15,6 +15,7 @@ WANTED = {
     "ApiLeadsFunction", "EmailInboundFunction", "ApiAccountFunction",
     "AnalyticsRollupFunction", "ApiAnalyticsFunction", "WebhookTwilioFunction",
     "WebhookFacebookFunction", "ApiAutomationsFunction", "FollowupsFunction",
+    "ImapPollerFunction", "ImapMailboxFunction",
 }
 
 
@@ -408,6 +409,60 @@ def a_function_missing_its_configuration_stops_at_cold_start(h):
     assert status is None, f"the sender with the template's environment exited ({status}): {output[-800:]}"
 
 
+def the_imap_tick_fans_out_one_poll_per_mailbox(h):
+    """The imap-poller schedule puts one poll request per registered
+    mailbox on the imap queue, and imap-mailbox polls each in its own
+    invocation: two dealerships' mailboxes are two invocations, and a server
+    that cannot be reached is reported and done with (no retry, no DLQ)."""
+    sqs = h.aws.client("sqs")
+    dealers = []
+    for name in ("Bil i Vadsø", "Bil i Lakselv"):
+        slug = f"bil-{uuid.uuid4().hex[:8]}"
+        dealers.append(h.dealership(slug, name, f"post@{slug}.no"))
+        h.cli("dealership", "configure", slug, "--imap-host", "imap.unreachable.invalid", "--imap-user",
+              "leads", "--imap-password", "hemmelig", NORVALT_SECRET_PREFIX="norvalt/dev/")
+    mailbox = h.functions["ImapMailboxFunction"]
+    before = len(mailbox.api.durations)
+    kind, report = h.functions["ImapPollerFunction"].invoke(json.load(open(os.path.join(ROOT, "events", "imap-poller.json"))))
+    assert kind == "response" and report["mailboxes"] >= 2, report
+    h.pump()
+    polled = len(mailbox.api.durations) - before
+    assert polled == report["mailboxes"], f"{report['mailboxes']} poll requests, {polled} invocations"
+    dead = sqs.receive_message(QueueUrl=h.stack.physical["ImapDeadLetterQueue"], MaxNumberOfMessages=10,
+                               VisibilityTimeout=0).get("Messages", [])
+    assert not dead, [m["Body"] for m in dead]
+    assert "imap.unreachable.invalid" in mailbox.output() or "IMAP poll failed" in mailbox.output(), \
+        mailbox.output()[-1500:]
+
+
+def a_burst_above_the_ses_quota_is_answered_once_each(h):
+    """docs/scale.md's first limit: SES's sending rate. Five replies wait on
+    the send queue at once; SES takes 2 messages per 3-second window, and
+    the visibility timeout is scaled to those 3 seconds. Throttled sends come
+    back in a later window, and every customer gets exactly one reply with
+    nothing in the send DLQ. (Only 4 others can take a message's slots, so
+    it cannot lose the three windows its three receives fall in.)"""
+    slug = f"bil-mehamn-{uuid.uuid4().hex[:6]}"
+    dealer = h.dealership(slug, "Bil i Mehamn", "post@bilmehamn.no")
+    customers = [f"kunde{i}.{uuid.uuid4().hex[:6]}@example.no" for i in range(5)]
+    gate = h.functions["SenderFunction"].gate
+    gate.ses_quota, gate.throttled = (2, 3.0), 0
+    try:
+        for email in customers:
+            h.post_form(dealer["form_key"], {"name": "Kunde Mehamn", "email": email,
+                                             "vehicle_interest": "Toyota Yaris Cross"}, pump=False)
+        h.pump(only={"LeadIntakeFunction", "AiResponderFunction"})
+        h.pump(redelivery_after=3)
+    finally:
+        gate.ses_quota = None
+    assert gate.throttled > 0, "the burst never reached the quota, so this case proved nothing"
+    replies = {c: len(h.sent_emails(c, slug)) for c in customers}
+    assert all(n == 1 for n in replies.values()), replies
+    dead = h.aws.client("sqs").receive_message(QueueUrl=h.stack.physical["SendDeadLetterQueue"],
+                                               MaxNumberOfMessages=10, VisibilityTimeout=0).get("Messages", [])
+    assert not [m for m in dead if dealer["id"] in m["Body"]], [m["Body"][:200] for m in dead]
+
+
 CASES = [
     form_lead_is_answered_by_email,
     a_meta_lead_is_fetched_with_the_page_token_and_answered,
@@ -421,4 +476,6 @@ CASES = [
     a_grant_removed_from_the_template_is_refused,
     the_deploy_step_activates_receiving_and_names_what_is_left,
     a_function_missing_its_configuration_stops_at_cold_start,
+    the_imap_tick_fans_out_one_poll_per_mailbox,
+    a_burst_above_the_ses_quota_is_answered_once_each,
 ]

@@ -18,6 +18,7 @@ import boto3
 
 sys.path.insert(0, os.path.dirname(__file__))
 from iam import Calls, Gate, Role  # noqa: E402
+from meter import Meter  # noqa: E402
 from mocks import Clerk, GraphMock, TwilioMock, twilio_signature  # noqa: E402
 from runtime_api import RuntimeApi  # noqa: E402
 from stack import ACCOUNT, REGION, Stack, expand  # noqa: E402
@@ -54,7 +55,7 @@ class Function:
     """One function's bootstrap process, its Runtime API and the gate that
     holds its AWS calls to its role."""
 
-    def __init__(self, name, binary, timeout, environment, base_env, target_dir, gate):
+    def __init__(self, name, binary, timeout, environment, base_env, target_dir, gate, profile="debug"):
         self.name = name
         self.gate = gate
         self.api = RuntimeApi(name, timeout)
@@ -71,7 +72,7 @@ class Function:
             "AWS_LAMBDA_LOG_STREAM_NAME": "harness",
         }
         self.process = subprocess.Popen(
-            [os.path.join(target_dir, "debug", binary)], env=env, stdout=self.log, stderr=subprocess.STDOUT
+            [os.path.join(target_dir, profile, binary)], env=env, stdout=self.log, stderr=subprocess.STDOUT
         )
 
     def invoke(self, event):
@@ -96,7 +97,7 @@ class Function:
 
 
 class Harness:
-    def __init__(self, moto_url, target_dir, norvalt, wanted):
+    def __init__(self, moto_url, target_dir, norvalt, wanted, profile="debug"):
         self.aws = Endpoint(moto_url)
         self.norvalt = norvalt
         # The API functions fetch the JWKS from the issuer, as from Clerk.
@@ -125,13 +126,20 @@ class Harness:
             ses.verify_domain_identity(Domain=domain)
         self.scratch = []
         self.target_dir = target_dir
+        # SQS requests the event source mappings make (receives and deletes).
+        self.mapping_requests = 0
         calls = Calls(REGION, ACCOUNT, self._secret_arn, SES_IDENTITIES)
         self.functions = {
             name: Function(name, binary, timeout, env, self.base_env, target_dir,
-                           Gate(name, Role.of_function(self.stack, name), calls, moto_url))
+                           Gate(name, Role.of_function(self.stack, name), calls, moto_url,
+                                Meter(self._item)), profile)
             for name, (binary, timeout, env) in self.stack.functions().items()
             if name in wanted
         }
+
+    def _item(self, table, key):
+        """An item as moto holds it (for the meter; never billed)."""
+        return self.aws.client("dynamodb").get_item(TableName=table, Key=key).get("Item")
 
     def cold_start(self, function, without=(), overrides=None):
         """Starts `function`'s bootstrap with the template's environment
@@ -262,7 +270,7 @@ class Harness:
         assert kind == "response", answer
         return answer["statusCode"]
 
-    def post_form(self, form_key, body=None, idempotency_key=None):
+    def post_form(self, form_key, body=None, idempotency_key=None, pump=True):
         """The `webhook-form` sample posted to this form (with `body` instead
         of the sample's when given), accepted, and the queues run dry. The
         same `idempotency_key` makes a repeat delivery."""
@@ -272,23 +280,31 @@ class Harness:
             event["body"] = json.dumps(body)
         kind, answer = self.functions["WebhookFormFunction"].invoke(event)
         assert kind == "response" and answer["statusCode"] == 202, answer
-        self.pump()
+        if pump:
+            self.pump()
 
-    def pump(self, rounds=50):
+    def pump(self, rounds=50, redelivery_after=0, only=None):
         """Runs every SQS event source mapping until the queues are empty:
         a batch of the mapping's size, the function's answer, successful
-        messages deleted and reported failures left for a redelivery."""
+        messages deleted and reported failures left for a redelivery, at
+        once or, with `redelivery_after`, that many seconds later (the
+        visibility timeout, scaled down). `only` limits it to those
+        functions' mappings."""
+        import time
+
         sqs = self.aws.client("sqs")
         for _ in range(rounds):
             moved = 0
             for function, url, arn, batch, partial in self.stack.queue_mappings():
-                if function not in self.functions:
+                if function not in self.functions or (only and function not in only):
                     continue
                 messages = sqs.receive_message(
                     QueueUrl=url, MaxNumberOfMessages=batch, AttributeNames=["All"]
                 ).get("Messages", [])
                 if not messages:
                     continue
+                # Lambda's poller: this receive, then one batch delete.
+                self.mapping_requests += 2
                 moved += len(messages)
                 event = {"Records": [
                     {
@@ -309,9 +325,18 @@ class Harness:
                     if m["MessageId"] not in failed:
                         sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
                     else:
-                        sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"], VisibilityTimeout=0)
+                        sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"],
+                                                      VisibilityTimeout=redelivery_after)
             if moved == 0:
-                return
+                waiting = redelivery_after and any(
+                    int(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessagesNotVisible"])
+                        ["Attributes"]["ApproximateNumberOfMessagesNotVisible"])
+                    for function, url, *_ in self.stack.queue_mappings()
+                    if function in self.functions and (not only or function in only)
+                )
+                if not waiting:
+                    return
+                time.sleep(0.2)
         raise AssertionError("the queues did not run dry")
 
     def sent_emails(self, to, slug):

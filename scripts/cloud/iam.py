@@ -201,6 +201,19 @@ class Calls:
         raise UnknownCall(f"S3 {method} {path}")
 
 
+def billed_action(method, path, headers, body, calls):
+    """(service:Operation as the bill names it, the JSON request or None)."""
+    target = headers.get("x-amz-target", "")
+    if target:
+        service, operation = target.split(".", 1)
+        prefix = {"AmazonSQS": "sqs", "secretsmanager": "secretsmanager"}.get(
+            service, "dynamodb" if service.startswith("DynamoDB_") else service)
+        return f"{prefix}:{operation}", json.loads(body or b"{}")
+    if path.startswith("/v2/email/"):
+        return "ses:SendEmail", json.loads(body or b"{}")
+    return calls.of(method, path, headers, body)[0][0], None
+
+
 class UnknownCall(Exception):
     """A request the gate cannot read: denied, so that a new kind of call is
     taught to the gate rather than let through unchecked."""
@@ -212,8 +225,13 @@ HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "proxy-connection
 class Gate:
     """The proxy one function sees as its AWS endpoint."""
 
-    def __init__(self, function, role, calls, upstream):
+    def __init__(self, function, role, calls, upstream, meter=None):
         self.function = function
+        self.meter = meter
+        # SES's sending quota, when a case sets one: (messages, seconds).
+        self.ses_quota = None
+        self.ses_window = (None, 0)
+        self.throttled = 0
         self.role = role
         self.calls = calls
         self.upstream = urllib.parse.urlparse(upstream)
@@ -245,11 +263,11 @@ class Gate:
             def _handle(self):
                 body = self._body()
                 headers = {k.lower(): v for k, v in self.headers.items()}
-                refusal = gate.authorise(self.command, self.path, headers, body)
+                refusal = gate.authorise(self.command, self.path, headers, body) or gate.throttle(self.path)
                 if refusal:
                     status, reply_headers, reply = refusal
                 else:
-                    status, reply_headers, reply = gate.forward(self.command, self.path, headers, body)
+                    status, reply_headers, reply = gate.metered(self.command, self.path, headers, body)
                 self.send_response(status)
                 for k, v in reply_headers:
                     if k.lower() not in HOP_BY_HOP and k.lower() != "content-length":
@@ -287,6 +305,44 @@ class Gate:
             ], json.dumps({"__type": "AccessDeniedException", "message": message}).encode()
         xml = f"<Error><Code>AccessDenied</Code><Message>{message}</Message></Error>"
         return 403, [("content-type", "application/xml")], xml.encode()
+
+    def throttle(self, path):
+        """SES's answer above the sending quota: 429 TooManyRequestsException
+        (as SES v2 throttles), counted. The quota is per fixed window of its
+        seconds; the SDK's own quick retries fall in the same window."""
+        if self.ses_quota is None or not path.startswith("/v2/email/outbound-emails"):
+            return None
+        import time
+
+        limit, seconds = self.ses_quota
+        window = int(time.monotonic() // seconds)
+        with self.lock:
+            current, sent = self.ses_window
+            if current != window:
+                current, sent = window, 0
+            if sent < limit:
+                self.ses_window = (current, sent + 1)
+                return None
+            self.ses_window = (current, sent)
+            self.throttled += 1
+        return 429, [("content-type", "application/json"), ("x-amzn-errortype", "TooManyRequestsException")], \
+            json.dumps({"message": "Maximum sending rate exceeded."}).encode()
+
+    def metered(self, method, path, headers, body):
+        """Forwards the call, counting what it would be billed for."""
+        if self.meter is None:
+            return self.forward(method, path, headers, body)
+        action, request = billed_action(method, path, headers, body, self.calls)
+        before = self.meter.before(action, request) if request else None
+        status, reply_headers, reply = self.forward(method, path, headers, body)
+        if status < 300:
+            try:
+                response = json.loads(reply) if reply and action.split(":")[0] in ("dynamodb",) else None
+            except ValueError:
+                response = None
+            with self.lock:
+                self.meter.record(action, request, response, before)
+        return status, reply_headers, reply
 
     def forward(self, method, path, headers, body):
         sent = {k: v for k, v in headers.items() if k not in HOP_BY_HOP}

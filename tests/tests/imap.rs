@@ -628,3 +628,36 @@ async fn the_cloud_poller_refuses_private_hosts() {
     );
     assert_eq!(report.enqueued, 0);
 }
+
+/// The schedule as it runs in the cloud and locally: one poll request per
+/// registered mailbox on the imap queue, each polled as its own job.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_schedule_fans_out_one_poll_per_mailbox_through_the_imap_queue() {
+    let Some(dovecot) = Dovecot::from_env() else {
+        return;
+    };
+    let app = app().await;
+    for (slug, user, mail) in [
+        (DRAMMEN, "drammen", "toyota-no-contact-request.eml"),
+        (BERGEN, "bergen", "vw-no-test-drive.eml"),
+    ] {
+        let mailbox = dovecot.new_mailbox(user).await;
+        connect(&app, &dovecot, slug, user, &mailbox).await;
+        dovecot.append(user, &mailbox, &fixture(mail)).await;
+    }
+    let sent = norvalt_core::service::mailbox_poll::dispatch_all(
+        &app.platform.stores,
+        &app.platform.queues,
+        "test",
+        norvalt_core::time::now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(sent, 2);
+    let polled = norvalt_local::worker::drain(&app.platform.queues, QueueName::Imap, &poller(&app))
+        .await
+        .unwrap();
+    assert_eq!(polled, 2, "one job per mailbox");
+    assert_eq!(leads(&app, DRAMMEN).await.len(), 1);
+    assert_eq!(leads(&app, BERGEN).await.len(), 1);
+}

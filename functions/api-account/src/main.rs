@@ -12,8 +12,6 @@ use norvalt_http::routes::gdpr::{self, GdprState};
 async fn main() -> Result<(), lambda_http::Error> {
     norvalt_http::telemetry::init_json_logs();
     let env = norvalt_aws::config::function_env();
-    // Reads phone numbers: parse libphonenumber's metadata now, not on a customer's request.
-    norvalt_core::phone::load_metadata();
     let config = norvalt_aws::config::load().await;
     let stores = norvalt_aws::dynamodb::stores_from_env(&config, &env)?;
     let secrets = norvalt_aws::secrets::SecretsManager::from_env(&config, &env)?;

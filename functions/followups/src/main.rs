@@ -14,8 +14,6 @@ use serde_json::Value;
 async fn main() -> Result<(), Error> {
     norvalt_http::telemetry::init_json_logs();
     let env = norvalt_aws::config::function_env();
-    // Reads phone numbers: parse libphonenumber's metadata now, not on a customer's request.
-    norvalt_core::phone::load_metadata();
     let config = norvalt_aws::config::load().await;
     let runner = &*Box::leak(Box::new(FollowUpRunner {
         stores: norvalt_aws::dynamodb::stores_from_env(&config, &env)?,

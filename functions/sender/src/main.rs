@@ -17,8 +17,6 @@ use norvalt_http::twilio::{self, TwilioClient};
 async fn main() -> Result<(), Error> {
     norvalt_http::telemetry::init_json_logs();
     let env = norvalt_aws::config::function_env();
-    // Reads phone numbers: parse libphonenumber's metadata now, not on a customer's request.
-    norvalt_core::phone::load_metadata();
     let config = norvalt_aws::config::load().await;
     let secrets = norvalt_aws::secrets::SecretsManager::from_env(&config, &env)?;
     let link_key = norvalt_aws::secrets::link_key(&secrets).await?;

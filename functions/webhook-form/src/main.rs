@@ -9,8 +9,6 @@ use norvalt_http::webhooks::{self, CaptureState, RateLimiter};
 async fn main() -> Result<(), lambda_http::Error> {
     norvalt_http::telemetry::init_json_logs();
     let env = norvalt_aws::config::function_env();
-    // Reads phone numbers: parse libphonenumber's metadata now, not on a customer's request.
-    norvalt_core::phone::load_metadata();
     let config = norvalt_aws::config::load().await;
     let state = CaptureState {
         stores: norvalt_aws::dynamodb::stores_from_env(&config, &env)?,

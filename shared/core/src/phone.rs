@@ -28,13 +28,6 @@ enum NorwegianKind {
     Service,
 }
 
-/// Loads libphonenumber's metadata now. The crate parses it on first use
-/// (about 66 ms of CPU on a Lambda-sized core), so a function that reads
-/// numbers calls this during init, where no customer's request waits for it.
-pub fn load_metadata() {
-    let _ = phonenumber::parse(None, "+4791234567");
-}
-
 /// The number in E.164 (`+4791234567`), or `None` when it is not a number
 /// anyone can call. Numbers without a country code are Norwegian; `+`, `00`
 /// and a bare `47` before eight Norwegian digits are understood; spaces,
@@ -86,6 +79,11 @@ pub fn is_mobile(e164: &str) -> bool {
 /// The country calling code of an E.164 number as digits ("47", "46",
 /// "358"), for the countries a dealership allows automatic SMS to.
 pub fn country_code(e164: &str) -> Option<String> {
+    // Norwegian numbers, nearly all of them, never load libphonenumber's
+    // metadata (about 45 ms of CPU the first time, docs/benchmarks.md).
+    if e164.strip_prefix("+47").is_some_and(|n| kind(n).is_some()) {
+        return Some("47".into());
+    }
     let number = phonenumber::parse(None, e164).ok()?;
     Some(number.code().value().to_string())
 }

@@ -16,16 +16,24 @@ pub enum QueueName {
     Ai,
     /// Messages to send → `sender`.
     Send,
+    /// One mailbox to poll, put there by the IMAP schedule → `imap-mailbox`.
+    Imap,
 }
 
 impl QueueName {
-    pub const ALL: [QueueName; 3] = [QueueName::Capture, QueueName::Ai, QueueName::Send];
+    pub const ALL: [QueueName; 4] = [
+        QueueName::Capture,
+        QueueName::Ai,
+        QueueName::Send,
+        QueueName::Imap,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             QueueName::Capture => "capture",
             QueueName::Ai => "ai",
             QueueName::Send => "send",
+            QueueName::Imap => "imap",
         }
     }
 
@@ -39,6 +47,8 @@ impl QueueName {
             QueueName::Capture => 3,
             QueueName::Ai => 5,
             QueueName::Send => 3,
+            // A poll that failed is the next minute's poll anyway.
+            QueueName::Imap => 2,
         }
     }
 
@@ -48,6 +58,8 @@ impl QueueName {
             QueueName::Capture => 10,
             QueueName::Ai => 30,
             QueueName::Send => 15,
+            // The mailbox deadline (20 s) and room to record the outcome.
+            QueueName::Imap => 30,
         }
     }
 

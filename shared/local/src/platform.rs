@@ -374,9 +374,23 @@ impl Platform {
             ));
         }
         if let Some(every) = self.imap_poll_interval {
+            // As in the cloud: the schedule puts one poll per mailbox on the
+            // imap queue, and a pool polls them, a slow server holding up
+            // only its own slot.
             match self.mailbox_poller() {
                 Ok(poller) => {
-                    tokio::spawn(crate::worker::poll_mailboxes(poller, every));
+                    crate::worker::spawn_pool(
+                        self.queues.clone(),
+                        QueueName::Imap,
+                        Arc::new(poller),
+                        4,
+                        1,
+                    );
+                    tokio::spawn(crate::worker::dispatch_mailbox_polls(
+                        self.stores.clone(),
+                        self.queues.clone(),
+                        every,
+                    ));
                 }
                 Err(e) => tracing::error!(error = %e, "IMAP polling is off: no TLS setup"),
             }

@@ -5,8 +5,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use norvalt_core::Stores;
 use norvalt_core::queue::{Delivery, JobHandler, QueueName, run_batch};
-use norvalt_core::service::mailbox_poll::MailboxPoller;
 
 use crate::sqlite::SqliteStore;
 
@@ -153,9 +153,16 @@ pub async fn prune_raw_mail(
     }
 }
 
-pub async fn poll_mailboxes(poller: MailboxPoller, every: Duration) {
+/// The imap-poller schedule: one poll request per registered mailbox onto
+/// the imap queue, every `every`.
+pub async fn dispatch_mailbox_polls(stores: Stores, queue: SqliteStore, every: Duration) {
     loop {
-        poller.poll_all().await;
+        let now = norvalt_core::time::now();
+        if let Err(e) =
+            norvalt_core::service::mailbox_poll::dispatch_all(&stores, &queue, "local", now).await
+        {
+            tracing::warn!(error = %e, "IMAP poll requests could not be queued");
+        }
         tokio::time::sleep(every).await;
     }
 }

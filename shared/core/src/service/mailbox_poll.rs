@@ -1,12 +1,21 @@
-//! `imap-poller`: every registered dealership mailbox is read for new mail,
-//! and each new mail becomes one capture envelope, exactly as if SES had
-//! delivered it. The order per mail — store the raw bytes, enqueue, then
-//! mark and advance the cursor — means a crash anywhere loses nothing; the
-//! only repeat it can cause is an envelope intake already knows.
+//! Dealership mailboxes read for new mail; each new mail becomes one capture
+//! envelope, exactly as if SES had delivered it. The order per mail — store
+//! the raw bytes, enqueue, then mark and advance the cursor — means a crash
+//! anywhere loses nothing; the only repeat it can cause is an envelope
+//! intake already knows.
+//!
+//! In the cloud the work is fanned out: the `imap-poller` schedule puts one
+//! message per mailbox on the imap queue ([`dispatch_all`]),
+//! and `imap-mailbox` polls each in its own invocation
+//! ([`MailboxPoller`] as a [`JobHandler`]), so a slow or hostile server holds
+//! up no other dealership. [`MailboxPoller::poll_all`] polls them all in one
+//! process, a few at a time (the operator CLI's `poll-imap`).
 
 use std::sync::Arc;
 
-use serde::Serialize;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 
 use crate::capture::mailbox::{
     MailboxConnector, MailboxCursor, MailboxError, MailboxSession, account_is_safe,
@@ -16,7 +25,7 @@ use crate::capture::{CaptureEnvelope, MailVia, mail_key};
 use crate::ids::DealershipId;
 use crate::metrics::Metric;
 use crate::ports::Stores;
-use crate::queue::{Queue, QueueName};
+use crate::queue::{Delivery, JobHandler, JobOutcome, Queue, QueueError, QueueName};
 use crate::tenancy::TenantId;
 
 /// Mails taken from one mailbox per poll, so one poll fits in the function's
@@ -94,6 +103,55 @@ impl MailboxReport {
     }
 }
 
+/// The imap queue's message: poll this dealership's mailbox.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MailboxPollEnvelope {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub version: u32,
+    pub dealership_id: DealershipId,
+    /// `imap:<dealership>:<minute>`: one poll per mailbox per tick.
+    pub idempotency_key: String,
+    pub trace_id: String,
+    pub enqueued_at: DateTime<Utc>,
+}
+
+impl MailboxPollEnvelope {
+    pub const TYPE: &'static str = "imap.poll";
+
+    pub fn new(dealership_id: DealershipId, trace_id: &str, now: DateTime<Utc>) -> Self {
+        Self {
+            kind: Self::TYPE.into(),
+            version: 1,
+            dealership_id,
+            idempotency_key: format!("imap:{dealership_id}:{}", now.timestamp() / 60),
+            trace_id: trace_id.into(),
+            enqueued_at: now,
+        }
+    }
+}
+
+/// The schedule's half of the fan-out: one message per registered mailbox
+/// on the imap queue; how many were sent.
+pub async fn dispatch_all(
+    stores: &Stores,
+    queue: &dyn Queue,
+    trace_id: &str,
+    now: DateTime<Utc>,
+) -> Result<usize, QueueError> {
+    let ids = stores
+        .mailboxes
+        .list_polled_mailboxes()
+        .await
+        .map_err(|e| QueueError(format!("cannot list mailboxes: {e}")))?;
+    for id in &ids {
+        let envelope = MailboxPollEnvelope::new(*id, trace_id, now);
+        let body = serde_json::to_string(&envelope).expect("an envelope serialises");
+        queue.send(QueueName::Imap, &body).await?;
+    }
+    Ok(ids.len())
+}
+
 impl MailboxPoller {
     /// Polls every registered mailbox, a few at a time, each within its
     /// deadline; one mailbox's failure or silence does not stop the others.
@@ -121,19 +179,23 @@ impl MailboxPoller {
             .await;
         let mut reports = Vec::with_capacity(polls.len());
         for (id, report) in polls {
-            report.emit_metrics();
-            match &report.error {
-                Some(error) => {
-                    tracing::warn!(dealership_id = %id, enqueued = report.enqueued, %error, "IMAP poll failed")
-                }
-                None if report.enqueued > 0 => {
-                    tracing::info!(dealership_id = %id, enqueued = report.enqueued, remaining = report.remaining, "IMAP mail captured")
-                }
-                None => {}
-            }
+            Self::log(id, &report);
             reports.push(report);
         }
         reports
+    }
+
+    fn log(id: DealershipId, report: &MailboxReport) {
+        report.emit_metrics();
+        match &report.error {
+            Some(error) => {
+                tracing::warn!(dealership_id = %id, enqueued = report.enqueued, %error, "IMAP poll failed")
+            }
+            None if report.enqueued > 0 => {
+                tracing::info!(dealership_id = %id, enqueued = report.enqueued, remaining = report.remaining, "IMAP mail captured")
+            }
+            None => {}
+        }
     }
 
     /// [`poll`](Self::poll), given up after the mailbox deadline. What was
@@ -311,5 +373,22 @@ impl MailboxPoller {
             .save_mailbox_cursor(tenant, cursor)
             .await
             .map_err(|e| format!("save cursor: {e}"))
+    }
+}
+
+/// `imap-mailbox`: one mailbox per message. A poll that fails (the server
+/// is down, the password changed) is reported and done with: the next
+/// tick polls again, so a retry here would only poll twice.
+#[async_trait]
+impl JobHandler for MailboxPoller {
+    async fn handle(&self, delivery: &Delivery) -> JobOutcome {
+        let envelope: MailboxPollEnvelope = match serde_json::from_str(&delivery.body) {
+            Ok(e) => e,
+            Err(e) => return JobOutcome::Dead(format!("malformed imap envelope: {e}")),
+        };
+        let id = envelope.dealership_id;
+        let report = self.poll_within_deadline(id).await;
+        Self::log(id, &report);
+        JobOutcome::Done
     }
 }
