@@ -91,6 +91,8 @@ class Events:
             "FollowupsFunction": lambda: load("followups.json"),
             "AnalyticsRollupFunction": lambda: load("analytics-rollup.json"),
             "ImapPollerFunction": lambda: load("imap-poller.json"),
+            "ImapMailboxFunction": lambda: json.loads(
+                json.dumps(load("imap-mailbox.json")).replace("DEALERSHIP_ID", self.dealer["id"])),
             "SesEventsFunction": lambda: load("ses-events.json"),
             "EmailInboundFunction": lambda: load("email-inbound.json"),
             "AiResponderFunction": lambda: load("ai-responder.json"),

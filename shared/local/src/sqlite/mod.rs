@@ -31,7 +31,7 @@ pub struct SqliteStore {
 struct Inner {
     writer: Mutex<Connection>,
     /// Wakes this process's worker of a queue when a message is sent to it.
-    queued: [tokio::sync::Notify; 3],
+    queued: [tokio::sync::Notify; norvalt_core::queue::QueueName::ALL.len()],
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
 }
