@@ -27,7 +27,7 @@ import time
 import uuid
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "cloud"))
-from harness import PARAMETERS, ROOT, Harness  # noqa: E402
+from harness import PARAMETERS, ROOT, Harness, api_event  # noqa: E402
 from runtime_api import RuntimeApi  # noqa: E402
 
 
@@ -46,14 +46,7 @@ class Events:
         self.token = h.clerk.token(f"org_{slug}", "org:admin", PARAMETERS["ClerkAudience"])
 
     def api(self, method, path, query=""):
-        event = load("api-leads-list.json")
-        event["routeKey"] = event["requestContext"]["routeKey"] = f"{method} {path}"
-        event["rawPath"] = event["requestContext"]["http"]["path"] = path
-        event["requestContext"]["http"]["method"] = method
-        event["rawQueryString"] = query
-        event.pop("queryStringParameters", None)
-        event["headers"]["authorization"] = f"Bearer {self.token}"
-        return event
+        return api_event(self.token, method, path, query)
 
     def form(self):
         event = json.loads(json.dumps(load("webhook-form.json")).replace("FORM_KEY", self.dealer["form_key"]))

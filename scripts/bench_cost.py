@@ -24,7 +24,7 @@ import sys
 import uuid
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "cloud"))
-from harness import PARAMETERS, ROOT, Harness  # noqa: E402
+from harness import PARAMETERS, ROOT, Harness, api_event  # noqa: E402
 
 # eu-west-1 (Ireland) list prices, USD, as published in 2026.
 PRICES = {
@@ -52,16 +52,6 @@ def memory_mb(h, function):
     return int(props.get("MemorySize", 128))
 
 
-def api_event(h, token, path, query=""):
-    event = json.load(open(os.path.join(ROOT, "events", "api-leads-list.json")))
-    event["routeKey"] = event["requestContext"]["routeKey"] = f"GET {path}"
-    event["rawPath"] = event["requestContext"]["http"]["path"] = path
-    event["rawQueryString"] = query
-    event.pop("queryStringParameters", None)
-    event["headers"]["authorization"] = f"Bearer {token}"
-    return event
-
-
 def run(h, leads):
     slug = f"kost-{uuid.uuid4().hex[:6]}"
     dealer = h.dealership(slug, "Kost Bil", "post@kostbil.no")
@@ -73,9 +63,8 @@ def run(h, leads):
             "phone": f"+47{90000000 + i}", "vehicle_interest": "Toyota bZ4X",
             "message": "Hei! Er bilen fortsatt til salgs, og kan jeg prøvekjøre den på lørdag?",
         })
-        kind, answer = h.functions["ApiLeadsFunction"].invoke(api_event(h, token, "/api/leads", "limit=25"))
-        lead = json.loads(answer["body"])["items"][0]["id"]
-        h.functions["ApiLeadsFunction"].invoke(api_event(h, token, f"/api/leads/{lead}"))
+        status, page = h.api("ApiLeadsFunction", token, "GET", "/api/leads", "limit=25")
+        h.api("ApiLeadsFunction", token, "GET", f"/api/leads/{page['items'][0]['id']}")
         api_calls += 2
     return api_calls
 

@@ -247,12 +247,7 @@ def a_texting_customer_can_stop_and_start_sms(h):
     (Twilio's API, its credentials from Secrets Manager); the customer's
     signed STOPP to webhook-twilio opts out with one confirmation, a second
     STOPP sends nothing, START opts back in."""
-    slug = f"bil-vardo-{uuid.uuid4().hex[:6]}"
-    number = f"+47594{uuid.uuid4().int % 100000:05d}"
-    dealer = h.dealership(slug, "Bil i Vardø", "post@bilvardo.no")
-    h.cli("dealership", "configure", slug, "--sms", "true", "--sms-number", number)
-    customer = f"+4747{uuid.uuid4().int % 1000000:06d}"
-    h.post_form(dealer["form_key"], {"name": "Vera Vardø", "phone": customer, "vehicle_interest": "Toyota bZ4X"})
+    dealer, number, customer = h.texted_lead("bil-vardo", "Bil i Vardø", "Vera Vardø")
     mine = lambda: [m for m in h.twilio.sent if m.get("To") == customer]  # noqa: E731
     assert len(mine()) == 1 and mine()[0]["From"] == number, h.twilio.sent
 
@@ -325,12 +320,7 @@ def a_grant_removed_from_the_template_is_refused(h):
     with open(path, "w") as f:
         f.write(template.replace(granted, "Resource: [!GetAtt AiQueue.Arn, !GetAtt CaptureDeadLetterQueue.Arn]"))
 
-    slug = f"bil-honningsvag-{uuid.uuid4().hex[:6]}"
-    number = f"+47595{uuid.uuid4().int % 100000:05d}"
-    dealer = h.dealership(slug, "Bil i Kirkenes", "post@bilkirkenes.no")
-    h.cli("dealership", "configure", slug, "--sms", "true", "--sms-number", number)
-    customer = f"+4748{uuid.uuid4().int % 1000000:06d}"
-    h.post_form(dealer["form_key"], {"name": "Kari Kirkenes", "phone": customer, "vehicle_interest": "Toyota RAV4"})
+    _, number, customer = h.texted_lead("bil-honningsvag", "Bil i Honningsvåg", "Kari Honningsvåg")
     answered = len([m for m in h.twilio.sent if m.get("To") == customer])
     with h.role_from(path, "LeadIntakeFunction"):
         h.twilio_text(customer, number, "STOPP")

@@ -38,6 +38,21 @@ TWILIO_AUTH_TOKEN = "harness-twilio-token"
 SES_IDENTITIES = ("norvalt.test", "svar.norvalt.test")
 
 
+def api_event(token, method, path, query="", body=None):
+    """An HTTP API (payload 2.0) event, as API Gateway hands a request over
+    after its own JWT check."""
+    event = json.load(open(os.path.join(ROOT, "events", "api-leads-list.json")))
+    event["routeKey"] = event["requestContext"]["routeKey"] = f"{method} {path}"
+    event["rawPath"] = event["requestContext"]["http"]["path"] = path
+    event["requestContext"]["http"]["method"] = method
+    event["rawQueryString"] = query
+    event.pop("queryStringParameters", None)
+    event["headers"]["authorization"] = f"Bearer {token}"
+    if body is not None:
+        event["body"] = json.dumps(body)
+    return event
+
+
 class Endpoint:
     """A boto3 session whose clients all talk to moto."""
 
@@ -191,6 +206,18 @@ class Harness:
         finally:
             gate.role = kept
 
+    def texted_lead(self, slug_prefix, name, customer_name):
+        """A dealership with its own SMS number, and a phone-only lead from
+        a Norwegian mobile answered by SMS: (dealership, number, customer)."""
+        slug = f"{slug_prefix}-{uuid.uuid4().hex[:6]}"
+        number = f"+47594{uuid.uuid4().int % 100000:05d}"
+        dealer = self.dealership(slug, name, f"post@{slug}.no")
+        self.cli("dealership", "configure", slug, "--sms", "true", "--sms-number", number)
+        customer = f"+4747{uuid.uuid4().int % 1000000:06d}"
+        self.post_form(dealer["form_key"], {"name": customer_name, "phone": customer,
+                                            "vehicle_interest": "Toyota bZ4X"})
+        return dealer, number, customer
+
     def twilio_text(self, customer, number, body):
         """A customer's text to `number`, signed as Twilio signs it, posted
         to webhook-twilio; the queues run dry."""
@@ -226,18 +253,9 @@ class Harness:
             shutil.rmtree(directory, ignore_errors=True)
 
     def api(self, function, token, method, path, query="", body=None):
-        """An HTTP API (payload 2.0) request to `function`, as API Gateway
-        hands it over after its own JWT check."""
-        event = json.load(open(os.path.join(ROOT, "events", "api-leads-list.json")))
-        event["routeKey"] = event["requestContext"]["routeKey"] = f"{method} {path}"
-        event["rawPath"] = event["requestContext"]["http"]["path"] = path
-        event["requestContext"]["http"]["method"] = method
-        event["rawQueryString"] = query
-        event.pop("queryStringParameters", None)
-        event["headers"]["authorization"] = f"Bearer {token}"
-        if body is not None:
-            event["body"] = json.dumps(body)
-        kind, answer = self.functions[function].invoke(event)
+        """An HTTP API request to `function` (see `api_event`); its status
+        and parsed body."""
+        kind, answer = self.functions[function].invoke(api_event(token, method, path, query, body))
         assert kind == "response", answer
         return answer["statusCode"], json.loads(answer.get("body") or "null")
 
