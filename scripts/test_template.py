@@ -117,6 +117,16 @@ def main():
                 )
             if fits:
                 print(f"ok  {name}: batch {batch} × {worst} s fits {timeout} s; {queue} visible after {visibility} s")
+            # SAM's SQS poller policy allows every queue: a Deny scoped by
+            # NotResource must keep the consumer to its own.
+            scoped = any(
+                s.get("Effect") == "Deny"
+                and {"sqs:ReceiveMessage", "sqs:DeleteMessage"} <= set(s["Action"])
+                and refs(s.get("NotResource")) == {queue}
+                for s in statements(resource)
+            )
+            if not scoped:
+                failures.append(f"{name}: may receive from and delete on every queue, not only {queue}")
 
     for function, action, resource in REQUIRED_GRANTS:
         granted = any(

@@ -68,6 +68,18 @@ class Role:
         wins, then any allow; nothing said is a deny."""
         allowed = False
         for index, statement in enumerate(self.statements):
+            if "NotResource" in statement:
+                # Moto's evaluator reads only Resource; NotResource is ours.
+                if not any(_matches(p, action) for p in _actions(statement)):
+                    continue
+                excluded = statement["NotResource"]
+                excluded = excluded if isinstance(excluded, list) else [excluded]
+                if any(_matches(p, resource) for p in excluded):
+                    continue
+                if statement["Effect"] == "Deny":
+                    return False
+                allowed = True
+                continue
             result = IAMPolicy(json.dumps({"Statement": [statement]})).is_action_permitted(action, resource)
             if result == PermissionResult.DENIED:
                 return False
@@ -84,7 +96,8 @@ class Role:
         return [
             (pattern, statement.get("Resource"))
             for index, statement in enumerate(self.statements)
-            if statement not in managed and statement.get("Resource") not in used_by_lambda
+            if statement not in managed and statement.get("Effect") == "Allow"
+            and statement.get("Resource") not in used_by_lambda
             for pattern in _actions(statement)
             if (index, pattern) not in self.used
         ]

@@ -82,8 +82,9 @@ enum Command {
         #[arg(long)]
         dealership: Option<String>,
     },
-    /// Poll every registered IMAP mailbox once (as the `imap-poller`
-    /// schedule does) and print what each poll did, as JSON lines.
+    /// Poll every registered IMAP mailbox once, here and now (what the
+    /// `imap-poller` schedule and `imap-mailbox` do between them), and print
+    /// what each poll did, as JSON lines.
     ImapPoll,
     /// Analytics roll-ups (the `analytics-rollup` schedule).
     Analytics {
