@@ -44,9 +44,15 @@ class Events:
         self.slug = slug
         self.dealer = h.dealership(slug, "Bench Bil", "post@benchbil.no")
         self.token = h.clerk.token(f"org_{slug}", "org:admin", PARAMETERS["ClerkAudience"])
+        h.cli("seed-leads", "--dealership", slug, "--count", "1")
+        items = h.aws.client("dynamodb").query(
+            TableName=h.stack.physical["Table"], KeyConditionExpression="pk = :pk AND begins_with(sk, :lead)",
+            ExpressionAttributeValues={":pk": {"S": f"DEALER#{self.dealer['id']}"}, ":lead": {"S": "LEAD#"}},
+        )["Items"]
+        self.lead = items[0]["sk"]["S"].removeprefix("LEAD#")
 
-    def api(self, method, path, query=""):
-        return api_event(self.token, method, path, query)
+    def api(self, method, path, query="", body=None):
+        return api_event(self.token, method, path, query, body)
 
     def form(self):
         event = json.loads(json.dumps(load("webhook-form.json")).replace("FORM_KEY", self.dealer["form_key"]))
@@ -75,12 +81,12 @@ class Events:
             "WebhookFormFunction": self.form,
             "LeadIntakeFunction": self.capture,
             "ApiLeadsFunction": lambda: self.api("GET", "/api/leads", "limit=25"),
-            "ApiConversationsFunction": lambda: self.api("GET", "/api/conversations", "limit=25"),
+            "ApiConversationsFunction": lambda: self.api("GET", f"/api/leads/{self.lead}/conversations"),
             "ApiVehiclesFunction": lambda: self.api("GET", "/api/vehicles"),
             "ApiAccountFunction": lambda: self.api("GET", "/api/me"),
             "ApiAnalyticsFunction": lambda: self.api("GET", "/api/analytics/summary"),
             "ApiAutomationsFunction": lambda: self.api("GET", "/api/automations"),
-            "ApiAiFunction": lambda: self.api("GET", "/api/ai/usage"),
+            "ApiAiFunction": lambda: self.api("POST", "/api/ai/analyze-lead", body={"lead_id": self.lead}),
             "FollowupsFunction": lambda: load("followups.json"),
             "AnalyticsRollupFunction": lambda: load("analytics-rollup.json"),
             "ImapPollerFunction": lambda: load("imap-poller.json"),
@@ -153,8 +159,13 @@ def main():
         events = Events(h)
         base = {**h.base_env, "AWS_ENDPOINT_URL": moto_url}
         rows = []
-        hello = os.path.join(target_dir, "release", "hello-lambda")
-        functions = [("hello-world", hello, {}, lambda: {"hello": "world"}, 3)]
+        release = os.path.join(target_dir, "release")
+        functions = [
+            ("hello-world", os.path.join(release, "hello-lambda"), {}, lambda: {"hello": "world"}, 3),
+            # The same, with the AWS SDK's configuration and four clients
+            # made at init, as every function makes them.
+            ("hello-world + SDK clients", os.path.join(release, "hello-sdk"), {}, lambda: {"hello": "world"}, 3),
+        ]
         for name, (binary, timeout, env) in sorted(h.stack.functions().items()):
             event_of = events.for_function(name)
             if event_of is None:

@@ -62,7 +62,7 @@ def run(h, leads):
             "name": f"Kunde {i}", "email": f"kunde{i}.{uuid.uuid4().hex[:4]}@example.no",
             "phone": f"+47{90000000 + i}", "vehicle_interest": "Toyota bZ4X",
             "message": "Hei! Er bilen fortsatt til salgs, og kan jeg prøvekjøre den på lørdag?",
-        })
+        }, source_ip=f"198.51.100.{i % 250 + 1}")
         status, page = h.api("ApiLeadsFunction", token, "GET", "/api/leads", "limit=25")
         h.api("ApiLeadsFunction", token, "GET", f"/api/leads/{page['items'][0]['id']}")
         api_calls += 2
@@ -74,7 +74,8 @@ def schedule_ticks(h):
     of running at rest."""
     ticks = {}
     for function, event in (("FollowupsFunction", "followups.json"),
-                            ("AnalyticsRollupFunction", "analytics-rollup.json")):
+                            ("AnalyticsRollupFunction", "analytics-rollup.json"),
+                            ("ImapPollerFunction", "imap-poller.json")):
         f = h.functions[function]
         f.api.durations.clear()
         f.invoke(json.load(open(os.path.join(ROOT, "events", event))))
@@ -86,7 +87,7 @@ def main():
     moto_url, target_dir = sys.argv[1:3]
     leads = int(sys.argv[3]) if len(sys.argv) > 3 else 50
     wanted = {"WebhookFormFunction", "LeadIntakeFunction", "AiResponderFunction", "SenderFunction",
-              "ApiLeadsFunction", "FollowupsFunction", "AnalyticsRollupFunction"}
+              "ApiLeadsFunction", "FollowupsFunction", "AnalyticsRollupFunction", "ImapPollerFunction"}
     h = Harness(moto_url, target_dir, os.path.join(target_dir, "debug", "norvalt"), wanted, profile=os.environ.get("BENCH_PROFILE", "release"))
     try:
         api_calls = run(h, leads)
@@ -116,7 +117,7 @@ def main():
             "DynamoDB reads": totals["rru"] * PRICES["dynamodb_read_unit"],
             "DynamoDB writes": totals["wru"] * PRICES["dynamodb_write_unit"],
             "SQS (sends, receives, deletes)": totals["sqs"] * PRICES["sqs_request"],
-            "SES (replies and notices)": totals["ses"] * PRICES["ses_outbound_message"],
+            "SES (the replies)": totals["ses"] * PRICES["ses_outbound_message"],
             "HTTP API (the rep's two calls a lead)": api_calls * PRICES["http_api_request"],
             "CloudWatch Logs": totals["logs"] / 1e9 * PRICES["logs_ingested_gb"],
         }
@@ -133,7 +134,8 @@ def main():
         secrets = sum(1 for r in resources.values() if r["Type"] == "AWS::SecretsManager::Secret")
         keys = sum(1 for r in resources.values() if r["Type"] == "AWS::KMS::Key")
         alarms = sum(1 for r in resources.values() if r["Type"] == "AWS::CloudWatch::Alarm")
-        schedule_runs = {"FollowupsFunction": MONTH_SECONDS / 300, "AnalyticsRollupFunction": MONTH_SECONDS / 3600}
+        schedule_runs = {"FollowupsFunction": MONTH_SECONDS / 300, "AnalyticsRollupFunction": MONTH_SECONDS / 3600,
+                         "ImapPollerFunction": MONTH_SECONDS / 60}
         schedules = sum(
             runs * (ticks[f] * memory_mb(h, f) / 1024 * PRICES["lambda_gb_second_arm64"] + PRICES["lambda_request"])
             for f, runs in schedule_runs.items()
@@ -146,7 +148,7 @@ def main():
             f"Secrets Manager ({secrets} secrets)": secrets * PRICES["secret_month"],
             f"KMS ({keys} key)": keys * PRICES["kms_key_month"],
             f"CloudWatch alarms ({alarms})": alarms * PRICES["alarm_month"],
-            "schedules (follow-ups every 5 min, roll-up hourly; ticks with nothing to do)": schedules,
+            "schedules (follow-ups every 5 min, roll-up hourly, IMAP every minute; nothing to do)": schedules,
             f"SQS idle long polls ({mappings} queues, {idle_receives / 1e6:.1f} M receives)":
                 idle_receives * PRICES["sqs_request"],
         }

@@ -141,6 +141,10 @@ class Harness:
             ses.verify_domain_identity(Domain=domain)
         self.scratch = []
         self.target_dir = target_dir
+        # Made once: a boto3 client takes tens of milliseconds to make, and
+        # the gates ask these on the functions' time.
+        self._dynamodb = self.aws.client("dynamodb")
+        self._secretsmanager = self.aws.client("secretsmanager")
         # SQS requests the event source mappings make (receives and deletes).
         self.mapping_requests = 0
         calls = Calls(REGION, ACCOUNT, self._secret_arn, SES_IDENTITIES)
@@ -154,7 +158,7 @@ class Harness:
 
     def _item(self, table, key):
         """An item as moto holds it (for the meter; never billed)."""
-        return self.aws.client("dynamodb").get_item(TableName=table, Key=key).get("Item")
+        return self._dynamodb.get_item(TableName=table, Key=key).get("Item")
 
     def cold_start(self, function, without=(), overrides=None):
         """Starts `function`'s bootstrap with the template's environment
@@ -177,7 +181,7 @@ class Harness:
     def _secret_arn(self, name):
         """A secret's ARN as IAM sees it; one not made yet gets the ARN shape
         it will have (name, dash, six characters)."""
-        client = self.aws.client("secretsmanager")
+        client = self._secretsmanager
         try:
             return client.describe_secret(SecretId=name)["ARN"]
         except client.exceptions.ResourceNotFoundException:
@@ -288,12 +292,16 @@ class Harness:
         assert kind == "response", answer
         return answer["statusCode"]
 
-    def post_form(self, form_key, body=None, idempotency_key=None, pump=True):
+    def post_form(self, form_key, body=None, idempotency_key=None, pump=True, source_ip=None):
         """The `webhook-form` sample posted to this form (with `body` instead
         of the sample's when given), accepted, and the queues run dry. The
         same `idempotency_key` makes a repeat delivery."""
         event = json.loads(open(os.path.join(ROOT, "events", "webhook-form.json")).read().replace("FORM_KEY", form_key))
         event["headers"]["idempotency-key"] = idempotency_key or uuid.uuid4().hex
+        if source_ip:
+            # Each visitor has an address of their own (the form's rate
+            # limit counts per address).
+            event["requestContext"]["http"]["sourceIp"] = source_ip
         if body is not None:
             event["body"] = json.dumps(body)
         kind, answer = self.functions["WebhookFormFunction"].invoke(event)

@@ -255,6 +255,9 @@ class Gate:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Headers and body go in two writes; with Nagle's algorithm the
+            # second waits for the client's delayed ACK (40 ms a call).
+            disable_nagle_algorithm = True
 
             def log_message(self, *args):
                 pass
