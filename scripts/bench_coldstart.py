@@ -76,6 +76,28 @@ class Events:
                 "phone": "+4791234567", "vehicle_interest": "Toyota bZ4X"}},
         })
 
+    def url_event(self, method, path, headers, body):
+        event = load("webhook-form.json")
+        event["rawPath"] = event["requestContext"]["http"]["path"] = path
+        event["requestContext"]["http"]["method"] = method
+        event["headers"], event["body"] = headers, body
+        return event
+
+    def twilio_text(self):
+        """A customer's text, signed as Twilio signs it."""
+        import urllib.parse
+
+        from mocks import twilio_signature
+        from harness import TWILIO_AUTH_TOKEN
+
+        params = {"MessageSid": f"SM{uuid.uuid4().hex}", "AccountSid": PARAMETERS["TwilioAccountSid"],
+                  "From": "+4791234567", "To": PARAMETERS["TwilioFrom"], "Body": "Hei, er bilen solgt?",
+                  "NumMedia": "0"}
+        path = "/webhooks/twilio/sms"
+        signature = twilio_signature(TWILIO_AUTH_TOKEN, PARAMETERS["TwilioWebhookUrl"] + path, params)
+        return self.url_event("POST", path, {"content-type": "application/x-www-form-urlencoded",
+                                             "x-twilio-signature": signature}, urllib.parse.urlencode(params))
+
     def for_function(self, name):
         table = {
             "WebhookFormFunction": self.form,
@@ -97,6 +119,8 @@ class Events:
             "AiResponderFunction": lambda: load("ai-responder.json"),
             "SenderFunction": lambda: load("sender.json"),
             "WebhookFacebookFunction": lambda: load("webhook-facebook-verify.json"),
+            "WebhookTwilioFunction": self.twilio_text,
+            "WebhookUnsubscribeFunction": lambda: self.url_event("GET", "/unsubscribe/not-a-token", {}, ""),
         }
         return table.get(name)
 
