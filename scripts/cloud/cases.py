@@ -15,7 +15,7 @@ WANTED = {
     "ApiLeadsFunction", "EmailInboundFunction", "ApiAccountFunction",
     "AnalyticsRollupFunction", "ApiAnalyticsFunction", "WebhookTwilioFunction",
     "WebhookFacebookFunction", "ApiAutomationsFunction", "FollowupsFunction",
-    "ImapPollerFunction", "ImapMailboxFunction",
+    "ImapPollerFunction", "ImapMailboxFunction", "SesEventsFunction",
 }
 
 
@@ -453,6 +453,34 @@ def a_burst_above_the_ses_quota_is_answered_once_each(h):
     assert not [m for m in dead if dealer["id"] in m["Body"]], [m["Body"][:200] for m in dead]
 
 
+def a_hard_bounce_through_sns_suppresses_the_address(h):
+    """SES's bounce event for a reply, delivered by SNS to ses-events (as
+    the configuration set publishes it): the dealership named by the
+    sender's address keeps the customer's address suppressed."""
+    import hashlib
+
+    slug = f"bil-batsfjord-{uuid.uuid4().hex[:6]}"
+    dealer = h.dealership(slug, "Bil i Båtsfjord", "post@bilbatsfjord.no")
+    customer = f"borghild.{uuid.uuid4().hex[:6]}@example.no"
+    h.post_form(dealer["form_key"], {"name": "Borghild Båtsfjord", "email": customer,
+                                     "vehicle_interest": "Toyota Corolla"})
+    assert len(h.sent_emails(customer, slug)) == 1
+    delivery = json.load(open(os.path.join(ROOT, "events", "ses-events.json")))
+    notice = json.loads(delivery["Records"][0]["Sns"]["Message"])
+    notice["bounce"]["bouncedRecipients"][0]["emailAddress"] = customer
+    notice["mail"]["destination"] = notice["mail"]["commonHeaders"]["to"] = [customer]
+    sender = f"\"Bil i Båtsfjord\" <{slug}@svar.{PARAMETERS['MailDomain']}>"
+    notice["mail"]["source"] = sender
+    notice["mail"]["commonHeaders"]["from"] = [sender]
+    delivery["Records"][0]["Sns"]["Message"] = json.dumps(notice)
+    kind, answer = h.functions["SesEventsFunction"].invoke(delivery)
+    assert kind == "response", answer
+    key = {"pk": {"S": f"DEALER#{dealer['id']}"},
+           "sk": {"S": "CLAIM#suppress:email:" + hashlib.sha256(customer.encode()).hexdigest()}}
+    assert "Item" in h.aws.client("dynamodb").get_item(TableName=h.stack.physical["Table"], Key=key), \
+        "the bounce left no suppression"
+
+
 CASES = [
     form_lead_is_answered_by_email,
     a_meta_lead_is_fetched_with_the_page_token_and_answered,
@@ -468,4 +496,5 @@ CASES = [
     a_function_missing_its_configuration_stops_at_cold_start,
     the_imap_tick_fans_out_one_poll_per_mailbox,
     a_burst_above_the_ses_quota_is_answered_once_each,
+    a_hard_bounce_through_sns_suppresses_the_address,
 ]

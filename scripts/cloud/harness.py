@@ -86,14 +86,24 @@ class Function:
             "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{name}",
             "AWS_LAMBDA_LOG_STREAM_NAME": "harness",
         }
-        self.process = subprocess.Popen(
-            [os.path.join(target_dir, profile, binary)], env=env, stdout=self.log, stderr=subprocess.STDOUT
-        )
+        self.command = [os.path.join(target_dir, profile, binary)]
+        self.env = env
+        self.process = self._start()
+
+    def _start(self):
+        return subprocess.Popen(self.command, env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
 
     def invoke(self, event):
         kind, answer = self.api.invoke(event)
         if self.api.init_error:
             raise AssertionError(f"{self.name} failed to start: {self.api.init_error}")
+        if kind == "timeout":
+            # Lambda stops a function that overruns its timeout; the next
+            # event gets a new sandbox (a cold start), and the batch is
+            # delivered again by its queue.
+            self.process.kill()
+            self.process.wait()
+            self.process = self._start()
         return kind, answer
 
     def stop(self, keep_log):
