@@ -1,6 +1,7 @@
 """Runs the cloud harness's cases against moto server:
 
     python scripts/cloud/run.py MOTO_URL TARGET_DIR NORVALT_BIN
+    python scripts/cloud/run.py --binaries     # the function binaries the cases need
 
 Each case prints `ok <name>` or `FAIL <name>: why` (with the functions'
 output); the last line is `cloud: P passed, F failed`. Exit status is
@@ -16,7 +17,24 @@ from cases import CASES, WANTED  # noqa: E402
 from harness import Harness  # noqa: E402
 
 
+def binaries():
+    """The function binaries the cases start, as the template names them
+    (`scripts/test` builds exactly these)."""
+    from harness import ROOT
+    from stack import expand
+
+    template = expand(os.path.join(ROOT, "template.yaml"), {"ClerkIssuer": "x", "ClerkAudience": "x"})
+    return sorted({
+        resource["Metadata"]["BuildProperties"]["Binary"]
+        for name, resource in template["Resources"].items()
+        if resource["Type"] == "AWS::Lambda::Function" and name in WANTED
+    })
+
+
 def main():
+    if sys.argv[1:] == ["--binaries"]:
+        print(" ".join(binaries()))
+        return 0
     moto_url, target_dir, norvalt = sys.argv[1:4]
     harness = Harness(moto_url, target_dir, norvalt, WANTED)
     passed = failed = 0
