@@ -27,7 +27,7 @@ import time
 import uuid
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "cloud"))
-from harness import PARAMETERS, ROOT, Harness, api_event  # noqa: E402
+from harness import PARAMETERS, ROOT, Harness, api_event, url_event  # noqa: E402
 from runtime_api import RuntimeApi  # noqa: E402
 
 
@@ -76,13 +76,6 @@ class Events:
                 "phone": "+4791234567", "vehicle_interest": "Toyota bZ4X"}},
         })
 
-    def url_event(self, method, path, headers, body):
-        event = load("webhook-form.json")
-        event["rawPath"] = event["requestContext"]["http"]["path"] = path
-        event["requestContext"]["http"]["method"] = method
-        event["headers"], event["body"] = headers, body
-        return event
-
     def twilio_text(self):
         """A customer's text, signed as Twilio signs it."""
         import urllib.parse
@@ -95,7 +88,7 @@ class Events:
                   "NumMedia": "0"}
         path = "/webhooks/twilio/sms"
         signature = twilio_signature(TWILIO_AUTH_TOKEN, PARAMETERS["TwilioWebhookUrl"] + path, params)
-        return self.url_event("POST", path, {"content-type": "application/x-www-form-urlencoded",
+        return url_event("POST", path, {"content-type": "application/x-www-form-urlencoded",
                                              "x-twilio-signature": signature}, urllib.parse.urlencode(params))
 
     def for_function(self, name):
@@ -120,7 +113,7 @@ class Events:
             "SenderFunction": lambda: load("sender.json"),
             "WebhookFacebookFunction": lambda: load("webhook-facebook-verify.json"),
             "WebhookTwilioFunction": self.twilio_text,
-            "WebhookUnsubscribeFunction": lambda: self.url_event("GET", "/unsubscribe/not-a-token", {}, ""),
+            "WebhookUnsubscribeFunction": lambda: url_event("GET", "/unsubscribe/not-a-token", {}, ""),
         }
         return table.get(name)
 

@@ -53,6 +53,16 @@ def api_event(token, method, path, query="", body=None):
     return event
 
 
+def url_event(method, path, headers, body):
+    """A function-URL (payload 2.0) event: the webhook-form sample with this
+    method, path, headers and body."""
+    event = json.load(open(os.path.join(ROOT, "events", "webhook-form.json")))
+    event["rawPath"] = event["requestContext"]["http"]["path"] = path
+    event["requestContext"]["http"]["method"] = method
+    event["headers"], event["body"] = headers, body
+    return event
+
+
 class Endpoint:
     """A boto3 session whose clients all talk to moto."""
 
@@ -157,10 +167,10 @@ class Harness:
         self._secretsmanager = self.aws.client("secretsmanager")
         # SQS requests the event source mappings make (receives and deletes).
         self.mapping_requests = 0
-        calls = Calls(REGION, ACCOUNT, self._secret_arn, SES_IDENTITIES)
+        self.calls = Calls(REGION, ACCOUNT, self._secret_arn, SES_IDENTITIES)
         self.functions = {
             name: Function(name, binary, timeout, env, self.base_env, target_dir,
-                           Gate(name, Role.of_function(self.stack, name), calls, moto_url,
+                           Gate(name, Role.of_function(self.stack, name), self.calls, moto_url,
                                 Meter(self._item)), profile)
             for name, (binary, timeout, env) in self.stack.functions().items()
             if name in wanted
@@ -177,8 +187,7 @@ class Harness:
         binary, timeout, env = self.stack.functions()[function]
         env = {k: v for k, v in env.items() if k not in without}
         env.update(overrides or {})
-        gate = Gate(function, Role.of_function(self.stack, function),
-                    Calls(REGION, ACCOUNT, self._secret_arn, SES_IDENTITIES), self.aws.url)
+        gate = Gate(function, Role.of_function(self.stack, function), self.calls, self.aws.url)
         started = Function(function, binary, timeout, env, self.base_env, self.target_dir, gate)
         try:
             status = started.process.wait(timeout=10)
@@ -294,11 +303,7 @@ class Harness:
 
     def url_request(self, function, path, headers, body):
         """A function-URL request (payload 2.0) to `function`; its status code."""
-        event = json.load(open(os.path.join(ROOT, "events", "webhook-form.json")))
-        event["rawPath"] = event["requestContext"]["http"]["path"] = path
-        event["headers"] = headers
-        event["body"] = body
-        kind, answer = self.functions[function].invoke(event)
+        kind, answer = self.functions[function].invoke(url_event("POST", path, headers, body))
         assert kind == "response", answer
         return answer["statusCode"]
 

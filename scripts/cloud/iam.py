@@ -19,9 +19,10 @@ import threading
 import urllib.parse
 from email.parser import BytesHeaderParser
 from email.utils import parseaddr
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 
 from moto.iam.access_control import IAMPolicy, PermissionResult
+from runtime_api import KeepAliveHandler
 
 # What the two AWS managed policies SAM attaches allow (their published
 # documents); the event source mapping, not the function, uses the SQS part.
@@ -45,6 +46,8 @@ class Role:
     def __init__(self, name, statements):
         self.name = name
         self.statements = statements
+        # Parsed once: the gate asks on every AWS call a function makes.
+        self.policies = [IAMPolicy(json.dumps({"Statement": [s]})) for s in statements]
         self.used = set()
 
     @classmethod
@@ -80,7 +83,7 @@ class Role:
                     return False
                 allowed = True
                 continue
-            result = IAMPolicy(json.dumps({"Statement": [statement]})).is_action_permitted(action, resource)
+            result = self.policies[index].is_action_permitted(action, resource)
             if result == PermissionResult.DENIED:
                 return False
             if result == PermissionResult.PERMITTED:
@@ -253,15 +256,7 @@ class Gate:
         self.local = threading.local()
         gate = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            # Headers and body go in two writes; with Nagle's algorithm the
-            # second waits for the client's delayed ACK (40 ms a call).
-            disable_nagle_algorithm = True
-
-            def log_message(self, *args):
-                pass
-
+        class Handler(KeepAliveHandler):
             def _body(self):
                 if self.headers.get("transfer-encoding", "").lower() == "chunked":
                     chunks = []

@@ -14,6 +14,19 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 PREFIX = "/2018-06-01/runtime"
 
 
+class KeepAliveHandler(BaseHTTPRequestHandler):
+    """A quiet HTTP/1.1 keep-alive handler, as the bootstraps' and the AWS
+    SDK's pooled connections expect. Headers and body go in two writes;
+    with Nagle's algorithm the second would wait for the client's delayed
+    ACK (40 ms an answer)."""
+
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+
+    def log_message(self, *args):
+        pass
+
+
 class RuntimeApi:
     def __init__(self, function_name, timeout_seconds):
         self.function_name = function_name
@@ -25,15 +38,7 @@ class RuntimeApi:
         self.durations = []
         api = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            # Headers and body go in two writes; with Nagle's algorithm the
-            # second waits for the bootstrap's delayed ACK (40 ms).
-            disable_nagle_algorithm = True
-
-            def log_message(self, *args):
-                pass
-
+        class Handler(KeepAliveHandler):
             def _read(self):
                 length = int(self.headers.get("content-length") or 0)
                 return self.rfile.read(length) if length else b""
