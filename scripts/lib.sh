@@ -129,10 +129,14 @@ build_dashboard() {
   fi
   ensure_dashboard_deps || return 1
   echo "==> building the dashboard (next build)"
-  (cd "$dir" && NEXT_TELEMETRY_DISABLED=1 npx --no-install next build >"${TMPDIR:-/tmp}/norvalt-dashboard-build.log" 2>&1) || {
-    cat "${TMPDIR:-/tmp}/norvalt-dashboard-build.log" >&2
+  local log
+  log=$(mktemp "${TMPDIR:-/tmp}/norvalt-dashboard-build.XXXXXX")
+  (cd "$dir" && NEXT_TELEMETRY_DISABLED=1 npx --no-install next build >"$log" 2>&1) || {
+    cat "$log" >&2
+    rm -f "$log"
     return 1
   }
+  rm -f "$log"
 }
 
 # Debian's Chromium for the dashboard's browser tests.

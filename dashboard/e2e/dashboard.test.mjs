@@ -15,6 +15,7 @@ import {
   launchBrowser,
   postFormLead,
   screenshot,
+  settle,
   seriousViolations,
   signIn,
   startServer,
@@ -133,16 +134,11 @@ describe("dashboard", { timeout: 240_000 }, () => {
     await reply.fill(`${await reply.inputValue()}\n\nPS: Lørdag kl. 11 passer fint.`);
     await page.getByRole("button", { name: "Send e-post" }).click();
     await page.locator('[data-testid="message"][data-sender-type="human"]').filter({ hasText: "Lørdag kl. 11 passer fint" }).waitFor();
+    await settle(server);
     const outbox = path.join(server.dataDir, "outbox");
-    const deadline = Date.now() + 15_000;
-    let sent = [];
-    while (Date.now() < deadline) {
-      sent = readdirSync(outbox)
-        .filter((f) => f.endsWith(".eml"))
-        .filter((f) => readFileSync(path.join(outbox, f), "utf8").includes("passer fint"));
-      if (sent.length) break;
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    const sent = readdirSync(outbox)
+      .filter((f) => f.endsWith(".eml"))
+      .filter((f) => readFileSync(path.join(outbox, f), "utf8").includes("passer fint"));
     assert.equal(sent.length, 1, "the rep's reply is in the outbox exactly once");
   });
 
@@ -200,7 +196,10 @@ describe("dashboard", { timeout: 240_000 }, () => {
     assert.ok(bergenLead, "Bergen's lead was captured");
     await page.goto(`${server.url}/inbox/`);
     await page.getByTestId("lead-row").first().waitFor();
-    await page.waitForTimeout(6000); // one poll of the inbox
+    // The inbox polls for changes; wait for its next poll to be answered
+    // and drawn, so a leak would be on screen now.
+    await page.waitForResponse((r) => r.url().includes("/api/leads") && r.url().includes("updated_since="), { timeout: 15_000 });
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
     assert.equal(await page.getByText("Ola Vestland").count(), 0);
     await page.getByRole("searchbox", { name: "Søk" }).fill("Vestland");
     await page.getByRole("button", { name: "Søk" }).click();
@@ -256,6 +255,7 @@ describe("dashboard", { timeout: 240_000 }, () => {
     assert.match(await result.innerText(), /Hei Kari! Fortsatt interessert i Toyota bZ4X\?/);
     assert.equal(await page.getByTestId("dry-run-step").count(), 2);
     await screenshot(page, "12-dry-run");
+    await settle(server);
     const outbox = path.join(server.dataDir, "outbox");
     const sent = readdirSync(outbox).filter((f) => readFileSync(path.join(outbox, f), "utf8").includes("Fortsatt interessert"));
     assert.deepEqual(sent, [], "a dry run sends nothing");

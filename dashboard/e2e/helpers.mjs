@@ -100,6 +100,15 @@ export async function startServer(options = {}) {
   };
 }
 
+/**
+ * Resolves once the running server's queues are empty: every capture,
+ * reply and send it had to do is done (`norvalt queues settle`). Assert
+ * "exactly once" or "nothing" after this, never after a sleep.
+ */
+export async function settle(server) {
+  await norvalt(server.dataDir, ["queues", "settle", "--timeout", "30"]);
+}
+
 export async function launchBrowser() {
   return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",

@@ -18,19 +18,15 @@ pub struct Dovecot {
 type Session = async_imap::Session<TcpStream>;
 
 impl Dovecot {
-    /// `None` (the test skips) unless scripts/test started Dovecot; with
-    /// `NORVALT_REQUIRE_DOVECOT` set a missing server fails the test instead.
-    pub fn from_env() -> Option<Self> {
-        let port = std::env::var("NORVALT_TEST_IMAP_PORT").ok();
-        let Some(port) = port.and_then(|p| p.parse().ok()) else {
-            assert!(
-                std::env::var_os("NORVALT_REQUIRE_DOVECOT").is_none(),
-                "NORVALT_REQUIRE_DOVECOT is set but NORVALT_TEST_IMAP_PORT is not"
-            );
-            eprintln!("skipping: no Dovecot (scripts/test starts one)");
-            return None;
-        };
-        Some(Self {
+    /// The server scripts/test started. Tests that need it are marked
+    /// `#[ignore = "needs Dovecot: scripts/test starts it and runs ignored tests"]`;
+    /// run without one, they fail here with the reason.
+    pub fn from_env() -> Self {
+        let port = std::env::var("NORVALT_TEST_IMAP_PORT")
+            .ok()
+            .and_then(|p| p.parse().ok())
+            .expect("this test needs Dovecot: run it through scripts/test, which starts one");
+        Self {
             port,
             tls_port: std::env::var("NORVALT_TEST_IMAPS_PORT")
                 .expect("NORVALT_TEST_IMAPS_PORT")
@@ -39,7 +35,7 @@ impl Dovecot {
             cert: std::env::var("NORVALT_TEST_IMAP_CERT")
                 .expect("NORVALT_TEST_IMAP_CERT")
                 .into(),
-        })
+        }
     }
 
     async fn login(&self, user: &str) -> Session {

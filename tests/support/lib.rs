@@ -81,6 +81,31 @@ impl TestApp {
         panic!("{queues:?} did not drain");
     }
 
+    /// Waits until every queue is empty: each message handled and deleted,
+    /// delayed retries included. After this nothing more is sent unless a
+    /// test or a timer starts new work, so "nothing else happened" can be
+    /// asserted at once, without sleeping.
+    pub async fn settle(&self) {
+        self.drain(&norvalt_core::queue::QueueName::ALL).await;
+    }
+
+    /// The outbox's `.eml` files whose names pass `name`, oldest name first,
+    /// each as (file name, raw MIME). Replies are `send…` files, team
+    /// notices `notify_…`.
+    pub fn outbox_files(&self, name: impl Fn(&str) -> bool) -> Vec<(String, Vec<u8>)> {
+        let Ok(dir) = std::fs::read_dir(self.platform.outbox.dir()) else {
+            return Vec::new();
+        };
+        let mut files: Vec<(String, Vec<u8>)> = dir
+            .filter_map(Result::ok)
+            .map(|e| (e.file_name().to_string_lossy().into_owned(), e.path()))
+            .filter(|(n, _)| n.ends_with(".eml") && name(n))
+            .map(|(n, path)| (n, std::fs::read(path).unwrap_or_default()))
+            .collect();
+        files.sort();
+        files
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
@@ -223,6 +248,24 @@ impl TestApp {
     }
 }
 
+/// Polls `check` every 50 ms until it gives `Some`, for at most 15 s, then
+/// panics naming `what`. For outcomes that arrive on their own (a worker,
+/// a poller); to show that something did *not* happen, settle the queues
+/// instead ([`TestApp::settle`]) and assert once.
+pub async fn eventually<T, F, Fut>(what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    for _ in 0..300 {
+        if let Some(found) = check().await {
+            return found;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("{what} did not happen within 15 s")
+}
+
 /// The error code of an error body.
 pub fn code(body: &Value) -> &str {
     body["error"]["code"].as_str().unwrap_or("<no error code>")
@@ -252,6 +295,7 @@ pub fn sign(claims: &Value, key: &EncodingKey, alg: Algorithm) -> String {
 }
 
 pub mod dovecot;
+pub mod moto;
 
 /// A Graph API stand-in for connecting pages: `GET /v24.0/me` answers the
 /// page a known token belongs to, error 190 for any other token, and every

@@ -6,7 +6,8 @@ use aws_lambda_events::event::ses::SimpleEmailEvent;
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
 use norvalt_core::capture::sources::RawMailStore;
 use norvalt_core::capture::{Capture, CaptureEnvelope, MailAuth, MailVia};
-use norvalt_core::queue::{Delivery, JobHandler, Queue, QueueName, run_batch};
+use norvalt_core::jobs::{Delivery, JobHandler, run_batch};
+use norvalt_core::queue::{Queue, QueueName};
 
 use crate::s3mail::S3Mail;
 
@@ -106,7 +107,7 @@ impl SesInbound {
                 receipt.recipients.clone(),
                 norvalt_core::time::now(),
             );
-            if let Capture::Email(e) = &mut envelope.capture {
+            if let Capture::Email(e) = &mut envelope.job {
                 e.auth = Some(MailAuth {
                     spf: receipt.spf_verdict.status.clone(),
                     dkim: receipt.dkim_verdict.status.clone(),

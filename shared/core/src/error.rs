@@ -28,6 +28,16 @@ pub enum DomainError {
     InvalidCursor,
     #[error(transparent)]
     Store(StoreError),
+    /// A queue refused work (a reply to send, a notice): like a store
+    /// failure, the request failed on our side.
+    #[error(transparent)]
+    Queue(crate::queue::QueueError),
+}
+
+impl From<crate::queue::QueueError> for DomainError {
+    fn from(e: crate::queue::QueueError) -> Self {
+        DomainError::Queue(e)
+    }
 }
 
 impl From<StoreError> for DomainError {

@@ -13,6 +13,7 @@ pub mod capture;
 pub mod config;
 pub mod error;
 pub mod ids;
+pub mod jobs;
 pub mod metrics;
 pub mod model;
 pub mod outbound;

@@ -1,7 +1,8 @@
-//! The queue ports: what a producer sends, what a consumer is handed, and
-//! how it answers. SQS in AWS, a durable SQLite queue locally; both have the
-//! same semantics (visibility timeout, receive count, dead-letter queue after
-//! the maximum attempts of ARCHITECTURE.md §1).
+//! The queue transport: the queues, sending, and ops' view of the
+//! dead-letter queues. SQS in AWS, a durable SQLite queue locally; both have
+//! the same semantics (visibility timeout, receive count, a dead-letter
+//! queue after [`QueueName::max_receives`] deliveries). What travels on
+//! them, and how a consumer answers, is [`crate::jobs`].
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -41,7 +42,8 @@ impl QueueName {
         Self::ALL.into_iter().find(|q| q.as_str() == name)
     }
 
-    /// Deliveries before a message goes to the DLQ (the seed's retry counts).
+    /// Deliveries before a message goes to the DLQ: webhook captures 3,
+    /// AI generation 5, sending 3 (docs/architecture.md).
     pub fn max_receives(self) -> u32 {
         match self {
             QueueName::Capture => 3,
@@ -97,71 +99,6 @@ pub trait Queue: Send + Sync {
         body: &str,
         reason: &str,
     ) -> Result<(), QueueError>;
-}
-
-/// One message handed to a consumer.
-#[derive(Debug, Clone)]
-pub struct Delivery {
-    pub id: String,
-    pub body: String,
-    /// 1 on the first delivery.
-    pub receive_count: u32,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum JobOutcome {
-    Done,
-    /// Leave it for another delivery (until the DLQ takes it).
-    Retry(String),
-    /// Straight to the DLQ with this reason.
-    Dead(String),
-}
-
-#[async_trait]
-pub trait JobHandler: Send + Sync {
-    async fn handle(&self, delivery: &Delivery) -> JobOutcome;
-}
-
-/// A message of a batch that must be delivered again, and why.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Failure {
-    pub id: String,
-    pub reason: String,
-}
-
-/// Runs a batch through `handler` one message at a time and returns those
-/// that must be delivered again (SQS `batchItemFailures`). A `Dead` message
-/// is moved to the DLQ here; if even that fails it is retried instead, so
-/// nothing is lost.
-pub async fn run_batch(
-    queue: &dyn Queue,
-    name: QueueName,
-    handler: &dyn JobHandler,
-    deliveries: &[Delivery],
-) -> Vec<Failure> {
-    let mut failed = Vec::new();
-    for d in deliveries {
-        let retry = match handler.handle(d).await {
-            JobOutcome::Done => None,
-            JobOutcome::Retry(reason) => Some(reason),
-            JobOutcome::Dead(reason) => match queue.dead_letter(name, &d.body, &reason).await {
-                Ok(()) => {
-                    crate::metrics::Metric::count("JobsDeadLettered", 1)
-                        .dimension("Queue", name.as_str())
-                        .emit();
-                    None
-                }
-                Err(e) => Some(format!("{reason}; and the DLQ refused it: {e}")),
-            },
-        };
-        if let Some(reason) = retry {
-            failed.push(Failure {
-                id: d.id.clone(),
-                reason,
-            });
-        }
-    }
-    failed
 }
 
 /// A message on a dead-letter queue, as ops see it.

@@ -87,6 +87,14 @@ impl From<DomainError> for ApiError {
                 "invalid_cursor",
                 "The cursor is invalid, was tampered with, or belongs to another query",
             ),
+            DomainError::Queue(err) => {
+                tracing::error!(error = %err, "queue failure");
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal_error",
+                    "Something went wrong on our side",
+                )
+            }
             DomainError::Store(err) => {
                 tracing::error!(error = %err, "storage failure");
                 ApiError::new(

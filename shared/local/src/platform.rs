@@ -17,7 +17,8 @@ use norvalt_http::AppState;
 use norvalt_http::auth::{JwtVerifier, KeySource};
 
 use norvalt_core::ai::ReplyModel;
-use norvalt_core::queue::{JobHandler, QueueName};
+use norvalt_core::jobs::JobHandler;
+use norvalt_core::queue::QueueName;
 use norvalt_core::service::analytics::RollupJob;
 use norvalt_core::service::automation::FollowUpRunner;
 use norvalt_core::service::intake::{Intake, IntakeConfig};

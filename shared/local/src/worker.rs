@@ -6,7 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use norvalt_core::Stores;
-use norvalt_core::queue::{Delivery, JobHandler, QueueName, run_batch};
+use norvalt_core::jobs::{Delivery, JobHandler, run_batch};
+use norvalt_core::queue::QueueName;
 
 use crate::sqlite::SqliteStore;
 

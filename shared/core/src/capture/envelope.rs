@@ -1,7 +1,6 @@
-//! The capture envelope: what every entry point puts on the capture queue and
-//! `lead-intake` takes off it. The shape is shared by every queue
-//! (ARCHITECTURE.md §6): type, version, dealership id, idempotency key, trace
-//! id, enqueued-at and a payload.
+//! The capture queue's jobs: what every entry point puts on the capture
+//! queue and `lead-intake` takes off it, in the envelope every queue shares
+//! ([`crate::jobs`]).
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -9,27 +8,21 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::ids::DealershipId;
+use crate::jobs::{Envelope, Job};
+use crate::queue::QueueName;
 
 use super::candidate::FormLead;
 
-pub const CAPTURE_VERSION: u32 = 1;
+/// A capture job in its envelope. The dealership is known at the entry point
+/// for forms, Facebook and SMS; for email it may only be known once
+/// `lead-intake` has read the recipients.
+pub type CaptureEnvelope = Envelope<Capture, Option<DealershipId>>;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CaptureEnvelope {
-    pub version: u32,
-    /// Known at the entry point for forms and Facebook; for email it may only
-    /// be known once `lead-intake` has read the recipients.
-    pub dealership_id: Option<DealershipId>,
-    /// The source's own identity of this capture; a second envelope with the
-    /// same key is a no-op (see [`IdempotencyKey`]).
-    pub idempotency_key: String,
-    pub trace_id: String,
-    pub enqueued_at: DateTime<Utc>,
-    #[serde(flatten)]
-    pub capture: Capture,
+impl Job for Capture {
+    const QUEUE: QueueName = QueueName::Capture;
 }
 
-/// The `type` and `payload` of an envelope.
+/// The capture queue's jobs, one per channel.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", content = "payload")]
 pub enum Capture {
@@ -194,24 +187,7 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-impl CaptureEnvelope {
-    pub fn new(
-        dealership_id: Option<DealershipId>,
-        idempotency_key: String,
-        trace_id: String,
-        now: DateTime<Utc>,
-        capture: Capture,
-    ) -> Self {
-        Self {
-            version: CAPTURE_VERSION,
-            dealership_id,
-            idempotency_key,
-            trace_id,
-            enqueued_at: now,
-            capture,
-        }
-    }
-
+impl Envelope<Capture, Option<DealershipId>> {
     /// The envelope of a raw mail already in the raw-mail store: SES, IMAP
     /// and the CLI all make it here, so they agree on the idempotency key.
     pub fn for_mail(
@@ -236,10 +212,6 @@ impl CaptureEnvelope {
                 auth: None,
             }),
         )
-    }
-
-    pub fn to_json(&self) -> String {
-        serde_json::to_string(self).expect("an envelope always serialises")
     }
 }
 

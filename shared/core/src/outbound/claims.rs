@@ -102,3 +102,31 @@ pub async fn stamp(
     }
     Err(StoreError::Conflict)
 }
+
+/// Takes over `stale`, a claim whose holder stopped without finishing: the
+/// same record, claimed again at `now`, written only if nobody else has
+/// changed it since. `Ok(Some(taken))`: it is ours; `Ok(None)`: another
+/// delivery took it first. Whether the holder's work may be repeated is the
+/// caller's to decide before calling this.
+pub async fn take_over(
+    stores: &crate::ports::Stores,
+    tenant: &crate::tenancy::TenantId,
+    stale: &ClaimRecord,
+    now: DateTime<Utc>,
+) -> crate::ports::StoreResult<Option<ClaimRecord>> {
+    use crate::ports::StoreError;
+    let taken = ClaimRecord {
+        claimed_at: now,
+        updated_at: now,
+        ..stale.clone()
+    };
+    match stores
+        .claims
+        .update_claim(tenant, &taken, stale.claimed_at)
+        .await
+    {
+        Ok(()) => Ok(Some(taken)),
+        Err(StoreError::Conflict) => Ok(None),
+        Err(e) => Err(e),
+    }
+}

@@ -6,11 +6,11 @@ use chrono::{DateTime, Utc};
 
 use crate::error::DomainResult;
 use crate::ids::{LeadId, UserId};
+use crate::jobs::{self, LeadEvent};
 use crate::model::{Lead, User};
 use crate::permissions::Role;
 use crate::ports::{StoreError, Stores};
-use crate::queue::{Queue, QueueName};
-use crate::service::notify::{LeadEvent, NotifyEnvelope};
+use crate::queue::{Queue, QueueError};
 use crate::tenancy::TenantId;
 
 const ROUND_ROBIN_COUNTER: &str = "round_robin";
@@ -69,16 +69,14 @@ pub async fn notify_assignee(
     user: UserId,
     trace_id: &str,
     now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    let notice = NotifyEnvelope::new(
+) -> Result<(), QueueError> {
+    jobs::notify(
+        queue,
         tenant.dealership_id(),
         lead_id,
         LeadEvent::Assigned { user_id: user },
         trace_id,
         now,
-    );
-    queue
-        .send(QueueName::Send, &notice.to_json())
-        .await
-        .map_err(|e| StoreError::Backend(e.to_string()))
+    )
+    .await
 }

@@ -3,6 +3,7 @@ use chrono::{DateTime, Utc};
 use super::leads;
 use crate::error::DomainResult;
 use crate::ids::{LeadId, MessageId};
+use crate::jobs;
 use crate::model::message::{NewNote, NewReply};
 use crate::model::{Channel, Direction, LeadStatus, Message, NewMessage, SenderType};
 use crate::outbound::ClaimRecord;
@@ -10,9 +11,8 @@ use crate::pagination::{self, CursorCodec, Page};
 use crate::permissions::{Actor, Permission};
 use crate::ports::StoreError;
 use crate::ports::Stores;
-use crate::queue::{Queue, QueueName};
+use crate::queue::Queue;
 use crate::service::automation::triggers::{self, Event};
-use crate::service::responder::SendEnvelope;
 use crate::validation::FieldErrors;
 
 /// A lead's conversation, oldest first.
@@ -243,16 +243,14 @@ async fn enqueue_send(
     message: &Message,
     now: DateTime<Utc>,
 ) -> DomainResult<()> {
-    let envelope = SendEnvelope::new(
+    jobs::send_message(
+        queue,
         actor.tenant.dealership_id(),
         message.lead_id,
         message.id,
         &format!("reply:{}", message.id),
         now,
-    );
-    let body = serde_json::to_string(&envelope).expect("a send envelope serialises");
-    queue
-        .send(QueueName::Send, &body)
-        .await
-        .map_err(|e| StoreError::Backend(e.to_string()).into())
+    )
+    .await?;
+    Ok(())
 }

@@ -6,7 +6,6 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
-use serde::{Deserialize, Serialize};
 
 use super::MAX_WRITE_ATTEMPTS;
 use crate::capture::dedup::ContactClaim;
@@ -22,11 +21,12 @@ use crate::capture::{
 };
 use crate::config::{ConfigError, Env};
 use crate::ids::{DealershipId, LeadId};
+use crate::jobs::{self, AiJob, Delivery, Envelope, JobError, JobHandler, LeadEvent};
 use crate::metrics::Metric;
 use crate::model::{Channel, Direction, Lead, LeadSource, LeadStatus, Message, SenderType};
 use crate::outbound::shared_sms;
 use crate::ports::{RouteKind, StoreError, Stores};
-use crate::queue::{Delivery, JobHandler, JobOutcome, Queue, QueueName};
+use crate::queue::Queue;
 use crate::tenancy::{self, TenantId};
 
 #[derive(Debug, Clone)]
@@ -78,45 +78,6 @@ impl Default for IntakeConfig {
     }
 }
 
-/// The message `lead-intake` puts on the ai queue for a new lead.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FirstReplyEnvelope {
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub version: u32,
-    pub dealership_id: DealershipId,
-    pub idempotency_key: String,
-    pub trace_id: String,
-    pub enqueued_at: DateTime<Utc>,
-    pub payload: FirstReply,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FirstReply {
-    pub lead_id: LeadId,
-}
-
-impl FirstReplyEnvelope {
-    pub const TYPE: &'static str = "ai.first_reply";
-
-    pub fn new(
-        dealership_id: DealershipId,
-        lead_id: LeadId,
-        trace_id: &str,
-        now: DateTime<Utc>,
-    ) -> Self {
-        Self {
-            kind: Self::TYPE.into(),
-            version: 1,
-            dealership_id,
-            idempotency_key: format!("first_reply:{lead_id}"),
-            trace_id: trace_id.to_string(),
-            enqueued_at: now,
-            payload: FirstReply { lead_id },
-        }
-    }
-}
-
 /// What one envelope came to, for logs and tests.
 #[derive(Debug, Clone, PartialEq)]
 pub enum IntakeResult {
@@ -127,14 +88,6 @@ pub enum IntakeResult {
     },
     /// The idempotency key was seen before.
     Repeat { dealership_id: DealershipId },
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum IntakeError {
-    /// Worth another delivery.
-    Retry(String),
-    /// No retry can mend it: to the DLQ with this reason.
-    Dead(String),
 }
 
 pub struct Intake {
@@ -148,36 +101,26 @@ pub struct Intake {
 
 #[async_trait]
 impl JobHandler for Intake {
-    async fn handle(&self, delivery: &Delivery) -> JobOutcome {
-        match self.process(&delivery.body, crate::time::now()).await {
-            Ok(_) => JobOutcome::Done,
-            Err(IntakeError::Retry(r)) => JobOutcome::Retry(r),
-            Err(IntakeError::Dead(r)) => JobOutcome::Dead(r),
-        }
+    async fn handle(&self, delivery: &Delivery) -> Result<(), JobError> {
+        self.process(&delivery.body, crate::time::now()).await?;
+        Ok(())
     }
 }
 
-fn retry(e: impl std::fmt::Display) -> IntakeError {
-    IntakeError::Retry(e.to_string())
+fn retry(e: impl std::fmt::Display) -> JobError {
+    JobError::Retry(e.to_string())
 }
 
 impl Intake {
-    pub async fn process(
-        &self,
-        body: &str,
-        now: DateTime<Utc>,
-    ) -> Result<IntakeResult, IntakeError> {
-        let envelope: CaptureEnvelope = serde_json::from_str(body)
-            .map_err(|e| IntakeError::Dead(format!("malformed capture envelope: {e}")))?;
-        let mail = match &envelope.capture {
+    pub async fn process(&self, body: &str, now: DateTime<Utc>) -> Result<IntakeResult, JobError> {
+        let envelope = CaptureEnvelope::parse(body)?;
+        let mail = match &envelope.job {
             Capture::Email(e) => Some(
                 self.mail
                     .get_mail(&e.mail_key)
                     .await
                     .map_err(retry)?
-                    .ok_or_else(|| {
-                        IntakeError::Dead(format!("raw mail {} is missing", e.mail_key))
-                    })?,
+                    .ok_or_else(|| JobError::Dead(format!("raw mail {} is missing", e.mail_key)))?,
             ),
             _ => None,
         };
@@ -203,7 +146,7 @@ impl Intake {
             return Ok(IntakeResult::Repeat { dealership_id });
         }
 
-        let (source, found) = match &envelope.capture {
+        let (source, found) = match &envelope.job {
             Capture::Form(f) => (LeadSource::Website, Found::Lead(f.lead.clone())),
             Capture::Facebook(f) => {
                 let dealership = self
@@ -229,7 +172,7 @@ impl Intake {
                         .map_err(retry)?;
                 }
                 let token = token.ok_or_else(|| {
-                    IntakeError::Dead(format!(
+                    JobError::Dead(format!(
                         "no page access token stored for Facebook page {}",
                         f.page_id
                     ))
@@ -239,12 +182,12 @@ impl Intake {
                     .fetch_lead(&f.leadgen_id, &token)
                     .await
                     .map_err(|e| match e {
-                        LeadAdsError::Transient(_) => IntakeError::Retry(e.to_string()),
-                        LeadAdsError::TokenRejected(_) => IntakeError::Dead(format!(
+                        LeadAdsError::Transient(_) => JobError::Retry(e.to_string()),
+                        LeadAdsError::TokenRejected(_) => JobError::Dead(format!(
                             "{e} (page {}): renew the page token in the secret store, then redrive",
                             f.page_id
                         )),
-                        LeadAdsError::Permanent(_) => IntakeError::Dead(e.to_string()),
+                        LeadAdsError::Permanent(_) => JobError::Dead(e.to_string()),
                     })?;
                 (
                     LeadSource::Facebook,
@@ -332,20 +275,18 @@ impl Intake {
                     if outcome == CaptureOutcome::Replied
                         && let (Some(lead), Some(message_id)) = (lead_id, reply_message)
                     {
-                        let notice = crate::service::notify::NotifyEnvelope::new(
+                        jobs::notify(
+                            self.queue.as_ref(),
                             dealership_id,
                             lead,
-                            crate::service::notify::LeadEvent::CustomerReply { message_id },
+                            LeadEvent::CustomerReply { message_id },
                             &envelope.trace_id,
                             now,
-                        );
-                        self.queue
-                            .send(QueueName::Send, &notice.to_json())
-                            .await
-                            .map_err(retry)?;
+                        )
+                        .await?;
                     }
                     Metric::count("LeadsCaptured", 1)
-                        .dimension("Channel", envelope.capture.channel())
+                        .dimension("Channel", envelope.job.channel())
                         .dimension("Outcome", outcome.as_str())
                         .property("dealership_id", dealership_id.to_string())
                         .property("trace_id", envelope.trace_id.clone())
@@ -380,10 +321,9 @@ impl Intake {
     pub async fn outcome_of(
         &self,
         body: &str,
-    ) -> Result<Option<(DealershipId, CaptureRecord)>, IntakeError> {
-        let envelope: CaptureEnvelope = serde_json::from_str(body)
-            .map_err(|e| IntakeError::Dead(format!("malformed capture envelope: {e}")))?;
-        let parsed = match &envelope.capture {
+    ) -> Result<Option<(DealershipId, CaptureRecord)>, JobError> {
+        let envelope = CaptureEnvelope::parse(body)?;
+        let parsed = match &envelope.job {
             Capture::Email(e) => self
                 .mail
                 .get_mail(&e.mail_key)
@@ -408,12 +348,12 @@ impl Intake {
         &self,
         envelope: &CaptureEnvelope,
         mail: Option<&email::ParsedMail>,
-    ) -> Result<TenantId, IntakeError> {
+    ) -> Result<TenantId, JobError> {
         let routes = self.stores.routes.as_ref();
         let resolve = |kind, key: String| async move {
             tenancy::resolve(routes, kind, &key).await.map_err(retry)
         };
-        let tenant = match &envelope.capture {
+        let tenant = match &envelope.job {
             Capture::Form(f) => resolve(RouteKind::FormKey, f.form_key.clone()).await?,
             Capture::Facebook(f) => resolve(RouteKind::FacebookPage, f.page_id.clone()).await?,
             Capture::Sms(m) => match resolve(RouteKind::SmsNumber, m.to.clone()).await? {
@@ -450,9 +390,9 @@ impl Intake {
             }
         };
         tenant.ok_or_else(|| {
-            IntakeError::Dead(format!(
+            JobError::Dead(format!(
                 "no dealership is routed for this {} capture",
-                envelope.capture.type_name()
+                envelope.job.type_name()
             ))
         })
     }
@@ -482,7 +422,7 @@ impl Intake {
         tenant: &TenantId,
         m: &crate::capture::SmsCapture,
         now: DateTime<Utc>,
-    ) -> Result<Found, IntakeError> {
+    ) -> Result<Found, JobError> {
         use crate::outbound::suppression;
         let Ok(from) = crate::validation::phone("from", &m.from) else {
             return Ok(Found::Skip(format!(
@@ -558,7 +498,7 @@ impl Intake {
         tenant: &TenantId,
         found: Found,
         received_at: DateTime<Utc>,
-    ) -> Result<Found, IntakeError> {
+    ) -> Result<Found, JobError> {
         // A reply is checked where its lead is read (`reply`).
         let (Found::Lead(candidate) | Found::Review(candidate)) = &found else {
             return Ok(found);
@@ -592,7 +532,7 @@ impl Intake {
         tenant: &TenantId,
         phone: &str,
         now: DateTime<Utc>,
-    ) -> Result<Option<LeadId>, IntakeError> {
+    ) -> Result<Option<LeadId>, JobError> {
         let key = ContactKey::Phone(phone.to_string()).as_key();
         let Some(contact) = self
             .stores
@@ -622,7 +562,7 @@ impl Intake {
         tenant: &TenantId,
         lead_id: LeadId,
         now: DateTime<Utc>,
-    ) -> Result<(), IntakeError> {
+    ) -> Result<(), JobError> {
         let name = self
             .stores
             .dealerships
@@ -650,20 +590,16 @@ impl Intake {
             .insert_message(tenant, &message)
             .await
             .map_err(retry)?;
-        let send = crate::service::responder::SendEnvelope::new(
+        jobs::send_message(
+            self.queue.as_ref(),
             tenant.dealership_id(),
             lead_id,
             message.id,
             "sms-opt-out",
             now,
-        );
-        self.queue
-            .send(
-                QueueName::Send,
-                &serde_json::to_string(&send).expect("serialisable"),
-            )
-            .await
-            .map_err(retry)
+        )
+        .await?;
+        Ok(())
     }
 
     /// The lead and dealership slug of a genuine reply address among the
@@ -690,7 +626,7 @@ impl Intake {
         key: &str,
         received_at: DateTime<Utc>,
         now: DateTime<Utc>,
-    ) -> Result<CaptureCommit, IntakeError> {
+    ) -> Result<CaptureCommit, JobError> {
         let lead_id = reply.lead_id;
         let Some(mut lead) = self
             .stores
@@ -774,7 +710,7 @@ impl Intake {
         source: LeadSource,
         key: &str,
         now: DateTime<Utc>,
-    ) -> Result<CaptureCommit, IntakeError> {
+    ) -> Result<CaptureCommit, JobError> {
         let keys = ContactKey::of(c);
         let mut current: Vec<(String, Option<ContactRecord>, Option<Lead>)> = Vec::new();
         for k in &keys {
@@ -854,10 +790,11 @@ impl Intake {
         lead: LeadId,
         trace: &str,
         now: DateTime<Utc>,
-    ) -> Result<(), IntakeError> {
-        let envelope = FirstReplyEnvelope::new(dealership, lead, trace, now);
-        let body = serde_json::to_string(&envelope).expect("an envelope always serialises");
-        self.queue.send(QueueName::Ai, &body).await.map_err(retry)
+    ) -> Result<(), JobError> {
+        Envelope::<AiJob>::first_reply(dealership, lead, trace, now)
+            .enqueue(self.queue.as_ref())
+            .await?;
+        Ok(())
     }
 }
 

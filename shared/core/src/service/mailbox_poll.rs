@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::capture::mailbox::{
     MailboxConnector, MailboxCursor, MailboxError, MailboxSession, account_is_safe,
@@ -23,9 +23,10 @@ use crate::capture::mailbox::{
 use crate::capture::sources::{RawMailStore, SecretStore};
 use crate::capture::{CaptureEnvelope, MailVia, mail_key};
 use crate::ids::DealershipId;
+use crate::jobs::{Delivery, Envelope, ImapJob, JobError, JobHandler};
 use crate::metrics::Metric;
 use crate::ports::Stores;
-use crate::queue::{Delivery, JobHandler, JobOutcome, Queue, QueueError, QueueName};
+use crate::queue::{Queue, QueueError, QueueName};
 use crate::tenancy::TenantId;
 
 /// Mails taken from one mailbox per poll, so one poll fits in the function's
@@ -103,34 +104,6 @@ impl MailboxReport {
     }
 }
 
-/// The imap queue's message: poll this dealership's mailbox.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct MailboxPollEnvelope {
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub version: u32,
-    pub dealership_id: DealershipId,
-    /// `imap:<dealership>:<minute>`: one poll per mailbox per tick.
-    pub idempotency_key: String,
-    pub trace_id: String,
-    pub enqueued_at: DateTime<Utc>,
-}
-
-impl MailboxPollEnvelope {
-    pub const TYPE: &'static str = "imap.poll";
-
-    pub fn new(dealership_id: DealershipId, trace_id: &str, now: DateTime<Utc>) -> Self {
-        Self {
-            kind: Self::TYPE.into(),
-            version: 1,
-            dealership_id,
-            idempotency_key: format!("imap:{dealership_id}:{}", now.timestamp() / 60),
-            trace_id: trace_id.into(),
-            enqueued_at: now,
-        }
-    }
-}
-
 /// The schedule's half of the fan-out: one message per registered mailbox
 /// on the imap queue; how many were sent.
 pub async fn dispatch_all(
@@ -145,9 +118,7 @@ pub async fn dispatch_all(
         .await
         .map_err(|e| QueueError(format!("cannot list mailboxes: {e}")))?;
     for id in &ids {
-        let envelope = MailboxPollEnvelope::new(*id, trace_id, now);
-        let body = serde_json::to_string(&envelope).expect("an envelope serialises");
-        queue.send(QueueName::Imap, &body).await?;
+        Envelope::poll(*id, trace_id, now).enqueue(queue).await?;
     }
     Ok(ids.len())
 }
@@ -381,14 +352,11 @@ impl MailboxPoller {
 /// tick polls again, so a retry here would only poll twice.
 #[async_trait]
 impl JobHandler for MailboxPoller {
-    async fn handle(&self, delivery: &Delivery) -> JobOutcome {
-        let envelope: MailboxPollEnvelope = match serde_json::from_str(&delivery.body) {
-            Ok(e) => e,
-            Err(e) => return JobOutcome::Dead(format!("malformed imap envelope: {e}")),
-        };
+    async fn handle(&self, delivery: &Delivery) -> Result<(), JobError> {
+        let envelope = Envelope::<ImapJob>::parse(&delivery.body)?;
         let id = envelope.dealership_id;
         let report = self.poll_within_deadline(id).await;
         Self::log(id, &report);
-        JobOutcome::Done
+        Ok(())
     }
 }

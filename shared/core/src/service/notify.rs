@@ -5,94 +5,12 @@
 //! recipient.
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 
-use crate::ids::{DealershipId, LeadId, MessageId, RuleId, UserId};
+use crate::ids::UserId;
+use crate::jobs::LeadEvent;
 use crate::model::{Dealership, Lead, User};
 use crate::outbound::{OutboundEmail, email};
 use crate::phone::readable as readable_phone;
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum LeadEvent {
-    NewLead,
-    CustomerReply {
-        message_id: MessageId,
-    },
-    /// The lead was given to `user_id` (by a rule's round robin or a rep).
-    Assigned {
-        user_id: UserId,
-    },
-    /// A follow-up rule's `notify` step.
-    FollowUp {
-        rule_id: RuleId,
-        step: usize,
-        rule_name: String,
-        #[serde(default)]
-        note: Option<String>,
-        #[serde(default)]
-        user_id: Option<UserId>,
-        #[serde(default)]
-        emails: Vec<String>,
-    },
-}
-
-/// On the send queue next to replies (`type: notify.lead`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct NotifyEnvelope {
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub version: u32,
-    pub dealership_id: DealershipId,
-    /// `notify:<lead>:new` or `notify:<lead>:reply:<message>`; each
-    /// recipient's claim adds `:<address>`.
-    pub idempotency_key: String,
-    pub trace_id: String,
-    pub enqueued_at: DateTime<Utc>,
-    pub payload: NotifyPayload,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct NotifyPayload {
-    pub lead_id: LeadId,
-    pub event: LeadEvent,
-}
-
-impl NotifyEnvelope {
-    pub const TYPE: &'static str = "notify.lead";
-
-    pub fn new(
-        dealership_id: DealershipId,
-        lead_id: LeadId,
-        event: LeadEvent,
-        trace_id: &str,
-        now: DateTime<Utc>,
-    ) -> Self {
-        let idempotency_key = match &event {
-            LeadEvent::NewLead => format!("notify:{lead_id}:new"),
-            LeadEvent::CustomerReply { message_id } => {
-                format!("notify:{lead_id}:reply:{message_id}")
-            }
-            LeadEvent::Assigned { user_id } => format!("notify:{lead_id}:assigned:{user_id}"),
-            LeadEvent::FollowUp { rule_id, step, .. } => {
-                format!("notify:{lead_id}:auto:{rule_id}:{step}")
-            }
-        };
-        Self {
-            kind: Self::TYPE.into(),
-            version: 1,
-            dealership_id,
-            idempotency_key,
-            trace_id: trace_id.into(),
-            enqueued_at: now,
-            payload: NotifyPayload { lead_id, event },
-        }
-    }
-
-    pub fn to_json(&self) -> String {
-        serde_json::to_string(self).expect("serialisable")
-    }
-}
 
 /// Who hears about this lead: its rep if it has one (and wants email),
 /// otherwise everyone who wants new-lead email and the notify list. An

@@ -9,74 +9,27 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 
 use crate::ai::{ReplyContext, ReplyModel, fallback, guardrails, prompt};
-use crate::ids::{DealershipId, LeadId, MessageId};
+use crate::ids::{LeadId, MessageId};
+use crate::jobs::{
+    self, AiJob, Delivery, Envelope, FollowUpWrite, JobError, JobHandler, LeadEvent,
+};
 use crate::metrics::{Metric, Unit};
 use crate::model::{Channel, Direction, Lead, Message, SenderType, VehicleStatus};
 use crate::outbound::ClaimRecord;
 use crate::ports::{StoreError, Stores};
-use crate::queue::{Delivery, JobHandler, JobOutcome, Queue, QueueName};
-use crate::service::automation::runner::{self, FollowUpRunner, FollowUpWriteEnvelope};
+use crate::queue::Queue;
+use crate::service::automation::runner::{self, FollowUpRunner};
 use crate::service::automation::triggers::{self, Event};
-use crate::service::intake::FirstReplyEnvelope;
 use crate::tenancy::TenantId;
 
 /// Default of [`Responder::analysis_delay_secs`].
 pub const ANALYSIS_DELAY_SECS: u32 = 60;
 
-/// The ai-queue job that lets the model refine a new lead's analysis.
-pub const ANALYZE_TYPE: &str = "ai.analyze_lead";
-
 /// How long the model may take, of the job's 30 s, leaving time to fall
 /// back and enqueue.
 pub const MODEL_BUDGET: Duration = Duration::from_secs(20);
-
-/// The message the responder puts on the send queue.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SendEnvelope {
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub version: u32,
-    pub dealership_id: DealershipId,
-    /// `send:<message id>`: the exactly-once key of this send.
-    pub idempotency_key: String,
-    pub trace_id: String,
-    pub enqueued_at: DateTime<Utc>,
-    pub payload: SendPayload,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SendPayload {
-    pub lead_id: LeadId,
-    pub message_id: MessageId,
-}
-
-impl SendEnvelope {
-    pub const TYPE: &'static str = "send.message";
-
-    pub fn new(
-        dealership_id: DealershipId,
-        lead_id: LeadId,
-        message_id: MessageId,
-        trace_id: &str,
-        now: DateTime<Utc>,
-    ) -> Self {
-        Self {
-            kind: Self::TYPE.into(),
-            version: 1,
-            dealership_id,
-            idempotency_key: format!("send:{message_id}"),
-            trace_id: trace_id.into(),
-            enqueued_at: now,
-            payload: SendPayload {
-                lead_id,
-                message_id,
-            },
-        }
-    }
-}
 
 pub struct Responder {
     pub stores: Stores,
@@ -111,49 +64,32 @@ pub fn reply_channel(
 
 #[async_trait]
 impl JobHandler for Responder {
-    async fn handle(&self, delivery: &Delivery) -> JobOutcome {
-        #[derive(Deserialize)]
-        struct Kind {
-            #[serde(rename = "type")]
-            kind: String,
-        }
-        if serde_json::from_str::<Kind>(&delivery.body)
-            .is_ok_and(|k| k.kind == FollowUpWriteEnvelope::TYPE)
-        {
-            return match serde_json::from_str::<FollowUpWriteEnvelope>(&delivery.body) {
-                Ok(e) => match self.follow_up_job(&e, crate::time::now()).await {
-                    Ok(()) => JobOutcome::Done,
-                    Err(e) => JobOutcome::Retry(e.to_string()),
-                },
-                Err(e) => JobOutcome::Dead(format!("malformed follow-up envelope: {e}")),
-            };
-        }
-        let envelope: FirstReplyEnvelope = match serde_json::from_str(&delivery.body) {
-            Ok(e) => e,
-            Err(e) => return JobOutcome::Dead(format!("malformed ai envelope: {e}")),
-        };
+    async fn handle(&self, delivery: &Delivery) -> Result<(), JobError> {
+        let envelope = Envelope::<AiJob>::parse(&delivery.body)?;
+        let tenant = TenantId::mint(envelope.dealership_id);
+        let trace = &envelope.trace_id;
         let now = crate::time::now();
-        let result = match envelope.kind.as_str() {
-            ANALYZE_TYPE => self.refine_analysis(&envelope, now).await,
-            _ => self.first_reply(&envelope, now).await,
-        };
-        match result {
-            Ok(()) => JobOutcome::Done,
-            Err(e) => JobOutcome::Retry(e.to_string()),
+        match &envelope.job {
+            AiJob::FirstReply(job) => self.first_reply(&tenant, job.lead_id, trace, now).await?,
+            AiJob::AnalyzeLead(job) => self.refine_analysis(&tenant, job.lead_id, now).await?,
+            AiJob::WriteFollowUp(write) => self.follow_up_job(&tenant, write, trace, now).await?,
         }
+        Ok(())
     }
 }
 
 impl Responder {
+    /// The ai queue is written only by intake and the follow-up runner,
+    /// which found the tenant through a routing record: `tenant` is minted
+    /// from the envelope.
     pub async fn first_reply(
         &self,
-        envelope: &FirstReplyEnvelope,
+        tenant: &TenantId,
+        lead_id: LeadId,
+        trace_id: &str,
         now: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        // The ai queue is written only by intake, which found the tenant
-        // through a routing record.
-        let tenant = TenantId::mint(envelope.dealership_id);
-        let lead_id = envelope.payload.lead_id;
+    ) -> Result<(), JobError> {
+        let tenant = *tenant;
         let Some(lead) = self.stores.leads.get_lead(&tenant, lead_id).await? else {
             tracing::warn!(%lead_id, "lead to answer is gone");
             return Ok(());
@@ -179,17 +115,15 @@ impl Responder {
             self.follow_ups().run_now(due, now).await?;
         }
         // The team hears about every new lead, answered automatically or not.
-        let notice = crate::service::notify::NotifyEnvelope::new(
+        jobs::notify(
+            self.queue.as_ref(),
             tenant.dealership_id(),
             lead_id,
-            crate::service::notify::LeadEvent::NewLead,
-            &envelope.trace_id,
+            LeadEvent::NewLead,
+            trace_id,
             now,
-        );
-        self.queue
-            .send(QueueName::Send, &notice.to_json())
-            .await
-            .map_err(|e| StoreError::Backend(e.to_string()))?;
+        )
+        .await?;
         let Some(channel) = reply_channel(&lead, &dealership.reply) else {
             Metric::count("RepliesWithoutChannel", 1)
                 .property("dealership_id", tenant.to_string())
@@ -248,34 +182,21 @@ impl Responder {
             self.recover_message(&tenant, &lead, &dealership, message_id, channel, now)
                 .await?;
         }
-        let send = SendEnvelope::new(
+        jobs::send_message(
+            self.queue.as_ref(),
             tenant.dealership_id(),
             lead_id,
             message_id,
-            &envelope.trace_id,
+            trace_id,
             now,
-        );
-        self.queue
-            .send(
-                QueueName::Send,
-                &serde_json::to_string(&send).expect("serialisable"),
-            )
-            .await
-            .map_err(|e| StoreError::Backend(e.to_string()))?;
+        )
+        .await?;
         if self.model.is_some() {
             // The model's view of the lead, as its own job: the reply above
             // never waits for it.
-            let mut analyze = envelope.clone();
-            analyze.kind = ANALYZE_TYPE.into();
-            analyze.idempotency_key = format!("analyze:{lead_id}");
-            self.queue
-                .send_after(
-                    QueueName::Ai,
-                    &serde_json::to_string(&analyze).expect("serialisable"),
-                    self.analysis_delay_secs,
-                )
-                .await
-                .map_err(|e| StoreError::Backend(e.to_string()))?;
+            Envelope::analyze_lead(tenant.dealership_id(), lead_id, trace_id, now)
+                .enqueue_after(self.queue.as_ref(), self.analysis_delay_secs)
+                .await?;
         }
         Ok(())
     }
@@ -284,20 +205,15 @@ impl Responder {
     /// lead: a lead already analysed by a model is left alone.
     async fn refine_analysis(
         &self,
-        envelope: &FirstReplyEnvelope,
+        tenant: &TenantId,
+        lead_id: LeadId,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         let Some(model) = &self.model else {
             return Ok(());
         };
-        let tenant = TenantId::mint(envelope.dealership_id);
         for _ in 0..super::MAX_WRITE_ATTEMPTS {
-            let Some(mut lead) = self
-                .stores
-                .leads
-                .get_lead(&tenant, envelope.payload.lead_id)
-                .await?
-            else {
+            let Some(mut lead) = self.stores.leads.get_lead(tenant, lead_id).await? else {
                 return Ok(());
             };
             let heuristic = crate::ai::analyse(&lead);
@@ -322,7 +238,7 @@ impl Responder {
             lead.analysis = Some(refined);
             lead.version += 1;
             lead.updated_at = now;
-            match self.stores.leads.update_lead(&tenant, &lead).await {
+            match self.stores.leads.update_lead(tenant, &lead).await {
                 Ok(()) => return Ok(()),
                 Err(StoreError::Conflict) => continue,
                 Err(e) => return Err(e),
@@ -345,11 +261,12 @@ impl Responder {
     /// again (which the send claim makes a no-op).
     async fn follow_up_job(
         &self,
-        envelope: &FollowUpWriteEnvelope,
+        tenant: &TenantId,
+        p: &FollowUpWrite,
+        trace_id: &str,
         now: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        let tenant = TenantId::mint(envelope.dealership_id);
-        let p = &envelope.payload;
+    ) -> Result<(), JobError> {
+        let tenant = *tenant;
         let Some(lead) = self.stores.leads.get_lead(&tenant, p.lead_id).await? else {
             return Ok(());
         };
@@ -404,20 +321,16 @@ impl Responder {
             );
             self.store_message(&tenant, &message).await?;
         }
-        let send = SendEnvelope::new(
+        jobs::send_message(
+            self.queue.as_ref(),
             tenant.dealership_id(),
             lead.id,
             p.message_id,
-            &envelope.trace_id,
+            trace_id,
             now,
-        );
-        self.queue
-            .send(
-                QueueName::Send,
-                &serde_json::to_string(&send).expect("serialisable"),
-            )
-            .await
-            .map_err(|e| StoreError::Backend(e.to_string()))
+        )
+        .await?;
+        Ok(())
     }
 
     async fn store_message(&self, tenant: &TenantId, message: &Message) -> Result<(), StoreError> {

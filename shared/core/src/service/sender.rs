@@ -9,9 +9,11 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::MAX_WRITE_ATTEMPTS;
-use super::notify::{LeadEvent, Notice, NotifyEnvelope, compose, recipients};
-use super::responder::SendEnvelope;
+use super::notify::{Notice, compose, recipients};
 use crate::config::{self, ConfigError, Env};
+use crate::jobs::{
+    Delivery, Envelope, JobError, JobHandler, LeadEvent, MessageJob, NoticeJob, SendJob,
+};
 use crate::metrics::Metric;
 use crate::model::{Channel, Dealership, Lead, LeadStatus, Message};
 use crate::outbound::links::{self, Unsubscribe};
@@ -19,10 +21,9 @@ use crate::outbound::shared_sms;
 use crate::outbound::sms::segments;
 use crate::outbound::{
     ClaimRecord, ClaimState, Mailer, OutboundEmail, OutboundSms, Receipt, SendError, SmsSender,
-    email, suppression,
+    claims, email, suppression,
 };
 use crate::ports::{StoreError, Stores};
-use crate::queue::{Delivery, JobHandler, JobOutcome};
 use crate::tenancy::TenantId;
 
 #[derive(Debug, Clone)]
@@ -95,58 +96,29 @@ pub enum SendOutcome {
     Nothing,
 }
 
-#[derive(Debug)]
-enum SendFailure {
-    Retry(String),
-    Dead(String),
-}
-
-impl From<StoreError> for SendFailure {
-    fn from(e: StoreError) -> Self {
-        SendFailure::Retry(e.to_string())
-    }
-}
-
 #[async_trait]
 impl JobHandler for Sender {
-    async fn handle(&self, delivery: &Delivery) -> JobOutcome {
-        #[derive(serde::Deserialize)]
-        struct Kind {
-            #[serde(rename = "type")]
-            kind: String,
-        }
-        if serde_json::from_str::<Kind>(&delivery.body)
-            .is_ok_and(|k| k.kind == NotifyEnvelope::TYPE)
-        {
-            return match serde_json::from_str::<NotifyEnvelope>(&delivery.body) {
-                Ok(n) => match self.notify(&n, crate::time::now()).await {
-                    Ok(()) => JobOutcome::Done,
-                    Err(SendFailure::Retry(r)) => JobOutcome::Retry(r),
-                    Err(SendFailure::Dead(r)) => JobOutcome::Dead(r),
-                },
-                Err(e) => JobOutcome::Dead(format!("malformed notify envelope: {e}")),
-            };
-        }
-        let envelope: SendEnvelope = match serde_json::from_str(&delivery.body) {
-            Ok(e) => e,
-            Err(e) => return JobOutcome::Dead(format!("malformed send envelope: {e}")),
-        };
-        match self.send(&envelope, crate::time::now()).await {
-            Ok(outcome) => {
-                tracing::info!(
-                    lead_id = %envelope.payload.lead_id,
-                    outcome = ?outcome,
-                    "send job done"
-                );
-                JobOutcome::Done
-            }
-            Err(SendFailure::Retry(r)) => JobOutcome::Retry(r),
-            Err(SendFailure::Dead(r)) => {
-                Metric::count("SendFailures", 1)
-                    .property("dealership_id", envelope.dealership_id.to_string())
-                    .emit();
-                JobOutcome::Dead(r)
-            }
+    async fn handle(&self, delivery: &Delivery) -> Result<(), JobError> {
+        let envelope = Envelope::<SendJob>::parse(&delivery.body)?;
+        // Written only by services that found the tenant by routing or auth.
+        let tenant = TenantId::mint(envelope.dealership_id);
+        let key = &envelope.idempotency_key;
+        let now = crate::time::now();
+        match &envelope.job {
+            SendJob::Notice(notice) => self.notify(&tenant, key, notice, now).await,
+            SendJob::Message(job) => match self.send(&tenant, key, job, now).await {
+                Ok(outcome) => {
+                    tracing::info!(lead_id = %job.lead_id, outcome = ?outcome, "send job done");
+                    Ok(())
+                }
+                Err(JobError::Dead(reason)) => {
+                    Metric::count("JobErrors", 1)
+                        .property("dealership_id", tenant.to_string())
+                        .emit();
+                    Err(JobError::Dead(reason))
+                }
+                Err(retry) => Err(retry),
+            },
         }
     }
 }
@@ -154,16 +126,12 @@ impl JobHandler for Sender {
 impl Sender {
     async fn send(
         &self,
-        envelope: &SendEnvelope,
+        tenant: &TenantId,
+        key: &str,
+        payload: &MessageJob,
         now: DateTime<Utc>,
-    ) -> Result<SendOutcome, SendFailure> {
-        // Written only by the responder, for a tenant found by routing.
-        let tenant = TenantId::mint(envelope.dealership_id);
-        let SendEnvelope {
-            idempotency_key: key,
-            payload,
-            ..
-        } = envelope;
+    ) -> Result<SendOutcome, JobError> {
+        let tenant = *tenant;
         let Some(lead) = self.stores.leads.get_lead(&tenant, payload.lead_id).await? else {
             return Ok(SendOutcome::Nothing);
         };
@@ -176,7 +144,7 @@ impl Sender {
             .list_messages(&tenant, lead.id, None, 500)
             .await?;
         let Some(message) = messages.into_iter().find(|m| m.id == payload.message_id) else {
-            return Err(SendFailure::Retry(format!(
+            return Err(JobError::Retry(format!(
                 "message {} is not stored yet",
                 payload.message_id
             )));
@@ -188,18 +156,16 @@ impl Sender {
             Channel::Email => lead.customer_email.clone(),
             Channel::Sms => lead.customer_phone.clone(),
             other => {
-                return Err(SendFailure::Dead(format!(
-                    "cannot send on channel {other:?}"
-                )));
+                return Err(JobError::Dead(format!("cannot send on channel {other:?}")));
             }
         };
         let Some(address) = address else {
-            return Err(SendFailure::Dead(
+            return Err(JobError::Dead(
                 "the lead has no address on this channel".into(),
             ));
         };
 
-        let mine = ClaimRecord::new(key.as_str(), message.id.to_string(), now);
+        let mine = ClaimRecord::new(key, message.id.to_string(), now);
         let claimed_at = match self.stores.claims.claim(&tenant, &mine).await? {
             None => mine.claimed_at,
             Some(existing) => match existing.state {
@@ -211,7 +177,7 @@ impl Sender {
                 }
                 ClaimState::Failed => return Ok(SendOutcome::Nothing),
                 ClaimState::Claimed if !existing.expired(now) => {
-                    return Err(SendFailure::Retry(
+                    return Err(JobError::Retry(
                         "another delivery of this send is in progress".into(),
                     ));
                 }
@@ -247,7 +213,7 @@ impl Sender {
         let result = match message.channel {
             Channel::Sms => {
                 let sms = OutboundSms {
-                    send_key: key.clone(),
+                    send_key: key.to_owned(),
                     to: address.clone(),
                     from: dealership.reply.sms_number.clone(),
                     body: message.message_content.clone(),
@@ -319,32 +285,33 @@ impl Sender {
                     .claims
                     .release_claim(&tenant, key, claimed_at)
                     .await?;
-                Err(SendFailure::Retry(reason))
+                Err(JobError::Retry(reason))
             }
             Err(SendError::Permanent(reason)) => {
                 self.finish(&tenant, &mine, claimed_at, ClaimState::Failed, &reason, now)
                     .await?;
-                Err(SendFailure::Dead(format!("provider refused: {reason}")))
+                Err(JobError::Dead(format!("provider refused: {reason}")))
             }
         }
     }
 
     /// One notice to each team member who should get it, each once.
-    async fn notify(&self, n: &NotifyEnvelope, now: DateTime<Utc>) -> Result<(), SendFailure> {
-        let tenant = TenantId::mint(n.dealership_id);
-        let Some(lead) = self
-            .stores
-            .leads
-            .get_lead(&tenant, n.payload.lead_id)
-            .await?
-        else {
+    async fn notify(
+        &self,
+        tenant: &TenantId,
+        notice_key: &str,
+        n: &NoticeJob,
+        now: DateTime<Utc>,
+    ) -> Result<(), JobError> {
+        let tenant = *tenant;
+        let Some(lead) = self.stores.leads.get_lead(&tenant, n.lead_id).await? else {
             return Ok(());
         };
         let Some(dealership) = self.stores.dealerships.get_dealership(&tenant).await? else {
             return Ok(());
         };
         let users = self.stores.users.list_users(&tenant).await?;
-        let reply_text = match &n.payload.event {
+        let reply_text = match &n.event {
             LeadEvent::CustomerReply { message_id } => self
                 .stores
                 .conversations
@@ -358,31 +325,25 @@ impl Sender {
         let notice = Notice {
             dealership: &dealership,
             lead: &lead,
-            event: &n.payload.event,
+            event: &n.event,
             reply_text: reply_text.as_deref(),
         };
         let mut retry = None;
-        for to in recipients(&lead, &dealership, &users, &n.payload.event) {
-            let key = format!("{}:{to}", n.idempotency_key);
+        for to in recipients(&lead, &dealership, &users, &n.event) {
+            let key = format!("{notice_key}:{to}");
             let mine = ClaimRecord::new(&key, lead.id.to_string(), now);
-            match self.stores.claims.claim(&tenant, &mine).await? {
-                None => {}
-                Some(c) if c.state != ClaimState::Claimed || !c.expired(now) => continue,
+            let ours = match self.stores.claims.claim(&tenant, &mine).await? {
+                None => true,
+                Some(c) if c.state != ClaimState::Claimed || !c.expired(now) => false,
                 // A notice is not worth a person's time: after a crash it
                 // may go twice rather than not at all.
-                Some(stale) => {
-                    let mut taken = stale.clone();
-                    taken.claimed_at = now;
-                    if self
-                        .stores
-                        .claims
-                        .update_claim(&tenant, &taken, stale.claimed_at)
-                        .await
-                        .is_err()
-                    {
-                        continue;
-                    }
-                }
+                Some(stale) => matches!(
+                    claims::take_over(&self.stores, &tenant, &stale, now).await,
+                    Ok(Some(_))
+                ),
+            };
+            if !ours {
+                continue;
             }
             let email = compose(
                 &notice,
@@ -404,7 +365,7 @@ impl Sender {
             }
         }
         match retry {
-            Some(reason) => Err(SendFailure::Retry(reason)),
+            Some(reason) => Err(JobError::Retry(reason)),
             None => Ok(()),
         }
     }
@@ -420,7 +381,7 @@ impl Sender {
         message: &Message,
         stale: ClaimRecord,
         now: DateTime<Utc>,
-    ) -> Result<Option<DateTime<Utc>>, SendFailure> {
+    ) -> Result<Option<DateTime<Utc>>, JobError> {
         let sent = match message.channel {
             Channel::Sms => self.sms.was_sent(&stale.key).await,
             _ => self.mailer.was_sent(&stale.key).await,
@@ -439,28 +400,17 @@ impl Sender {
                 self.mark_answered(tenant, lead.id, now, now).await?;
                 Ok(None)
             }
-            Some(false) => {
-                let mut taken = stale.clone();
-                taken.claimed_at = now;
-                taken.updated_at = now;
-                match self
-                    .stores
-                    .claims
-                    .update_claim(tenant, &taken, stale.claimed_at)
-                    .await
-                {
-                    Ok(()) => Ok(Some(now)),
-                    Err(StoreError::Conflict) => Err(SendFailure::Retry(
-                        "another delivery took the stale claim".into(),
-                    )),
-                    Err(e) => Err(e.into()),
-                }
-            }
+            Some(false) => match claims::take_over(&self.stores, tenant, &stale, now).await? {
+                Some(taken) => Ok(Some(taken.claimed_at)),
+                None => Err(JobError::Retry(
+                    "another delivery took the stale claim".into(),
+                )),
+            },
             None => {
                 Metric::count("SendClaimsUnresolved", 1)
                     .property("dealership_id", tenant.to_string())
                     .emit();
-                Err(SendFailure::Dead(format!(
+                Err(JobError::Dead(format!(
                     "send {} was claimed at {} and never confirmed, and the provider cannot tell \
                      whether it went out: check the provider's log before redriving",
                     stale.key, stale.claimed_at

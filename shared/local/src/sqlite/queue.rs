@@ -10,7 +10,8 @@ use chrono::{DateTime, TimeZone, Utc};
 use rusqlite::{OptionalExtension, params};
 
 use super::{SqliteStore, backend};
-use norvalt_core::queue::{DeadLetter, DeadLetters, Delivery, Queue, QueueError, QueueName};
+use norvalt_core::jobs::Delivery;
+use norvalt_core::queue::{DeadLetter, DeadLetters, Queue, QueueError, QueueName};
 use norvalt_core::{StoreError, StoreResult};
 
 fn millis(t: DateTime<Utc>) -> i64 {

@@ -25,7 +25,7 @@ use crate::phone::is_mobile;
 use crate::ports::{StoreError, Stores};
 use crate::service::responder::{reply_context, write_follow_up};
 
-pub use runner::{FollowUpRunner, FollowUpWriteEnvelope, RunReport};
+pub use runner::{FollowUpRunner, RunReport};
 
 async fn team(stores: &Stores, actor: &Actor) -> DomainResult<Vec<UserId>> {
     Ok(stores

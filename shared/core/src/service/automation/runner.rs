@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::triggers::{self, Event};
 use crate::ai::ReplyContext;
@@ -17,16 +17,15 @@ use crate::automation::merge::MergeValues;
 use crate::automation::{FollowUp, StopReason};
 use crate::error::DomainError;
 use crate::ids::{DealershipId, LeadId, MessageId, RuleId};
+use crate::jobs::{self, Envelope, FollowUpWrite, JobError, LeadEvent};
 use crate::metrics::Metric;
 use crate::model::rule::{Action, AssignTo};
 use crate::model::{AutomationRule, Channel, Dealership, Direction, Lead, Message, SenderType};
-use crate::outbound::{ClaimRecord, ClaimState, suppression};
+use crate::outbound::{ClaimRecord, ClaimState, claims, suppression};
 use crate::phone::is_mobile;
 use crate::ports::{StoreError, Stores};
-use crate::queue::{Queue, QueueName};
+use crate::queue::Queue;
 use crate::service::assignment;
-use crate::service::notify::{LeadEvent, NotifyEnvelope};
-use crate::service::responder::SendEnvelope;
 use crate::tenancy::TenantId;
 
 /// Due sequences read per query.
@@ -67,34 +66,6 @@ enum Acted {
     /// The step had nothing to do for this lead (no phone, no reps …).
     Skipped(String),
     Stop(StopReason),
-}
-
-/// The ai-queue job asking the reply engine to write a follow-up message.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FollowUpWriteEnvelope {
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub version: u32,
-    pub dealership_id: DealershipId,
-    pub idempotency_key: String,
-    pub trace_id: String,
-    pub enqueued_at: DateTime<Utc>,
-    pub payload: FollowUpWrite,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FollowUpWrite {
-    pub lead_id: LeadId,
-    pub rule_id: RuleId,
-    pub step: usize,
-    /// The id the message gets: fixed by the step's claim, so a repeated
-    /// job writes (and sends) one message.
-    pub message_id: MessageId,
-    pub channel: Channel,
-}
-
-impl FollowUpWriteEnvelope {
-    pub const TYPE: &'static str = "ai.followup";
 }
 
 fn claim_key(f: &FollowUp) -> String {
@@ -148,18 +119,14 @@ impl FollowUpRunner {
     /// Runs sequences that a trigger made due at once (a `new_lead` rule's
     /// first step without delay), so a lead is assigned in seconds rather
     /// than at the next scheduled run.
-    pub async fn run_now(&self, due: Vec<FollowUp>, now: DateTime<Utc>) -> Result<(), StoreError> {
+    pub async fn run_now(&self, due: Vec<FollowUp>, now: DateTime<Utc>) -> Result<(), JobError> {
         for f in due {
             self.run_one(f, now).await?;
         }
         Ok(())
     }
 
-    async fn run_one(
-        &self,
-        listed: FollowUp,
-        now: DateTime<Utc>,
-    ) -> Result<StepResult, StoreError> {
+    async fn run_one(&self, listed: FollowUp, now: DateTime<Utc>) -> Result<StepResult, JobError> {
         // The job's own index led here; the tenant is the record's.
         let tenant = TenantId::mint(listed.dealership_id);
         let stores = &self.stores;
@@ -195,21 +162,12 @@ impl FollowUpRunner {
             None => mine,
             Some(done) if done.state != ClaimState::Claimed => done,
             Some(busy) if !busy.expired(now) => return Ok(StepResult::Skipped),
-            Some(stale) => {
-                // Its holder stopped mid-step. Every action is safe to
-                // repeat under the same message id, so take it over.
-                let mut taken = stale.clone();
-                taken.claimed_at = now;
-                match stores
-                    .claims
-                    .update_claim(&tenant, &taken, stale.claimed_at)
-                    .await
-                {
-                    Ok(()) => taken,
-                    Err(StoreError::Conflict) => return Ok(StepResult::Skipped),
-                    Err(e) => return Err(e),
-                }
-            }
+            // Its holder stopped mid-step. Every action is safe to repeat
+            // under the same message id, so take it over.
+            Some(stale) => match claims::take_over(stores, &tenant, &stale, now).await? {
+                Some(taken) => taken,
+                None => return Ok(StepResult::Skipped),
+            },
         };
         let acted = if claim.state == ClaimState::Claimed {
             let message_id = claim
@@ -260,12 +218,11 @@ impl FollowUpRunner {
             Acted::Stop(reason) => self.stop(&tenant, f, reason, now).await,
             Acted::Done(outcome) | Acted::Skipped(outcome) => {
                 f.advance(&rule, outcome, &quiet, now);
-                self.save(&tenant, &f).await.map(|saved| {
-                    if saved {
-                        StepResult::Ran
-                    } else {
-                        StepResult::Skipped
-                    }
+                let saved = self.save(&tenant, &f).await?;
+                Ok(if saved {
+                    StepResult::Ran
+                } else {
+                    StepResult::Skipped
                 })
             }
         }
@@ -277,14 +234,13 @@ impl FollowUpRunner {
         mut f: FollowUp,
         reason: StopReason,
         now: DateTime<Utc>,
-    ) -> Result<StepResult, StoreError> {
+    ) -> Result<StepResult, JobError> {
         f.stop(reason, now);
-        self.save(tenant, &f).await.map(|saved| {
-            if saved {
-                StepResult::Stopped
-            } else {
-                StepResult::Skipped
-            }
+        let saved = self.save(tenant, &f).await?;
+        Ok(if saved {
+            StepResult::Stopped
+        } else {
+            StepResult::Skipped
         })
     }
 
@@ -297,7 +253,7 @@ impl FollowUpRunner {
         }
     }
 
-    async fn act(&self, c: &StepContext<'_>, action: &Action) -> Result<Acted, StoreError> {
+    async fn act(&self, c: &StepContext<'_>, action: &Action) -> Result<Acted, JobError> {
         let stores = &self.stores;
         match action {
             Action::SendEmail { .. } | Action::SendSms { .. } => self.send(c, action).await,
@@ -332,7 +288,8 @@ impl FollowUpRunner {
                 .await
                 {
                     Ok(_) => Ok(Acted::Done(format!("assigned to {user}"))),
-                    Err(DomainError::Store(e)) => Err(e),
+                    Err(DomainError::Store(e)) => Err(e.into()),
+                    Err(DomainError::Queue(e)) => Err(e.into()),
                     Err(other) => Ok(Acted::Skipped(other.to_string())),
                 }
             }
@@ -349,7 +306,8 @@ impl FollowUpRunner {
                             .await?;
                         Ok(Acted::Done(format!("status {}", status.as_str())))
                     }
-                    Err(DomainError::Store(e)) => Err(e),
+                    Err(DomainError::Store(e)) => Err(e.into()),
+                    Err(DomainError::Queue(e)) => Err(e.into()),
                     Err(other) => Ok(Acted::Skipped(other.to_string())),
                 }
             }
@@ -358,7 +316,8 @@ impl FollowUpRunner {
                 emails,
                 note,
             } => {
-                let notice = NotifyEnvelope::new(
+                jobs::notify(
+                    self.queue.as_ref(),
                     c.tenant.dealership_id(),
                     c.lead.id,
                     LeadEvent::FollowUp {
@@ -371,14 +330,14 @@ impl FollowUpRunner {
                     },
                     &format!("followup:{}", claim_key(c.follow_up)),
                     c.now,
-                );
-                self.enqueue(QueueName::Send, &notice.to_json()).await?;
+                )
+                .await?;
                 Ok(Acted::Done("team notified".into()))
             }
         }
     }
 
-    async fn send(&self, c: &StepContext<'_>, action: &Action) -> Result<Acted, StoreError> {
+    async fn send(&self, c: &StepContext<'_>, action: &Action) -> Result<Acted, JobError> {
         let (channel, address) = match action {
             Action::SendSms { .. } => {
                 if !c.dealership.reply.sms_enabled {
@@ -405,25 +364,20 @@ impl FollowUpRunner {
         let rendered = render_template(c.dealership, c.lead, action, channel, c.now);
         let Some((text, subject)) = rendered else {
             // No template: the reply engine writes it (ai queue), then sends.
-            let envelope = FollowUpWriteEnvelope {
-                kind: FollowUpWriteEnvelope::TYPE.into(),
-                version: 1,
-                dealership_id: c.tenant.dealership_id(),
-                idempotency_key: claim_key(c.follow_up),
-                trace_id: format!("followup:{}", claim_key(c.follow_up)),
-                enqueued_at: c.now,
-                payload: FollowUpWrite {
-                    lead_id: c.lead.id,
-                    rule_id: c.rule.id,
-                    step: c.follow_up.next_step,
-                    message_id: c.message_id,
-                    channel,
-                },
+            let write = FollowUpWrite {
+                lead_id: c.lead.id,
+                rule_id: c.rule.id,
+                step: c.follow_up.next_step,
+                message_id: c.message_id,
+                channel,
             };
-            self.enqueue(
-                QueueName::Ai,
-                &serde_json::to_string(&envelope).expect("serialisable"),
+            Envelope::write_follow_up(
+                c.tenant.dealership_id(),
+                &claim_key(c.follow_up),
+                write,
+                c.now,
             )
+            .enqueue(self.queue.as_ref())
             .await?;
             return Ok(Acted::Done("queued for the reply engine".into()));
         };
@@ -447,28 +401,18 @@ impl FollowUpRunner {
             .await
         {
             Ok(()) | Err(StoreError::Conflict) => {}
-            Err(e) => return Err(e),
+            Err(e) => return Err(e.into()),
         }
-        let send = SendEnvelope::new(
+        jobs::send_message(
+            self.queue.as_ref(),
             c.tenant.dealership_id(),
             c.lead.id,
             message.id,
             &format!("followup:{}", claim_key(c.follow_up)),
             c.now,
-        );
-        self.enqueue(
-            QueueName::Send,
-            &serde_json::to_string(&send).expect("serialisable"),
         )
         .await?;
         Ok(Acted::Done(format!("{} queued", channel_word(channel))))
-    }
-
-    async fn enqueue(&self, queue: QueueName, body: &str) -> Result<(), StoreError> {
-        self.queue
-            .send(queue, body)
-            .await
-            .map_err(|e| StoreError::Backend(e.to_string()))
     }
 }
 

@@ -4,7 +4,6 @@
 //! however often the request repeats, and a lead's opt-outs.
 
 use std::path::Path;
-use std::time::Duration;
 
 use norvalt_core::Role;
 use norvalt_core::model::Channel;
@@ -252,28 +251,11 @@ async fn an_unbuilt_dashboard_says_how_to_build_it() {
     assert!(response.text().await.unwrap().contains("scripts/dev serve"));
 }
 
-/// The outbox's emails that contain `text` (ASCII: bodies may be encoded).
-fn sent_emails(app: &TestApp, text: &str) -> Vec<String> {
-    std::fs::read_dir(app.platform.outbox.dir())
-        .map(|d| {
-            d.filter_map(Result::ok)
-                .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
-                .map(|e| std::fs::read_to_string(e.path()).unwrap_or_default())
-                .filter(|mail| mail.contains(text))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-async fn wait_for_emails(app: &TestApp, text: &str, n: usize) -> Vec<String> {
-    for _ in 0..100 {
-        let found = sent_emails(app, text);
-        if found.len() >= n {
-            return found;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    sent_emails(app, text)
+/// Every email in the outbox that contains `text` (ASCII: bodies may be
+/// encoded), once the queues have settled.
+async fn sent_emails(app: &TestApp, text: &str) -> Vec<String> {
+    app.settle().await;
+    app.outbox_emails(text)
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -304,11 +286,9 @@ async fn a_reps_reply_is_sent_once_however_often_it_is_posted() {
     let (_, _) = app.post(&path, &rep, reply).await;
     app.drain(&[QueueName::Send]).await;
 
-    let mails = wait_for_emails(&app, "ref-1100", 1).await;
+    let mails = sent_emails(&app, "ref-1100").await;
     assert_eq!(mails.len(), 1, "one email to Kari");
     assert!(mails[0].contains("kari@example.no"));
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(sent_emails(&app, "ref-1100").len(), 1);
 
     let (_, timeline) = app
         .get(&format!("/api/leads/{id}/conversations"), &rep)
@@ -334,7 +314,7 @@ async fn a_reps_reply_is_sent_once_however_often_it_is_posted() {
         .await;
     assert_eq!(status, 202, "{second}");
     assert_ne!(second["id"], first["id"]);
-    assert_eq!(wait_for_emails(&app, "ref-rav4", 1).await.len(), 1);
+    assert_eq!(sent_emails(&app, "ref-rav4").await.len(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -374,7 +354,7 @@ async fn a_reply_needs_a_channel_the_customer_can_be_reached_on() {
         .await;
     assert_eq!((status, code(&err)), (404, "lead_not_found"));
     app.drain(&[QueueName::Send]).await;
-    assert!(sent_emails(&app, "per@example.no").is_empty());
+    assert!(sent_emails(&app, "per@example.no").await.is_empty());
 
     // SMS only where the dealership has turned it on.
     let texted = app

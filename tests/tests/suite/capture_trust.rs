@@ -234,7 +234,7 @@ async fn ses_mail_is_routed_by_its_envelope_and_a_forged_importer_waits_for_revi
             vec![bergen_inbound.clone()],
             norvalt_core::time::now(),
         );
-        if let Capture::Email(e) = &mut envelope.capture {
+        if let Capture::Email(e) = &mut envelope.job {
             e.auth = Some(MailAuth {
                 spf: Some("PASS".into()),
                 dkim: Some(dmarc.into()),

@@ -188,27 +188,6 @@ async fn lead_intake_answers_its_sample_event_with_partial_failures() {
 
 // ---- AWS adapters on moto ----
 
-async fn moto() -> Option<aws_config::SdkConfig> {
-    let Ok(endpoint) = std::env::var("NORVALT_TEST_DYNAMODB_ENDPOINT") else {
-        assert!(
-            std::env::var_os("NORVALT_REQUIRE_MOTO").is_none(),
-            "NORVALT_REQUIRE_MOTO is set but no moto endpoint is"
-        );
-        eprintln!("skipping: no moto endpoint (scripts/test sets NORVALT_TEST_DYNAMODB_ENDPOINT)");
-        return None;
-    };
-    Some(
-        aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .endpoint_url(endpoint)
-            .region(aws_config::Region::new("eu-north-1"))
-            .credentials_provider(aws_sdk_sqs::config::Credentials::new(
-                "test", "test", None, None, "moto",
-            ))
-            .load()
-            .await,
-    )
-}
-
 async fn queues(config: &aws_config::SdkConfig) -> (SqsQueues, aws_sdk_sqs::Client, QueueUrls) {
     let client = aws_sdk_sqs::Client::new(config);
     let name = uuid::Uuid::new_v4().simple().to_string();
@@ -272,8 +251,9 @@ async fn receive_all(client: &aws_sdk_sqs::Client, url: &str) -> Vec<String> {
 }
 
 #[tokio::test]
+#[ignore = "needs moto: scripts/test starts it and runs ignored tests"]
 async fn sqs_queues_send_dead_letter_and_redrive() {
-    let Some(config) = moto().await else { return };
+    let config = norvalt_tests::moto::config().await;
     let (sqs, client, urls) = queues(&config).await;
     sqs.send(QueueName::Capture, "første").await.unwrap();
     assert_eq!(receive_all(&client, &urls.queue).await, ["første"]);
@@ -315,8 +295,9 @@ async fn sqs_queues_send_dead_letter_and_redrive() {
 }
 
 #[tokio::test]
+#[ignore = "needs moto: scripts/test starts it and runs ignored tests"]
 async fn s3_mail_and_secrets_manager() {
-    let Some(config) = moto().await else { return };
+    let config = norvalt_tests::moto::config().await;
     let (mail, _, _) = bucket(&config).await;
     mail.put_mail("imap/abc.eml", b"From: a@b.no\r\n\r\nHei")
         .await
@@ -389,8 +370,9 @@ async fn s3_mail_and_secrets_manager() {
 }
 
 #[tokio::test]
+#[ignore = "needs moto: scripts/test starts it and runs ignored tests"]
 async fn email_inbound_enqueues_clean_mail_and_quarantines_spam() {
-    let Some(config) = moto().await else { return };
+    let config = norvalt_tests::moto::config().await;
     let (mail, _, _) = bucket(&config).await;
     let (sqs, client, urls) = queues(&config).await;
     let raw = fixture("emails/toyota-no-contact-request.eml");
@@ -452,6 +434,7 @@ async fn email_inbound_enqueues_clean_mail_and_quarantines_spam() {
 /// password in Secrets Manager, raw mail to S3, envelopes to SQS — against
 /// moto and a real Dovecot.
 #[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs moto and Dovecot: scripts/test starts them and runs ignored tests"]
 async fn imap_poller_on_the_aws_adapters() {
     use norvalt_core::capture::mailbox::imap_password_secret;
     use norvalt_core::model::dealership::ImapAccount;
@@ -459,10 +442,8 @@ async fn imap_poller_on_the_aws_adapters() {
     use norvalt_core::service::mailbox_poll::{MailboxPoller, PollLimits};
     use norvalt_core::service::provisioning::{self, PlatformSettings};
 
-    let Some(config) = moto().await else { return };
-    let Some(dovecot) = norvalt_tests::dovecot::Dovecot::from_env() else {
-        return;
-    };
+    let config = norvalt_tests::moto::config().await;
+    let dovecot = norvalt_tests::dovecot::Dovecot::from_env();
     let dynamo = aws_sdk_dynamodb::Client::new(&config);
     let table = format!("imap-{}", uuid::Uuid::new_v4().simple());
     norvalt_aws::dynamodb::ensure_table(&dynamo, &table)
@@ -542,7 +523,7 @@ async fn imap_poller_on_the_aws_adapters() {
     let bodies = receive_all(&sqs_client, &urls.queue).await;
     assert_eq!(bodies.len(), 1);
     let envelope: CaptureEnvelope = serde_json::from_str(&bodies[0]).unwrap();
-    let norvalt_core::capture::Capture::Email(email) = &envelope.capture else {
+    let norvalt_core::capture::Capture::Email(email) = &envelope.job else {
         panic!("{envelope:?}")
     };
     assert_eq!(email.dealership_slug.as_deref(), Some("bil-i-skien"));

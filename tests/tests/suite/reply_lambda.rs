@@ -5,10 +5,11 @@
 use std::sync::Arc;
 
 use aws_lambda_events::event::sqs::SqsEvent;
+use norvalt_core::jobs::{Envelope, SendJob};
 use norvalt_core::outbound::{Mailer, OutboundEmail, SendError};
 use norvalt_core::queue::QueueName;
 use norvalt_core::service::provisioning::find_by_slug;
-use norvalt_core::service::responder::{Responder, SendEnvelope};
+use norvalt_core::service::responder::Responder;
 use norvalt_tests::fakes::MemoryQueue;
 use norvalt_tests::{DRAMMEN, TestApp};
 
@@ -75,8 +76,11 @@ async fn ai_responder_and_sender_answer_their_sample_events_once() {
         "and the team notice (deduplicated when sent)"
     );
     assert_eq!(sends.len(), 2, "each delivery asks for the send…");
-    let first: SendEnvelope = serde_json::from_str(&sends[0]).unwrap();
-    let second: SendEnvelope = serde_json::from_str(&sends[1]).unwrap();
+    let first = Envelope::<SendJob>::parse(&sends[0]).unwrap();
+    let second = Envelope::<SendJob>::parse(&sends[1]).unwrap();
+    let SendJob::Message(first_send) = &first.job else {
+        panic!("a send job")
+    };
     assert_eq!(
         first.idempotency_key, second.idempotency_key,
         "…of the same message"
@@ -84,7 +88,7 @@ async fn ai_responder_and_sender_answer_their_sample_events_once() {
 
     let sender = app.platform.sender();
     let sample =
-        fill(event("sender.json")).replace("MESSAGE_ID", &first.payload.message_id.to_string());
+        fill(event("sender.json")).replace("MESSAGE_ID", &first_send.message_id.to_string());
     let batch: SqsEvent = serde_json::from_str(&sample).unwrap();
     for _ in 0..2 {
         let response =
@@ -101,24 +105,6 @@ async fn ai_responder_and_sender_answer_their_sample_events_once() {
     assert_eq!(mails.len(), 1, "one email for two deliveries of each job");
     let (_, page) = app.get(&format!("/api/leads/{lead_id}"), &token).await;
     assert_eq!(page["status"], "contacted");
-}
-
-async fn moto() -> Option<aws_config::SdkConfig> {
-    let Ok(endpoint) = std::env::var("NORVALT_TEST_DYNAMODB_ENDPOINT") else {
-        assert!(std::env::var_os("NORVALT_REQUIRE_MOTO").is_none());
-        eprintln!("skipping: no moto endpoint");
-        return None;
-    };
-    Some(
-        aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .endpoint_url(endpoint)
-            .region(aws_config::Region::new("eu-west-1"))
-            .credentials_provider(aws_sdk_sqs::config::Credentials::new(
-                "test", "test", None, None, "moto",
-            ))
-            .load()
-            .await,
-    )
 }
 
 fn email(from_domain: &str) -> OutboundEmail {
@@ -140,8 +126,9 @@ fn email(from_domain: &str) -> OutboundEmail {
 }
 
 #[tokio::test]
+#[ignore = "needs moto: scripts/test starts it and runs ignored tests"]
 async fn ses_mailer_sends_raw_mime_from_a_verified_domain_only() {
-    let Some(config) = moto().await else { return };
+    let config = norvalt_tests::moto::config_in("eu-west-1").await;
     let client = aws_sdk_sesv2::Client::new(&config);
     let domain = format!("svar{}.norvalt.no", uuid::Uuid::new_v4().simple());
     client

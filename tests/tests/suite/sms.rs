@@ -3,7 +3,6 @@
 //! (confirmed once) and START opts back in. Forged requests change nothing.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use norvalt_core::Role;
 use norvalt_core::ports::RouteKind;
@@ -60,23 +59,14 @@ async fn text(app: &TestApp, sid: &str, body: &str, signature: Option<&str>) -> 
         .unwrap()
 }
 
-/// The SMS lines in the outbox once `n` exist (or after 10 s).
-async fn sent_sms(app: &TestApp, n: usize) -> Vec<Value> {
-    let path = app.platform.outbox.dir().join("sms.jsonl");
-    let read = || -> Vec<Value> {
-        std::fs::read_to_string(&path)
-            .unwrap_or_default()
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect()
-    };
-    for _ in 0..100 {
-        if read().len() >= n {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    read()
+/// Every SMS line in the outbox once the queues have settled.
+async fn sent_sms(app: &TestApp) -> Vec<Value> {
+    app.settle().await;
+    std::fs::read_to_string(app.platform.outbox.dir().join("sms.jsonl"))
+        .unwrap_or_default()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -86,7 +76,7 @@ async fn a_texting_customer_is_answered_by_sms_and_can_opt_out_and_in() {
     assert_eq!(answer.status(), 200);
     assert!(answer.text().await.unwrap().contains("<Response>"));
 
-    let sms = sent_sms(&app, 1).await;
+    let sms = sent_sms(&app).await;
     assert_eq!(sms.len(), 1, "{sms:?}");
     assert_eq!(sms[0]["to"], CUSTOMER);
     assert_eq!(sms[0]["from"], DEALER_NUMBER);
@@ -160,7 +150,7 @@ async fn a_texting_customer_is_answered_by_sms_and_can_opt_out_and_in() {
     text(&app, "SM4", "stopp", None).await;
     app.drain(&[QueueName::Capture, QueueName::Ai, QueueName::Send])
         .await;
-    let sms = sent_sms(&app, 2).await;
+    let sms = sent_sms(&app).await;
     assert_eq!(sms.len(), 2, "{sms:?}");
     assert!(
         sms[1]["body"].as_str().unwrap().contains("meldt av"),

@@ -11,11 +11,10 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use norvalt_core::Role;
 use norvalt_core::ai::ReplyModel;
+use norvalt_core::jobs::{AiJob, Delivery, Envelope, JobError, JobHandler, SendJob};
 use norvalt_core::outbound::{ClaimRecord, ClaimState};
-use norvalt_core::queue::{Delivery, JobHandler, JobOutcome, QueueName};
-use norvalt_core::service::intake::FirstReplyEnvelope;
+use norvalt_core::queue::QueueName;
 use norvalt_core::service::provisioning::find_by_slug;
-use norvalt_core::service::responder::SendEnvelope;
 use norvalt_http::anthropic::AnthropicClient;
 use norvalt_tests::{DRAMMEN, TestApp};
 use serde_json::{Value, json};
@@ -106,31 +105,14 @@ async fn post_form(app: &TestApp, idempotency_key: &str) -> Value {
     response.json().await.unwrap()
 }
 
-/// The `.eml` files in the outbox once `n` exist (or after 15 s).
-async fn outbox_mails(app: &TestApp, n: usize) -> Vec<Vec<u8>> {
-    let dir = app.platform.outbox.dir().to_path_buf();
-    let read = || -> Vec<Vec<u8>> {
-        let mut files: Vec<_> = std::fs::read_dir(&dir)
-            .map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect())
-            .unwrap_or_default();
-        // Replies to customers; team notices are `notify_…` files.
-        files.retain(|p| {
-            p.extension().is_some_and(|e| e == "eml")
-                && p.file_name()
-                    .is_some_and(|n| n.to_string_lossy().starts_with("send"))
-        });
-        files.sort();
-        files.iter().map(|p| std::fs::read(p).unwrap()).collect()
-    };
-    for _ in 0..150 {
-        if read().len() >= n {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    // Give a wrong second send the chance to show up.
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    read()
+/// The replies in the outbox (`send…` files; team notices are `notify_…`)
+/// once every queue has settled: all of them, so a second send is counted.
+async fn outbox_mails(app: &TestApp) -> Vec<Vec<u8>> {
+    app.settle().await;
+    app.outbox_files(|name| name.starts_with("send"))
+        .into_iter()
+        .map(|(_, mail)| mail)
+        .collect()
 }
 
 async fn only_lead(app: &TestApp) -> Value {
@@ -156,7 +138,7 @@ async fn a_form_lead_posted_twice_gets_exactly_one_norwegian_reply() {
     let again = post_form(&app, "skjema-1").await;
     assert_eq!(first["capture_id"], again["capture_id"]);
 
-    let mails = outbox_mails(&app, 1).await;
+    let mails = outbox_mails(&app).await;
     assert_eq!(mails.len(), 1, "exactly one reply");
     let mail = mail_parser::MessageParser::default()
         .parse(&mails[0])
@@ -215,7 +197,7 @@ async fn claude_writes_the_reply_and_is_asked_properly() {
     let (mock, url) = MockClaude::start(StatusCode::OK, MockClaude::text(GOOD_REPLY)).await;
     let app = app_with_model(Some(&url)).await;
     post_form(&app, "claude-1").await;
-    let mails = outbox_mails(&app, 1).await;
+    let mails = outbox_mails(&app).await;
     assert_eq!(mails.len(), 1);
     let mail = mail_parser::MessageParser::default()
         .parse(&mails[0])
@@ -226,14 +208,8 @@ async fn claude_writes_the_reply_and_is_asked_properly() {
     );
 
     // One request for the reply; the analysis job asks separately.
-    let mut requests = Vec::new();
-    for _ in 0..50 {
-        requests = mock.requests.lock().unwrap().clone();
-        if requests.len() >= 2 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    app.settle().await;
+    let requests = mock.requests.lock().unwrap().clone();
     let (replies, analyses): (Vec<_>, Vec<_>) = requests
         .iter()
         .partition(|(_, body)| body["system"].as_str().unwrap().contains("bilselger"));
@@ -314,7 +290,7 @@ async fn a_model_that_is_down_or_talks_nonsense_gives_the_template() {
         let (_, url) = MockClaude::start(status, answer).await;
         let app = app_with_model(Some(&url)).await;
         post_form(&app, why).await;
-        let mails = outbox_mails(&app, 1).await;
+        let mails = outbox_mails(&app).await;
         assert_eq!(mails.len(), 1, "{why}: the lead is still answered");
         let mail = mail_parser::MessageParser::default()
             .parse(&mails[0])
@@ -349,14 +325,14 @@ fn delivery(body: String) -> Delivery {
 async fn duplicate_and_parallel_deliveries_send_once() {
     let app = TestApp::spawn_with(|p| p.imap_poll_interval = None).await;
     post_form(&app, "dup-1").await;
-    outbox_mails(&app, 1).await;
+    outbox_mails(&app).await;
     let lead = only_lead(&app).await;
     let lead_id = lead["id"].as_str().unwrap().parse().unwrap();
     let (tenant, _) = find_by_slug(&app.platform.stores, DRAMMEN)
         .await
         .unwrap()
         .unwrap();
-    let envelope = FirstReplyEnvelope::new(
+    let envelope = Envelope::<AiJob>::first_reply(
         tenant.dealership_id(),
         lead_id,
         "trace",
@@ -371,7 +347,7 @@ async fn duplicate_and_parallel_deliveries_send_once() {
         runs.push(tokio::spawn(async move { r.handle(&delivery(b)).await }));
     }
     for run in runs {
-        assert_eq!(run.await.unwrap(), JobOutcome::Done);
+        assert_eq!(run.await.unwrap(), Ok(()));
     }
     let messages = conversation(&app, &lead_id.to_string()).await;
     assert_eq!(
@@ -381,7 +357,7 @@ async fn duplicate_and_parallel_deliveries_send_once() {
 
     // The send jobs the repeats enqueued, plus direct parallel runs.
     let ai_message = messages.iter().find(|m| m["sender_type"] == "ai").unwrap();
-    let send = SendEnvelope::new(
+    let send = Envelope::<SendJob>::message(
         tenant.dealership_id(),
         lead_id,
         ai_message["id"].as_str().unwrap().parse().unwrap(),
@@ -397,11 +373,11 @@ async fn duplicate_and_parallel_deliveries_send_once() {
     for run in runs {
         let outcome = run.await.unwrap();
         assert!(
-            matches!(outcome, JobOutcome::Done | JobOutcome::Retry(_)),
+            matches!(outcome, Ok(()) | Err(JobError::Retry(_))),
             "{outcome:?}"
         );
     }
-    let mails = outbox_mails(&app, 1).await;
+    let mails = outbox_mails(&app).await;
     assert_eq!(mails.len(), 1);
     assert_eq!(
         app.platform
@@ -421,7 +397,7 @@ async fn duplicate_and_parallel_deliveries_send_once() {
 async fn a_claim_left_by_a_crash_is_resolved_without_a_second_send() {
     let app = TestApp::spawn_with(|p| p.imap_poll_interval = None).await;
     post_form(&app, "crash-1").await;
-    outbox_mails(&app, 1).await;
+    outbox_mails(&app).await;
     let lead = only_lead(&app).await;
     let lead_id: norvalt_core::LeadId = lead["id"].as_str().unwrap().parse().unwrap();
     let (tenant, _) = find_by_slug(&app.platform.stores, DRAMMEN)
@@ -431,7 +407,7 @@ async fn a_claim_left_by_a_crash_is_resolved_without_a_second_send() {
     let messages = conversation(&app, &lead_id.to_string()).await;
     let message_id: norvalt_core::ids::MessageId =
         messages[1]["id"].as_str().unwrap().parse().unwrap();
-    let send = SendEnvelope::new(
+    let send = Envelope::<SendJob>::message(
         tenant.dealership_id(),
         lead_id,
         message_id,
@@ -459,7 +435,7 @@ async fn a_claim_left_by_a_crash_is_resolved_without_a_second_send() {
         .sender()
         .handle(&delivery(serde_json::to_string(&send).unwrap()))
         .await;
-    assert_eq!(outcome, JobOutcome::Done);
+    assert_eq!(outcome, Ok(()));
     assert_eq!(
         claims
             .get_claim(&tenant, &key)
@@ -469,10 +445,10 @@ async fn a_claim_left_by_a_crash_is_resolved_without_a_second_send() {
             .state,
         ClaimState::Done
     );
-    assert_eq!(outbox_mails(&app, 1).await.len(), 1);
+    assert_eq!(outbox_mails(&app).await.len(), 1);
 
     // 2. A fresh claim held by a live sender: this delivery waits (retry).
-    let another = SendEnvelope {
+    let another = Envelope {
         idempotency_key: format!("{key}-b"),
         ..send.clone()
     };
@@ -487,7 +463,7 @@ async fn a_claim_left_by_a_crash_is_resolved_without_a_second_send() {
         .sender()
         .handle(&delivery(serde_json::to_string(&another).unwrap()))
         .await;
-    assert!(matches!(outcome, JobOutcome::Retry(_)), "{outcome:?}");
+    assert!(matches!(outcome, Err(JobError::Retry(_))), "{outcome:?}");
 
     // 3. The same claim expired and nothing in the outbox: sent once now.
     let old = live.claimed_at;
@@ -499,8 +475,8 @@ async fn a_claim_left_by_a_crash_is_resolved_without_a_second_send() {
         .sender()
         .handle(&delivery(serde_json::to_string(&another).unwrap()))
         .await;
-    assert_eq!(outcome, JobOutcome::Done);
-    assert_eq!(outbox_mails(&app, 2).await.len(), 2);
+    assert_eq!(outcome, Ok(()));
+    assert_eq!(outbox_mails(&app).await.len(), 2);
 }
 
 /// The customer answers the reply email: the answer joins the same lead's
@@ -509,7 +485,7 @@ async fn a_claim_left_by_a_crash_is_resolved_without_a_second_send() {
 async fn a_customer_reply_by_email_joins_the_same_lead() {
     let app = TestApp::spawn_with(|p| p.imap_poll_interval = None).await;
     post_form(&app, "svar-1").await;
-    let mails = outbox_mails(&app, 1).await;
+    let mails = outbox_mails(&app).await;
     let ours = mail_parser::MessageParser::default()
         .parse(&mails[0])
         .unwrap();
@@ -544,20 +520,22 @@ async fn a_customer_reply_by_email_joins_the_same_lead() {
         "Torsdag kl. 16 passer fint for prøvekjøring!"
     );
     // The team is told about the answer, with the customer's words.
-    let dir = app.platform.outbox.dir().to_path_buf();
-    let mut reply_notice = None;
-    for _ in 0..50 {
-        reply_notice = std::fs::read_dir(&dir)
-            .unwrap()
-            .filter_map(Result::ok)
-            .find(|e| e.file_name().to_string_lossy().contains("_reply_"))
-            .map(|e| std::fs::read(e.path()).unwrap());
-        if reply_notice.is_some() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let notice = reply_notice.expect("a reply notice");
+    app.settle().await;
+    let reply_notices = app.outbox_files(|name| name.contains("_reply_"));
+    let mut told: Vec<String> = reply_notices
+        .iter()
+        .map(|(_, mail)| {
+            let mail = mail_parser::MessageParser::default().parse(mail).unwrap();
+            let to = mail.to().and_then(|a| a.first()).and_then(|a| a.address());
+            to.unwrap().to_string()
+        })
+        .collect();
+    assert!(!told.is_empty(), "a reply notice");
+    let notices = told.len();
+    told.sort();
+    told.dedup();
+    assert_eq!(told.len(), notices, "each person told once: {told:?}");
+    let notice = reply_notices[0].1.clone();
     let notice = mail_parser::MessageParser::default()
         .parse(&notice)
         .unwrap();
@@ -609,7 +587,7 @@ async fn a_customer_reply_by_email_joins_the_same_lead() {
 async fn an_unsubscribed_customer_gets_no_more_email() {
     let app = TestApp::spawn_with(|p| p.imap_poll_interval = None).await;
     post_form(&app, "avmeld-1").await;
-    let mails = outbox_mails(&app, 1).await;
+    let mails = outbox_mails(&app).await;
     let raw = String::from_utf8_lossy(&mails[0])
         .replace("\r\n ", " ")
         .replace("\r\n\t", " ");
@@ -672,15 +650,16 @@ async fn an_unsubscribed_customer_gets_no_more_email() {
         .insert_message(&tenant, &follow_up)
         .await
         .unwrap();
-    let send = SendEnvelope::new(tenant.dealership_id(), lead_id, follow_up.id, "t", now);
+    let send =
+        Envelope::<SendJob>::message(tenant.dealership_id(), lead_id, follow_up.id, "t", now);
     let outcome = app
         .platform
         .sender()
         .handle(&delivery(serde_json::to_string(&send).unwrap()))
         .await;
-    assert_eq!(outcome, JobOutcome::Done);
+    assert_eq!(outcome, Ok(()));
     assert_eq!(
-        outbox_mails(&app, 2).await.len(),
+        outbox_mails(&app).await.len(),
         1,
         "nothing sent after unsubscribing"
     );
@@ -692,21 +671,14 @@ async fn reps_get_drafts_and_fresh_analyses_for_their_own_leads_only() {
     let (mock, url) = MockClaude::start(StatusCode::OK, MockClaude::text(refined)).await;
     let app = app_with_model(Some(&url)).await;
     post_form(&app, "ai-1").await;
-    outbox_mails(&app, 1).await;
+    outbox_mails(&app).await;
     let lead = only_lead(&app).await;
     let id = lead["id"].as_str().unwrap();
     let token = app.token(DRAMMEN, Role::SalesRep).await;
 
     // The ai job refines the new lead's analysis by itself…
-    let mut refined = Value::Null;
-    for _ in 0..50 {
-        let (_, lead) = app.get(&format!("/api/leads/{id}"), &token).await;
-        if lead["analysis"]["analysed_by"] == "claude-test" {
-            refined = lead;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    app.settle().await;
+    let (_, refined) = app.get(&format!("/api/leads/{id}"), &token).await;
     assert_eq!(refined["lead_score"], 88, "{refined}");
     // …and a rep can ask again.
     let (status, analysed) = app
@@ -794,23 +766,8 @@ async fn the_team_is_told_about_new_leads_and_answers_once() {
     let app = TestApp::spawn_with(|p| p.imap_poll_interval = None).await;
     post_form(&app, "varsel-1").await;
     post_form(&app, "varsel-1").await;
-    outbox_mails(&app, 1).await;
-    let dir = app.platform.outbox.dir().to_path_buf();
-    let notice_files = || -> Vec<(String, Vec<u8>)> {
-        let mut files: Vec<_> = std::fs::read_dir(&dir)
-            .unwrap()
-            .filter_map(Result::ok)
-            .filter(|e| e.file_name().to_string_lossy().starts_with("notify"))
-            .map(|e| {
-                (
-                    e.file_name().to_string_lossy().to_string(),
-                    std::fs::read(e.path()).unwrap(),
-                )
-            })
-            .collect();
-        files.sort();
-        files
-    };
+    outbox_mails(&app).await;
+    let notice_files = || app.outbox_files(|name| name.starts_with("notify"));
     let (tenant, _) = find_by_slug(&app.platform.stores, DRAMMEN)
         .await
         .unwrap()
@@ -824,12 +781,7 @@ async fn the_team_is_told_about_new_leads_and_answers_once() {
         !wanting.is_empty(),
         "the demo dealership has users who want notices"
     );
-    for _ in 0..50 {
-        if notice_files().len() >= wanting.len() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    app.settle().await;
     let notices = notice_files();
     assert_eq!(
         notices.len(),
@@ -851,7 +803,7 @@ async fn the_team_is_told_about_new_leads_and_answers_once() {
     // The same ai job again: no new notices.
     let lead = only_lead(&app).await;
     let lead_id = lead["id"].as_str().unwrap().parse().unwrap();
-    let envelope = FirstReplyEnvelope::new(
+    let envelope = Envelope::<AiJob>::first_reply(
         tenant.dealership_id(),
         lead_id,
         "t",
@@ -860,7 +812,8 @@ async fn the_team_is_told_about_new_leads_and_answers_once() {
     app.platform
         .responder()
         .handle(&delivery(serde_json::to_string(&envelope).unwrap()))
-        .await;
-    tokio::time::sleep(Duration::from_millis(800)).await;
+        .await
+        .unwrap();
+    app.settle().await;
     assert_eq!(notice_files().len(), wanting.len());
 }

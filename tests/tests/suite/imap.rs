@@ -112,10 +112,9 @@ fn captured(flags: &[(u32, Vec<String>)]) -> usize {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs Dovecot: scripts/test starts it and runs ignored tests"]
 async fn importer_mail_in_the_mailbox_becomes_leads_once_and_is_marked() {
-    let Some(dovecot) = Dovecot::from_env() else {
-        return;
-    };
+    let dovecot = Dovecot::from_env();
     let app = app().await;
     let mailbox = dovecot.new_mailbox("drammen").await;
     connect(&app, &dovecot, DRAMMEN, "drammen", &mailbox).await;
@@ -203,10 +202,9 @@ impl MailboxSession for HangingSession {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs Dovecot: scripts/test starts it and runs ignored tests"]
 async fn a_poll_cut_off_after_enqueueing_neither_loses_nor_duplicates_the_lead() {
-    let Some(dovecot) = Dovecot::from_env() else {
-        return;
-    };
+    let dovecot = Dovecot::from_env();
     let app = app().await;
     let mailbox = dovecot.new_mailbox("drammen").await;
     connect(&app, &dovecot, DRAMMEN, "drammen", &mailbox).await;
@@ -271,10 +269,9 @@ impl Queue for DownQueue {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs Dovecot: scripts/test starts it and runs ignored tests"]
 async fn mail_that_cannot_be_enqueued_stays_unmarked_for_the_next_poll() {
-    let Some(dovecot) = Dovecot::from_env() else {
-        return;
-    };
+    let dovecot = Dovecot::from_env();
     let app = app().await;
     let mailbox = dovecot.new_mailbox("drammen").await;
     connect(&app, &dovecot, DRAMMEN, "drammen", &mailbox).await;
@@ -305,10 +302,9 @@ async fn mail_that_cannot_be_enqueued_stays_unmarked_for_the_next_poll() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs Dovecot: scripts/test starts it and runs ignored tests"]
 async fn a_new_uidvalidity_rereads_the_mailbox_without_duplicating() {
-    let Some(dovecot) = Dovecot::from_env() else {
-        return;
-    };
+    let dovecot = Dovecot::from_env();
     let app = app().await;
     let mailbox = dovecot.new_mailbox("drammen").await;
     connect(&app, &dovecot, DRAMMEN, "drammen", &mailbox).await;
@@ -377,10 +373,9 @@ async fn a_new_uidvalidity_rereads_the_mailbox_without_duplicating() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs Dovecot: scripts/test starts it and runs ignored tests"]
 async fn a_refused_login_is_reported_and_other_mailboxes_are_still_polled() {
-    let Some(dovecot) = Dovecot::from_env() else {
-        return;
-    };
+    let dovecot = Dovecot::from_env();
     let app = app().await;
     let drammen_box = dovecot.new_mailbox("drammen").await;
     let bergen_box = dovecot.new_mailbox("bergen").await;
@@ -422,10 +417,9 @@ async fn a_refused_login_is_reported_and_other_mailboxes_are_still_polled() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs Dovecot: scripts/test starts it and runs ignored tests"]
 async fn tls_is_verified_against_the_trusted_certificates() {
-    let Some(dovecot) = Dovecot::from_env() else {
-        return;
-    };
+    let dovecot = Dovecot::from_env();
     let account = ImapAccount {
         host: "localhost".into(),
         port: dovecot.tls_port,
@@ -467,10 +461,9 @@ async fn tls_is_verified_against_the_trusted_certificates() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs Dovecot: scripts/test starts it and runs ignored tests"]
 async fn the_local_server_polls_mailboxes_on_its_own() {
-    let Some(dovecot) = Dovecot::from_env() else {
-        return;
-    };
+    let dovecot = Dovecot::from_env();
     let app =
         TestApp::spawn_with(|p| p.imap_poll_interval = Some(Duration::from_millis(200))).await;
     let mailbox = dovecot.new_mailbox("bergen").await;
@@ -478,15 +471,11 @@ async fn the_local_server_polls_mailboxes_on_its_own() {
     dovecot
         .append("bergen", &mailbox, &fixture("forwarded-inline-gmail.eml"))
         .await;
-    for _ in 0..100 {
-        if !leads(&app, BERGEN).await.is_empty() {
-            let envelope_seen = captured(&dovecot.flags("bergen", &mailbox).await);
-            assert_eq!(envelope_seen, 1);
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("the server's poller did not capture the mail within 10 s");
+    norvalt_tests::eventually("the server's poller capturing the mail", || async {
+        (!leads(&app, BERGEN).await.is_empty()).then_some(())
+    })
+    .await;
+    assert_eq!(captured(&dovecot.flags("bergen", &mailbox).await), 1);
 }
 
 #[test]
@@ -525,11 +514,10 @@ async fn silent_imap_server() -> u16 {
 /// One dealership's IMAP server that never answers costs that dealership
 /// its poll, not the others theirs: each mailbox has its own deadline.
 #[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs Dovecot: scripts/test starts it and runs ignored tests"]
 async fn a_silent_server_does_not_starve_the_other_mailboxes() {
     use norvalt_core::service::mailbox_poll::PollLimits;
-    let Some(dovecot) = Dovecot::from_env() else {
-        return;
-    };
+    let dovecot = Dovecot::from_env();
     let app = app().await;
     let silent = silent_imap_server().await;
     connect_with(&app, DRAMMEN, "drammen", "INBOX", silent, false, PASSWORD).await;
@@ -567,11 +555,10 @@ async fn a_silent_server_does_not_starve_the_other_mailboxes() {
 /// A huge mail is read only up to the cap; the notice at its start is still
 /// a lead.
 #[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs Dovecot: scripts/test starts it and runs ignored tests"]
 async fn a_huge_mail_is_cut_at_the_cap_and_still_a_lead() {
     use norvalt_core::service::mailbox_poll::PollLimits;
-    let Some(dovecot) = Dovecot::from_env() else {
-        return;
-    };
+    let dovecot = Dovecot::from_env();
     let app = app().await;
     let mailbox = dovecot.new_mailbox("drammen").await;
     connect(&app, &dovecot, DRAMMEN, "drammen", &mailbox).await;
@@ -603,10 +590,9 @@ async fn a_huge_mail_is_cut_at_the_cap_and_still_a_lead() {
 /// In the cloud the poller never connects to loopback, private or
 /// link-local addresses (the platform's own network, instance metadata).
 #[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs Dovecot: scripts/test starts it and runs ignored tests"]
 async fn the_cloud_poller_refuses_private_hosts() {
-    let Some(dovecot) = Dovecot::from_env() else {
-        return;
-    };
+    let dovecot = Dovecot::from_env();
     let app = app().await;
     let mailbox = dovecot.new_mailbox("drammen").await;
     connect(&app, &dovecot, DRAMMEN, "drammen", &mailbox).await;
@@ -632,10 +618,9 @@ async fn the_cloud_poller_refuses_private_hosts() {
 /// The schedule as it runs in the cloud and locally: one poll request per
 /// registered mailbox on the imap queue, each polled as its own job.
 #[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs Dovecot: scripts/test starts it and runs ignored tests"]
 async fn the_schedule_fans_out_one_poll_per_mailbox_through_the_imap_queue() {
-    let Some(dovecot) = Dovecot::from_env() else {
-        return;
-    };
+    let dovecot = Dovecot::from_env();
     let app = app().await;
     for (slug, user, mail) in [
         (DRAMMEN, "drammen", "toyota-no-contact-request.eml"),

@@ -5,8 +5,6 @@
 //! fairly; rules are validated, scoped to their dealership, and their dry
 //! run sends nothing.
 
-use std::time::Duration as StdDuration;
-
 use chrono::{DateTime, Duration, Utc};
 use norvalt_core::automation::StopReason;
 use norvalt_core::model::{Channel, LeadSource, NewLead, NewRule};
@@ -514,7 +512,7 @@ async fn rules_are_validated_scoped_and_their_dry_run_sends_nothing() {
     );
     assert_eq!(steps[2]["action"], "set_status");
     assert!(steps[2]["message"].is_null());
-    tokio::time::sleep(StdDuration::from_millis(200)).await;
+    app.settle().await;
     let after = std::fs::read_dir(app.platform.outbox.dir())
         .map(|d| d.count())
         .unwrap_or(0);
@@ -559,7 +557,7 @@ async fn rules_are_validated_scoped_and_their_dry_run_sends_nothing() {
 /// often its ai job is delivered.
 #[tokio::test(flavor = "multi_thread")]
 async fn an_ai_written_follow_up_is_written_and_sent_once() {
-    use norvalt_core::queue::{Delivery, JobHandler, JobOutcome};
+    use norvalt_core::jobs::{Delivery, JobHandler};
     let app = app().await;
     let manager = app.token(DRAMMEN, Role::Manager).await;
     let (status, rule) = app
@@ -602,30 +600,24 @@ async fn an_ai_written_follow_up_is_written_and_sent_once() {
     );
 
     // The same ai job delivered again: no new message, no new send.
-    let envelope = norvalt_core::service::automation::FollowUpWriteEnvelope {
-        kind: norvalt_core::service::automation::FollowUpWriteEnvelope::TYPE.into(),
-        version: 1,
-        dealership_id: tenant(&app, DRAMMEN).await.dealership_id(),
-        idempotency_key: "again".into(),
-        trace_id: "again".into(),
-        enqueued_at: norvalt_core::time::now(),
-        payload: norvalt_core::service::automation::runner::FollowUpWrite {
+    let envelope = norvalt_core::jobs::Envelope::write_follow_up(
+        tenant(&app, DRAMMEN).await.dealership_id(),
+        "again",
+        norvalt_core::jobs::FollowUpWrite {
             lead_id: lead["id"].as_str().unwrap().parse().unwrap(),
             rule_id: rule["id"].as_str().unwrap().parse().unwrap(),
             step: 0,
             message_id: follow_up["id"].as_str().unwrap().parse().unwrap(),
             channel: Channel::Email,
         },
-    };
+        norvalt_core::time::now(),
+    );
     let delivery = Delivery {
         id: "again".into(),
         body: serde_json::to_string(&envelope).unwrap(),
         receive_count: 2,
     };
-    assert_eq!(
-        app.platform.responder().handle(&delivery).await,
-        JobOutcome::Done
-    );
+    assert_eq!(app.platform.responder().handle(&delivery).await, Ok(()));
     app.drain(&ALL).await;
     assert_eq!(outbox(&app, "send").len(), 2);
     let (_, messages) = app
