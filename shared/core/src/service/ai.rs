@@ -9,8 +9,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::MAX_WRITE_ATTEMPTS;
-use super::leads::load_live;
-use super::responder::{reply_context, write_reply};
+use super::lead_records::load_live;
+use super::reply_writer::{reply_context, write_reply};
 use crate::ai::{LeadAnalysis, ReplyModel, analyse, analysis, prompt};
 use crate::error::{DEALERSHIP_NOT_FOUND, DomainError, DomainResult};
 use crate::ids::LeadId;
@@ -112,7 +112,7 @@ pub async fn draft_reply(
         .await?;
     // The rep's chosen channel, else the one the automatic reply would use.
     let channel = channel
-        .or_else(|| super::responder::reply_channel(&lead, &dealership.reply))
+        .or_else(|| super::reply_writer::reply_channel(&lead, &dealership.reply))
         .unwrap_or(crate::model::Channel::Email);
     let ctx = reply_context(
         stores,

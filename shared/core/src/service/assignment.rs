@@ -53,7 +53,7 @@ pub async fn assign(
     trace_id: &str,
     now: DateTime<Utc>,
 ) -> DomainResult<Lead> {
-    let lead = super::leads::modify(stores, tenant, lead_id, now, |lead| {
+    let lead = super::lead_records::modify(stores, tenant, lead_id, now, |lead| {
         lead.assigned_to = Some(user);
         Ok(())
     })

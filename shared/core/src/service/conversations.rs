@@ -1,6 +1,6 @@
 use chrono::{DateTime, Utc};
 
-use super::leads;
+use super::lead_records;
 use crate::error::DomainResult;
 use crate::ids::{LeadId, MessageId};
 use crate::jobs;
@@ -26,7 +26,7 @@ pub async fn list(
 ) -> DomainResult<Page<Message>> {
     actor.require(Permission::ReadConversations)?;
     let limit = pagination::limit(limit)?;
-    leads::load_live(stores, &actor.tenant, lead_id).await?;
+    lead_records::load_live(stores, &actor.tenant, lead_id).await?;
     let scope = pagination::scope("conversations", &[("lead", Some(lead_id.to_string()))]);
     let after =
         pagination::decode_after::<MessageId>(cursors, &actor.tenant, &scope, cursor.as_deref())?;
@@ -55,7 +55,7 @@ pub async fn add_note(
 ) -> DomainResult<Message> {
     actor.require(Permission::WriteConversations)?;
     let text = input.validate()?;
-    let lead = leads::load_live(stores, &actor.tenant, lead_id).await?;
+    let lead = lead_records::load_live(stores, &actor.tenant, lead_id).await?;
     let message = Message {
         id: MessageId::new_at(now),
         lead_id: lead.id,
@@ -103,7 +103,7 @@ async fn add_with_id(
 ) -> DomainResult<Message> {
     actor.require(Permission::WriteConversations)?;
     let input = input.validate()?;
-    let lead = leads::load_live(stores, &actor.tenant, input.lead_id).await?;
+    let lead = lead_records::load_live(stores, &actor.tenant, input.lead_id).await?;
     let sender = input.sender.unwrap_or_else(|| match input.sender_type {
         SenderType::Human => actor.display_name(),
         SenderType::Ai => "AI".to_string(),
@@ -130,7 +130,7 @@ async fn add_with_id(
         .await?;
     if message.direction == Direction::Outbound {
         let entered_contacted = lead.status == LeadStatus::New;
-        let lead = leads::modify(stores, &actor.tenant, lead.id, now, |lead| {
+        let lead = lead_records::modify(stores, &actor.tenant, lead.id, now, |lead| {
             lead.last_contact_at = Some(now);
             if lead.status == LeadStatus::New {
                 lead.set_status(LeadStatus::Contacted, now);
@@ -164,7 +164,7 @@ pub async fn reply(
 ) -> DomainResult<Message> {
     actor.require(Permission::WriteConversations)?;
     let (channel, text, key) = input.validate()?;
-    let lead = leads::load_live(stores, &actor.tenant, lead_id).await?;
+    let lead = lead_records::load_live(stores, &actor.tenant, lead_id).await?;
     let has_address = match channel {
         Channel::Sms => lead.customer_phone.is_some(),
         _ => lead.customer_email.is_some(),

@@ -1,12 +1,13 @@
 use chrono::{DateTime, Utc};
 
-use super::MAX_WRITE_ATTEMPTS;
-use crate::error::{DomainError, DomainResult, LEAD_NOT_FOUND};
+use super::lead_records::{load_live, modify};
+use crate::error::{DomainError, DomainResult};
 use crate::ids::{LeadId, UserId};
+use crate::jobs::{self, LeadEvent};
 use crate::model::{Lead, LeadPatch, LeadQuery, LeadSource, LeadStatus, NewLead};
 use crate::pagination::{self, CursorCodec, Page};
 use crate::permissions::{Actor, Permission};
-use crate::ports::{StoreError, Stores};
+use crate::ports::Stores;
 use crate::search;
 use crate::service::automation::triggers::{self, Event};
 use crate::tenancy::TenantId;
@@ -148,11 +149,11 @@ pub async fn update_and_notify(
         && me != Some(assignee)
     {
         let trace = format!("assign:{id}:{}", lead.version);
-        crate::service::assignment::notify_assignee(
+        jobs::notify(
             queue,
-            &actor.tenant,
+            actor.tenant.dealership_id(),
             id,
-            assignee,
+            LeadEvent::Assigned { user_id: assignee },
             &trace,
             now,
         )
@@ -176,43 +177,6 @@ pub async fn delete(
     })
     .await
     .map(|_| ())
-}
-
-/// Reads the live lead, applies `change`, and writes it back conditionally on
-/// the version read; retries when a concurrent writer won, so no update is lost.
-pub(crate) async fn modify(
-    stores: &Stores,
-    tenant: &TenantId,
-    id: LeadId,
-    now: DateTime<Utc>,
-    change: impl Fn(&mut Lead) -> DomainResult<()>,
-) -> DomainResult<Lead> {
-    for _ in 0..MAX_WRITE_ATTEMPTS {
-        let mut lead = load_live(stores, tenant, id).await?;
-        change(&mut lead)?;
-        lead.version += 1;
-        lead.updated_at = now;
-        match stores.leads.update_lead(tenant, &lead).await {
-            Ok(()) => return Ok(lead),
-            Err(StoreError::Conflict) => continue,
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Err(DomainError::Conflict {
-        code: "write_conflict",
-        message: "The lead is being changed by others; try again".into(),
-    })
-}
-
-pub(crate) async fn load_live(
-    stores: &Stores,
-    tenant: &TenantId,
-    id: LeadId,
-) -> DomainResult<Lead> {
-    match stores.leads.get_lead(tenant, id).await? {
-        Some(lead) if !lead.is_deleted() => Ok(lead),
-        _ => Err(LEAD_NOT_FOUND),
-    }
 }
 
 async fn ensure_team_member(stores: &Stores, tenant: &TenantId, user: UserId) -> DomainResult<()> {

@@ -3,6 +3,13 @@
 //! writes. The HTTP routers and the Lambda job handlers only translate.
 //!
 //! [`Actor`]: crate::Actor
+//!
+//! No service imports another that imports it back. From the bottom:
+//! `lead_records` (load and change one lead) and `reply_writer` (write a
+//! reply's text) depend on no service; `assignment`, `automation`,
+//! `leads`, `conversations`, `ai`, `responder` and `sender` build on them
+//! in that order, and what travels between them is a job in
+//! [`crate::jobs`], not a call.
 
 pub mod account;
 pub mod ai;
@@ -12,12 +19,14 @@ pub mod automation;
 pub mod conversations;
 pub mod gdpr;
 pub mod intake;
+pub mod lead_records;
 pub mod leads;
 pub mod mailbox_poll;
 pub mod maintenance;
 pub mod membership;
 pub mod notify;
 pub mod provisioning;
+pub mod reply_writer;
 pub mod responder;
 pub mod sender;
 pub mod ses_events;

@@ -23,7 +23,7 @@ use crate::outbound::suppression;
 use crate::permissions::{Actor, Permission};
 use crate::phone::is_mobile;
 use crate::ports::{StoreError, Stores};
-use crate::service::responder::{reply_context, write_follow_up};
+use crate::service::reply_writer::{reply_context, write_follow_up};
 
 pub use runner::{FollowUpRunner, RunReport};
 
@@ -153,7 +153,7 @@ pub async fn dry_run(
         .get_rule(tenant, rule_id)
         .await?
         .ok_or(RULE_NOT_FOUND)?;
-    let lead = super::leads::load_live(stores, tenant, lead_id).await?;
+    let lead = super::lead_records::load_live(stores, tenant, lead_id).await?;
     let dealership = stores
         .dealerships
         .get_dealership(tenant)

@@ -295,10 +295,16 @@ impl FollowUpRunner {
             }
             Action::SetStatus { status } => {
                 let status = *status;
-                match crate::service::leads::modify(stores, c.tenant, c.lead.id, c.now, |lead| {
-                    lead.set_status(status, c.now);
-                    Ok(())
-                })
+                match crate::service::lead_records::modify(
+                    stores,
+                    c.tenant,
+                    c.lead.id,
+                    c.now,
+                    |lead| {
+                        lead.set_status(status, c.now);
+                        Ok(())
+                    },
+                )
                 .await
                 {
                     Ok(lead) => {
