@@ -6,7 +6,7 @@ export type LeadSource = "website" | "email" | "facebook" | "manual" | "sms";
 export type LeadStatus = "new" | "contacted" | "qualified" | "won" | "lost" | "needs_review";
 export type Channel = "email" | "sms" | "facebook" | "website" | "note";
 export type Direction = "inbound" | "outbound" | "internal";
-export type SenderType = "customer" | "ai" | "human";
+export type SenderType = "customer" | "ai" | "human" | "system";
 export type VehicleStatus = "available" | "sold" | "reserved" | "demo_only";
 export type FuelType = "bensin" | "diesel" | "electric" | "hybrid";
 

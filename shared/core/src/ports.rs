@@ -106,6 +106,13 @@ pub trait ConversationStore: Send + Sync {
     /// Replaces a stored message (GDPR erasure blanks its content);
     /// `Conflict` when there is none.
     async fn update_message(&self, tenant: &TenantId, message: &Message) -> StoreResult<()>;
+    /// One message of a lead's conversation, however long it is.
+    async fn get_message(
+        &self,
+        tenant: &TenantId,
+        lead: LeadId,
+        id: MessageId,
+    ) -> StoreResult<Option<Message>>;
     /// Oldest first, strictly newer than `after` when given.
     async fn list_messages(
         &self,
@@ -114,6 +121,21 @@ pub trait ConversationStore: Send + Sync {
         after: Option<MessageId>,
         limit: usize,
     ) -> StoreResult<Vec<Message>>;
+    /// Every message of the lead, oldest first, read page by page: for
+    /// export, erasure and roll-ups, which must never stop at a page size.
+    async fn all_messages(&self, tenant: &TenantId, lead: LeadId) -> StoreResult<Vec<Message>> {
+        const PAGE: usize = 500;
+        let mut all: Vec<Message> = Vec::new();
+        loop {
+            let after = all.last().map(|m| m.id);
+            let page = self.list_messages(tenant, lead, after, PAGE).await?;
+            let full = page.len() == PAGE;
+            all.extend(page);
+            if !full {
+                return Ok(all);
+            }
+        }
+    }
 }
 
 #[async_trait]

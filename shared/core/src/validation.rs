@@ -150,6 +150,13 @@ pub fn phone(field: &str, value: &str) -> Result<String, FieldError> {
     crate::phone::parse(value).ok_or_else(|| err(field, "is not a valid phone number"))
 }
 
+/// A postal address, the one rule for creating a dealership and changing its
+/// settings: at most 300 characters, on several lines if need be (street,
+/// then postcode and place).
+pub fn address(field: &str, value: Option<&str>) -> Result<Option<String>, FieldError> {
+    text(field, value, 300, true)
+}
+
 /// An absolute http(s) URL.
 pub fn url(field: &str, value: &str) -> Result<String, FieldError> {
     let value = value.trim();

@@ -8,7 +8,7 @@ use std::path::Path;
 use norvalt_core::Role;
 use norvalt_core::model::Channel;
 use norvalt_core::outbound::suppression;
-use norvalt_core::queue::QueueName;
+use norvalt_core::queue::{DeadLetters, QueueName};
 use norvalt_core::service::provisioning::find_by_slug;
 use norvalt_tests::{BERGEN, DRAMMEN, TestApp, code};
 use serde_json::{Value, json};
@@ -256,6 +256,67 @@ async fn an_unbuilt_dashboard_says_how_to_build_it() {
 async fn sent_emails(app: &TestApp, text: &str) -> Vec<String> {
     app.settle().await;
     app.outbox_emails(text)
+}
+
+/// A reply in a conversation longer than a page of messages is still found
+/// by the sender and sent once (it used to look only at the 500 oldest, so
+/// the send retried into the DLQ).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_reply_late_in_a_long_conversation_is_sent() {
+    let app = TestApp::spawn().await;
+    let rep = app.token(DRAMMEN, Role::SalesRep).await;
+    let lead = app
+        .post_lead(
+            &rep,
+            json!({"customer_name": "Kari Nordmann", "customer_email": "kari@example.no"}),
+        )
+        .await;
+    let lead_id: norvalt_core::LeadId = lead["id"].as_str().unwrap().parse().unwrap();
+    let (tenant, _) = find_by_slug(&app.platform.stores, DRAMMEN)
+        .await
+        .unwrap()
+        .unwrap();
+    let start = chrono::Utc::now() - chrono::Duration::hours(1);
+    for i in 0..600 {
+        let at = start + chrono::Duration::milliseconds(i);
+        let message = norvalt_core::model::Message {
+            id: norvalt_core::MessageId::new_at(at),
+            lead_id,
+            dealership_id: tenant.dealership_id(),
+            channel: Channel::Email,
+            direction: norvalt_core::model::Direction::Inbound,
+            sender: "Kari".into(),
+            sender_type: norvalt_core::model::SenderType::Customer,
+            message_content: format!("Spørsmål {i}"),
+            metadata: json!({}),
+            created_at: at,
+        };
+        app.platform
+            .stores
+            .conversations
+            .insert_message(&tenant, &message)
+            .await
+            .unwrap();
+    }
+    let (status, reply) = app
+        .post(
+            &format!("/api/leads/{lead_id}/replies"),
+            &rep,
+            json!({"channel": "email", "text": "Svar nummer 601 (ref-lang)."}),
+        )
+        .await;
+    assert_eq!(status, 202, "{reply}");
+    assert_eq!(sent_emails(&app, "ref-lang").await.len(), 1);
+    assert_eq!(
+        app.platform
+            .queues
+            .list(QueueName::Send, 10)
+            .await
+            .unwrap()
+            .len(),
+        0,
+        "nothing on the send DLQ"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -278,3 +278,48 @@ async fn a_facebook_page_is_connected_only_with_its_own_token() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(app.platform.secrets.secret(&secret).await.unwrap(), None);
 }
+
+/// One rule for a dealership's address, whether it is created or changed in
+/// settings: up to 300 characters, on several lines if need be.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_address_follows_one_rule_at_creation_and_in_settings() {
+    use norvalt_core::model::NewDealership;
+    use norvalt_core::service::provisioning::{self, PlatformSettings};
+    let app = TestApp::spawn().await;
+    let admin = app.token(DRAMMEN, Role::Admin).await;
+    let two_lines = "Strandveien 12\n3015 Drammen";
+    let too_long = "Å".repeat(301);
+    let create = |slug: &str, address: &str| NewDealership {
+        name: "Adressebil".into(),
+        slug: slug.into(),
+        email: "post@adressebil.no".into(),
+        phone: None,
+        address: Some(address.into()),
+        clerk_org_id: None,
+        subscription_tier: None,
+        opening_hours: None,
+    };
+    let settings = PlatformSettings::default();
+    let now = norvalt_core::time::now();
+    let stores = &app.platform.stores;
+
+    let (status, body) = app
+        .patch("/api/dealership", &admin, json!({"address": two_lines}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["dealership"]["address"], two_lines);
+    let created =
+        provisioning::create_dealership(stores, &settings, create("adr-en", two_lines), now).await;
+    assert_eq!(created.unwrap().1.address.as_deref(), Some(two_lines));
+
+    let (status, err) = app
+        .patch("/api/dealership", &admin, json!({"address": too_long}))
+        .await;
+    assert_eq!((status, code(&err)), (422, "validation_failed"), "{err}");
+    let refused =
+        provisioning::create_dealership(stores, &settings, create("adr-to", &too_long), now).await;
+    assert!(
+        matches!(refused, Err(norvalt_core::DomainError::Validation(_))),
+        "creation refuses what settings refuse"
+    );
+}

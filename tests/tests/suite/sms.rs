@@ -156,6 +156,19 @@ async fn a_texting_customer_is_answered_by_sms_and_can_opt_out_and_in() {
         sms[1]["body"].as_str().unwrap().contains("meldt av"),
         "{sms:?}"
     );
+    // Neither the reply engine nor a person wrote it: a system message.
+    let (_, convo) = app
+        .get(&format!("/api/leads/{id}/conversations"), &token)
+        .await;
+    let confirmations: Vec<&Value> = convo["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["message_content"].as_str().unwrap().contains("meldt av"))
+        .collect();
+    assert_eq!(confirmations.len(), 1, "{convo}");
+    assert_eq!(confirmations[0]["sender_type"], "system");
+    assert_eq!(confirmations[0]["direction"], "outbound");
 
     // A rep's (or follow-up's) SMS now is not sent.
     let (status, _) = app

@@ -1,6 +1,6 @@
 "use client";
 
-import { Bot, StickyNote, User as UserIcon } from "lucide-react";
+import { Bot, Info, StickyNote, User as UserIcon } from "lucide-react";
 import * as React from "react";
 
 import { EmptyState } from "@/components/states";
@@ -58,8 +58,16 @@ export function Conversation({ messages }: { messages: Message[] }) {
 function MessageBubble({ message: m }: { message: Message }) {
   const note = m.channel === "note";
   const fromCustomer = m.sender_type === "customer";
-  const who = note ? "Internt notat" : fromCustomer ? "Kunde" : m.sender_type === "ai" ? "AI-svar" : "Selger";
-  const Icon = note ? StickyNote : m.sender_type === "ai" ? Bot : UserIcon;
+  const who = note
+    ? "Internt notat"
+    : fromCustomer
+      ? "Kunde"
+      : m.sender_type === "ai"
+        ? "AI-svar"
+        : m.sender_type === "system"
+          ? "Systemmelding"
+          : "Selger";
+  const Icon = note ? StickyNote : m.sender_type === "ai" ? Bot : m.sender_type === "system" ? Info : UserIcon;
   const fallback = m.sender_type === "ai" && m.metadata?.fallback === true;
   return (
     <li
@@ -76,6 +84,7 @@ function MessageBubble({ message: m }: { message: Message }) {
           !note && fromCustomer && "bg-muted",
           !note && m.sender_type === "ai" && "border-violet-200 bg-violet-50",
           !note && m.sender_type === "human" && "border-sky-200 bg-sky-50",
+          !note && m.sender_type === "system" && "border-dashed bg-background",
         )}
       >
         <header className="mb-1 flex flex-wrap items-center gap-2 text-xs text-muted-foreground">

@@ -541,6 +541,16 @@ impl ConversationStore for DynamoStore {
             .map_err(|e| conditional(e, |s| s.is_conditional_check_failed_exception()))
     }
 
+    async fn get_message(
+        &self,
+        tenant: &TenantId,
+        lead: LeadId,
+        id: MessageId,
+    ) -> StoreResult<Option<Message>> {
+        self.get_doc(tenant_pk(tenant), format!("MSG#{lead}#{id}"))
+            .await
+    }
+
     async fn list_messages(
         &self,
         tenant: &TenantId,

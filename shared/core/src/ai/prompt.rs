@@ -128,7 +128,7 @@ fn request(ctx: &ReplyContext, model: &str, purpose: Purpose) -> ModelRequest {
     for m in &ctx.conversation {
         let who = match m.sender_type {
             SenderType::Customer => "Kunde",
-            SenderType::Ai | SenderType::Human => "Forhandler",
+            SenderType::Ai | SenderType::Human | SenderType::System => "Forhandler",
         };
         conversation.push_str(&format!("{who}: {}\n\n", m.message_content.trim()));
     }

@@ -292,12 +292,7 @@ impl NewDealership {
             .as_deref()
             .and_then(|p| e.check(validation::phone("phone", p)));
         let address = e
-            .check(validation::text(
-                "address",
-                self.address.as_deref(),
-                500,
-                true,
-            ))
+            .check(validation::address("address", self.address.as_deref()))
             .flatten();
         let clerk_org_id = e
             .check(validation::text(

@@ -34,6 +34,9 @@ pub enum SenderType {
     Customer,
     Ai,
     Human,
+    /// The platform itself: the confirmation of an SMS opt-out, which
+    /// neither the reply engine nor a person wrote.
+    System,
 }
 
 /// One message in a lead's conversation (the seed's `conversations` row).
@@ -135,6 +138,10 @@ impl NewMessage {
             (SenderType::Ai, _) => e.add(
                 "sender_type",
                 "ai messages are written by the reply engine, not through the API",
+            ),
+            (SenderType::System, _) => e.add(
+                "sender_type",
+                "system messages are written by the platform, not through the API",
             ),
             (SenderType::Customer, Direction::Outbound) => {
                 e.add("direction", "a customer's message is inbound")

@@ -107,7 +107,7 @@ impl RollupJob {
             let messages = self
                 .stores
                 .conversations
-                .list_messages(tenant, lead.id, None, 500)
+                .all_messages(tenant, lead.id)
                 .await?;
             cohort.push((lead, messages));
         }

@@ -107,6 +107,7 @@ async fn add_with_id(
     let sender = input.sender.unwrap_or_else(|| match input.sender_type {
         SenderType::Human => actor.display_name(),
         SenderType::Ai => "AI".to_string(),
+        SenderType::System => "Norvalt".to_string(),
         SenderType::Customer => lead
             .customer_name
             .clone()
@@ -231,10 +232,8 @@ async fn find_message(
 ) -> DomainResult<Option<Message>> {
     Ok(stores
         .conversations
-        .list_messages(&actor.tenant, lead_id, None, 500)
-        .await?
-        .into_iter()
-        .find(|m| m.id == id))
+        .get_message(&actor.tenant, lead_id, id)
+        .await?)
 }
 
 async fn enqueue_send(

@@ -268,10 +268,7 @@ pub async fn export(
     let found = find(stores, tenant, &subject).await?;
     let mut leads = Vec::new();
     for lead in found.leads {
-        let messages = stores
-            .conversations
-            .list_messages(tenant, lead.id, None, 10_000)
-            .await?;
+        let messages = stores.conversations.all_messages(tenant, lead.id).await?;
         let mut sends = Vec::new();
         for m in messages
             .iter()
@@ -371,10 +368,7 @@ pub async fn erase(
             .map(str::to_string)
             .into_iter()
             .collect();
-        let messages = stores
-            .conversations
-            .list_messages(tenant, lead.id, None, 10_000)
-            .await?;
+        let messages = stores.conversations.all_messages(tenant, lead.id).await?;
         for m in messages {
             if let Some(key) = m.metadata["raw_mail"].as_str() {
                 raw_mails.push(key.to_string());

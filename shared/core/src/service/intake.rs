@@ -578,7 +578,7 @@ impl Intake {
             channel: Channel::Sms,
             direction: Direction::Outbound,
             sender: name.clone(),
-            sender_type: SenderType::Ai,
+            sender_type: SenderType::System,
             message_content: format!(
                 "Du er nå meldt av SMS fra {name}. Send START for å melde deg på igjen."
             ),

@@ -158,7 +158,12 @@ impl Responder {
                 }
             }
         };
-        if !conversation.iter().any(|m| m.id == message_id) {
+        let stored = self
+            .stores
+            .conversations
+            .get_message(&tenant, lead_id, message_id)
+            .await?;
+        if stored.is_none() {
             // The claim exists but its message was never stored (the writer
             // crashed in between): nothing has been sent, so write it now.
             self.recover_message(&tenant, &lead, &dealership, message_id, channel, now)
@@ -260,7 +265,12 @@ impl Responder {
             .conversations
             .list_messages(&tenant, lead.id, None, 200)
             .await?;
-        if !conversation.iter().any(|m| m.id == p.message_id) {
+        let stored = self
+            .stores
+            .conversations
+            .get_message(&tenant, lead.id, p.message_id)
+            .await?;
+        if stored.is_none() {
             // Between the step and now the customer may have answered or
             // the lead closed: then nothing is written or sent.
             let still_due = self

@@ -138,12 +138,12 @@ impl Sender {
         if lead.is_deleted() {
             return Ok(SendOutcome::Nothing);
         }
-        let messages = self
+        let message = self
             .stores
             .conversations
-            .list_messages(&tenant, lead.id, None, 500)
+            .get_message(&tenant, lead.id, payload.message_id)
             .await?;
-        let Some(message) = messages.into_iter().find(|m| m.id == payload.message_id) else {
+        let Some(message) = message else {
             return Err(JobError::Retry(format!(
                 "message {} is not stored yet",
                 payload.message_id
@@ -315,10 +315,8 @@ impl Sender {
             LeadEvent::CustomerReply { message_id } => self
                 .stores
                 .conversations
-                .list_messages(&tenant, lead.id, None, 500)
+                .get_message(&tenant, lead.id, *message_id)
                 .await?
-                .into_iter()
-                .find(|m| m.id == *message_id)
                 .map(|m| m.message_content),
             _ => None,
         };

@@ -361,7 +361,7 @@ fn plan(current: &Dealership, patch: SettingsPatch) -> Result<Plan, FieldErrors>
     }
     if let Some(address) = &patch.address {
         next.address = e
-            .check(validation::text("address", address.as_deref(), 300, false))
+            .check(validation::address("address", address.as_deref()))
             .flatten();
         touch("address");
     }

@@ -402,6 +402,27 @@ impl ConversationStore for SqliteStore {
         .await
     }
 
+    async fn get_message(
+        &self,
+        tenant: &TenantId,
+        lead: LeadId,
+        id: MessageId,
+    ) -> StoreResult<Option<Message>> {
+        let args = vec![
+            tid(tenant).into(),
+            lead.to_string().into(),
+            id.to_string().into(),
+        ];
+        self.read(move |c| {
+            one_doc(
+                c,
+                "SELECT doc FROM messages WHERE dealership_id = ?1 AND lead_id = ?2 AND id = ?3",
+                args,
+            )
+        })
+        .await
+    }
+
     async fn list_messages(
         &self,
         tenant: &TenantId,
