@@ -108,6 +108,17 @@ describe("dashboard", { timeout: 240_000 }, () => {
     assert.equal(await page.getByTestId("call-link").innerText(), "Ring +47 912 34 567");
     assert.equal(await page.getByTestId("call-link").getAttribute("href"), "tel:+4791234567");
     assert.ok((await page.getByTestId("score-explanation").innerText()).length > 10);
+    // The cars beside the lead are the ones the API matched, by the AI's rule.
+    const token = await tokenFor(server.url, REP);
+    const leadId = new URL(page.url()).searchParams.get("id");
+    const { body: matching } = await apiAs(server.url, token, "GET", `/api/leads/${leadId}/matching-vehicles`);
+    assert.ok(matching.items.length > 0, "the demo stock has a bZ4X");
+    const shown = page.getByRole("list", { name: "Biler på lager som passer" }).getByRole("listitem");
+    await shown.first().waitFor();
+    assert.equal(await shown.count(), matching.items.length);
+    for (const car of matching.items) {
+      assert.match(await page.getByRole("list", { name: "Biler på lager som passer" }).innerText(), new RegExp(car.model));
+    }
     await screenshot(page, "04-lead-detail");
     await expectAccessible("lead detail");
   });

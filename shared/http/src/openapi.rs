@@ -13,7 +13,7 @@ use crate::routes::{
 #[openapi(
     info(title = "Norvalt API", description = "Leads, conversations and inventory of one dealership, for its sales team. Every route but this document needs a Clerk session token."),
     paths(
-        leads::list_leads, leads::create_lead, leads::get_lead, leads::update_lead, leads::delete_lead, leads::get_opt_outs,
+        leads::list_leads, leads::create_lead, leads::get_lead, leads::update_lead, leads::delete_lead, leads::get_opt_outs, leads::get_matching_vehicles,
         conversations::list_conversation, conversations::add_message, conversations::add_note, conversations::send_reply,
         vehicles::list_vehicles, vehicles::list_available, vehicles::create_vehicle, vehicles::get_vehicle,
         vehicles::update_vehicle, vehicles::delete_vehicle,

@@ -516,3 +516,66 @@ async fn another_dealership_gets_404_on_every_route_and_writes_nothing() {
     let (_, car_after) = app.get(&format!("/api/vehicles/{car_id}"), &owner).await;
     assert_eq!(car_after, car);
 }
+
+/// The cars shown beside a lead are chosen by the API with the rule the
+/// reply engine uses, and only from the lead's own dealership.
+#[tokio::test(flavor = "multi_thread")]
+async fn matching_vehicles_follow_the_reply_engines_rule() {
+    let app = TestApp::spawn().await;
+    let rep = app.token(DRAMMEN, Role::SalesRep).await;
+    let bergen = app.token(BERGEN, Role::SalesRep).await;
+    let lead = app
+        .post_lead(
+            &rep,
+            json!({"customer_name": "Kari", "customer_email": "kari@example.no",
+                   "vehicle_interest": "Toyota bZ4X eller RAV4"}),
+        )
+        .await;
+    let id = lead["id"].as_str().unwrap();
+    let (status, matching) = app
+        .get(&format!("/api/leads/{id}/matching-vehicles"), &rep)
+        .await;
+    assert_eq!(status, 200, "{matching}");
+    let (tenant, _) =
+        norvalt_core::service::provisioning::find_by_slug(&app.platform.stores, DRAMMEN)
+            .await
+            .unwrap()
+            .unwrap();
+    let stock = app
+        .platform
+        .stores
+        .vehicles
+        .list_vehicles(
+            &tenant,
+            Some(norvalt_core::model::VehicleStatus::Available),
+            None,
+            500,
+        )
+        .await
+        .unwrap();
+    let expected: Vec<String> =
+        norvalt_core::ai::context::matching_vehicles(&stock, Some("Toyota bZ4X eller RAV4"), 3)
+            .iter()
+            .map(|v| v.id.to_string())
+            .collect();
+    let got: Vec<&str> = matching["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["id"].as_str().unwrap())
+        .collect();
+    assert!(!expected.is_empty(), "the demo stock has Toyotas");
+    assert_eq!(got, expected);
+    assert!(
+        matching["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|v| v["status"] == "available")
+    );
+
+    let (status, err) = app
+        .get(&format!("/api/leads/{id}/matching-vehicles"), &bergen)
+        .await;
+    assert_eq!((status, code(&err)), (404, "lead_not_found"));
+}

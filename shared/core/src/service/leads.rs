@@ -196,6 +196,24 @@ pub struct OptOuts {
     pub sms: bool,
 }
 
+/// The cars in stock that match the lead's interest, by the rule the reply
+/// engine uses: what the AI may offer is what the rep sees.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct MatchingVehicles {
+    pub items: Vec<crate::model::Vehicle>,
+}
+
+pub async fn matching_vehicles(
+    stores: &Stores,
+    actor: &Actor,
+    id: LeadId,
+) -> DomainResult<MatchingVehicles> {
+    actor.require(Permission::ReadLeads)?;
+    let lead = load_live(stores, &actor.tenant, id).await?;
+    let items = super::reply_writer::matching_stock(stores, &actor.tenant, &lead).await?;
+    Ok(MatchingVehicles { items })
+}
+
 pub async fn opt_outs(stores: &Stores, actor: &Actor, id: LeadId) -> DomainResult<OptOuts> {
     actor.require(Permission::ReadLeads)?;
     let lead = load_live(stores, &actor.tenant, id).await?;

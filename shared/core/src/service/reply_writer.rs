@@ -45,16 +45,8 @@ pub async fn reply_context(
     channel: Channel,
     now: DateTime<Utc>,
 ) -> Result<ReplyContext, StoreError> {
-    let vehicles = stores
-        .vehicles
-        .list_vehicles(tenant, Some(VehicleStatus::Available), None, 500)
-        .await?;
     Ok(ReplyContext {
-        vehicles: crate::ai::context::matching_vehicles(
-            &vehicles,
-            lead.vehicle_interest.as_deref(),
-            3,
-        ),
+        vehicles: matching_stock(stores, tenant, lead).await?,
         dealership: dealership.clone(),
         lead: lead.clone(),
         conversation: conversation
@@ -64,6 +56,25 @@ pub async fn reply_context(
         now,
         channel,
     })
+}
+
+/// The cars in stock a reply about this lead may mention (at most three,
+/// best match first): what the model is shown, and what the rep sees next
+/// to the lead, by the same rule.
+pub async fn matching_stock(
+    stores: &Stores,
+    tenant: &TenantId,
+    lead: &Lead,
+) -> Result<Vec<crate::model::Vehicle>, StoreError> {
+    let stock = stores
+        .vehicles
+        .list_vehicles(tenant, Some(VehicleStatus::Available), None, 500)
+        .await?;
+    Ok(crate::ai::context::matching_vehicles(
+        &stock,
+        lead.vehicle_interest.as_deref(),
+        3,
+    ))
 }
 
 /// The reply text and what to record about how it was written.

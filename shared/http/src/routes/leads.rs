@@ -27,6 +27,27 @@ pub fn router() -> Router<AppState> {
             get(get_lead).patch(update_lead).delete(delete_lead),
         )
         .route("/api/leads/{id}/opt-outs", get(get_opt_outs))
+        .route(
+            "/api/leads/{id}/matching-vehicles",
+            get(get_matching_vehicles),
+        )
+}
+
+/// The available cars that match the lead's vehicle interest (at most three,
+/// best first), chosen by the same rule as the cars the AI's reply may
+/// mention.
+#[utoipa::path(get, path = "/api/leads/{id}/matching-vehicles", tag = "leads", params(("id" = String, Path, format = Uuid)),
+    responses((status = 200, body = leads::MatchingVehicles), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub(crate) async fn get_matching_vehicles(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+) -> Result<Json<leads::MatchingVehicles>, ApiError> {
+    let id: LeadId = parse_id(&id, LEAD_NOT_FOUND)?;
+    Ok(Json(
+        leads::matching_vehicles(&state.stores, &actor, id).await?,
+    ))
 }
 
 /// Whether the customer has opted out of email and of SMS.

@@ -22,7 +22,6 @@ import { INTENT_LABEL, URGENCY_LABEL } from "@/lib/labels";
 import { markSeen } from "@/lib/seen";
 import { useSession } from "@/lib/session";
 import type { Lead, LeadStatus, Message, Page, User, Vehicle } from "@/lib/types";
-import { matchVehicles } from "@/lib/match";
 import { useAction } from "@/lib/use-action";
 import { useResource } from "@/lib/use-resource";
 
@@ -156,7 +155,7 @@ function LeadView({ lead, onChange }: { lead: Lead; onChange: (lead: Lead) => vo
           </Card>
           <CustomerCard lead={lead} optOuts={optOuts.data} />
           <ScoreCard lead={lead} onChange={onChange} />
-          <VehicleCard interest={lead.vehicle_interest} />
+          <VehicleCard leadId={lead.id} interest={lead.vehicle_interest} />
           {isAdmin && <GdprCard lead={lead} onErased={onChange} />}
         </div>
       </div>
@@ -279,9 +278,10 @@ function ScoreCard({ lead, onChange }: { lead: Lead; onChange: (lead: Lead) => v
   );
 }
 
-function VehicleCard({ interest }: { interest: string | null }) {
-  const stock = useResource<Page<Vehicle>>(interest ? "/api/vehicles/available" : null, { limit: 100 });
-  const matches = interest && stock.data ? matchVehicles(interest, stock.data.items) : [];
+/** The cars in stock that match the interest, by the rule the AI's replies use (the API chooses them). */
+function VehicleCard({ leadId, interest }: { leadId: string; interest: string | null }) {
+  const stock = useResource<{ items: Vehicle[] }>(interest ? `/api/leads/${leadId}/matching-vehicles` : null);
+  const matches = stock.data?.items ?? [];
   return (
     <Card>
       <CardHeader>
