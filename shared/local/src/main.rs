@@ -168,8 +168,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Queues { command } => cli::queues::queues(&platform, cli.backend, command).await,
         Command::Openapi => {
-            use utoipa::OpenApi;
-            let doc = norvalt_http::openapi::ApiDoc::openapi();
+            let doc = norvalt_http::openapi::api_doc();
             println!("{}", doc.to_pretty_json().map_err(|e| e.to_string())?);
             Ok(())
         }

@@ -1,8 +1,10 @@
 use axum::extract::{Path, State};
-use axum::routing::{get, patch};
+use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
 use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use norvalt_core::audit::AuditEntry;
 use norvalt_core::model::{User, UserPatch};
@@ -16,13 +18,19 @@ use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiQuery, JsonBody};
 use crate::state::AppState;
 
+/// The resource's routes with their OpenAPI operations: each route is
+/// registered from its handler's `#[utoipa::path]`, so none can be served
+/// without being documented.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(me))
+        .routes(routes!(users))
+        .routes(routes!(update_user))
+        .routes(routes!(audit_log))
+}
+
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/me", get(me))
-        .route("/api/users", get(users))
-        .route("/api/users/{id}", patch(update_user))
-        .route("/api/audit", get(audit_log))
-        .route("/api/openapi.json", get(crate::openapi::document))
+    Router::from(routes()).route("/api/openapi.json", get(crate::openapi::document))
 }
 
 /// Who am I: the Clerk user, the role, the Norvalt profile and the dealership.

@@ -9,10 +9,11 @@ use std::time::Duration;
 use axum::extract::{FromRef, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
 use axum::{Json, Router};
 use serde::Deserialize;
 use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use norvalt_core::ai::ReplyModel;
 use norvalt_core::error::LEAD_NOT_FOUND;
@@ -64,11 +65,17 @@ impl AiState {
     }
 }
 
+/// The resource's routes with their OpenAPI operations: each route is
+/// registered from its handler's `#[utoipa::path]`, so none can be served
+/// without being documented.
+pub fn routes() -> OpenApiRouter<AiState> {
+    OpenApiRouter::new()
+        .routes(routes!(analyze_lead))
+        .routes(routes!(generate_response))
+}
+
 pub fn router(state: AiState) -> Router {
-    Router::new()
-        .route("/api/ai/analyze-lead", post(analyze_lead))
-        .route("/api/ai/generate-response", post(generate_response))
-        .with_state(state)
+    Router::from(routes()).with_state(state)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

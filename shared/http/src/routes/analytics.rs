@@ -2,11 +2,12 @@
 //! the `analytics-rollup` job keeps (never from raw leads).
 
 use axum::extract::State;
-use axum::routing::get;
 use axum::{Json, Router};
 use chrono::NaiveDate;
 use serde::Deserialize;
 use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use norvalt_core::analytics::{Granularity, Metric, Summary};
 use norvalt_core::service::analytics::{self, Series};
@@ -17,10 +18,17 @@ use crate::error::{ApiError, ErrorBody};
 use crate::extract::ApiQuery;
 use crate::state::AppState;
 
+/// The resource's routes with their OpenAPI operations: each route is
+/// registered from its handler's `#[utoipa::path]`, so none can be served
+/// without being documented.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(summary))
+        .routes(routes!(timeseries))
+}
+
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/analytics/summary", get(summary))
-        .route("/api/analytics/timeseries", get(timeseries))
+    routes().into()
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

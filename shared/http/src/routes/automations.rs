@@ -5,10 +5,11 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use norvalt_core::error::{LEAD_NOT_FOUND, RULE_NOT_FOUND};
 use norvalt_core::model::{AutomationRule, NewRule, RulePatch};
@@ -21,15 +22,18 @@ use crate::auth::Auth;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::JsonBody;
 
+/// The resource's routes with their OpenAPI operations: each route is
+/// registered from its handler's `#[utoipa::path]`, so none can be served
+/// without being documented.
+pub fn routes() -> OpenApiRouter<AiState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_rules, create_rule))
+        .routes(routes!(get_rule, update_rule, delete_rule))
+        .routes(routes!(test_rule))
+}
+
 pub fn router(state: AiState) -> Router {
-    Router::new()
-        .route("/api/automations", get(list_rules).post(create_rule))
-        .route(
-            "/api/automations/{id}",
-            get(get_rule).patch(update_rule).delete(delete_rule),
-        )
-        .route("/api/automations/{id}/test", post(test_rule))
-        .with_state(state)
+    Router::from(routes()).with_state(state)
 }
 
 /// The dealership's follow-up rules.

@@ -1,10 +1,11 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use norvalt_core::error::LEAD_NOT_FOUND;
 use norvalt_core::model::message::{NewNote, NewReply};
@@ -19,12 +20,19 @@ use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiQuery, JsonBody};
 use crate::state::AppState;
 
+/// The resource's routes with their OpenAPI operations: each route is
+/// registered from its handler's `#[utoipa::path]`, so none can be served
+/// without being documented.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_conversation))
+        .routes(routes!(add_message))
+        .routes(routes!(add_note))
+        .routes(routes!(send_reply))
+}
+
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/leads/{id}/conversations", get(list_conversation))
-        .route("/api/conversations", post(add_message))
-        .route("/api/leads/{id}/notes", post(add_note))
-        .route("/api/leads/{id}/replies", post(send_reply))
+    routes().into()
 }
 
 /// A rep's reply to the customer by email or SMS. It is stored in the

@@ -5,8 +5,9 @@
 use std::sync::Arc;
 
 use axum::extract::{FromRef, State};
-use axum::routing::get;
 use axum::{Json, Router};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use norvalt_core::capture::sources::{LeadAdsClient, SecretWriter};
 use norvalt_core::service::settings::{self, Settings, SettingsPatch};
@@ -34,10 +35,15 @@ impl FromRef<SettingsState> for AppState {
     }
 }
 
+/// The resource's routes with their OpenAPI operations: each route is
+/// registered from its handler's `#[utoipa::path]`, so none can be served
+/// without being documented.
+pub fn routes() -> OpenApiRouter<SettingsState> {
+    OpenApiRouter::new().routes(routes!(get_settings, update_settings))
+}
+
 pub fn router(state: SettingsState) -> Router {
-    Router::new()
-        .route("/api/dealership", get(get_settings).patch(update_settings))
-        .with_state(state)
+    Router::from(routes()).with_state(state)
 }
 
 /// The dealership's settings, form URL and embed snippet (admin). Secrets

@@ -5,8 +5,9 @@
 use std::sync::Arc;
 
 use axum::extract::{FromRef, State};
-use axum::routing::{get, post};
 use axum::{Json, Router};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use norvalt_core::capture::sources::RawMailStore;
 use norvalt_core::service::gdpr::{self, Erasure, Export, PersonalCopies, Subject};
@@ -32,11 +33,17 @@ impl FromRef<GdprState> for AppState {
     }
 }
 
+/// The resource's routes with their OpenAPI operations: each route is
+/// registered from its handler's `#[utoipa::path]`, so none can be served
+/// without being documented.
+pub fn routes() -> OpenApiRouter<GdprState> {
+    OpenApiRouter::new()
+        .routes(routes!(export))
+        .routes(routes!(erase))
+}
+
 pub fn router(state: GdprState) -> Router {
-    Router::new()
-        .route("/api/gdpr/export", get(export))
-        .route("/api/gdpr/erase", post(erase))
-        .with_state(state)
+    Router::from(routes()).with_state(state)
 }
 
 /// Everything held about a person (by `email`, `phone` or `lead_id`):

@@ -1,11 +1,12 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use axum::routing::get;
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use norvalt_core::error::LEAD_NOT_FOUND;
 use norvalt_core::model::{Lead, LeadPatch, LeadSource, LeadStatus, NewLead};
@@ -19,18 +20,19 @@ use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiQuery, JsonBody};
 use crate::state::AppState;
 
+/// The resource's routes with their OpenAPI operations: each route is
+/// registered from its handler's `#[utoipa::path]`, so none can be served
+/// without being documented.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_leads, create_lead))
+        .routes(routes!(get_lead, update_lead, delete_lead))
+        .routes(routes!(get_opt_outs))
+        .routes(routes!(get_matching_vehicles))
+}
+
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/leads", get(list_leads).post(create_lead))
-        .route(
-            "/api/leads/{id}",
-            get(get_lead).patch(update_lead).delete(delete_lead),
-        )
-        .route("/api/leads/{id}/opt-outs", get(get_opt_outs))
-        .route(
-            "/api/leads/{id}/matching-vehicles",
-            get(get_matching_vehicles),
-        )
+    routes().into()
 }
 
 /// The available cars that match the lead's vehicle interest (at most three,

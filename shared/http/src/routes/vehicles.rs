@@ -1,10 +1,11 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
 use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use norvalt_core::error::VEHICLE_NOT_FOUND;
 use norvalt_core::model::{NewVehicle, Vehicle, VehiclePatch, VehicleStatus};
@@ -18,16 +19,18 @@ use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiQuery, JsonBody};
 use crate::state::AppState;
 
+/// The resource's routes with their OpenAPI operations: each route is
+/// registered from its handler's `#[utoipa::path]`, so none can be served
+/// without being documented.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_vehicles, create_vehicle))
+        .routes(routes!(list_available))
+        .routes(routes!(get_vehicle, update_vehicle, delete_vehicle))
+}
+
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/vehicles", get(list_vehicles).post(create_vehicle))
-        .route("/api/vehicles/available", get(list_available))
-        .route(
-            "/api/vehicles/{id}",
-            get(get_vehicle)
-                .patch(update_vehicle)
-                .delete(delete_vehicle),
-        )
+    routes().into()
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
