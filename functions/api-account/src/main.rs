@@ -32,5 +32,5 @@ async fn main() -> Result<(), lambda_http::Error> {
         .with_state(app)
         .merge(dealership::router(settings))
         .merge(gdpr::router(privacy));
-    lambda_http::run(norvalt_http::finish(routes, ())).await
+    lambda_http::run(norvalt_http::assemble(routes, ())).await
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use norvalt_core::ai::ReplyModel;
 use norvalt_http::anthropic::AnthropicClient;
-use norvalt_http::routes::ai::AiState;
+use norvalt_http::routes::ai::ReplyEngineState;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
@@ -19,14 +19,14 @@ async fn main() -> Result<(), lambda_http::Error> {
             .map(|c| Arc::new(c) as Arc<dyn ReplyModel>);
     let stores = norvalt_aws::dynamodb::stores_from_env(&config, &env)?;
     let cursor_key = norvalt_aws::secrets::cursor_key(&secrets).await?;
-    let state = AiState {
+    let state = ReplyEngineState {
         app: norvalt_http::AppState::from_env(&env, stores, cursor_key)?,
         model,
         // API Gateway gives a request 29 s; leave room to answer.
         model_budget: std::time::Duration::from_secs(20),
-        drafts: AiState::drafts_from_env(&env)?,
+        drafts: ReplyEngineState::drafts_from_env(&env)?,
     };
-    lambda_http::run(norvalt_http::finish(
+    lambda_http::run(norvalt_http::assemble(
         norvalt_http::routes::ai::router(state),
         (),
     ))

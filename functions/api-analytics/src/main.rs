@@ -11,6 +11,6 @@ async fn main() -> Result<(), lambda_http::Error> {
     let secrets = norvalt_aws::secrets::SecretsManager::from_env(&config, &env)?;
     let cursor_key = norvalt_aws::secrets::cursor_key(&secrets).await?;
     let state = norvalt_http::AppState::from_env(&env, stores, cursor_key)?;
-    let app = norvalt_http::finish(norvalt_http::routes::analytics::router(), state);
+    let app = norvalt_http::assemble(norvalt_http::routes::analytics::router(), state);
     lambda_http::run(app).await
 }

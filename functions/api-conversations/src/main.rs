@@ -15,6 +15,6 @@ async fn main() -> Result<(), lambda_http::Error> {
     let state = norvalt_http::AppState::from_env(&env, stores, cursor_key)?.with_notices(Arc::new(
         norvalt_aws::sqs::SqsQueues::from_env(&config, &env)?,
     ));
-    let app = norvalt_http::finish(norvalt_http::routes::conversations::router(), state);
+    let app = norvalt_http::assemble(norvalt_http::routes::conversations::router(), state);
     lambda_http::run(app).await
 }

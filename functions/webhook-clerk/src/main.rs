@@ -15,5 +15,5 @@ async fn main() -> Result<(), lambda_http::Error> {
         stores,
         signing_secret: norvalt_aws::secrets::clerk_webhook_secret(&secrets).await?,
     };
-    lambda_http::run(norvalt_http::finish(clerk::router(hook), ())).await
+    lambda_http::run(norvalt_http::assemble(clerk::router(hook), ())).await
 }

@@ -30,6 +30,6 @@ async fn main() -> Result<(), lambda_http::Error> {
         facebook: Some(Arc::new(facebook)),
         twilio: None,
     };
-    let app = norvalt_http::finish(webhooks::facebook::router(), state);
+    let app = norvalt_http::assemble(webhooks::facebook::router(), state);
     lambda_http::run(app).await
 }

@@ -18,7 +18,7 @@ async fn main() -> Result<(), lambda_http::Error> {
         facebook: None,
         twilio: None,
     };
-    let app = norvalt_http::finish(webhooks::form::router(), state);
+    let app = norvalt_http::assemble(webhooks::form::router(), state);
     lambda_http::run(webhooks::with_client_ip(
         app,
         norvalt_aws::lambda::source_ip,

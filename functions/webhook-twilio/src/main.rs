@@ -31,5 +31,5 @@ async fn main() -> Result<(), lambda_http::Error> {
             public_url: env.required_url("NORVALT_TWILIO_WEBHOOK_URL")?,
         })),
     };
-    lambda_http::run(norvalt_http::finish(webhooks::twilio::router(), state)).await
+    lambda_http::run(norvalt_http::assemble(webhooks::twilio::router(), state)).await
 }

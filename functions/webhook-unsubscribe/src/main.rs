@@ -14,5 +14,5 @@ async fn main() -> Result<(), lambda_http::Error> {
         stores: norvalt_aws::dynamodb::stores_from_env(&config, &env)?,
         link_key: norvalt_aws::secrets::link_key(&secrets).await?,
     };
-    lambda_http::run(norvalt_http::finish(router(state), ())).await
+    lambda_http::run(norvalt_http::assemble(router(state), ())).await
 }

@@ -307,7 +307,7 @@ pub fn summarise(
 /// The metrics `GET /api/analytics/timeseries` can draw.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum Metric {
+pub enum SeriesMetric {
     Leads,
     Won,
     ConversionRate,
@@ -337,7 +337,7 @@ pub struct Point {
 /// One point per day or week of `from..=to`, empty periods included.
 pub fn timeseries(
     rollups: &[DailyRollup],
-    metric: Metric,
+    metric: SeriesMetric,
     granularity: Granularity,
     from: NaiveDate,
     to: NaiveDate,
@@ -365,14 +365,16 @@ pub fn timeseries(
         .map(|(period, days)| {
             let s = summarise(&days, period, period, &[]);
             let value = match metric {
-                Metric::Leads => Some(f64::from(s.leads)),
-                Metric::Won => Some(f64::from(s.conversion.won)),
-                Metric::ConversionRate => s.conversion.rate,
-                Metric::FirstResponseMedianSecs => s.first_response.median_secs.map(f64::from),
-                Metric::Within90sShare => s.first_response.within_90s_share,
-                Metric::AiFallbackRate => s.ai.fallback_rate,
-                Metric::AiTokens => Some(s.ai.tokens as f64),
-                Metric::SmsSegments => Some(f64::from(s.sms.segments)),
+                SeriesMetric::Leads => Some(f64::from(s.leads)),
+                SeriesMetric::Won => Some(f64::from(s.conversion.won)),
+                SeriesMetric::ConversionRate => s.conversion.rate,
+                SeriesMetric::FirstResponseMedianSecs => {
+                    s.first_response.median_secs.map(f64::from)
+                }
+                SeriesMetric::Within90sShare => s.first_response.within_90s_share,
+                SeriesMetric::AiFallbackRate => s.ai.fallback_rate,
+                SeriesMetric::AiTokens => Some(s.ai.tokens as f64),
+                SeriesMetric::SmsSegments => Some(f64::from(s.sms.segments)),
             };
             Point { period, value }
         })
@@ -413,7 +415,13 @@ mod tests {
             leads: 3,
             ..Default::default()
         };
-        let points = timeseries(&[r], Metric::Leads, Granularity::Week, d(11, 16), d(11, 29));
+        let points = timeseries(
+            &[r],
+            SeriesMetric::Leads,
+            Granularity::Week,
+            d(11, 16),
+            d(11, 29),
+        );
         assert_eq!(
             points,
             [

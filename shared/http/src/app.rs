@@ -15,7 +15,7 @@ use crate::routes;
 use crate::state::AppState;
 
 /// Every API resource in one router, without the shared fallbacks and
-/// layers: for merging with other routers before [`finish`].
+/// layers: for merging with other routers before [`assemble`].
 pub fn api_routes(state: AppState) -> Router {
     Router::new()
         .merge(routes::leads::router())
@@ -28,17 +28,17 @@ pub fn api_routes(state: AppState) -> Router {
 
 /// Every API resource as one service.
 pub fn api(state: AppState) -> Router {
-    finish(api_routes(state), ())
+    assemble(api_routes(state), ())
 }
 
 /// Wraps one resource's routes (one Lambda) or several into a service.
-pub fn finish<S: Clone + Send + Sync + 'static>(router: Router<S>, state: S) -> Router {
+pub fn assemble<S: Clone + Send + Sync + 'static>(router: Router<S>, state: S) -> Router {
     with_layers(router.fallback(route_not_found), state)
 }
 
-/// As [`finish`], with `fallback` answering what no route matches (the local
+/// As [`assemble`], with `fallback` answering what no route matches (the local
 /// server's dashboard files). It should answer [`route_not_found`] for API paths.
-pub fn finish_with_fallback<S, F>(router: Router<S>, state: S, fallback: F) -> Router
+pub fn assemble_with_fallback<S, F>(router: Router<S>, state: S, fallback: F) -> Router
 where
     S: Clone + Send + Sync + 'static,
     F: tower::Service<Request, Error = std::convert::Infallible> + Clone + Send + Sync + 'static,

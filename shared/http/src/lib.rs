@@ -14,6 +14,6 @@ pub mod telemetry;
 pub mod twilio;
 pub mod webhooks;
 
-pub use app::{api, finish};
+pub use app::{api, assemble};
 pub use error::ApiError;
 pub use state::AppState;

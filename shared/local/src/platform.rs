@@ -27,7 +27,7 @@ use norvalt_core::service::responder::Responder;
 use norvalt_core::service::sender::{Sender, SenderConfig};
 use norvalt_http::anthropic::AnthropicClient;
 use norvalt_http::graph::GraphClient;
-use norvalt_http::routes::ai::AiState;
+use norvalt_http::routes::ai::ReplyEngineState;
 use norvalt_http::webhooks::twilio::TwilioWebhook;
 use norvalt_http::webhooks::{CaptureState, FacebookWebhook, RateLimiter};
 use norvalt_imap::ImapConnector;
@@ -216,7 +216,7 @@ impl Platform {
                 public_url,
             },
             intake_config: IntakeConfig::from_env(&env).map_err(|e| e.to_string())?,
-            drafts: AiState::drafts_from_env(&env).map_err(|e| e.to_string())?,
+            drafts: ReplyEngineState::drafts_from_env(&env).map_err(|e| e.to_string())?,
             ai_concurrency: env
                 .parsed("NORVALT_AI_CONCURRENCY")
                 .map_err(|e| e.to_string())?
@@ -307,8 +307,8 @@ impl Platform {
     }
 
     /// `api-ai`'s state: the same model and budget as the responder.
-    pub fn ai_state(&self) -> AiState {
-        AiState {
+    pub fn ai_state(&self) -> ReplyEngineState {
+        ReplyEngineState {
             app: self.state(),
             model: self.model.clone(),
             model_budget: self.model_budget,
@@ -457,7 +457,7 @@ impl Platform {
             )),
             None => all,
         };
-        norvalt_http::app::finish_with_fallback(
+        norvalt_http::app::assemble_with_fallback(
             all,
             (),
             crate::dashboard::files_fallback(self.dashboard_dir.clone()),

@@ -64,7 +64,7 @@ async fn call(service: axum::Router, raw: &str) -> (StatusCode, Value, http::Hea
 async fn webhook_form_answers_its_sample_event() {
     let app = TestApp::spawn().await;
     let raw = event("webhook-form.json").replace("FORM_KEY", &form_key(&app).await);
-    let service = norvalt_http::finish(webhooks::form::router(), app.platform.capture_state());
+    let service = norvalt_http::assemble(webhooks::form::router(), app.platform.capture_state());
     let (status, body, headers) = call(service.clone(), &raw).await;
     assert_eq!(status, StatusCode::ACCEPTED, "{body}");
     assert_eq!(
@@ -85,7 +85,8 @@ async fn webhook_facebook_answers_its_sample_events() {
         }))
     })
     .await;
-    let service = norvalt_http::finish(webhooks::facebook::router(), app.platform.capture_state());
+    let service =
+        norvalt_http::assemble(webhooks::facebook::router(), app.platform.capture_state());
     let (status, body, _) = call(service.clone(), &event("webhook-facebook-verify.json")).await;
     assert_eq!(
         (status, body.to_string()),

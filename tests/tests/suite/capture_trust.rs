@@ -289,7 +289,7 @@ async fn the_rate_limit_keys_on_the_address_aws_saw_and_on_the_form() {
     .await;
     let key = app.form_key(DRAMMEN).await;
     let router = norvalt_http::webhooks::with_client_ip(
-        norvalt_http::finish(
+        norvalt_http::assemble(
             norvalt_http::webhooks::form::router(),
             app.platform.capture_state(),
         ),

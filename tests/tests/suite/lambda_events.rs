@@ -23,7 +23,7 @@ async fn invoke(
         .replace("REPLACED-BY-TEST", &token)
         .replace("LEAD_ID", lead_id);
     let request = from_str(&raw).expect("a valid API Gateway v2 event");
-    let service = norvalt_http::finish(router, app.platform.state());
+    let service = norvalt_http::assemble(router, app.platform.state());
     let response = service.oneshot(request).await.expect("infallible");
     let status = response.status();
     let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)

@@ -727,8 +727,8 @@ async fn reps_get_drafts_and_fresh_analyses_for_their_own_leads_only() {
     assert_eq!(status, 422, "{body}");
 
     // Drafts are limited per dealership.
-    let limited = norvalt_http::finish(
-        norvalt_http::routes::ai::router(norvalt_http::routes::ai::AiState {
+    let limited = norvalt_http::assemble(
+        norvalt_http::routes::ai::router(norvalt_http::routes::ai::ReplyEngineState {
             drafts: Arc::new(norvalt_http::webhooks::RateLimiter::new(
                 1,
                 Duration::from_secs(60),

@@ -9,7 +9,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::Serialize;
 
 use crate::analytics::{
-    self, DailyRollup, Granularity, Metric, Point, Summary, day_span, oslo_day,
+    self, DailyRollup, Granularity, Point, SeriesMetric, Summary, day_span, oslo_day,
 };
 use crate::error::DomainResult;
 use crate::ids::LeadId;
@@ -198,7 +198,7 @@ pub async fn summary(
 /// `GET /api/analytics/timeseries`.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Series {
-    pub metric: Metric,
+    pub metric: SeriesMetric,
     pub granularity: Granularity,
     pub points: Vec<Point>,
 }
@@ -206,7 +206,7 @@ pub struct Series {
 pub async fn timeseries(
     stores: &Stores,
     actor: &Actor,
-    metric: Metric,
+    metric: SeriesMetric,
     granularity: Granularity,
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,

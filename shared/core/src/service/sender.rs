@@ -199,7 +199,7 @@ impl Sender {
         if !confirms_opt_out
             && suppression::is_suppressed(&self.stores, &tenant, message.channel, &address).await?
         {
-            self.finish(
+            self.close_claim(
                 &tenant,
                 &mine,
                 claimed_at,
@@ -264,7 +264,7 @@ impl Sender {
         match result {
             Ok((Receipt { provider_id }, cost)) => {
                 let detail = format!("{provider_id}{cost}");
-                self.finish(&tenant, &mine, claimed_at, ClaimState::Done, &detail, now)
+                self.close_claim(&tenant, &mine, claimed_at, ClaimState::Done, &detail, now)
                     .await?;
                 self.mark_answered(&tenant, lead.id, now, now).await?;
                 Metric::count("Sends", 1)
@@ -288,7 +288,7 @@ impl Sender {
                 Err(JobError::Retry(reason))
             }
             Err(SendError::Permanent(reason)) => {
-                self.finish(&tenant, &mine, claimed_at, ClaimState::Failed, &reason, now)
+                self.close_claim(&tenant, &mine, claimed_at, ClaimState::Failed, &reason, now)
                     .await?;
                 Err(JobError::Dead(format!("provider refused: {reason}")))
             }
@@ -353,7 +353,7 @@ impl Sender {
             );
             match self.mailer.send_email(&email).await {
                 Ok(r) => {
-                    self.finish(&tenant, &mine, now, ClaimState::Done, &r.provider_id, now)
+                    self.close_claim(&tenant, &mine, now, ClaimState::Done, &r.provider_id, now)
                         .await?;
                 }
                 Err(e) => {
@@ -386,7 +386,7 @@ impl Sender {
         };
         match sent {
             Some(true) => {
-                self.finish(
+                self.close_claim(
                     tenant,
                     &stale,
                     stale.claimed_at,
@@ -417,7 +417,7 @@ impl Sender {
         }
     }
 
-    async fn finish(
+    async fn close_claim(
         &self,
         tenant: &TenantId,
         claim: &ClaimRecord,

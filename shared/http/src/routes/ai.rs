@@ -29,7 +29,7 @@ use crate::state::AppState;
 use crate::webhooks::RateLimiter;
 
 #[derive(Clone)]
-pub struct AiState {
+pub struct ReplyEngineState {
     pub app: AppState,
     /// `None`: heuristics and the template only.
     pub model: Option<Arc<dyn ReplyModel>>,
@@ -38,8 +38,8 @@ pub struct AiState {
     pub drafts: Arc<RateLimiter>,
 }
 
-impl FromRef<AiState> for AppState {
-    fn from_ref(state: &AiState) -> AppState {
+impl FromRef<ReplyEngineState> for AppState {
+    fn from_ref(state: &ReplyEngineState) -> AppState {
         state.app.clone()
     }
 }
@@ -57,7 +57,7 @@ pub(crate) fn rate_limited(what: &str, wait: u64) -> Response {
     r
 }
 
-impl AiState {
+impl ReplyEngineState {
     /// `NORVALT_AI_DRAFTS_PER_MINUTE` (default 30) per dealership.
     pub fn drafts_from_env(env: &Env) -> Result<Arc<RateLimiter>, ConfigError> {
         let limit = env.parsed("NORVALT_AI_DRAFTS_PER_MINUTE")?.unwrap_or(30);
@@ -68,13 +68,13 @@ impl AiState {
 /// The resource's routes with their OpenAPI operations: each route is
 /// registered from its handler's `#[utoipa::path]`, so none can be served
 /// without being documented.
-pub fn routes() -> OpenApiRouter<AiState> {
+pub fn routes() -> OpenApiRouter<ReplyEngineState> {
     OpenApiRouter::new()
         .routes(routes!(analyze_lead))
         .routes(routes!(generate_response))
 }
 
-pub fn router(state: AiState) -> Router {
+pub fn router(state: ReplyEngineState) -> Router {
     Router::from(routes()).with_state(state)
 }
 
@@ -103,7 +103,7 @@ pub struct DraftRequest {
     responses((status = 200, body = Lead), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)),
     security(("bearer" = [])))]
 pub(crate) async fn analyze_lead(
-    State(state): State<AiState>,
+    State(state): State<ReplyEngineState>,
     Auth(actor): Auth,
     JsonBody(input): JsonBody<LeadRef>,
 ) -> Result<Response, ApiError> {
@@ -129,7 +129,7 @@ pub(crate) async fn analyze_lead(
     responses((status = 200, body = Draft), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 429, body = ErrorBody)),
     security(("bearer" = [])))]
 pub(crate) async fn generate_response(
-    State(state): State<AiState>,
+    State(state): State<ReplyEngineState>,
     Auth(actor): Auth,
     JsonBody(input): JsonBody<DraftRequest>,
 ) -> Result<Response, ApiError> {

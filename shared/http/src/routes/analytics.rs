@@ -9,7 +9,7 @@ use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use norvalt_core::analytics::{Granularity, Metric, Summary};
+use norvalt_core::analytics::{Granularity, SeriesMetric, Summary};
 use norvalt_core::service::analytics::{self, Series};
 use norvalt_core::time;
 
@@ -62,7 +62,7 @@ pub(crate) async fn summary(
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct SeriesParams {
-    metric: Metric,
+    metric: SeriesMetric,
     /// `day` (default) or `week` (weeks start on Monday).
     granularity: Option<Granularity>,
     #[param(value_type = Option<String>)]

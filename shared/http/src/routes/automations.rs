@@ -16,7 +16,7 @@ use norvalt_core::model::{AutomationRule, NewRule, RulePatch};
 use norvalt_core::service::automation::{self, DryRun};
 use norvalt_core::{LeadId, RuleId, time};
 
-use super::ai::AiState;
+use super::ai::ReplyEngineState;
 use super::parse_id;
 use crate::auth::Auth;
 use crate::error::{ApiError, ErrorBody};
@@ -25,14 +25,14 @@ use crate::extract::JsonBody;
 /// The resource's routes with their OpenAPI operations: each route is
 /// registered from its handler's `#[utoipa::path]`, so none can be served
 /// without being documented.
-pub fn routes() -> OpenApiRouter<AiState> {
+pub fn routes() -> OpenApiRouter<ReplyEngineState> {
     OpenApiRouter::new()
         .routes(routes!(list_rules, create_rule))
         .routes(routes!(get_rule, update_rule, delete_rule))
         .routes(routes!(test_rule))
 }
 
-pub fn router(state: AiState) -> Router {
+pub fn router(state: ReplyEngineState) -> Router {
     Router::from(routes()).with_state(state)
 }
 
@@ -41,7 +41,7 @@ pub fn router(state: AiState) -> Router {
     responses((status = 200, body = Vec<AutomationRule>), (status = 401, body = ErrorBody)),
     security(("bearer" = [])))]
 pub(crate) async fn list_rules(
-    State(state): State<AiState>,
+    State(state): State<ReplyEngineState>,
     Auth(actor): Auth,
 ) -> Result<Json<Vec<AutomationRule>>, ApiError> {
     Ok(Json(automation::list(&state.app.stores, &actor).await?))
@@ -52,7 +52,7 @@ pub(crate) async fn list_rules(
     responses((status = 201, body = AutomationRule), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
 pub(crate) async fn create_rule(
-    State(state): State<AiState>,
+    State(state): State<ReplyEngineState>,
     Auth(actor): Auth,
     JsonBody(input): JsonBody<NewRule>,
 ) -> Result<impl IntoResponse, ApiError> {
@@ -64,7 +64,7 @@ pub(crate) async fn create_rule(
     responses((status = 200, body = AutomationRule), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("bearer" = [])))]
 pub(crate) async fn get_rule(
-    State(state): State<AiState>,
+    State(state): State<ReplyEngineState>,
     Auth(actor): Auth,
     Path(id): Path<String>,
 ) -> Result<Json<AutomationRule>, ApiError> {
@@ -77,7 +77,7 @@ pub(crate) async fn get_rule(
     responses((status = 200, body = AutomationRule), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
 pub(crate) async fn update_rule(
-    State(state): State<AiState>,
+    State(state): State<ReplyEngineState>,
     Auth(actor): Auth,
     Path(id): Path<String>,
     JsonBody(patch): JsonBody<RulePatch>,
@@ -93,7 +93,7 @@ pub(crate) async fn update_rule(
     responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("bearer" = [])))]
 pub(crate) async fn delete_rule(
-    State(state): State<AiState>,
+    State(state): State<ReplyEngineState>,
     Auth(actor): Auth,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
@@ -115,7 +115,7 @@ pub struct TestRule {
     responses((status = 200, body = DryRun), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 429, body = ErrorBody)),
     security(("bearer" = [])))]
 pub(crate) async fn test_rule(
-    State(state): State<AiState>,
+    State(state): State<ReplyEngineState>,
     Auth(actor): Auth,
     Path(id): Path<String>,
     JsonBody(input): JsonBody<TestRule>,

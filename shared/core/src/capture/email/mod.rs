@@ -105,7 +105,7 @@ fn extract(message: &Message, depth: usize) -> LeadCandidate {
     let importer = sender.as_deref().and_then(importers::by_sender);
 
     if let Some(mut c) = find_adf(message) {
-        finish(&mut c, importer, sender.as_deref());
+        note_importer_and_sender(&mut c, importer, sender.as_deref());
         return c;
     }
     if depth < MAX_DEPTH
@@ -130,7 +130,7 @@ fn extract(message: &Message, depth: usize) -> LeadCandidate {
             c.offer_email(&addr);
         }
         c.note("forwarded", "inline");
-        finish(&mut c, inner_importer, inner_sender.as_deref());
+        note_importer_and_sender(&mut c, inner_importer, inner_sender.as_deref());
         return c;
     }
 
@@ -171,7 +171,7 @@ fn extract(message: &Message, depth: usize) -> LeadCandidate {
         c.offer_message(&own_words(&text));
         c.note("form_type", "direkte e-post");
     }
-    finish(&mut c, importer, sender.as_deref());
+    note_importer_and_sender(&mut c, importer, sender.as_deref());
     c
 }
 
@@ -268,7 +268,11 @@ fn finn_code(value: &str) -> Option<&str> {
 }
 
 /// Importer and sender details every lead from mail carries.
-fn finish(c: &mut LeadCandidate, importer: Option<&importers::Importer>, sender: Option<&str>) {
+fn note_importer_and_sender(
+    c: &mut LeadCandidate,
+    importer: Option<&importers::Importer>,
+    sender: Option<&str>,
+) {
     if let Some(i) = importer {
         c.note("importer", i.name);
     }
