@@ -1,0 +1,379 @@
+//! Planning a settings change: the patch validated whole and applied to a
+//! copy of the dealership, with the routing keys to claim and release and
+//! the secrets to store or delete — one method per section of the patch.
+//! Nothing is written here; [`super::apply`] writes the plan.
+
+use super::*;
+
+/// A valid patch, ready to write.
+pub(super) struct Plan {
+    pub next: Dealership,
+    pub claims: Vec<(RouteKind, String, &'static str)>,
+    pub releases: Vec<(RouteKind, String)>,
+    pub secrets: Vec<(String, String)>,
+    /// Secrets to delete once the change is stored (a disconnected page's token).
+    pub deleted_secrets: Vec<String>,
+    /// Pages being connected, with the token that must prove each.
+    pub pages_to_prove: Vec<(String, String)>,
+    pub changed: Vec<&'static str>,
+}
+
+pub(super) fn plan(current: &Dealership, patch: SettingsPatch) -> Result<Plan, FieldErrors> {
+    let mut planner = Planner::new(current);
+    planner.profile(&patch);
+    if let Some(reply) = &patch.reply {
+        planner.reply(reply);
+    }
+    if let Some(capture) = &patch.capture {
+        planner.capture(capture);
+    }
+    if patch.regenerate_form_key {
+        planner.regenerate_form_key();
+    }
+    if let Some(page) = &patch.connect_facebook_page {
+        planner.connect_facebook_page(page);
+    }
+    if let Some(page) = &patch.disconnect_facebook_page {
+        planner.disconnect_facebook_page(page);
+    }
+    if let Some(imap) = &patch.imap {
+        planner.imap(imap.as_ref());
+    }
+    planner.finish()
+}
+
+struct Planner<'a> {
+    current: &'a Dealership,
+    e: FieldErrors,
+    next: Dealership,
+    claims: Vec<(RouteKind, String, &'static str)>,
+    releases: Vec<(RouteKind, String)>,
+    secrets: Vec<(String, String)>,
+    deleted_secrets: Vec<String>,
+    pages_to_prove: Vec<(String, String)>,
+    changed: Vec<&'static str>,
+}
+
+impl<'a> Planner<'a> {
+    fn new(current: &'a Dealership) -> Self {
+        Self {
+            current,
+            e: FieldErrors::new(),
+            next: current.clone(),
+            claims: Vec::new(),
+            releases: Vec::new(),
+            secrets: Vec::new(),
+            deleted_secrets: Vec::new(),
+            pages_to_prove: Vec::new(),
+            changed: Vec::new(),
+        }
+    }
+
+    /// Records that a part of the settings changed (for the audit log).
+    fn touch(&mut self, part: &'static str) {
+        if !self.changed.contains(&part) {
+            self.changed.push(part)
+        }
+    }
+
+    fn finish(self) -> Result<Plan, FieldErrors> {
+        self.e.finish(Plan {
+            next: self.next,
+            claims: self.claims,
+            releases: self.releases,
+            secrets: self.secrets,
+            deleted_secrets: self.deleted_secrets,
+            pages_to_prove: self.pages_to_prove,
+            changed: self.changed,
+        })
+    }
+
+    /// Name, contact details, address, branding and opening hours.
+    fn profile(&mut self, patch: &SettingsPatch) {
+        if let Some(name) = &patch.name
+            && let Some(v) = self
+                .e
+                .check(validation::required_text("name", Some(name), 200))
+        {
+            self.next.name = v;
+            self.touch("name");
+        }
+        if let Some(email) = &patch.email
+            && let Some(v) = self.e.check(validation::email("email", email))
+        {
+            self.next.email = v;
+            self.touch("email");
+        }
+        if let Some(phone) = &patch.phone {
+            self.next.phone = match phone {
+                Some(p) => self.e.check(validation::phone("phone", p)),
+                None => None,
+            };
+            self.touch("phone");
+        }
+        if let Some(address) = &patch.address {
+            self.next.address = self
+                .e
+                .check(validation::address("address", address.as_deref()))
+                .flatten();
+            self.touch("address");
+        }
+        if let Some(b) = &patch.branding {
+            let logo_url = b
+                .logo_url
+                .as_deref()
+                .and_then(|u| self.e.check(validation::url("branding.logo_url", u)));
+            let brand_colour = b.brand_colour.as_deref().and_then(|c| {
+                let ok = c.len() == 7
+                    && c.starts_with('#')
+                    && c[1..].chars().all(|ch| ch.is_ascii_hexdigit());
+                if !ok {
+                    self.e.add("branding.brand_colour", "must be #RRGGBB");
+                }
+                ok.then(|| c.to_ascii_lowercase())
+            });
+            self.next.branding = Branding {
+                logo_url,
+                brand_colour,
+            };
+            self.touch("branding");
+        }
+        if let Some(hours) = &patch.opening_hours {
+            hours.validate("opening_hours", &mut self.e);
+            self.next.opening_hours = hours.clone();
+            self.touch("opening_hours");
+        }
+        if let Some(exceptions) = &patch.opening_exceptions {
+            validate_exceptions(&mut self.e, exceptions);
+            let mut sorted = exceptions.clone();
+            sorted.sort_by_key(|x| x.date);
+            self.next.opening_exceptions = sorted;
+            self.touch("opening_exceptions");
+        }
+    }
+
+    /// How replies sound and go out: signature, tone, SMS number and countries, notices, quiet hours.
+    fn reply(&mut self, r: &ReplyPatch) {
+        let reply = &mut self.next.reply;
+        let mut text =
+            |field: &str, v: &Option<Option<String>>, max, lines| -> Option<Option<String>> {
+                v.as_ref().map(|value| {
+                    self.e
+                        .check(validation::text(field, value.as_deref(), max, lines))
+                        .flatten()
+                })
+            };
+        if let Some(v) = text("reply.signature", &r.signature, 500, true) {
+            reply.signature = v;
+        }
+        if let Some(v) = text("reply.tone", &r.tone, 200, false) {
+            reply.tone = v;
+        }
+        if let Some(v) = text("reply.language_hints", &r.language_hints, 500, true) {
+            reply.language_hints = v;
+        }
+        if let Some(v) = text("reply.sender_name", &r.sender_name, 100, false) {
+            reply.sender_name = v;
+        }
+        if let Some(on) = r.sms_enabled {
+            reply.sms_enabled = on;
+        }
+        if let Some(number) = &r.sms_number {
+            let number = number
+                .as_deref()
+                .and_then(|n| self.e.check(validation::phone("reply.sms_number", n)));
+            if number != self.current.reply.sms_number {
+                if let Some(n) = &number {
+                    self.claims
+                        .push((RouteKind::SmsNumber, n.clone(), "sms_number_taken"));
+                }
+                if let Some(old) = &self.current.reply.sms_number {
+                    self.releases.push((RouteKind::SmsNumber, old.clone()));
+                }
+            }
+            reply.sms_number = number;
+        }
+        if let Some(codes) = &r.sms_countries {
+            let valid = codes.len() <= 20
+                && codes.iter().all(|c| {
+                    (1..=3).contains(&c.len())
+                        && c.bytes().all(|b| b.is_ascii_digit())
+                        && !c.starts_with('0')
+                });
+            if valid {
+                let mut codes = codes.clone();
+                codes.sort();
+                codes.dedup();
+                reply.sms_countries = codes;
+            } else {
+                self.e.add(
+                    "reply.sms_countries",
+                    "country calling codes of 1–3 digits without + (\"47\"), at most 20",
+                );
+            }
+        }
+        if let Some(list) = &r.notify_emails {
+            if list.len() > MAX_NOTIFY {
+                self.e.add(
+                    "reply.notify_emails",
+                    format!("at most {MAX_NOTIFY} addresses"),
+                );
+            }
+            let mut clean: Vec<String> = list
+                .iter()
+                .filter_map(|a| self.e.check(validation::email("reply.notify_emails", a)))
+                .collect();
+            clean.sort();
+            clean.dedup();
+            reply.notify_emails = clean;
+        }
+        if let Some(q) = &r.quiet_hours {
+            if !q.is_valid() {
+                self.e
+                    .add("reply.quiet_hours.sms_until", "must be after sms_from");
+            }
+            reply.quiet_hours = q.clone();
+        }
+        self.touch("reply");
+    }
+
+    /// The lead channels' options: allowed form origins, thank-you page, Facebook questions.
+    fn capture(&mut self, c: &CapturePatch) {
+        let capture = &mut self.next.capture;
+        if let Some(origins) = &c.allowed_origins {
+            if origins.len() > MAX_ORIGINS {
+                self.e.add(
+                    "capture.allowed_origins",
+                    format!("at most {MAX_ORIGINS} origins"),
+                );
+            }
+            capture.allowed_origins = origins
+                .iter()
+                .filter_map(|o| {
+                    self.e
+                        .check(validation::origin("capture.allowed_origins", o))
+                })
+                .collect();
+        }
+        if let Some(url) = &c.thank_you_url {
+            capture.thank_you_url = url
+                .as_deref()
+                .and_then(|u| self.e.check(validation::url("capture.thank_you_url", u)));
+        }
+        if let Some(questions) = &c.facebook_questions {
+            if questions
+                .keys()
+                .any(|k| k.trim().is_empty() || k.len() > 100)
+            {
+                self.e.add(
+                    "capture.facebook_questions",
+                    "question keys are 1–100 characters",
+                );
+            }
+            capture.facebook_questions = questions.clone();
+        }
+        self.touch("capture");
+    }
+
+    /// A new form key: the old form URL stops working at once.
+    fn regenerate_form_key(&mut self) {
+        let key = crate::service::provisioning::new_form_key();
+        self.claims
+            .push((RouteKind::FormKey, key.clone(), "form_key_taken"));
+        self.releases
+            .push((RouteKind::FormKey, self.current.form_key.clone()));
+        self.next.form_key = key;
+        self.touch("form_key");
+    }
+
+    /// A page to connect, with the token that proves it is the dealership's.
+    fn connect_facebook_page(&mut self, page: &FacebookConnection) {
+        let id = page.page_id.trim().to_string();
+        if id.is_empty() || id.len() > 64 || !id.chars().all(|c| c.is_ascii_digit()) {
+            self.e.add(
+                "connect_facebook_page.page_id",
+                "is a Facebook page id (digits)",
+            );
+        } else {
+            self.claims
+                .push((RouteKind::FacebookPage, id.clone(), "facebook_page_taken"));
+            match page.access_token.as_deref().map(str::trim) {
+                Some(token) if !token.is_empty() && token.len() <= 1024 => {
+                    self.secrets.push((page_token_secret(self.current.id, &id), token.to_string()));
+                    self.pages_to_prove.push((id.clone(), token.to_string()));
+                }
+                _ => self.e.add(
+                    "connect_facebook_page.access_token",
+                    "is required (1–1024 characters): the page's access token proves the page is yours",
+                ),
+            }
+            if !self.next.capture.facebook_pages.contains(&id) {
+                self.next.capture.facebook_pages.push(id);
+            }
+            self.touch("facebook_pages");
+        }
+    }
+
+    /// A page to let go of, with its stored token.
+    fn disconnect_facebook_page(&mut self, page: &str) {
+        let page = page.trim();
+        if self.next.capture.facebook_pages.iter().any(|p| p == page) {
+            self.next.capture.facebook_pages.retain(|p| p != page);
+            self.releases
+                .push((RouteKind::FacebookPage, page.to_string()));
+            self.deleted_secrets
+                .push(page_token_secret(self.current.id, page));
+            self.deleted_secrets.push(legacy_page_token_secret(page));
+            self.touch("facebook_pages");
+        } else {
+            self.e.add(
+                "disconnect_facebook_page",
+                "is not connected to this dealership",
+            );
+        }
+    }
+
+    /// The mailbox to poll (`None` stops polling); its password goes to the secret store.
+    fn imap(&mut self, imap: Option<&ImapInput>) {
+        self.next.capture.imap = match imap {
+            None => None,
+            Some(input) => {
+                let account = ImapAccount {
+                    host: input.host.trim().to_string(),
+                    port: input.port,
+                    tls: input.tls,
+                    username: input.username.trim().to_string(),
+                    password_secret: imap_password_secret(&self.current.slug),
+                    mailbox: input.mailbox.trim().to_string(),
+                };
+                if account.host.is_empty() || account.host.len() > 253 {
+                    self.e.add("imap.host", "is required");
+                } else if !account_is_safe(&account) {
+                    self.e.add(
+                        "imap.tls",
+                        "IMAP without TLS is only allowed on loopback (a server on this machine)",
+                    );
+                }
+                if account.username.is_empty() || account.username.len() > 255 {
+                    self.e.add("imap.username", "is required");
+                }
+                if account.port == 0 {
+                    self.e.add("imap.port", "must be a port number");
+                }
+                if account.mailbox.is_empty() {
+                    self.e.add("imap.mailbox", "is required");
+                }
+                if let Some(password) = &input.password {
+                    if password.is_empty() || password.len() > 1024 {
+                        self.e.add("imap.password", "is 1–1024 characters");
+                    } else {
+                        self.secrets
+                            .push((account.password_secret.clone(), password.clone()));
+                    }
+                }
+                Some(account)
+            }
+        };
+        self.touch("imap");
+    }
+}
