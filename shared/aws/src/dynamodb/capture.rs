@@ -12,9 +12,9 @@ use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 use chrono::{DateTime, TimeZone, Utc};
 
 use super::DynamoStore;
-use super::stores::{
-    Item, PartitionQuery, backend, conditional, lead_item, message_item, n, s, tenant_pk,
-};
+use super::conversations::message_item;
+use super::items::{Item, PartitionQuery, backend, conditional, n, s, tenant_pk};
+use super::leads::lead_item;
 use norvalt_core::capture::{CaptureCommit, CaptureRecord, ContactRecord, LeadWrite};
 use norvalt_core::ports::CaptureStore;
 use norvalt_core::{StoreError, StoreResult, TenantId};

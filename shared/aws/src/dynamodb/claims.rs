@@ -9,7 +9,7 @@ use aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure;
 use chrono::{DateTime, Utc};
 
 use super::DynamoStore;
-use super::stores::{backend, conditional, decode, item, n, s, tenant_pk};
+use super::items::{backend, conditional, decode, item, n, s, tenant_pk};
 use norvalt_core::outbound::ClaimRecord;
 use norvalt_core::ports::ClaimStore;
 use norvalt_core::time::sortable;
@@ -21,7 +21,7 @@ fn sk(key: &str) -> String {
     format!("CLAIM#{key}")
 }
 
-fn claim_item(tenant: &TenantId, record: &ClaimRecord) -> StoreResult<super::stores::Item> {
+fn claim_item(tenant: &TenantId, record: &ClaimRecord) -> StoreResult<super::items::Item> {
     let mut item = item(
         record,
         [

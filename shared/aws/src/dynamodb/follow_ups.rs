@@ -1,4 +1,4 @@
-//! Follow-up sequences and counters on DynamoDB. A sequence lives in its
+//! Follow-up sequences on DynamoDB. A sequence lives in its
 //! dealership's partition (`FOLLOWUP#<lead>#<rule>`, so a lead's sequences
 //! are one prefix query). While a step is due it also carries the sparse
 //! `due` index keys: one `FOLLOWUP_DUE` partition sorted by due time, which
@@ -6,16 +6,14 @@
 //! the index.
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 
 use super::DynamoStore;
-use super::stores::{Item, PartitionQuery, backend, decode, item, n, s, tenant_pk};
-use norvalt_core::analytics::DailyRollup;
+use super::items::{Item, backend, decode, item, s, tenant_pk};
 use norvalt_core::automation::FollowUp;
-use norvalt_core::ports::{AnalyticsStore, CounterStore, FollowUpStore};
+use norvalt_core::ports::FollowUpStore;
 use norvalt_core::time::sortable;
-use norvalt_core::{LeadId, RuleId, StoreError, StoreResult, TenantId};
+use norvalt_core::{LeadId, RuleId, StoreResult, TenantId};
 
 pub const DUE_INDEX: &str = "due";
 const DUE_PK: &str = "FOLLOWUP_DUE";
@@ -102,106 +100,5 @@ impl FollowUpStore for DynamoStore {
             }
         }
         Ok(found)
-    }
-}
-
-#[async_trait]
-impl CounterStore for DynamoStore {
-    async fn increment(&self, tenant: &TenantId, name: &str) -> StoreResult<u64> {
-        let out = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key("pk", s(tenant_pk(tenant)))
-            .key("sk", s(format!("COUNTER#{name}")))
-            .update_expression("ADD #v :one")
-            .expression_attribute_names("#v", "value")
-            .expression_attribute_values(":one", n(1))
-            .return_values(ReturnValue::UpdatedNew)
-            .send()
-            .await
-            .map_err(backend)?;
-        match out.attributes.as_ref().and_then(|a| a.get("value")) {
-            Some(AttributeValue::N(v)) => v.parse().map_err(backend),
-            _ => Err(StoreError::Backend(
-                "counter update returned no value".into(),
-            )),
-        }
-    }
-}
-
-#[async_trait]
-impl AnalyticsStore for DynamoStore {
-    async fn put_rollup(&self, tenant: &TenantId, rollup: &DailyRollup) -> StoreResult<()> {
-        let day = rollup
-            .day
-            .ok_or_else(|| StoreError::Backend("a roll-up without its day".into()))?;
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item(
-                rollup,
-                [
-                    ("pk", s(tenant_pk(tenant))),
-                    ("sk", s(format!("ROLLUP#{day}"))),
-                ],
-            )?))
-            .send()
-            .await
-            .map_err(backend)?;
-        Ok(())
-    }
-
-    async fn list_rollups(
-        &self,
-        tenant: &TenantId,
-        from: NaiveDate,
-        to: NaiveDate,
-    ) -> StoreResult<Vec<DailyRollup>> {
-        let q = PartitionQuery {
-            index: None,
-            key_condition: "pk = :pk AND sk BETWEEN :from AND :to",
-            filter: None,
-            values: [
-                (":pk".to_string(), s(tenant_pk(tenant))),
-                (":from".to_string(), s(format!("ROLLUP#{from}"))),
-                (":to".to_string(), s(format!("ROLLUP#{to}"))),
-            ]
-            .into_iter()
-            .collect(),
-            names: Default::default(),
-            newest_first: false,
-            page_size: 400,
-        };
-        self.query(q, usize::MAX)
-            .await?
-            .into_iter()
-            .map(decode)
-            .collect()
-    }
-
-    async fn get_rollup_cursor(&self, tenant: &TenantId) -> StoreResult<Option<DateTime<Utc>>> {
-        let Some(item) = self.get(tenant_pk(tenant), "ROLLUP_CURSOR".into()).await? else {
-            return Ok(None);
-        };
-        match item.get("at") {
-            Some(AttributeValue::S(at)) => DateTime::parse_from_rfc3339(at)
-                .map(|t| Some(t.to_utc()))
-                .map_err(backend),
-            _ => Ok(None),
-        }
-    }
-
-    async fn save_rollup_cursor(&self, tenant: &TenantId, at: DateTime<Utc>) -> StoreResult<()> {
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .item("pk", s(tenant_pk(tenant)))
-            .item("sk", s("ROLLUP_CURSOR"))
-            .item("at", s(sortable(&at)))
-            .send()
-            .await
-            .map_err(backend)?;
-        Ok(())
     }
 }

@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::DynamoStore;
-use super::stores::{Item, backend, n, s, tenant_pk};
+use super::items::{Item, backend, n, s, tenant_pk};
 use norvalt_core::capture::mailbox::MailboxCursor;
 use norvalt_core::ports::MailboxStore;
 use norvalt_core::{DealershipId, StoreResult, TenantId};

@@ -30,12 +30,20 @@
 //! contact records expire by it; reads treat an expired record as absent
 //! before DynamoDB gets round to deleting it.
 
+mod analytics;
 mod capture;
 mod claims;
+mod conversations;
+mod counters;
+mod dealerships;
 mod follow_ups;
+mod items;
+mod leads;
 mod mailbox;
-mod stores;
+mod rules;
 mod table;
+mod users;
+mod vehicles;
 
 use aws_sdk_dynamodb::Client;
 

@@ -4,9 +4,8 @@
 use async_trait::async_trait;
 use rusqlite::{OptionalExtension, params};
 
-use super::stores::{
-    expect_one_row, from_doc, insert_lead_row, lead_columns, tid, to_doc, update_lead_row,
-};
+use super::leads::{insert_lead_row, lead_columns, update_lead_row};
+use super::rows::{expect_one_row, from_doc, tid, to_doc};
 use super::{SqliteStore, backend, conflict_or_backend};
 use norvalt_core::capture::{CaptureCommit, CaptureRecord, ContactRecord, LeadWrite};
 use norvalt_core::ports::CaptureStore;

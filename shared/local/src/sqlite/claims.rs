@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
 
-use super::stores::{from_doc, tid, to_doc};
+use super::rows::{from_doc, tid, to_doc};
 use super::{SqliteStore, backend};
 use norvalt_core::outbound::ClaimRecord;
 use norvalt_core::ports::ClaimStore;

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use rusqlite::{OptionalExtension, params};
 
-use super::stores::{dealership_ids, tid};
+use super::rows::{dealership_ids, tid};
 use super::{SqliteStore, backend};
 use norvalt_core::capture::mailbox::MailboxCursor;
 use norvalt_core::ports::MailboxStore;

@@ -5,14 +5,22 @@
 //! SQLite does anyway); a handful of reader connections serve lists in
 //! parallel under WAL.
 
+mod analytics;
 mod capture;
 mod claims;
+mod conversations;
+mod counters;
+mod dealerships;
 mod erase;
 mod follow_ups;
+mod leads;
 mod mailbox;
 mod migrations;
 mod queue;
-mod stores;
+mod rows;
+mod rules;
+mod users;
+mod vehicles;
 
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
