@@ -4,8 +4,7 @@
 
 use std::sync::Arc;
 
-use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
-use lambda_runtime::{Error, LambdaEvent, service_fn};
+use lambda_runtime::Error;
 use norvalt_core::ai::ReplyModel;
 use norvalt_core::queue::QueueName;
 use norvalt_core::service::responder::{ANALYSIS_DELAY_SECS, MODEL_BUDGET, Responder};
@@ -21,24 +20,12 @@ async fn main() -> Result<(), Error> {
         AnthropicClient::from_env(&env, norvalt_aws::secrets::anthropic_key(&secrets).await)?
             .map(|c| Arc::new(c) as Arc<dyn ReplyModel>);
     let queues = Arc::new(norvalt_aws::sqs::SqsQueues::from_env(&config, &env)?);
-    let responder = &*Box::leak(Box::new(Responder {
+    let responder = Responder {
         stores: norvalt_aws::dynamodb::stores_from_env(&config, &env)?,
         queue: queues.clone(),
         model,
         model_budget: MODEL_BUDGET,
         analysis_delay_secs: ANALYSIS_DELAY_SECS,
-    }));
-    let queues = &*Box::leak(Box::new(queues));
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
-        Ok::<SqsBatchResponse, Error>(
-            norvalt_aws::lambda::sqs_batch(
-                queues.as_ref(),
-                QueueName::Ai,
-                responder,
-                event.payload,
-            )
-            .await,
-        )
-    }))
-    .await
+    };
+    norvalt_aws::lambda::consume_queue(queues, QueueName::Ai, Arc::new(responder)).await
 }

@@ -10,13 +10,14 @@ async fn main() -> Result<(), Error> {
     norvalt_http::telemetry::init_json_logs();
     let env = norvalt_aws::config::function_env();
     let config = norvalt_aws::config::load().await;
-    let inbound = &*Box::leak(Box::new(SesInbound {
+    let inbound = SesInbound {
         mail: norvalt_aws::s3mail::S3Mail::from_env(&config, &env)?,
         queue: Box::new(norvalt_aws::sqs::SqsQueues::from_env(&config, &env)?),
         prefix: env
             .optional("NORVALT_MAIL_PREFIX")
             .unwrap_or_else(|| "inbound/".into()),
-    }));
+    };
+    let inbound = &inbound;
     lambda_runtime::run(service_fn(
         move |event: LambdaEvent<SimpleEmailEvent>| async move {
             inbound

@@ -6,23 +6,18 @@
 
 use std::sync::Arc;
 
-use lambda_runtime::{Error, LambdaEvent, service_fn};
+use lambda_runtime::Error;
 use norvalt_core::service::automation::FollowUpRunner;
-use serde_json::Value;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     norvalt_http::telemetry::init_json_logs();
     let env = norvalt_aws::config::function_env();
     let config = norvalt_aws::config::load().await;
-    let runner = &*Box::leak(Box::new(FollowUpRunner {
+    let runner = FollowUpRunner {
         stores: norvalt_aws::dynamodb::stores_from_env(&config, &env)?,
         queue: Arc::new(norvalt_aws::sqs::SqsQueues::from_env(&config, &env)?),
         concurrency: 16,
-    }));
-    lambda_runtime::run(service_fn(move |_: LambdaEvent<Value>| async move {
-        let report = runner.run_due(norvalt_core::time::now()).await?;
-        Ok::<Value, Error>(serde_json::to_value(report)?)
-    }))
-    .await
+    };
+    norvalt_aws::lambda::run_schedule(|now, _trace| runner.run_due(now)).await
 }

@@ -5,8 +5,7 @@
 
 use std::sync::Arc;
 
-use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
-use lambda_runtime::{Error, LambdaEvent, service_fn};
+use lambda_runtime::Error;
 use norvalt_core::queue::QueueName;
 use norvalt_core::service::mailbox_poll::{MailboxPoller, PollLimits};
 
@@ -16,7 +15,7 @@ async fn main() -> Result<(), Error> {
     let env = norvalt_aws::config::function_env();
     let config = norvalt_aws::config::load().await;
     let queues = Arc::new(norvalt_aws::sqs::SqsQueues::from_env(&config, &env)?);
-    let poller = &*Box::leak(Box::new(MailboxPoller {
+    let poller = MailboxPoller {
         stores: norvalt_aws::dynamodb::stores_from_env(&config, &env)?,
         queue: queues.clone(),
         mail: Arc::new(norvalt_aws::s3mail::S3Mail::from_env(&config, &env)?),
@@ -25,13 +24,6 @@ async fn main() -> Result<(), Error> {
         )?),
         connector: Arc::new(norvalt_imap::ImapConnector::new()?),
         limits: PollLimits::default(),
-    }));
-    let queues = &*Box::leak(Box::new(queues));
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
-        Ok::<SqsBatchResponse, Error>(
-            norvalt_aws::lambda::sqs_batch(queues.as_ref(), QueueName::Imap, poller, event.payload)
-                .await,
-        )
-    }))
-    .await
+    };
+    norvalt_aws::lambda::consume_queue(queues, QueueName::Imap, Arc::new(poller)).await
 }

@@ -4,8 +4,7 @@
 
 use std::sync::Arc;
 
-use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
-use lambda_runtime::{Error, LambdaEvent, service_fn};
+use lambda_runtime::Error;
 use norvalt_core::queue::QueueName;
 use norvalt_core::service::intake::{Intake, IntakeConfig};
 
@@ -16,29 +15,17 @@ async fn main() -> Result<(), Error> {
     let config = norvalt_aws::config::load().await;
     let queues = Arc::new(norvalt_aws::sqs::SqsQueues::from_env(&config, &env)?);
     let secrets = norvalt_aws::secrets::SecretsManager::from_env(&config, &env)?;
-    let config_with_key = IntakeConfig {
+    let intake_config = IntakeConfig {
         link_key: norvalt_aws::secrets::link_key(&secrets).await?,
         ..IntakeConfig::from_env(&env)?
     };
-    let intake = &*Box::leak(Box::new(Intake {
+    let intake = Intake {
         stores: norvalt_aws::dynamodb::stores_from_env(&config, &env)?,
         queue: queues.clone(),
         mail: Arc::new(norvalt_aws::s3mail::S3Mail::from_env(&config, &env)?),
         secrets: Arc::new(secrets),
         lead_ads: Arc::new(norvalt_http::graph::GraphClient::from_env(&env)?),
-        config: config_with_key,
-    }));
-    let queues = &*Box::leak(Box::new(queues));
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
-        Ok::<SqsBatchResponse, Error>(
-            norvalt_aws::lambda::sqs_batch(
-                queues.as_ref(),
-                QueueName::Capture,
-                intake,
-                event.payload,
-            )
-            .await,
-        )
-    }))
-    .await
+        config: intake_config,
+    };
+    norvalt_aws::lambda::consume_queue(queues, QueueName::Capture, Arc::new(intake)).await
 }

@@ -10,28 +10,10 @@ async fn main() -> Result<(), Error> {
     norvalt_http::telemetry::init_json_logs();
     let env = norvalt_aws::config::function_env();
     let config = norvalt_aws::config::load().await;
-    let stores = &*Box::leak(Box::new(norvalt_aws::dynamodb::stores_from_env(
-        &config, &env,
-    )?));
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<SnsEvent>| async move {
-        for record in event.payload.records {
-            let notice: serde_json::Value = match serde_json::from_str(&record.sns.message) {
-                Ok(v) => v,
-                Err(e) => {
-                    // Not an SES notice (a subscription test): nothing to do.
-                    tracing::warn!(error = %e, "SNS message is not JSON");
-                    continue;
-                }
-            };
-            let n = norvalt_core::service::ses_events::handle(
-                stores,
-                &notice,
-                norvalt_core::time::now(),
-            )
-            .await?;
-            tracing::info!(suppressed = n, "SES notice handled");
-        }
-        Ok::<(), Error>(())
+    let stores = norvalt_aws::dynamodb::stores_from_env(&config, &env)?;
+    lambda_runtime::run(service_fn(|event: LambdaEvent<SnsEvent>| {
+        let stores = stores.clone();
+        async move { norvalt_aws::lambda::ses_notices(&stores, event.payload).await }
     }))
     .await
 }

@@ -1,15 +1,85 @@
 //! The Lambda event glue for the non-HTTP functions: SQS batches into job
-//! handlers (with partial batch failures: `ReportBatchItemFailures`), and SES receipt
-//! events into capture envelopes.
+//! handlers (with partial batch failures: `ReportBatchItemFailures`),
+//! EventBridge ticks into scheduled jobs, SES receipt events into capture
+//! envelopes, and SES notices (through SNS) into suppressions. Each
+//! function's `main` builds its handler and hands it to one of these.
+
+use std::future::Future;
+use std::sync::Arc;
 
 use aws_lambda_events::event::ses::SimpleEmailEvent;
+use aws_lambda_events::event::sns::SnsEvent;
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
+use chrono::{DateTime, Utc};
+use lambda_runtime::{Error, LambdaEvent, service_fn};
+use norvalt_core::Stores;
 use norvalt_core::capture::sources::RawMailStore;
 use norvalt_core::capture::{Capture, CaptureEnvelope, MailAuth, MailVia};
 use norvalt_core::jobs::{Delivery, JobHandler, run_batch};
 use norvalt_core::queue::{Queue, QueueName};
 
 use crate::s3mail::S3Mail;
+
+/// Serves a queue consumer: each SQS batch of the `name` queue through
+/// `handler`, dead letters through `queue`.
+pub async fn consume_queue(
+    queue: Arc<dyn Queue>,
+    name: QueueName,
+    handler: Arc<dyn JobHandler>,
+) -> Result<(), Error> {
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| {
+        let (queue, handler) = (queue.clone(), handler.clone());
+        async move {
+            Ok::<SqsBatchResponse, Error>(
+                sqs_batch(queue.as_ref(), name, handler.as_ref(), event.payload).await,
+            )
+        }
+    }))
+    .await
+}
+
+/// Serves a scheduled job: each EventBridge tick runs `tick` with the clock
+/// and the tick's trace id; what it reports is the invocation's answer.
+pub async fn run_schedule<F, Fut, R, E>(tick: F) -> Result<(), Error>
+where
+    F: Fn(DateTime<Utc>, String) -> Fut,
+    Fut: Future<Output = Result<R, E>>,
+    R: serde::Serialize,
+    E: Into<Error>,
+{
+    let tick = &tick;
+    lambda_runtime::run(service_fn(
+        move |event: LambdaEvent<serde_json::Value>| async move {
+            let trace = event.context.xray_trace_id.unwrap_or_default();
+            let report = tick(norvalt_core::time::now(), trace)
+                .await
+                .map_err(Into::into)?;
+            Ok::<serde_json::Value, Error>(serde_json::to_value(report)?)
+        },
+    ))
+    .await
+}
+
+/// SES bounce and complaint notices, as SNS delivers them: each puts the
+/// address on the sending dealership's suppression list. A message that is
+/// not JSON (SNS's subscription test) is skipped; a store failure fails the
+/// invocation, so SNS delivers the notice again.
+pub async fn ses_notices(stores: &Stores, event: SnsEvent) -> Result<(), Error> {
+    for record in event.records {
+        let notice: serde_json::Value = match serde_json::from_str(&record.sns.message) {
+            Ok(v) => v,
+            Err(e) => {
+                tracing::warn!(error = %e, "SNS message is not JSON");
+                continue;
+            }
+        };
+        let n =
+            norvalt_core::service::ses_events::handle(stores, &notice, norvalt_core::time::now())
+                .await?;
+        tracing::info!(suppressed = n, "SES notice handled");
+    }
+    Ok(())
+}
 
 /// Runs an SQS batch through `handler`; the failed message ids go back to
 /// SQS, which delivers them again until the redrive policy moves them to the DLQ.

@@ -41,6 +41,33 @@ impl TwilioClient {
     }
 }
 
+/// The platform's SMS sender, from `TWILIO_ACCOUNT_SID`, `TWILIO_FROM`,
+/// `TWILIO_BASE_URL` (default Twilio's), `TWILIO_STATUS_CALLBACK_URL` and the
+/// auth token from the secret store: SMS is on when the account, the sender
+/// and the token are all given, and off ([`SmsDisabled`]) otherwise.
+pub fn sms_sender_from_env(
+    env: &norvalt_core::config::Env,
+    auth_token: Option<String>,
+) -> Result<std::sync::Arc<dyn SmsSender>, norvalt_core::config::ConfigError> {
+    Ok(
+        match (
+            env.optional("TWILIO_ACCOUNT_SID"),
+            env.optional("TWILIO_FROM"),
+            auth_token,
+        ) {
+            (Some(sid), Some(from), Some(token)) => std::sync::Arc::new(TwilioClient::new(
+                &env.url("TWILIO_BASE_URL")?
+                    .unwrap_or_else(|| DEFAULT_BASE_URL.into()),
+                &sid,
+                &token,
+                &from,
+                env.url("TWILIO_STATUS_CALLBACK_URL")?,
+            )),
+            _ => std::sync::Arc::new(norvalt_core::outbound::sms::SmsDisabled),
+        },
+    )
+}
+
 #[async_trait]
 impl SmsSender for TwilioClient {
     async fn send_sms(&self, sms: &OutboundSms) -> Result<Receipt, SendError> {
