@@ -266,6 +266,22 @@ where
     panic!("{what} did not happen within 15 s")
 }
 
+/// A file under the capture fixtures this repository keeps with the core
+/// crate (`shared/core/tests/fixtures`): sample mail, Meta deliveries, forms.
+pub fn fixture_path(relative: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ sits in the repository root")
+        .join("shared/core/tests/fixtures")
+        .join(relative)
+}
+
+/// The bytes of a capture fixture (see [`fixture_path`]).
+pub fn fixture(relative: &str) -> Vec<u8> {
+    let path = fixture_path(relative);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
 /// The error code of an error body.
 pub fn code(body: &Value) -> &str {
     body["error"]["code"].as_str().unwrap_or("<no error code>")

@@ -14,7 +14,8 @@ use crate::automation::quiet::oslo_instant;
 use crate::ids::{DealershipId, UserId};
 use crate::model::{Channel, Direction, Lead, LeadStatus, Message, SenderType, User};
 
-/// The answer time the seed promises: the share answered within it counts.
+/// The answer time Norvalt promises dealers (docs/architecture.md): the
+/// share answered within it counts.
 pub const FAST_ANSWER_SECS: u32 = 90;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]

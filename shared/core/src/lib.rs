@@ -1,7 +1,8 @@
 //! Norvalt's domain, free of I/O and of AWS.
 //!
-//! The crate reads like the seed document: dealerships own leads, leads own a
-//! conversation, dealerships keep vehicles and automation rules. Storage is
+//! The crate reads like the business: dealerships own leads, leads own a
+//! conversation, dealerships keep vehicles and automation rules. What
+//! travels between the functions is in [`jobs`]. Storage is
 //! reached only through the small traits in [`ports`]; the HTTP layer and the
 //! Lambda functions call the use cases in [`service`].
 

@@ -1,5 +1,5 @@
 //! Meta's Graph API, the one call intake needs: fetch a Lead Ads lead by its
-//! leadgen id with the page's access token (CONTRACTS.md).
+//! leadgen id with the page's access token (docs/contracts.md).
 
 use norvalt_core::config::{ConfigError, Env};
 use std::time::Duration;

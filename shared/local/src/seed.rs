@@ -339,7 +339,7 @@ pub async fn seed_leads(
         let mut lead = input.into_lead(tenant.dealership_id(), sources[i % sources.len()], at)?;
         lead.set_status(statuses[i % statuses.len()], at);
         if lead.status != LeadStatus::New {
-            // Mostly within the 90 s the seed promises, some much later.
+            // Mostly within the promised 90 s, some much later.
             lead.first_response_at =
                 Some(at + chrono::Duration::seconds((i * 37 % 150) as i64 + 3));
         }

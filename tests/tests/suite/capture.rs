@@ -19,11 +19,7 @@ use serde_json::{Value, json};
 const ORIGIN: &str = "https://www.bilsenteret-drammen.no";
 
 fn fixture(path: &str) -> Vec<u8> {
-    let full = format!(
-        "{}/../shared/core/tests/fixtures/{path}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    std::fs::read(&full).unwrap_or_else(|e| panic!("{full}: {e}"))
+    norvalt_tests::fixture(path)
 }
 
 async fn form_key(app: &TestApp, slug: &str) -> String {

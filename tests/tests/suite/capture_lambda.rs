@@ -29,11 +29,7 @@ fn event(name: &str) -> String {
 }
 
 fn fixture(path: &str) -> Vec<u8> {
-    std::fs::read(format!(
-        "{}/../shared/core/tests/fixtures/{path}",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap()
+    norvalt_tests::fixture(path)
 }
 
 async fn form_key(app: &TestApp) -> String {

@@ -209,11 +209,7 @@ async fn ses_mail_is_routed_by_its_envelope_and_a_forged_importer_waits_for_revi
         .unwrap()
         .1
         .inbound_email;
-    let original = std::fs::read(format!(
-        "{}/../shared/core/tests/fixtures/emails/toyota-no-contact-request.eml",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap();
+    let original = norvalt_tests::fixture("emails/toyota-no-contact-request.eml");
     for (n, dmarc) in [(1, "FAIL"), (2, "PASS")] {
         // The fixture's To: is Drammen's lead address; its own Message-ID each.
         let raw = String::from_utf8(original.clone()).unwrap().replace(

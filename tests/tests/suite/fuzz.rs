@@ -210,11 +210,8 @@ async fn the_meta_webhook_takes_any_signed_payload_without_failing() {
     let app = fuzz_app().await;
     let url = app.url("/webhooks/facebook");
     let sample: Value = serde_json::from_str(
-        &std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../shared/core/tests/fixtures/facebook/leadgen-webhook.json"
-        ))
-        .unwrap(),
+        &std::fs::read_to_string(norvalt_tests::fixture_path("facebook/leadgen-webhook.json"))
+            .unwrap(),
     )
     .unwrap();
     // The sample with one value replaced, and whole random payloads.
@@ -364,10 +361,7 @@ async fn the_settings_patch_takes_anything_without_failing() {
 fn the_mail_parser_takes_anything_without_panicking() {
     use norvalt_core::capture::email::parse;
     count_panics();
-    let dir = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../shared/core/tests/fixtures/emails"
-    );
+    let dir = norvalt_tests::fixture_path("emails");
     let fixtures: Vec<Vec<u8>> = std::fs::read_dir(dir)
         .unwrap()
         .filter_map(Result::ok)

@@ -23,11 +23,7 @@ use norvalt_tests::{BERGEN, DRAMMEN, TestApp};
 use serde_json::Value;
 
 fn fixture(name: &str) -> Vec<u8> {
-    let path = format!(
-        "{}/../shared/core/tests/fixtures/emails/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    norvalt_tests::fixture(&format!("emails/{name}"))
 }
 
 /// A platform whose own poll loop is off, so each test decides when to poll.

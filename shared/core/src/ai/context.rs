@@ -183,3 +183,81 @@ pub fn matching_vehicles(stock: &[Vehicle], interest: Option<&str>, limit: usize
         .map(|(_, v)| v.clone())
         .collect()
 }
+
+#[cfg(test)]
+mod matching_tests {
+    //! The rule behind both the cars the AI may mention and the cars a rep
+    //! sees beside the lead (`GET /api/leads/{id}/matching-vehicles`).
+
+    use super::*;
+    use crate::model::VehicleStatus;
+
+    fn stock() -> Vec<Vehicle> {
+        let now = crate::time::now();
+        [
+            ("Toyota", "bZ4X"),
+            ("Toyota", "RAV4 Plug-in Hybrid"),
+            ("Volkswagen", "ID.4"),
+            ("Toyota", "Corolla Touring Sports"),
+            ("Škoda", "Enyaq"),
+        ]
+        .into_iter()
+        .map(|(make, model)| Vehicle {
+            id: crate::VehicleId::new_at(now),
+            dealership_id: crate::DealershipId::new_at(now),
+            make: make.into(),
+            model: model.into(),
+            year: Some(2024),
+            vin: None,
+            status: VehicleStatus::Available,
+            price: None,
+            mileage: None,
+            fuel_type: None,
+            listing_url: None,
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        })
+        .collect()
+    }
+
+    fn models(interest: &str) -> Vec<String> {
+        matching_vehicles(&stock(), Some(interest), 3)
+            .into_iter()
+            .map(|v| v.model)
+            .collect()
+    }
+
+    #[test]
+    fn the_model_asked_for_comes_first_then_the_same_make() {
+        assert_eq!(
+            models("Toyota bZ4X"),
+            ["bZ4X", "RAV4 Plug-in Hybrid", "Corolla Touring Sports"]
+        );
+    }
+
+    #[test]
+    fn a_model_named_in_a_sentence_is_found_in_any_case() {
+        assert_eq!(models("ny rav4 til meg, takk"), ["RAV4 Plug-in Hybrid"]);
+        assert_eq!(models("ENYAQ"), ["Enyaq"]);
+    }
+
+    #[test]
+    fn a_make_alone_gives_at_most_the_limit() {
+        assert_eq!(models("noe fra Toyota").len(), 3);
+        assert_eq!(
+            matching_vehicles(&stock(), Some("Toyota"), 1)
+                .into_iter()
+                .map(|v| v.model)
+                .collect::<Vec<_>>(),
+            ["bZ4X"]
+        );
+    }
+
+    #[test]
+    fn nothing_in_stock_and_no_interest_give_nothing() {
+        assert!(models("Tesla Model Y").is_empty());
+        assert!(matching_vehicles(&stock(), None, 3).is_empty());
+        assert!(matching_vehicles(&stock(), Some("   "), 3).is_empty());
+    }
+}

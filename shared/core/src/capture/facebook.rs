@@ -1,5 +1,5 @@
 //! Meta Lead Ads: the webhook delivery, its signature, and the mapping of a
-//! Graph API lead's `field_data` onto a [`LeadCandidate`] (CONTRACTS.md).
+//! Graph API lead's `field_data` onto a [`LeadCandidate`] (docs/contracts.md).
 
 use std::collections::BTreeMap;
 

@@ -39,7 +39,7 @@ pub enum SenderType {
     System,
 }
 
-/// One message in a lead's conversation (the seed's `conversations` row).
+/// One message in a lead's conversation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Message {
     pub id: MessageId,

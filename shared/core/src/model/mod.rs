@@ -1,4 +1,5 @@
-//! The seed's schema as Rust types. Stored records are the full structs;
+//! The platform's records as Rust types (their storage layout is in
+//! docs/architecture.md). Stored records are the full structs;
 //! `New*` and `*Patch` types are what callers may send, validated into them.
 
 pub mod dealership;

@@ -34,4 +34,4 @@ pub mod settings;
 pub mod vehicles;
 
 /// How often a read-modify-write is retried when another writer got there first.
-const MAX_WRITE_ATTEMPTS: usize = 8;
+pub(crate) const MAX_WRITE_ATTEMPTS: usize = 8;

@@ -1,4 +1,4 @@
-//! Clerk session-token claims, in both shapes Clerk issues (CONTRACTS.md):
+//! Clerk session-token claims, in both shapes Clerk issues (docs/contracts.md):
 //! v2 nests the organisation as `o: {id, rol, slg, per}`; v1 has flat
 //! `org_id` / `org_role` (`org:admin`).
 

@@ -1,7 +1,7 @@
 //! The capture entry points reached from outside without a user: website
 //! forms (`webhook-form`) and Meta Lead Ads (`webhook-facebook`). Each
 //! validates and authenticates, enqueues one capture envelope, and answers
-//! only once the envelope is stored (ARCHITECTURE.md §1).
+//! only once the envelope is stored (docs/architecture.md).
 
 pub mod clerk;
 pub mod facebook;

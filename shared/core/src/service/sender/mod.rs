@@ -8,23 +8,22 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use super::MAX_WRITE_ATTEMPTS;
-use super::notify::{Notice, compose, recipients};
 use crate::config::{self, ConfigError, Env};
-use crate::jobs::{
-    Delivery, Envelope, JobError, JobHandler, LeadEvent, MessageJob, NoticeJob, SendJob,
-};
+use crate::jobs::{Delivery, Envelope, JobError, JobHandler, MessageJob, SendJob};
 use crate::metrics::Metric;
-use crate::model::{Channel, Dealership, Lead, LeadStatus, Message};
-use crate::outbound::links::{self, Unsubscribe};
+use crate::model::{Channel, Lead, LeadStatus, Message};
 use crate::outbound::shared_sms;
 use crate::outbound::sms::segments;
 use crate::outbound::{
-    ClaimRecord, ClaimState, Mailer, OutboundEmail, OutboundSms, Receipt, SendError, SmsSender,
-    claims, email, suppression,
+    ClaimRecord, ClaimState, Mailer, OutboundSms, Receipt, SendError, SmsSender, claims,
+    suppression,
 };
 use crate::ports::{StoreError, Stores};
+use crate::service::MAX_WRITE_ATTEMPTS;
 use crate::tenancy::TenantId;
+
+mod compose;
+mod notices;
 
 #[derive(Debug, Clone)]
 pub struct SenderConfig {
@@ -295,79 +294,6 @@ impl Sender {
         }
     }
 
-    /// One notice to each team member who should get it, each once.
-    async fn notify(
-        &self,
-        tenant: &TenantId,
-        notice_key: &str,
-        n: &NoticeJob,
-        now: DateTime<Utc>,
-    ) -> Result<(), JobError> {
-        let tenant = *tenant;
-        let Some(lead) = self.stores.leads.get_lead(&tenant, n.lead_id).await? else {
-            return Ok(());
-        };
-        let Some(dealership) = self.stores.dealerships.get_dealership(&tenant).await? else {
-            return Ok(());
-        };
-        let users = self.stores.users.list_users(&tenant).await?;
-        let reply_text = match &n.event {
-            LeadEvent::CustomerReply { message_id } => self
-                .stores
-                .conversations
-                .get_message(&tenant, lead.id, *message_id)
-                .await?
-                .map(|m| m.message_content),
-            _ => None,
-        };
-        let notice = Notice {
-            dealership: &dealership,
-            lead: &lead,
-            event: &n.event,
-            reply_text: reply_text.as_deref(),
-        };
-        let mut retry = None;
-        for to in recipients(&lead, &dealership, &users, &n.event) {
-            let key = format!("{notice_key}:{to}");
-            let mine = ClaimRecord::new(&key, lead.id.to_string(), now);
-            let ours = match self.stores.claims.claim(&tenant, &mine).await? {
-                None => true,
-                Some(c) if c.state != ClaimState::Claimed || !c.expired(now) => false,
-                // A notice is not worth a person's time: after a crash it
-                // may go twice rather than not at all.
-                Some(stale) => matches!(
-                    claims::take_over(&self.stores, &tenant, &stale, now).await,
-                    Ok(Some(_))
-                ),
-            };
-            if !ours {
-                continue;
-            }
-            let email = compose(
-                &notice,
-                &to,
-                &key,
-                &self.config.dashboard_url,
-                &self.config.mail_domain,
-                now,
-            );
-            match self.mailer.send_email(&email).await {
-                Ok(r) => {
-                    self.close_claim(&tenant, &mine, now, ClaimState::Done, &r.provider_id, now)
-                        .await?;
-                }
-                Err(e) => {
-                    self.stores.claims.release_claim(&tenant, &key, now).await?;
-                    retry = Some(e.to_string());
-                }
-            }
-        }
-        match retry {
-            Some(reason) => Err(JobError::Retry(reason)),
-            None => Ok(()),
-        }
-    }
-
     /// A claim whose holder stopped without finishing. Sending again is only
     /// safe when the provider can say the first attempt did not go out.
     /// `Ok(Some(t))`: the claim is ours now (claimed at `t`); `Ok(None)`: it
@@ -478,60 +404,6 @@ impl Sender {
             return Ok(());
         }
         Err(StoreError::Conflict)
-    }
-
-    fn compose_email(
-        &self,
-        dealership: &Dealership,
-        lead: &Lead,
-        message: &Message,
-        to: &str,
-        send_key: &str,
-        now: DateTime<Utc>,
-    ) -> OutboundEmail {
-        let c = &self.config;
-        let token = links::unsubscribe_token(
-            &c.link_key,
-            &Unsubscribe {
-                dealership_id: dealership.id,
-                lead_id: lead.id,
-                channel: Channel::Email,
-            },
-        );
-        let unsubscribe_url = format!("{}/unsubscribe/{token}", c.public_url.trim_end_matches('/'));
-        // A follow-up template brings its own subject.
-        let subject = match (message.metadata["subject"].as_str(), &lead.vehicle_interest) {
-            (Some(s), _) if !s.trim().is_empty() => s.trim().to_string(),
-            (_, Some(v)) => format!("{v} – svar fra {}", dealership.name),
-            (_, None) => format!("Svar fra {}", dealership.name),
-        };
-        OutboundEmail {
-            send_key: send_key.to_string(),
-            from_name: dealership
-                .reply
-                .sender_name
-                .clone()
-                .unwrap_or_else(|| dealership.name.clone()),
-            from_address: format!("{}@svar.{}", dealership.slug, c.mail_domain),
-            to_name: lead.customer_name.clone(),
-            to: to.to_string(),
-            reply_to: format!(
-                "{}@{}.{}",
-                links::reply_local_part(&c.link_key, lead.id),
-                dealership.slug,
-                c.mail_domain
-            ),
-            subject,
-            text: format!(
-                "{}\n\n--\nVil du ikke ha flere e-poster fra {}? {unsubscribe_url}",
-                message.message_content, dealership.name
-            ),
-            html: email::html_body(&dealership.name, &message.message_content, &unsubscribe_url),
-            unsubscribe_mailto: None,
-            unsubscribe_url,
-            message_id: format!("{}@{}", send_key.replace(':', "-"), c.mail_domain),
-            date: now,
-        }
     }
 }
 
