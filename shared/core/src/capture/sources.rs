@@ -10,6 +10,14 @@ use super::facebook::GraphLead;
 #[error("{0}")]
 pub struct SourceError(pub String);
 
+/// The secret store and the raw-mail store are storage like the table:
+/// where a service needs them, their failure is a store failure.
+impl From<SourceError> for crate::ports::StoreError {
+    fn from(e: SourceError) -> Self {
+        crate::ports::StoreError::Backend(e.0)
+    }
+}
+
 /// Raw MIME by key: S3 in AWS (SES writes it there), files locally.
 #[async_trait]
 pub trait RawMailStore: Send + Sync {

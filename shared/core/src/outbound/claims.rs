@@ -33,6 +33,18 @@ pub struct ClaimRecord {
 }
 
 impl ClaimRecord {
+    /// The message a reply, send or follow-up step claim is for. A claim
+    /// holding anything else is corrupt data: a store failure, not a retry
+    /// that could mend it.
+    pub fn message_id(&self) -> crate::ports::StoreResult<crate::ids::MessageId> {
+        self.value.parse().map_err(|_| {
+            crate::ports::StoreError::Backend(format!(
+                "claim {} holds no message id ({:?})",
+                self.key, self.value
+            ))
+        })
+    }
+
     pub fn new(key: impl Into<String>, value: impl Into<String>, now: DateTime<Utc>) -> Self {
         Self {
             key: key.into(),

@@ -9,7 +9,6 @@ use crate::model::{Channel, Direction, LeadStatus, Message, NewMessage, SenderTy
 use crate::outbound::ClaimRecord;
 use crate::pagination::{self, CursorCodec, Page};
 use crate::permissions::{Actor, Permission};
-use crate::ports::StoreError;
 use crate::ports::Stores;
 use crate::queue::Queue;
 use crate::service::automation::triggers::{self, Event};
@@ -195,10 +194,7 @@ pub async fn reply(
             now,
         );
         if let Some(first) = stores.claims.claim(&actor.tenant, &claim).await? {
-            let first_id: MessageId = first
-                .value
-                .parse()
-                .map_err(|_| StoreError::Backend("reply claim holds no message id".into()))?;
+            let first_id = first.message_id()?;
             if let Some(stored) = find_message(stores, actor, lead_id, first_id).await? {
                 enqueue_send(queue, actor, &stored, now).await?;
                 return Ok(stored);

@@ -122,7 +122,7 @@ impl Responder {
             .list_messages(&tenant, lead_id, None, 200)
             .await?;
         let message_id = match existing {
-            Some(claim) => parse_message_id(&claim.value)?,
+            Some(claim) => claim.message_id()?,
             None => {
                 let ctx = reply_context(
                     &self.stores,
@@ -150,7 +150,7 @@ impl Responder {
                 let claim = ClaimRecord::new(&reply_key, message.id.to_string(), now);
                 match self.stores.claims.claim(&tenant, &claim).await? {
                     // Another delivery wrote the reply first: send that one.
-                    Some(theirs) => parse_message_id(&theirs.value)?,
+                    Some(theirs) => theirs.message_id()?,
                     None => {
                         self.store_message(&tenant, &message).await?;
                         message.id
@@ -372,10 +372,4 @@ impl Responder {
         };
         self.store_message(tenant, &message).await
     }
-}
-
-fn parse_message_id(value: &str) -> Result<MessageId, StoreError> {
-    value
-        .parse()
-        .map_err(|_| StoreError::Backend(format!("claim holds a bad message id {value}")))
 }

@@ -170,10 +170,7 @@ impl FollowUpRunner {
             },
         };
         let acted = if claim.state == ClaimState::Claimed {
-            let message_id = claim
-                .value
-                .parse()
-                .map_err(|_| StoreError::Backend(format!("claim {key} holds a bad message id")))?;
+            let message_id = claim.message_id()?;
             let step_ctx = StepContext {
                 tenant: &tenant,
                 dealership: &dealership,

@@ -71,9 +71,7 @@ pub async fn erase(
         raw_mails.sort();
         raw_mails.dedup();
         for key in raw_mails {
-            mail.delete_mail(&key)
-                .await
-                .map_err(|e| StoreError::Backend(e.to_string()))?;
+            mail.delete_mail(&key).await.map_err(StoreError::from)?;
             report.raw_mails += 1;
         }
         for mut f in stores

@@ -221,7 +221,7 @@ pub async fn apply(
         && secrets
             .secret(&account.password_secret)
             .await
-            .map_err(|e| StoreError::Backend(e.to_string()))?
+            .map_err(StoreError::from)?
             .is_none()
     {
         return Err(FieldErrors::single("imap.password", "is required for a new account").into());
@@ -285,7 +285,7 @@ pub async fn apply(
         secrets
             .put_secret(name, value)
             .await
-            .map_err(|e| StoreError::Backend(e.to_string()))?;
+            .map_err(StoreError::from)?;
     }
     plan.next.updated_at = now;
     stores
