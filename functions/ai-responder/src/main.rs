@@ -5,7 +5,6 @@
 use std::sync::Arc;
 
 use lambda_runtime::Error;
-use norvalt_core::ai::ReplyModel;
 use norvalt_core::queue::QueueName;
 use norvalt_core::service::responder::{ANALYSIS_DELAY_SECS, MODEL_BUDGET, Responder};
 use norvalt_http::anthropic::AnthropicClient;
@@ -17,8 +16,7 @@ async fn main() -> Result<(), Error> {
     let config = norvalt_aws::config::load().await;
     let secrets = norvalt_aws::secrets::SecretsManager::from_env(&config, &env)?;
     let model =
-        AnthropicClient::from_env(&env, norvalt_aws::secrets::anthropic_key(&secrets).await)?
-            .map(|c| Arc::new(c) as Arc<dyn ReplyModel>);
+        AnthropicClient::reply_model(&env, norvalt_aws::secrets::anthropic_key(&secrets).await)?;
     let queues = Arc::new(norvalt_aws::sqs::SqsQueues::from_env(&config, &env)?);
     let responder = Responder {
         stores: norvalt_aws::dynamodb::stores_from_env(&config, &env)?,

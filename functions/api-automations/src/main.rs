@@ -2,9 +2,8 @@
 //! their dry run behind API Gateway. Wiring only; the routes live in
 //! `norvalt_http::routes::automations`.
 
-use std::sync::Arc;
+use std::time::Duration;
 
-use norvalt_core::ai::ReplyModel;
 use norvalt_http::anthropic::AnthropicClient;
 use norvalt_http::routes::ai::ReplyEngineState;
 
@@ -15,17 +14,12 @@ async fn main() -> Result<(), lambda_http::Error> {
     let config = norvalt_aws::config::load().await;
     let secrets = norvalt_aws::secrets::SecretsManager::from_env(&config, &env)?;
     let model =
-        AnthropicClient::from_env(&env, norvalt_aws::secrets::anthropic_key(&secrets).await)?
-            .map(|c| Arc::new(c) as Arc<dyn ReplyModel>);
+        AnthropicClient::reply_model(&env, norvalt_aws::secrets::anthropic_key(&secrets).await)?;
     let stores = norvalt_aws::dynamodb::stores_from_env(&config, &env)?;
     let cursor_key = norvalt_aws::secrets::cursor_key(&secrets).await?;
-    let state = ReplyEngineState {
-        app: norvalt_http::AppState::from_env(&env, stores, cursor_key)?,
-        model,
-        // A dry run may write several steps within API Gateway's 29 s.
-        model_budget: std::time::Duration::from_secs(8),
-        drafts: ReplyEngineState::drafts_from_env(&env)?,
-    };
+    let app = norvalt_http::AppState::from_env(&env, stores, cursor_key)?;
+    // A dry run may write several steps within API Gateway's 29 s.
+    let state = ReplyEngineState::from_env(app, &env, model, Duration::from_secs(8))?;
     lambda_http::run(norvalt_http::assemble(
         norvalt_http::routes::automations::router(state),
         (),

@@ -34,6 +34,16 @@ impl AnthropicClient {
 
     /// `ANTHROPIC_BASE_URL` and `ANTHROPIC_MODEL` (with defaults) and the
     /// given key; `None` without a key.
+    /// The reply model the platform uses: this client when an API key is
+    /// given, `None` (heuristics and the template only) when not.
+    pub fn reply_model(
+        env: &Env,
+        api_key: Option<String>,
+    ) -> Result<Option<std::sync::Arc<dyn norvalt_core::ai::ReplyModel>>, ConfigError> {
+        Ok(Self::from_env(env, api_key)?
+            .map(|c| std::sync::Arc::new(c) as std::sync::Arc<dyn norvalt_core::ai::ReplyModel>))
+    }
+
     pub fn from_env(env: &Env, api_key: Option<String>) -> Result<Option<Self>, ConfigError> {
         let base = env
             .url("ANTHROPIC_BASE_URL")?

@@ -153,9 +153,8 @@ impl Platform {
                 .map_err(|e| format!("link key: {e}"))?
                 .to_vec(),
         };
-        let model = AnthropicClient::from_env(&env, env.optional("ANTHROPIC_API_KEY"))
-            .map_err(|e| e.to_string())?
-            .map(|c| Arc::new(c) as Arc<dyn ReplyModel>);
+        let model = AnthropicClient::reply_model(&env, env.optional("ANTHROPIC_API_KEY"))
+            .map_err(|e| e.to_string())?;
         let public_url = crate::public_url();
         Ok(Self {
             stores,

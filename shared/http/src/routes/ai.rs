@@ -59,6 +59,23 @@ pub(crate) fn rate_limited(what: &str, wait: u64) -> Response {
 
 impl ReplyEngineState {
     /// `NORVALT_AI_DRAFTS_PER_MINUTE` (default 30) per dealership.
+    /// The state of a function that writes with the model inside an API
+    /// request: `model_budget` is what the route may spend of API Gateway's
+    /// 29 s; drafts per dealership per minute from the environment.
+    pub fn from_env(
+        app: AppState,
+        env: &Env,
+        model: Option<Arc<dyn ReplyModel>>,
+        model_budget: Duration,
+    ) -> Result<Self, ConfigError> {
+        Ok(Self {
+            app,
+            model,
+            model_budget,
+            drafts: Self::drafts_from_env(env)?,
+        })
+    }
+
     pub fn drafts_from_env(env: &Env) -> Result<Arc<RateLimiter>, ConfigError> {
         let limit = env.parsed("NORVALT_AI_DRAFTS_PER_MINUTE")?.unwrap_or(30);
         Ok(Arc::new(RateLimiter::new(limit, Duration::from_secs(60))))
