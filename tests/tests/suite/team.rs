@@ -93,8 +93,10 @@ async fn an_assignee_is_told_once_and_the_inbox_can_be_polled() {
         .post_lead(&manager, json!({"customer_email": "kunde@example.no"}))
         .await;
     let id = lead["id"].as_str().unwrap();
-    let since = norvalt_core::time::now();
+    // `updated_since` is inclusive and times are in milliseconds: an
+    // instant strictly after the lead's creation.
     tokio::time::sleep(Duration::from_millis(5)).await;
+    let since = norvalt_core::time::now();
     let (_, page) = app
         .get(
             &format!(
