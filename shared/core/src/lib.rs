@@ -10,6 +10,7 @@ pub mod ai;
 pub mod analytics;
 pub mod audit;
 pub mod automation;
+pub mod booking;
 pub mod capture;
 pub mod config;
 pub mod error;
