@@ -36,7 +36,7 @@ pub fn is_open(hours: &OpeningHours, at: DateTime<Utc>) -> bool {
 
 /// The day's intervals: the exception for that date if there is one, else
 /// the weekly hours.
-fn intervals(
+pub(crate) fn intervals(
     hours: &OpeningHours,
     exceptions: &[OpeningException],
     date: NaiveDate,
