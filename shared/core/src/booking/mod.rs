@@ -3,5 +3,6 @@
 //! and the slots a dealership's hours allow and which of them to offer
 //! ([`slots`]), all in Europe/Oslo.
 
+pub mod ics;
 pub mod slots;
 pub mod when;
