@@ -28,6 +28,8 @@ pub enum Rejection {
     Truncated,
     #[error("reply links to a site that is not the dealership's or a listed car's: {0}")]
     ForeignLink(String),
+    #[error("reply commits to what only a salesperson may: {0}")]
+    Commitment(&'static str),
 }
 
 pub fn check(reply: &str, ctx: &ReplyContext) -> Result<(), Rejection> {
@@ -46,6 +48,96 @@ pub fn check(reply: &str, ctx: &ReplyContext) -> Result<(), Rejection> {
     norwegian(reply)?;
     contacts(reply, &facts)?;
     links(reply, &ctx.trusted_link_sources())?;
+    commitments(reply)?;
+    Ok(())
+}
+
+/// Promises the model must leave to a person: a discount or a better price,
+/// a value for the customer's trade-in, financing terms, a delivery date,
+/// or that a car is reserved. Stating a listed price is fine; offering a
+/// lower one is not.
+fn commitments(reply: &str) -> Result<(), Rejection> {
+    let text = fold(reply);
+    let words: Vec<&str> = text
+        .split(|c: char| !c.is_alphanumeric() && c != '/')
+        .filter(|w| !w.is_empty())
+        .collect();
+    let has = |needles: &[&str]| needles.iter().any(|n| text.contains(n));
+    // A sum of money, not a year or a model number: kroner named, or a
+    // number of five digits or more, or written in groups ("85 000").
+    let digits = |w: &str| !w.is_empty() && w.chars().all(|c| c.is_ascii_digit());
+    let amount = text.contains(",-")
+        || words.iter().any(|w| matches!(*w, "kr" | "kroner" | "nok"))
+        || words.iter().any(|w| digits(w) && w.len() >= 5)
+        || words
+            .windows(2)
+            .any(|p| digits(p[0]) && p[0].len() <= 3 && digits(p[1]) && p[1].len() == 3);
+    if has(&[
+        "rabatt",
+        "avslag",
+        "bedre pris",
+        "senke prisen",
+        "sette ned prisen",
+        "setter ned prisen",
+        "redusere prisen",
+        "prisreduksjon",
+        "spesialpris",
+    ]) {
+        return Err(Rejection::Commitment("a discount or a better price"));
+    }
+    if has(&["innbytte", "bilen din", "bytte inn"]) && amount {
+        return Err(Rejection::Commitment("a value for the trade-in"));
+    }
+    let financing_terms = words.iter().any(|w| w.starts_with("rente"))
+        || has(&["nedbetaling", "egenkapital", "lånetilbud"])
+        || (amount
+            && has(&[
+                "per måned",
+                "pr. mnd",
+                "pr mnd",
+                "/mnd",
+                "i måneden",
+                "månedlig",
+            ]));
+    if financing_terms {
+        return Err(Rejection::Commitment("financing terms"));
+    }
+    let delivery = words.iter().any(|w| w.starts_with("lever"))
+        && (words.iter().any(|w| w.chars().any(|c| c.is_ascii_digit()))
+            || has(&[
+                "innen",
+                "uke",
+                "i morgen",
+                "neste",
+                "januar",
+                "februar",
+                "mars",
+                "april",
+                "mai",
+                "juni",
+                "juli",
+                "august",
+                "september",
+                "oktober",
+                "november",
+                "desember",
+            ]));
+    if delivery {
+        return Err(Rejection::Commitment("a delivery date"));
+    }
+    // A time can be set aside for the customer; a car cannot be promised.
+    if has(&[
+        "reservert",
+        "reserverer",
+        "holder av bilen",
+        "holde av bilen",
+        "holdt av bilen",
+        "holder bilen av",
+        "holder den av",
+        "bilen er din",
+    ]) {
+        return Err(Rejection::Commitment("that a car is reserved"));
+    }
     Ok(())
 }
 
@@ -284,6 +376,66 @@ mod tests {
             .is_err()
         );
         assert!(norwegian("Hei Kari, takk for at du tok kontakt med oss om bilen. Vi har gjerne en prøvetur klar for deg.").is_ok());
+    }
+
+    #[test]
+    fn promises_only_a_salesperson_may_make_are_refused() {
+        let refused = [
+            (
+                "Vi kan gi deg 10 000 kr i rabatt på bZ4X-en.",
+                "a discount or a better price",
+            ),
+            (
+                "Jeg skal se om vi kan sette ned prisen litt for deg.",
+                "a discount or a better price",
+            ),
+            (
+                "For Passaten din kan vi gi 85 000 kr i innbytte.",
+                "a value for the trade-in",
+            ),
+            (
+                "Vi gir deg 120 000 for bilen din.",
+                "a value for the trade-in",
+            ),
+            (
+                "Med 20 % egenkapital blir det omtrent slik.",
+                "financing terms",
+            ),
+            (
+                "Du får den for 4 990 kr/mnd over fem år.",
+                "financing terms",
+            ),
+            ("Effektiv rente er 6,9 %.", "financing terms"),
+            ("Bilen kan leveres neste uke.", "a delivery date"),
+            ("Levering 15. januar passer fint.", "a delivery date"),
+            (
+                "Jeg har reservert bilen til deg til lørdag.",
+                "that a car is reserved",
+            ),
+            (
+                "Vi holder av bilen for deg til fredag.",
+                "that a car is reserved",
+            ),
+        ];
+        for (reply, kind) in refused {
+            assert_eq!(
+                commitments(reply),
+                Err(Rejection::Commitment(kind)),
+                "{reply}"
+            );
+        }
+        let allowed = [
+            "Prisen på bilen er 349 900 kr, slik den står i annonsen.",
+            "Vi ser gjerne på Passaten fra 2016 som innbytte.",
+            "Vi ser gjerne på Passaten din som innbytte når du kommer.",
+            "En selger ringer deg om finansiering og innbytte i morgen.",
+            "Spørsmål om levering tar selgeren med deg.",
+            "Bilen står klar til prøvekjøring lørdag kl. 11.",
+            "Vi har et bredere utvalg enn konkurrenten, og vi holder av en time til deg.",
+        ];
+        for reply in allowed {
+            assert_eq!(commitments(reply), Ok(()), "{reply}");
+        }
     }
 
     #[test]
