@@ -46,6 +46,7 @@ macro_rules! conformance {
     };
 }
 
+mod bookings;
 mod capture;
 mod claims;
 mod conversations_store;
