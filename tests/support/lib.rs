@@ -199,12 +199,9 @@ impl TestApp {
     /// Every email in the local outbox (replies and notices) whose raw
     /// MIME contains `text`, each as a string.
     pub fn outbox_emails(&self, text: &str) -> Vec<String> {
-        let Ok(dir) = std::fs::read_dir(self.platform.outbox.dir()) else {
-            return Vec::new();
-        };
-        dir.filter_map(Result::ok)
-            .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
-            .map(|e| std::fs::read_to_string(e.path()).unwrap_or_default())
+        self.outbox_files(|_| true)
+            .into_iter()
+            .map(|(_, mail)| String::from_utf8_lossy(&mail).into_owned())
             .filter(|mail| mail.contains(text))
             .collect()
     }

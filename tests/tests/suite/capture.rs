@@ -13,14 +13,10 @@ use norvalt_core::capture::sources::legacy_page_token_secret;
 use norvalt_core::queue::{DeadLetters, QueueName};
 use norvalt_http::webhooks::FacebookWebhook;
 use norvalt_local::ingest;
-use norvalt_tests::{BERGEN, DRAMMEN, TestApp, code};
+use norvalt_tests::{BERGEN, DRAMMEN, TestApp, code, fixture};
 use serde_json::{Value, json};
 
 const ORIGIN: &str = "https://www.bilsenteret-drammen.no";
-
-fn fixture(path: &str) -> Vec<u8> {
-    norvalt_tests::fixture(path)
-}
 
 async fn form_key(app: &TestApp, slug: &str) -> String {
     norvalt_core::service::provisioning::find_by_slug(&app.platform.stores, slug)

@@ -19,17 +19,13 @@ use norvalt_core::queue::{DeadLetters, Queue, QueueName};
 use norvalt_core::service::intake::{Intake, IntakeConfig};
 use norvalt_http::webhooks::{self, FacebookWebhook};
 use norvalt_tests::fakes::{MemoryQueue, Nothing};
-use norvalt_tests::{DRAMMEN, TestApp};
+use norvalt_tests::{DRAMMEN, TestApp, fixture};
 use serde_json::Value;
 use tower::ServiceExt;
 
 fn event(name: &str) -> String {
     std::fs::read_to_string(format!("{}/../events/{name}", env!("CARGO_MANIFEST_DIR")))
         .expect("event sample")
-}
-
-fn fixture(path: &str) -> Vec<u8> {
-    norvalt_tests::fixture(path)
 }
 
 async fn form_key(app: &TestApp) -> String {

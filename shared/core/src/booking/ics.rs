@@ -7,8 +7,6 @@
 //! Lines end in CRLF and are folded at 75 octets, never inside a UTF-8
 //! character (æøå are two octets each).
 
-use std::fmt::Write;
-
 use chrono::{DateTime, Utc};
 use chrono_tz::Europe::Oslo;
 
@@ -146,7 +144,7 @@ fn fold_into(out: &mut String, line: &str) {
         out.push(c);
         octets += width;
     }
-    let _ = write!(out, "\r\n");
+    out.push_str("\r\n");
 }
 
 #[cfg(test)]

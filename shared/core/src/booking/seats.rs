@@ -45,7 +45,7 @@ pub async fn hold(
     let mut taken: Vec<String> = Vec::new();
     for cell in cells(slot) {
         let seat = (0..kind.capacity.max(1))
-            .map(|n| format!("seat:{}:{}:{n}", kind_key(kind), cell_key(cell)));
+            .map(|n| format!("seat:{}:{}:{n}", kind.kind.as_str(), cell_key(cell)));
         let mut got = None;
         for key in seat {
             if take(stores, tenant, &key, appointment, now).await? {
@@ -137,15 +137,6 @@ fn floor_to_cell(t: DateTime<Utc>) -> DateTime<Utc> {
 
 fn cell_key(cell: DateTime<Utc>) -> String {
     cell.format("%Y%m%dT%H%MZ").to_string()
-}
-
-fn kind_key(kind: &AppointmentType) -> &'static str {
-    use super::slots::AppointmentKind::*;
-    match kind.kind {
-        TestDrive => "test_drive",
-        Viewing => "viewing",
-        TradeInValuation => "trade_in_valuation",
-    }
 }
 
 #[cfg(test)]

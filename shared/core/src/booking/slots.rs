@@ -25,6 +25,15 @@ pub enum AppointmentKind {
 }
 
 impl AppointmentKind {
+    /// As stored and on the wire (the serde name).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AppointmentKind::TestDrive => "test_drive",
+            AppointmentKind::Viewing => "viewing",
+            AppointmentKind::TradeInValuation => "trade_in_valuation",
+        }
+    }
+
     /// What the customer and the team read.
     pub fn label(self) -> &'static str {
         match self {

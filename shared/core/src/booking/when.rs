@@ -40,16 +40,22 @@ pub enum TimeWish {
     Any,
 }
 
-impl Wish {
-    /// The earliest instant the wish allows, in UTC: the time itself, or the
-    /// start of the window, or the start of the day. A time that does not
-    /// exist in Oslo (the hour skipped in March) is read an hour later.
-    pub fn earliest(&self) -> DateTime<Utc> {
-        let time = match self.time {
+impl TimeWish {
+    /// The earliest time of day the wish allows: the time itself, the start
+    /// of the window, or midnight.
+    pub fn start(self) -> NaiveTime {
+        match self {
             TimeWish::At(t) | TimeWish::Between(t, _) => t,
             TimeWish::Any => NaiveTime::MIN,
-        };
-        oslo_instant(self.date, time)
+        }
+    }
+}
+
+impl Wish {
+    /// The earliest instant the wish allows, in UTC. A time that does not
+    /// exist in Oslo (the hour skipped in March) is read an hour later.
+    pub fn earliest(&self) -> DateTime<Utc> {
+        oslo_instant(self.date, self.time.start())
     }
 
     /// Whether `instant` fits the wish (a time within 30 minutes of the one
@@ -105,11 +111,7 @@ pub fn read(text: &str, now: DateTime<Utc>) -> Option<Wish> {
         (None, None) => return None,
         (Some(d), _) => d,
         (None, Some(t)) => {
-            let start = match t {
-                TimeWish::At(t) | TimeWish::Between(t, _) => t,
-                TimeWish::Any => NaiveTime::MIN,
-            };
-            let date = if oslo_instant(today, start) > now {
+            let date = if oslo_instant(today, t.start()) > now {
                 today
             } else {
                 today + Duration::days(1)

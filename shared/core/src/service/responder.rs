@@ -71,22 +71,21 @@ impl Responder {
         trace_id: &str,
         now: DateTime<Utc>,
     ) -> Result<(), JobError> {
-        let tenant = *tenant;
-        let Some(lead) = self.stores.leads.get_lead(&tenant, lead_id).await? else {
+        let Some(lead) = self.stores.leads.get_lead(tenant, lead_id).await? else {
             tracing::warn!(%lead_id, "lead to answer is gone");
             return Ok(());
         };
         if lead.is_deleted() {
             return Ok(());
         }
-        let Some(dealership) = self.stores.dealerships.get_dealership(&tenant).await? else {
+        let Some(dealership) = self.stores.dealerships.get_dealership(tenant).await? else {
             return Ok(());
         };
         // Follow-up rules for new leads start here (this job runs once per
         // lead, at least once); a first step without delay runs right away.
         let due = triggers::fire(
             &self.stores,
-            &tenant,
+            tenant,
             &lead,
             Event::NewLead,
             lead.created_at,
@@ -115,18 +114,18 @@ impl Responder {
         };
 
         let reply_key = format!("reply:{lead_id}:first");
-        let existing = self.stores.claims.get_claim(&tenant, &reply_key).await?;
+        let existing = self.stores.claims.get_claim(tenant, &reply_key).await?;
         let conversation = self
             .stores
             .conversations
-            .list_messages(&tenant, lead_id, None, 200)
+            .list_messages(tenant, lead_id, None, 200)
             .await?;
         let message_id = match existing {
             Some(claim) => claim.message_id()?,
             None => {
                 let ctx = reply_context(
                     &self.stores,
-                    &tenant,
+                    tenant,
                     &dealership,
                     &lead,
                     conversation.clone(),
@@ -148,11 +147,11 @@ impl Responder {
                     created_at: now,
                 };
                 let claim = ClaimRecord::new(&reply_key, message.id.to_string(), now);
-                match self.stores.claims.claim(&tenant, &claim).await? {
+                match self.stores.claims.claim(tenant, &claim).await? {
                     // Another delivery wrote the reply first: send that one.
                     Some(theirs) => theirs.message_id()?,
                     None => {
-                        self.store_message(&tenant, &message).await?;
+                        self.store_message(tenant, &message).await?;
                         message.id
                     }
                 }
@@ -161,12 +160,12 @@ impl Responder {
         let stored = self
             .stores
             .conversations
-            .get_message(&tenant, lead_id, message_id)
+            .get_message(tenant, lead_id, message_id)
             .await?;
         if stored.is_none() {
             // The claim exists but its message was never stored (the writer
             // crashed in between): nothing has been sent, so write it now.
-            self.recover_message(&tenant, &lead, &dealership, message_id, channel, now)
+            self.recover_message(tenant, &lead, &dealership, message_id, channel, now)
                 .await?;
         }
         jobs::send_message(
@@ -253,22 +252,21 @@ impl Responder {
         trace_id: &str,
         now: DateTime<Utc>,
     ) -> Result<(), JobError> {
-        let tenant = *tenant;
-        let Some(lead) = self.stores.leads.get_lead(&tenant, p.lead_id).await? else {
+        let Some(lead) = self.stores.leads.get_lead(tenant, p.lead_id).await? else {
             return Ok(());
         };
-        let Some(dealership) = self.stores.dealerships.get_dealership(&tenant).await? else {
+        let Some(dealership) = self.stores.dealerships.get_dealership(tenant).await? else {
             return Ok(());
         };
         let conversation = self
             .stores
             .conversations
-            .list_messages(&tenant, lead.id, None, 200)
+            .list_messages(tenant, lead.id, None, 200)
             .await?;
         let stored = self
             .stores
             .conversations
-            .get_message(&tenant, lead.id, p.message_id)
+            .get_message(tenant, lead.id, p.message_id)
             .await?;
         if stored.is_none() {
             // Between the step and now the customer may have answered or
@@ -276,7 +274,7 @@ impl Responder {
             let still_due = self
                 .stores
                 .follow_ups
-                .get_follow_up(&tenant, p.rule_id, p.lead_id)
+                .get_follow_up(tenant, p.rule_id, p.lead_id)
                 .await?
                 .is_some_and(|f| {
                     !lead.is_deleted()
@@ -291,7 +289,7 @@ impl Responder {
             }
             let ctx = reply_context(
                 &self.stores,
-                &tenant,
+                tenant,
                 &dealership,
                 &lead,
                 conversation,
@@ -303,7 +301,7 @@ impl Responder {
             let mut metadata = written.metadata;
             metadata["automation"] = serde_json::json!({"rule_id": p.rule_id, "step": p.step});
             let message = runner::follow_up_message(
-                &tenant,
+                tenant,
                 &lead,
                 p.message_id,
                 p.channel,
@@ -311,7 +309,7 @@ impl Responder {
                 metadata,
                 now,
             );
-            self.store_message(&tenant, &message).await?;
+            self.store_message(tenant, &message).await?;
         }
         jobs::send_message(
             self.queue.as_ref(),

@@ -57,11 +57,10 @@ impl Intake {
         f: &FacebookCapture,
     ) -> Result<Classified, JobError> {
         let dealership_id = tenant.dealership_id();
-        let tenant = *tenant;
         let dealership = self
             .stores
             .dealerships
-            .get_dealership(&tenant)
+            .get_dealership(tenant)
             .await
             .map_err(retry)?;
         let questions = dealership

@@ -130,8 +130,7 @@ impl Sender {
         payload: &MessageJob,
         now: DateTime<Utc>,
     ) -> Result<SendOutcome, JobError> {
-        let tenant = *tenant;
-        let Some(lead) = self.stores.leads.get_lead(&tenant, payload.lead_id).await? else {
+        let Some(lead) = self.stores.leads.get_lead(tenant, payload.lead_id).await? else {
             return Ok(SendOutcome::Nothing);
         };
         if lead.is_deleted() {
@@ -140,7 +139,7 @@ impl Sender {
         let message = self
             .stores
             .conversations
-            .get_message(&tenant, lead.id, payload.message_id)
+            .get_message(tenant, lead.id, payload.message_id)
             .await?;
         let Some(message) = message else {
             return Err(JobError::Retry(format!(
@@ -148,7 +147,7 @@ impl Sender {
                 payload.message_id
             )));
         };
-        let Some(dealership) = self.stores.dealerships.get_dealership(&tenant).await? else {
+        let Some(dealership) = self.stores.dealerships.get_dealership(tenant).await? else {
             return Ok(SendOutcome::Nothing);
         };
         let address = match message.channel {
@@ -165,12 +164,12 @@ impl Sender {
         };
 
         let mine = ClaimRecord::new(key, message.id.to_string(), now);
-        let claimed_at = match self.stores.claims.claim(&tenant, &mine).await? {
+        let claimed_at = match self.stores.claims.claim(tenant, &mine).await? {
             None => mine.claimed_at,
             Some(existing) => match existing.state {
                 ClaimState::Done => {
                     // A delivery that sent and then failed to record it.
-                    self.mark_answered(&tenant, lead.id, existing.updated_at, now)
+                    self.mark_answered(tenant, lead.id, existing.updated_at, now)
                         .await?;
                     return Ok(SendOutcome::AlreadySent);
                 }
@@ -182,7 +181,7 @@ impl Sender {
                 }
                 ClaimState::Claimed => {
                     match self
-                        .take_over(&tenant, &lead, &message, existing, now)
+                        .take_over(tenant, &lead, &message, existing, now)
                         .await?
                     {
                         Some(claimed_at) => claimed_at,
@@ -196,10 +195,10 @@ impl Sender {
         let confirms_opt_out =
             message.metadata["kind"] == crate::outbound::sms::OPT_OUT_CONFIRMATION;
         if !confirms_opt_out
-            && suppression::is_suppressed(&self.stores, &tenant, message.channel, &address).await?
+            && suppression::is_suppressed(&self.stores, tenant, message.channel, &address).await?
         {
             self.close_claim(
-                &tenant,
+                tenant,
                 &mine,
                 claimed_at,
                 ClaimState::Failed,
@@ -225,7 +224,7 @@ impl Sender {
                     // Never an error here: the SMS is out, and a retry must
                     // not risk a second one.
                     if let Err(e) =
-                        shared_sms::record_sent(&self.stores, &tenant, &address, now).await
+                        shared_sms::record_sent(&self.stores, tenant, &address, now).await
                     {
                         tracing::warn!(error = %e, "could not record a shared-number SMS");
                     }
@@ -263,9 +262,9 @@ impl Sender {
         match result {
             Ok((Receipt { provider_id }, cost)) => {
                 let detail = format!("{provider_id}{cost}");
-                self.close_claim(&tenant, &mine, claimed_at, ClaimState::Done, &detail, now)
+                self.close_claim(tenant, &mine, claimed_at, ClaimState::Done, &detail, now)
                     .await?;
-                self.mark_answered(&tenant, lead.id, now, now).await?;
+                self.mark_answered(tenant, lead.id, now, now).await?;
                 Metric::count("Sends", 1)
                     .dimension("Channel", channel_name(message.channel))
                     .property("dealership_id", tenant.to_string())
@@ -282,12 +281,12 @@ impl Sender {
             Err(SendError::Transient(reason)) => {
                 self.stores
                     .claims
-                    .release_claim(&tenant, key, claimed_at)
+                    .release_claim(tenant, key, claimed_at)
                     .await?;
                 Err(JobError::Retry(reason))
             }
             Err(SendError::Permanent(reason)) => {
-                self.close_claim(&tenant, &mine, claimed_at, ClaimState::Failed, &reason, now)
+                self.close_claim(tenant, &mine, claimed_at, ClaimState::Failed, &reason, now)
                     .await?;
                 Err(JobError::Dead(format!("provider refused: {reason}")))
             }

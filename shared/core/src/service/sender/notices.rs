@@ -19,19 +19,18 @@ impl Sender {
         n: &NoticeJob,
         now: DateTime<Utc>,
     ) -> Result<(), JobError> {
-        let tenant = *tenant;
-        let Some(lead) = self.stores.leads.get_lead(&tenant, n.lead_id).await? else {
+        let Some(lead) = self.stores.leads.get_lead(tenant, n.lead_id).await? else {
             return Ok(());
         };
-        let Some(dealership) = self.stores.dealerships.get_dealership(&tenant).await? else {
+        let Some(dealership) = self.stores.dealerships.get_dealership(tenant).await? else {
             return Ok(());
         };
-        let users = self.stores.users.list_users(&tenant).await?;
+        let users = self.stores.users.list_users(tenant).await?;
         let reply_text = match &n.event {
             LeadEvent::CustomerReply { message_id } => self
                 .stores
                 .conversations
-                .get_message(&tenant, lead.id, *message_id)
+                .get_message(tenant, lead.id, *message_id)
                 .await?
                 .map(|m| m.message_content),
             _ => None,
@@ -46,13 +45,13 @@ impl Sender {
         for to in recipients(&lead, &dealership, &users, &n.event) {
             let key = format!("{notice_key}:{to}");
             let mine = ClaimRecord::new(&key, lead.id.to_string(), now);
-            let ours = match self.stores.claims.claim(&tenant, &mine).await? {
+            let ours = match self.stores.claims.claim(tenant, &mine).await? {
                 None => true,
                 Some(c) if c.state != ClaimState::Claimed || !c.expired(now) => false,
                 // A notice is not worth a person's time: after a crash it
                 // may go twice rather than not at all.
                 Some(stale) => matches!(
-                    claims::take_over(&self.stores, &tenant, &stale, now).await,
+                    claims::take_over(&self.stores, tenant, &stale, now).await,
                     Ok(Some(_))
                 ),
             };
@@ -69,11 +68,11 @@ impl Sender {
             );
             match self.mailer.send_email(&email).await {
                 Ok(r) => {
-                    self.close_claim(&tenant, &mine, now, ClaimState::Done, &r.provider_id, now)
+                    self.close_claim(tenant, &mine, now, ClaimState::Done, &r.provider_id, now)
                         .await?;
                 }
                 Err(e) => {
-                    self.stores.claims.release_claim(&tenant, &key, now).await?;
+                    self.stores.claims.release_claim(tenant, &key, now).await?;
                     retry = Some(e.to_string());
                 }
             }
