@@ -68,12 +68,22 @@ impl AnthropicClient {
                 })
             })
             .collect();
-        json!({
+        let mut body = json!({
             "model": request.model,
             "max_tokens": request.max_tokens,
             "system": request.system,
             "messages": messages,
-        })
+        });
+        if let Some(tool) = &request.tool {
+            body["tools"] = json!([{
+                "name": tool.name,
+                "description": tool.description,
+                "input_schema": tool.input_schema,
+            }]);
+            // Forced: the answer is the tool's input, never free text.
+            body["tool_choice"] = json!({"type": "tool", "name": tool.name});
+        }
+        body
     }
 }
 
@@ -101,15 +111,20 @@ fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
 }
 
 fn parse_answer(body: &Value) -> Result<ModelAnswer, ModelError> {
-    let text: String = body["content"]
+    let content = body["content"]
         .as_array()
-        .ok_or_else(|| ModelError::Malformed("no content array".into()))?
+        .ok_or_else(|| ModelError::Malformed("no content array".into()))?;
+    let text: String = content
         .iter()
         .filter(|block| block["type"] == "text")
         .filter_map(|block| block["text"].as_str())
         .collect::<Vec<_>>()
         .join("");
-    if text.trim().is_empty() {
+    let structured = content
+        .iter()
+        .find(|block| block["type"] == "tool_use")
+        .map(|block| block["input"].clone());
+    if text.trim().is_empty() && structured.is_none() {
         return Err(ModelError::Malformed("no text in the answer".into()));
     }
     Ok(ModelAnswer {
@@ -118,6 +133,7 @@ fn parse_answer(body: &Value) -> Result<ModelAnswer, ModelError> {
         input_tokens: body["usage"]["input_tokens"].as_u64().unwrap_or(0) as u32,
         output_tokens: body["usage"]["output_tokens"].as_u64().unwrap_or(0) as u32,
         truncated: body["stop_reason"] == "max_tokens",
+        structured,
     })
 }
 
@@ -215,6 +231,16 @@ mod tests {
         assert!(a.truncated);
         assert_eq!((a.input_tokens, a.output_tokens), (10, 3));
         assert!(parse_answer(&json!({"content": []})).is_err());
+        assert_eq!(a.structured, None);
+        let tool = parse_answer(&json!({
+            "model": "claude-test", "stop_reason": "tool_use",
+            "content": [{"type": "tool_use", "id": "toolu_1", "name": "answer_customer",
+                         "input": {"reply": "Hei!", "intent": "question"}}],
+            "usage": {"input_tokens": 5, "output_tokens": 9}
+        }))
+        .unwrap();
+        assert_eq!(tool.structured.unwrap()["reply"], "Hei!");
+        assert_eq!(tool.text, "");
         assert!(parse_answer(&json!({"oops": 1})).is_err());
     }
 

@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::language::ReplyLanguage;
 use super::opening;
 use crate::model::{Channel, Dealership, Lead, Message, Vehicle};
 use crate::search::fold;
@@ -19,6 +20,8 @@ pub struct ReplyContext {
     pub now: DateTime<Utc>,
     /// Where the reply goes: an SMS is short and signed with the name only.
     pub channel: Channel,
+    /// What the reply is written in ([`super::language::for_customer`]).
+    pub language: ReplyLanguage,
 }
 
 impl ReplyContext {
@@ -28,12 +31,19 @@ impl ReplyContext {
 
     /// The reply as sent: the text and the signature.
     pub fn signed(&self, text: &str) -> String {
+        self.signed_in(text, self.language)
+    }
+
+    /// Signed in `language`: a template fallback is Norwegian whatever
+    /// the customer wrote.
+    pub fn signed_in(&self, text: &str, language: ReplyLanguage) -> String {
         if self.is_sms() {
             format!("{}\n– {}", text.trim(), self.dealership.name)
         } else {
             format!(
-                "{}\n\nMed vennlig hilsen\n{}",
+                "{}\n\n{}\n{}",
                 text.trim(),
+                language.closing(),
                 self.signature()
             )
         }

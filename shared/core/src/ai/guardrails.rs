@@ -5,6 +5,7 @@
 use std::collections::HashSet;
 
 use super::context::ReplyContext;
+use super::language::ReplyLanguage;
 use crate::search::fold;
 
 pub const MIN_CHARS: usize = 60;
@@ -14,14 +15,14 @@ pub const MAX_SMS_CHARS: usize = 450;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Rejection {
-    #[error("reply is {0} characters (allowed {MIN_CHARS}–{1})")]
-    Length(usize, usize),
+    #[error("reply is {0} characters (allowed {1}–{2})")]
+    Length(usize, usize, usize),
     #[error("reply contains a placeholder or template marker: {0}")]
     Placeholder(String),
     #[error("reply contains a number that is not in the context: {0}")]
     InventedNumber(String),
-    #[error("reply is not in Norwegian")]
-    NotNorwegian,
+    #[error("reply is not in {0}")]
+    WrongLanguage(&'static str),
     #[error("reply contains contact details that are not this customer's or the dealership's: {0}")]
     ForeignContact(String),
     #[error("reply was cut off by the model's length limit")]
@@ -33,19 +34,31 @@ pub enum Rejection {
 }
 
 pub fn check(reply: &str, ctx: &ReplyContext) -> Result<(), Rejection> {
+    check_from(reply, ctx, MIN_CHARS)
+}
+
+/// A turn in a conversation may be short ("Ja, den har hengerfeste."); the
+/// rest of the checks are the same.
+pub const MIN_TURN_CHARS: usize = 15;
+
+pub fn check_turn(reply: &str, ctx: &ReplyContext) -> Result<(), Rejection> {
+    check_from(reply, ctx, MIN_TURN_CHARS)
+}
+
+fn check_from(reply: &str, ctx: &ReplyContext, min: usize) -> Result<(), Rejection> {
     let chars = reply.chars().count();
     let max = if ctx.is_sms() {
         MAX_SMS_CHARS
     } else {
         MAX_CHARS
     };
-    if !(MIN_CHARS..=max).contains(&chars) {
-        return Err(Rejection::Length(chars, max));
+    if !(min..=max).contains(&chars) {
+        return Err(Rejection::Length(chars, min, max));
     }
     placeholders(reply)?;
     let facts = ctx.facts();
     numbers(reply, &facts)?;
-    norwegian(reply)?;
+    language(reply, ctx.language)?;
     contacts(reply, &facts)?;
     links(reply, &ctx.trusted_link_sources())?;
     commitments(reply)?;
@@ -214,28 +227,12 @@ fn numbers(reply: &str, facts: &str) -> Result<(), Rejection> {
     Ok(())
 }
 
-const NORWEGIAN: &[&str] = &[
-    "og", "jeg", "du", "det", "er", "på", "til", "med", "for", "ikke", "vi", "har", "en", "et",
-    "kan", "deg", "oss", "hei", "takk", "gjerne", "hilsen", "om", "som", "vil", "å", "din",
-    "bilen",
-];
-const ENGLISH: &[&str] = &[
-    "the", "and", "you", "your", "we", "is", "are", "for", "with", "thank", "thanks", "hello",
-    "hi", "our", "would", "please", "car", "regards", "to", "of",
-];
-
-fn norwegian(reply: &str) -> Result<(), Rejection> {
-    let folded = fold(reply);
-    let words: Vec<&str> = folded
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .collect();
-    let count = |list: &[&str]| words.iter().filter(|w| list.contains(w)).count();
-    let (no, en) = (count(NORWEGIAN), count(ENGLISH));
-    if no < 3 || en > no {
-        return Err(Rejection::NotNorwegian);
+fn language(reply: &str, language: ReplyLanguage) -> Result<(), Rejection> {
+    if super::language::is_written_in(reply, language) {
+        Ok(())
+    } else {
+        Err(Rejection::WrongLanguage(language.prompt_name()))
     }
-    Ok(())
 }
 
 /// Email addresses and phone-like numbers in the reply must be in the context.
@@ -368,14 +365,17 @@ mod tests {
     }
 
     #[test]
-    fn english_is_refused_and_bokmal_passes() {
-        assert!(
-            norwegian(
-                "Hello Kari, thank you for your interest in the car. We would love to see you."
-            )
-            .is_err()
+    fn the_reply_must_be_in_the_chosen_language() {
+        let english =
+            "Hello Kari, thank you for your interest in the car. We would love to see you.";
+        let bokmal = "Hei Kari, takk for at du tok kontakt med oss om bilen. Vi har gjerne en prøvetur klar for deg.";
+        assert!(language(english, ReplyLanguage::Bokmal).is_err());
+        assert!(language(bokmal, ReplyLanguage::Bokmal).is_ok());
+        assert!(language(english, ReplyLanguage::English).is_ok());
+        assert_eq!(
+            language(bokmal, ReplyLanguage::English),
+            Err(Rejection::WrongLanguage("engelsk (kunden skriver engelsk)"))
         );
-        assert!(norwegian("Hei Kari, takk for at du tok kontakt med oss om bilen. Vi har gjerne en prøvetur klar for deg.").is_ok());
     }
 
     #[test]

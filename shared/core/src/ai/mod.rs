@@ -7,10 +7,13 @@ pub mod analysis;
 pub mod context;
 pub mod fallback;
 pub mod guardrails;
+pub mod handover;
+pub mod language;
 pub mod model;
 pub mod opening;
 pub mod prompt;
+pub mod turn;
 
 pub use analysis::{Intent, LeadAnalysis, analyse};
 pub use context::ReplyContext;
-pub use model::{ModelAnswer, ModelError, ModelRequest, ReplyModel};
+pub use model::{ModelAnswer, ModelError, ModelRequest, ReplyModel, ToolSpec};

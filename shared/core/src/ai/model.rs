@@ -18,6 +18,19 @@ pub struct ModelRequest {
     pub max_tokens: u32,
     /// Recorded on the message the answer becomes.
     pub prompt_version: &'static str,
+    /// When set, the model must answer by calling this tool: its input is
+    /// the structured answer ([`ModelAnswer::structured`]).
+    pub tool: Option<ToolSpec>,
+}
+
+/// A tool the model is made to call, so that its answer comes as JSON of a
+/// known shape rather than free text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ToolSpec {
+    pub name: &'static str,
+    pub description: &'static str,
+    /// JSON Schema of the tool's input.
+    pub input_schema: serde_json::Value,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -28,6 +41,9 @@ pub struct ModelAnswer {
     pub output_tokens: u32,
     /// The model stopped at `max_tokens`: the text is cut.
     pub truncated: bool,
+    /// The input of the tool call, when the request named a tool and the
+    /// model called it (still unchecked: the caller validates it).
+    pub structured: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

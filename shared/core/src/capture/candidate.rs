@@ -138,6 +138,10 @@ impl LeadCandidate {
             customer_replied_at: None,
             analysis: None,
             erased_at: None,
+            ai_mode: None,
+            handover: None,
+            ai_draft: None,
+            handed_back: None,
             version: 1,
         };
         let analysis = crate::ai::analyse(&lead);

@@ -1,5 +1,6 @@
 //! The ai queue's jobs (`ai-responder`): write a lead's first reply, let the
-//! model refine a new lead's analysis, write a follow-up step's message.
+//! model refine a new lead's analysis, write a follow-up step's message,
+//! take a turn in the conversation when the customer answers.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -22,6 +23,11 @@ pub enum AiJob {
     /// A follow-up step whose message the reply engine writes.
     #[serde(rename = "ai.followup")]
     WriteFollowUp(FollowUpWrite),
+    /// A customer answered: the AI answers, drafts or hands over. Delayed
+    /// by the dealership's debounce window, so that a burst of messages
+    /// gets one answer (the job of the latest message gives it).
+    #[serde(rename = "ai.turn")]
+    ConversationTurn(TurnJob),
 }
 
 impl Job for AiJob {
@@ -31,6 +37,13 @@ impl Job for AiJob {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LeadJob {
     pub lead_id: LeadId,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TurnJob {
+    pub lead_id: LeadId,
+    /// The customer's message that started the turn.
+    pub message_id: MessageId,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -72,6 +85,26 @@ impl Envelope<AiJob> {
             trace_id.into(),
             now,
             AiJob::AnalyzeLead(LeadJob { lead_id }),
+        )
+    }
+
+    /// Keyed `turn:<message>`: one turn per customer message.
+    pub fn conversation_turn(
+        dealership_id: DealershipId,
+        lead_id: LeadId,
+        message_id: MessageId,
+        trace_id: &str,
+        now: DateTime<Utc>,
+    ) -> Self {
+        Self::new(
+            dealership_id,
+            format!("turn:{message_id}"),
+            trace_id.into(),
+            now,
+            AiJob::ConversationTurn(TurnJob {
+                lead_id,
+                message_id,
+            }),
         )
     }
 

@@ -31,7 +31,7 @@ mod handler;
 mod imap;
 mod send;
 
-pub use ai::{AiJob, FollowUpWrite, LeadJob};
+pub use ai::{AiJob, FollowUpWrite, LeadJob, TurnJob};
 pub use handler::{Delivery, Failure, JobHandler, run_batch};
 pub use imap::ImapJob;
 pub use send::{LeadEvent, MessageJob, NoticeJob, SendJob, notify, send_message};

@@ -47,6 +47,13 @@ pub enum LeadEvent {
     Assigned {
         user_id: UserId,
     },
+    /// The lead needs a person now (the summary is on the lead).
+    Handover {
+        reason: crate::model::HandoverReason,
+        /// The customer message whose turn handed over.
+        #[serde(default)]
+        message_id: Option<MessageId>,
+    },
     /// A follow-up rule's `notify` step.
     FollowUp {
         rule_id: RuleId,
@@ -98,6 +105,10 @@ impl Envelope<SendJob> {
                 format!("notify:{lead_id}:reply:{message_id}")
             }
             LeadEvent::Assigned { user_id } => format!("notify:{lead_id}:assigned:{user_id}"),
+            LeadEvent::Handover { message_id, .. } => match message_id {
+                Some(m) => format!("notify:{lead_id}:handover:{m}"),
+                None => format!("notify:{lead_id}:handover"),
+            },
             LeadEvent::FollowUp { rule_id, step, .. } => {
                 format!("notify:{lead_id}:auto:{rule_id}:{step}")
             }

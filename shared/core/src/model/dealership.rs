@@ -40,6 +40,9 @@ pub struct Dealership {
     /// How replies are written and sent.
     #[serde(default)]
     pub reply: ReplySettings,
+    /// What the AI does after its first reply.
+    #[serde(default)]
+    pub conversation: super::conversation::ConversationSettings,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -342,6 +345,7 @@ pub(crate) fn sample(name: &str) -> Dealership {
         inbound_email: "leads@bilsenteret.norvalt.no".into(),
         capture: CaptureSettings::default(),
         reply: ReplySettings::default(),
+        conversation: Default::default(),
         created_at: now,
         updated_at: now,
     }

@@ -2,6 +2,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::conversation::{AiDraft, ConversationMode, HandBack, Handover};
 use super::patch;
 use crate::ids::{DealershipId, LeadId, UserId};
 use crate::search;
@@ -96,6 +97,18 @@ pub struct Lead {
     /// anonymised, for the dealership's counts.
     #[serde(default)]
     pub erased_at: Option<DateTime<Utc>>,
+    /// This lead's own conversation mode; the dealership's when unset.
+    #[serde(default)]
+    pub ai_mode: Option<ConversationMode>,
+    /// Set while the lead needs a person ("Trenger menneske").
+    #[serde(default)]
+    pub handover: Option<Handover>,
+    /// The AI's answer waiting for a rep (`draft` mode).
+    #[serde(default)]
+    pub ai_draft: Option<AiDraft>,
+    /// The last time a rep gave the lead back to the AI.
+    #[serde(default)]
+    pub handed_back: Option<HandBack>,
     /// Bumped on every write; stores refuse a write based on a stale version.
     pub version: u64,
 }
@@ -213,6 +226,10 @@ impl NewLead {
             customer_replied_at: None,
             analysis: None,
             erased_at: None,
+            ai_mode: None,
+            handover: None,
+            ai_draft: None,
+            handed_back: None,
             version: 1,
         })
     }
@@ -414,6 +431,10 @@ pub(crate) fn sample(now: DateTime<Utc>) -> Lead {
         customer_replied_at: None,
         analysis: None,
         erased_at: None,
+        ai_mode: None,
+        handover: None,
+        ai_draft: None,
+        handed_back: None,
         version: 1,
     }
 }

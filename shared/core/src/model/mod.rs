@@ -2,6 +2,7 @@
 //! docs/architecture.md). Stored records are the full structs;
 //! `New*` and `*Patch` types are what callers may send, validated into them.
 
+pub mod conversation;
 pub mod dealership;
 pub mod lead;
 pub mod message;
@@ -10,6 +11,9 @@ pub mod rule;
 pub mod user;
 pub mod vehicle;
 
+pub use conversation::{
+    AiDraft, ConversationMode, ConversationSettings, HandBack, Handover, HandoverReason,
+};
 pub use dealership::{Dealership, NewDealership, OpeningHours, OpeningSlot};
 pub use lead::{Lead, LeadPatch, LeadQuery, LeadSource, LeadStatus, NewLead};
 pub use message::{Channel, Direction, Message, NewMessage, SenderType};

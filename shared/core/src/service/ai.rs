@@ -126,7 +126,7 @@ pub async fn draft_reply(
     .await?;
     let written = write_reply(model, budget, &ctx).await;
     Ok(Draft {
-        text: ctx.signed(&written.text),
+        text: ctx.signed_in(&written.text, written.language),
         fallback: written.is_fallback(),
         prompt_version: written.metadata["prompt_version"]
             .as_str()

@@ -7,8 +7,8 @@
 //! No service imports another that imports it back. From the bottom:
 //! `lead_records` (load and change one lead) and `reply_writer` (write a
 //! reply's text) depend on no service; `assignment`, `automation`,
-//! `leads`, `conversations`, `ai`, `responder` and `sender` build on them
-//! in that order, and what travels between them is a job in
+//! `leads`, `conversations`, `ai`, `handover`, `turns`, `responder` and
+//! `sender` build on them in that order, and what travels between them is a job in
 //! [`crate::jobs`], not a call.
 
 pub mod account;
@@ -18,6 +18,7 @@ pub mod assignment;
 pub mod automation;
 pub mod conversations;
 pub mod gdpr;
+pub mod handover;
 pub mod intake;
 pub mod lead_records;
 pub mod leads;
@@ -31,6 +32,7 @@ pub mod responder;
 pub mod sender;
 pub mod ses_events;
 pub mod settings;
+pub mod turns;
 pub mod vehicles;
 
 /// How often a read-modify-write is retried when another writer got there first.

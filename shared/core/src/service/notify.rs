@@ -107,6 +107,9 @@ pub fn compose(
         LeadEvent::NewLead => format!("Ny lead: {who} – {vehicle}"),
         LeadEvent::CustomerReply { .. } => format!("{who} har svart – {vehicle}"),
         LeadEvent::Assigned { .. } => format!("Tildelt deg: {who} – {vehicle}"),
+        LeadEvent::Handover { reason, .. } => {
+            format!("Trenger menneske: {who} – {}", reason.label())
+        }
         LeadEvent::FollowUp { rule_name, .. } => {
             format!("Oppfølging ({rule_name}): {who} – {vehicle}")
         }
@@ -118,6 +121,11 @@ pub fn compose(
             format!("{who} har svart på meldingen fra {}.", dealership.name)
         }
         LeadEvent::Assigned { .. } => format!("{who} er tildelt deg hos {}.", dealership.name),
+        LeadEvent::Handover { reason, .. } => format!(
+            "AI-en har gitt samtalen med {who} videre til en person hos {}: {}.",
+            dealership.name,
+            reason.label().to_lowercase()
+        ),
         LeadEvent::FollowUp {
             rule_name, note, ..
         } => match note {
@@ -138,6 +146,11 @@ pub fn compose(
     lines.push(format!("Bil: {vehicle}"));
     if let Some(a) = &lead.analysis {
         lines.push(format!("Score: {} – {}", a.lead_score, a.explanation));
+    }
+    if let (LeadEvent::Handover { .. }, Some(handover)) = (event, &lead.handover) {
+        lines.push(String::new());
+        lines.push("Oppsummering:".into());
+        lines.push(handover.summary.trim().chars().take(2000).collect());
     }
     let said = match event {
         LeadEvent::CustomerReply { .. } => *reply_text,

@@ -56,6 +56,7 @@ pub async fn create_dealership(
         time_zone: crate::time::OSLO.to_string(),
         capture: Default::default(),
         reply: Default::default(),
+        conversation: Default::default(),
         created_at: now,
         updated_at: now,
     };

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 
+use crate::ai::language::{self, ReplyLanguage};
 use crate::ai::{ReplyContext, ReplyModel, fallback, guardrails, prompt};
 use crate::metrics::{Metric, Unit};
 use crate::model::{Channel, Lead, Message, VehicleStatus};
@@ -45,6 +46,11 @@ pub async fn reply_context(
     channel: Channel,
     now: DateTime<Utc>,
 ) -> Result<ReplyContext, StoreError> {
+    let customer_texts: Vec<String> = conversation
+        .iter()
+        .filter(|m| m.sender_type == crate::model::SenderType::Customer)
+        .map(|m| m.message_content.clone())
+        .collect();
     Ok(ReplyContext {
         vehicles: matching_stock(stores, tenant, lead).await?,
         dealership: dealership.clone(),
@@ -55,6 +61,13 @@ pub async fn reply_context(
             .collect(),
         now,
         channel,
+        language: language::for_customer(
+            lead.initial_message
+                .iter()
+                .map(String::as_str)
+                .chain(customer_texts.iter().map(String::as_str)),
+            dealership.conversation.language,
+        ),
     })
 }
 
@@ -81,6 +94,8 @@ pub async fn matching_stock(
 pub struct Written {
     pub text: String,
     pub metadata: serde_json::Value,
+    /// The template is Norwegian whatever the customer wrote.
+    pub language: ReplyLanguage,
 }
 
 impl Written {
@@ -129,6 +144,7 @@ async fn write(
                 "fallback": true,
                 "fallback_reason": reason,
             }),
+            language: ctx.dealership.conversation.language.into(),
         }
     };
     let Some(model) = model else {
@@ -170,5 +186,6 @@ async fn write(
             "output_tokens": answer.output_tokens,
             "latency_ms": latency.as_millis() as u64,
         }),
+        language: ctx.language,
     }
 }

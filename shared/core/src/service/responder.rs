@@ -23,6 +23,7 @@ use crate::queue::Queue;
 use crate::service::automation::runner::{self, FollowUpRunner};
 use crate::service::automation::triggers::{self, Event};
 use crate::service::reply_writer::{reply_channel, reply_context, write_follow_up, write_reply};
+use crate::service::turns::Turns;
 use crate::tenancy::TenantId;
 
 /// Default of [`Responder::analysis_delay_secs`].
@@ -55,6 +56,10 @@ impl JobHandler for Responder {
             AiJob::FirstReply(job) => self.first_reply(&tenant, job.lead_id, trace, now).await?,
             AiJob::AnalyzeLead(job) => self.refine_analysis(&tenant, job.lead_id, now).await?,
             AiJob::WriteFollowUp(write) => self.follow_up_job(&tenant, write, trace, now).await?,
+            AiJob::ConversationTurn(job) => {
+                let outcome = self.turns().take(&tenant, job, trace, now).await?;
+                tracing::info!(lead_id = %job.lead_id, ?outcome, "conversation turn");
+            }
         }
         Ok(())
     }
@@ -142,7 +147,7 @@ impl Responder {
                     direction: Direction::Outbound,
                     sender: "AI".into(),
                     sender_type: SenderType::Ai,
-                    message_content: ctx.signed(&written.text),
+                    message_content: ctx.signed_in(&written.text, written.language),
                     metadata: written.metadata,
                     created_at: now,
                 };
@@ -233,6 +238,16 @@ impl Responder {
         Ok(())
     }
 
+    fn turns(&self) -> Turns<'_> {
+        Turns {
+            stores: &self.stores,
+            queue: self.queue.as_ref(),
+            model: self.model.as_deref(),
+            // Two attempts fit in the job's time, like one first reply.
+            attempt_budget: self.model_budget / 2,
+        }
+    }
+
     fn follow_ups(&self) -> FollowUpRunner {
         FollowUpRunner {
             stores: self.stores.clone(),
@@ -305,7 +320,7 @@ impl Responder {
                 &lead,
                 p.message_id,
                 p.channel,
-                ctx.signed(&written.text),
+                ctx.signed_in(&written.text, written.language),
                 metadata,
                 now,
             );
@@ -351,6 +366,7 @@ impl Responder {
             vehicles: Vec::new(),
             now,
             channel,
+            language: dealership.conversation.language.into(),
         };
         let message = Message {
             id,

@@ -241,7 +241,7 @@ pub async fn dry_run(
                                 }
                                 .into(),
                             );
-                            out.message = Some(ctx.signed(&written.text));
+                            out.message = Some(ctx.signed_in(&written.text, written.language));
                         }
                     }
                 }

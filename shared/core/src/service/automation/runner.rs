@@ -466,6 +466,7 @@ pub fn render_template(
         vehicles: Vec::new(),
         now,
         channel,
+        language: dealership.conversation.language.into(),
     };
     Some((ctx.signed(&body), subject))
 }

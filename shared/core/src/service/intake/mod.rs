@@ -186,6 +186,8 @@ impl Intake {
                             now,
                         )
                         .await?;
+                        self.request_turn(&tenant, lead, message_id, &envelope.trace_id, now)
+                            .await?;
                     }
                     Metric::count("LeadsCaptured", 1)
                         .dimension("Channel", envelope.job.channel())
@@ -297,6 +299,30 @@ impl Intake {
                 envelope.job.type_name()
             ))
         })
+    }
+
+    /// The AI's turn on a customer's answer, after the dealership's
+    /// debounce window (the turn itself decides whether to speak).
+    async fn request_turn(
+        &self,
+        tenant: &TenantId,
+        lead: LeadId,
+        message_id: crate::ids::MessageId,
+        trace: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), JobError> {
+        let debounce = self
+            .stores
+            .dealerships
+            .get_dealership(tenant)
+            .await
+            .map_err(retry)?
+            .map(|d| d.conversation.debounce_secs)
+            .unwrap_or_default();
+        Envelope::conversation_turn(tenant.dealership_id(), lead, message_id, trace, now)
+            .enqueue_after(self.queue.as_ref(), debounce)
+            .await?;
+        Ok(())
     }
 
     async fn request_first_reply(
