@@ -49,11 +49,74 @@ impl From<WrittenNorwegian> for ReplyLanguage {
 /// Common words of the Scandinavian languages (bokmål, nynorsk, Swedish,
 /// Danish), folded: their sum against English decides.
 const SCANDINAVIAN: &[&str] = &[
-    "og", "och", "jeg", "jag", "eg", "du", "det", "er", "ar", "pa", "til", "med", "for", "ikke",
-    "ikkje", "inte", "vi", "me", "har", "en", "et", "ett", "kan", "deg", "dig", "oss", "hei",
-    "hej", "takk", "tack", "tak", "gjerne", "garna", "gerne", "om", "som", "vil", "vill", "a",
-    "att", "at", "bilen", "kva", "hva", "vad", "hvad", "nar", "naar", "kl", "i", "morgen",
-    "imorgen",
+    "og",
+    "och",
+    "jeg",
+    "jag",
+    "eg",
+    "du",
+    "det",
+    "er",
+    "är",
+    "på",
+    "til",
+    "till",
+    "med",
+    "för",
+    "ikke",
+    "ikkje",
+    "inte",
+    "vi",
+    "har",
+    "en",
+    "et",
+    "ett",
+    "kan",
+    "deg",
+    "dig",
+    "oss",
+    "hei",
+    "hej",
+    "takk",
+    "tack",
+    "tak",
+    "gjerne",
+    "gärna",
+    "gerne",
+    "om",
+    "som",
+    "vil",
+    "vill",
+    "å",
+    "att",
+    "hva",
+    "kva",
+    "vad",
+    "hvad",
+    "når",
+    "bilen",
+    "morgen",
+    "morgon",
+    "kl",
+    "ja",
+    "nei",
+    "nej",
+    "den",
+    "dere",
+    "dykk",
+    "så",
+    "men",
+    "velkommen",
+    "välkommen",
+    "innom",
+    "også",
+    "her",
+    "hos",
+    "nå",
+    "fint",
+    "bra",
+    "gjerne",
+    "selvfølgelig",
 ];
 const ENGLISH: &[&str] = &[
     "the",
@@ -98,15 +161,15 @@ const ENGLISH: &[&str] = &[
     "like",
 ];
 
-/// Counts (Scandinavian, English) words in `text`.
-pub fn word_counts(text: &str) -> (usize, usize) {
+/// Counts (Scandinavian, English, all) words in `text`.
+pub fn word_counts(text: &str) -> (usize, usize, usize) {
     let folded = fold(text);
     let words: Vec<&str> = folded
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .collect();
     let count = |list: &[&str]| words.iter().filter(|w| list.contains(w)).count();
-    (count(SCANDINAVIAN), count(ENGLISH))
+    (count(SCANDINAVIAN), count(ENGLISH), words.len())
 }
 
 /// The language to answer a customer in, from what they wrote (newest
@@ -117,7 +180,7 @@ pub fn for_customer<'a>(
 ) -> ReplyLanguage {
     let (mut scandinavian, mut english) = (0, 0);
     for text in customer_texts {
-        let (s, e) = word_counts(text);
+        let (s, e, _) = word_counts(text);
         scandinavian += s;
         english += e;
     }
@@ -129,11 +192,13 @@ pub fn for_customer<'a>(
 
 /// Whether `reply` is written in `language`, as far as common words tell.
 pub fn is_written_in(reply: &str, language: ReplyLanguage) -> bool {
-    let (scandinavian, english) = word_counts(reply);
+    let (scandinavian, english, words) = word_counts(reply);
+    // A short SMS answer has few common words to go by.
+    let enough = if words < 12 { 2 } else { 3 };
     match language {
-        ReplyLanguage::English => english >= 3 && english > scandinavian,
+        ReplyLanguage::English => english >= enough && english > scandinavian,
         ReplyLanguage::Bokmal | ReplyLanguage::Nynorsk => {
-            scandinavian >= 3 && english <= scandinavian
+            scandinavian >= enough && english <= scandinavian
         }
     }
 }

@@ -49,6 +49,7 @@ macro_rules! conformance {
 mod bookings;
 mod capture;
 mod claims;
+mod conversation_turns;
 mod conversations_store;
 mod counters;
 mod dealerships;
