@@ -31,6 +31,9 @@ REQUIRED_GRANTS = [
     ("LeadIntakeFunction", "dynamodb:DeleteItem", "Table"),
     # A failed claim is released.
     ("AiResponderFunction", "dynamodb:DeleteItem", "Table"),
+    # A handover takes the next rep in the round robin (an atomic counter)
+    # and closes the turn's claim (an update).
+    ("AiResponderFunction", "dynamodb:UpdateItem", "Table"),
     # A Clerk delivery that could not be applied releases its claim.
     ("WebhookClerkFunction", "dynamodb:DeleteItem", "Table"),
     # A disconnected Facebook page's token is deleted.

@@ -43,6 +43,22 @@ impl TestApp {
         )
         .await
         .expect("seed");
+        // Customers' answers are taken at once: a debounce window would
+        // hold every settle() for its length. (The window itself is tested
+        // on the turn service.)
+        for slug in [DRAMMEN, BERGEN] {
+            let (tenant, mut dealership) = provisioning::find_by_slug(&platform.stores, slug)
+                .await
+                .unwrap()
+                .expect("seeded");
+            dealership.conversation.debounce_secs = 0;
+            platform
+                .stores
+                .dealerships
+                .update_dealership(&tenant, &dealership)
+                .await
+                .unwrap();
+        }
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");

@@ -16,6 +16,7 @@ mod capture;
 mod capture_lambda;
 mod capture_trust;
 mod conformance;
+mod conversation;
 mod dashboard;
 mod fuzz;
 mod gdpr;

@@ -19,6 +19,7 @@ pub(super) fn lead_item(tenant: &TenantId, l: &Lead) -> StoreResult<Item> {
         ("updated_sort", s(sortable(&l.updated_at))),
         ("search_text", s(l.search_text())),
         ("is_deleted", AttributeValue::Bool(l.is_deleted())),
+        ("needs_human", AttributeValue::Bool(l.handover.is_some())),
     ];
     // Deleted leads leave the status index (a sparse GSI).
     if !l.is_deleted() {
@@ -113,6 +114,20 @@ impl LeadStore for DynamoStore {
         if let Some(q) = &query.search {
             filters.push("contains(search_text, :search)".into());
             values.insert(":search".into(), s(q.clone()));
+        }
+        match query.needs_human {
+            Some(true) => {
+                filters.push("needs_human = :needs_human".into());
+                values.insert(":needs_human".into(), AttributeValue::Bool(true));
+            }
+            // Leads written before the attribute existed need no person.
+            Some(false) => {
+                filters.push(
+                    "(attribute_not_exists(needs_human) OR needs_human = :needs_human)".into(),
+                );
+                values.insert(":needs_human".into(), AttributeValue::Bool(false));
+            }
+            None => {}
         }
         let selective =
             filters.len() > usize::from(!query.include_deleted) + usize::from(after.is_some());

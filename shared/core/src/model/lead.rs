@@ -258,6 +258,10 @@ pub struct LeadPatch {
     #[serde(default, deserialize_with = "patch::nullable")]
     #[schema(value_type = Option<String>, format = Uuid)]
     pub assigned_to: Option<Option<UserId>>,
+    /// This lead's conversation mode; `null` follows the dealership's.
+    #[serde(default, deserialize_with = "patch::nullable")]
+    #[schema(value_type = Option<ConversationMode>)]
+    pub ai_mode: Option<Option<ConversationMode>>,
 }
 
 impl LeadPatch {
@@ -316,6 +320,9 @@ impl LeadPatch {
         }
         if let Some(a) = self.assigned_to {
             lead.assigned_to = a;
+        }
+        if let Some(mode) = self.ai_mode {
+            lead.ai_mode = mode;
         }
         if let Some(status) = self.status {
             lead.set_status(status, now);
@@ -385,6 +392,8 @@ pub struct LeadQuery {
     pub include_deleted: bool,
     /// Folded with [`search::fold_query`].
     pub search: Option<String>,
+    /// Only leads that need a person (`true`) or that do not (`false`).
+    pub needs_human: Option<bool>,
 }
 
 impl LeadQuery {
@@ -398,6 +407,9 @@ impl LeadQuery {
             && self.created_after.is_none_or(|t| lead.created_at >= t)
             && self.created_before.is_none_or(|t| lead.created_at < t)
             && self.updated_since.is_none_or(|t| lead.updated_at >= t)
+            && self
+                .needs_human
+                .is_none_or(|wanted| wanted == lead.handover.is_some())
             && self
                 .search
                 .as_ref()

@@ -25,6 +25,7 @@ pub struct ListLeads {
     pub created_before: Option<DateTime<Utc>>,
     pub updated_since: Option<DateTime<Utc>>,
     pub search: Option<String>,
+    pub needs_human: Option<bool>,
 }
 
 pub async fn create(
@@ -67,6 +68,7 @@ pub async fn list(
         updated_since: params.updated_since,
         include_deleted: false,
         search: params.search.as_deref().and_then(search::fold_query),
+        needs_human: params.needs_human,
     };
     let scope = pagination::scope(
         "leads",
@@ -87,6 +89,7 @@ pub async fn list(
                 query.updated_since.map(|t| crate::time::sortable(&t)),
             ),
             ("search", query.search.clone()),
+            ("needs_human", query.needs_human.map(|n| n.to_string())),
         ],
     );
     let after = pagination::decode_after::<LeadId>(

@@ -17,6 +17,7 @@ pub mod analytics;
 pub mod assignment;
 pub mod automation;
 pub mod conversations;
+pub mod drafts;
 pub mod gdpr;
 pub mod handover;
 pub mod intake;

@@ -58,6 +58,8 @@ enum Decision {
         decision: HandoverDecision,
         why: Value,
     },
+    /// Nothing to say, and why.
+    Quiet(&'static str),
 }
 
 impl Turns<'_> {
@@ -176,6 +178,7 @@ impl Turns<'_> {
                 }
                 TurnOutcome::HandedOver(reason)
             }
+            Decision::Quiet(why) => TurnOutcome::Quiet(why),
         };
         self.close(tenant, &claim, now).await?;
         Metric::count("AiTurns", 1)
@@ -237,9 +240,12 @@ impl Turns<'_> {
             return hand_over(HandoverReason::NoProgress, Some(detail), None, "rule", why);
         }
         let Some(model) = self.model else {
-            let reason = rule_reason.unwrap_or(HandoverReason::ModelFailed);
-            let detail = Some("ingen AI-modell er satt opp".to_string());
-            return hand_over(reason, detail, None, "rule", why);
+            // Without a model the team's reply notice is the answer; only
+            // the customer's own words can still call for a handover.
+            return match rule_reason {
+                Some(reason) => hand_over(reason, None, None, "rule", why),
+                None => Decision::Quiet("no model is configured"),
+            };
         };
 
         let request = prompt::conversation_turn(ctx, model.model_id());

@@ -29,6 +29,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_lead, update_lead, delete_lead))
         .routes(routes!(get_opt_outs))
         .routes(routes!(get_matching_vehicles))
+        // The AI's side of the conversation: drafts and handing back.
+        .merge(super::handover::routes())
 }
 
 pub fn router() -> Router<AppState> {
@@ -86,6 +88,8 @@ pub struct LeadListParams {
     updated_since: Option<DateTime<Utc>>,
     /// Case-insensitive over name, email, phone, vehicle interest and message.
     search: Option<String>,
+    /// `true`: only leads handed over to a person ("Trenger menneske").
+    needs_human: Option<bool>,
 }
 
 /// The inbox: leads newest first.
@@ -107,6 +111,7 @@ pub(crate) async fn list_leads(
         created_before: p.created_before,
         updated_since: p.updated_since,
         search: p.search,
+        needs_human: p.needs_human,
     };
     Ok(Json(
         leads::list(&state.stores, &state.cursors, &actor, params).await?,

@@ -111,6 +111,13 @@ impl LeadStore for SqliteStore {
         if let Some(q) = &query.search {
             filter(" AND instr(search_text, ?) > 0", q.clone().into());
         }
+        if let Some(wanted) = query.needs_human {
+            // A lead that needs no person has `"handover": null` (or none).
+            filter(
+                " AND (json_extract(doc, '$.handover') IS NOT NULL) = ?",
+                i64::from(wanted).into(),
+            );
+        }
         if let Some(after) = after {
             filter(" AND id < ?", after.to_string().into());
         }

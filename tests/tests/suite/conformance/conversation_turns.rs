@@ -249,8 +249,16 @@ fn cases() -> Vec<Case> {
         },
         Case {
             model: None,
-            expect: Expect::HandedOver(ModelFailed),
-            ..base("no model is configured", q)
+            expect: Expect::Quiet,
+            ..base("no model: the team's reply notice is the answer", q)
+        },
+        Case {
+            model: None,
+            expect: Expect::HandedOver(AskedForPerson),
+            ..base(
+                "no model, and the customer asks for a person",
+                "Kan noen ringe meg?",
+            )
         },
         Case {
             model: Some(vec![Script::Prose(GOOD), Script::Prose(GOOD)]),

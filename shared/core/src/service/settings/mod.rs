@@ -57,6 +57,8 @@ pub struct SettingsPatch {
     pub opening_exceptions: Option<Vec<OpeningException>>,
     pub reply: Option<ReplyPatch>,
     pub capture: Option<CapturePatch>,
+    /// What the AI does after its first reply (replaced whole).
+    pub conversation: Option<crate::model::ConversationSettings>,
     /// A new form key: the old form URL stops working at once.
     #[serde(default)]
     pub regenerate_form_key: bool,

@@ -27,6 +27,9 @@ pub(super) fn plan(current: &Dealership, patch: SettingsPatch) -> Result<Plan, F
     if let Some(capture) = &patch.capture {
         planner.capture(capture);
     }
+    if let Some(conversation) = &patch.conversation {
+        planner.conversation(conversation);
+    }
     if patch.regenerate_form_key {
         planner.regenerate_form_key();
     }
@@ -238,6 +241,34 @@ impl<'a> Planner<'a> {
     }
 
     /// The lead channels' options: allowed form origins, thank-you page, Facebook questions.
+    /// The conversation settings, replaced whole.
+    fn conversation(&mut self, c: &crate::model::ConversationSettings) {
+        use crate::model::conversation::{MAX_AI_TURNS, MAX_DEBOUNCE_SECS, MAX_HANDOVER_MESSAGE};
+        let mut next = c.clone();
+        if c.debounce_secs > MAX_DEBOUNCE_SECS {
+            self.e.add(
+                "conversation.debounce_secs",
+                format!("at most {MAX_DEBOUNCE_SECS} seconds"),
+            );
+        }
+        if !(1..=MAX_AI_TURNS).contains(&c.max_ai_turns) {
+            self.e.add(
+                "conversation.max_ai_turns",
+                format!("between 1 and {MAX_AI_TURNS}"),
+            );
+        }
+        next.handover_message = self
+            .e
+            .check(validation::text(
+                "conversation.handover_message",
+                c.handover_message.as_deref(),
+                MAX_HANDOVER_MESSAGE,
+                true,
+            ))
+            .flatten();
+        self.next.conversation = next;
+    }
+
     fn capture(&mut self, c: &CapturePatch) {
         let capture = &mut self.next.capture;
         if let Some(origins) = &c.allowed_origins {
