@@ -1,5 +1,14 @@
 // Norwegian names for the API's codes.
-import type { Channel, FuelType, LeadSource, LeadStatus, Role, VehicleStatus } from "./types";
+import type {
+  Channel,
+  ConversationMode,
+  FuelType,
+  HandoverReason,
+  LeadSource,
+  LeadStatus,
+  Role,
+  VehicleStatus,
+} from "./types";
 
 export const ROLE_LABEL: Record<Role, string> = {
   admin: "Administrator",
@@ -69,3 +78,22 @@ export const URGENCY_LABEL: Record<string, string> = { low: "Lav", normal: "Norm
 
 export const LEAD_STATUSES = Object.keys(STATUS_LABEL) as LeadStatus[];
 export const LEAD_SOURCES = Object.keys(SOURCE_LABEL) as LeadSource[];
+
+/** Why a lead was handed to a person (the server's `HandoverReason::label`). */
+export const HANDOVER_LABEL: Record<HandoverReason, string> = {
+  asked_for_person: "Kunden vil snakke med en person",
+  price: "Pris eller tilbud",
+  financing: "Finansiering, leasing eller juridisk spørsmål",
+  trade_in: "Innbyttevurdering",
+  complaint: "Klage eller misnøye",
+  appointment: "Avtale booket",
+  no_progress: "Samtalen kommer ikke videre",
+  model_asked: "AI-en mener en person bør svare",
+  model_failed: "AI-en kunne ikke svare trygt",
+};
+
+export const CONVERSATION_MODE_LABEL: Record<ConversationMode, string> = {
+  auto: "AI svarer selv",
+  draft: "AI skriver utkast",
+  off: "Bare første svar",
+};

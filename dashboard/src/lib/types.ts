@@ -47,7 +47,41 @@ export interface Lead {
   customer_replied_at: string | null;
   analysis: LeadAnalysis | null;
   erased_at: string | null;
+  ai_mode?: ConversationMode | null;
+  handover?: Handover | null;
+  ai_draft?: AiDraft | null;
+  handed_back?: { by: string; at: string } | null;
   version: number;
+}
+
+export type ConversationMode = "auto" | "draft" | "off";
+
+export type HandoverReason =
+  | "asked_for_person"
+  | "price"
+  | "financing"
+  | "trade_in"
+  | "complaint"
+  | "appointment"
+  | "no_progress"
+  | "model_asked"
+  | "model_failed";
+
+export interface Handover {
+  reason: HandoverReason;
+  detail: string | null;
+  summary: string;
+  message_id: string | null;
+  at: string;
+}
+
+export interface AiDraft {
+  id: string;
+  text: string;
+  channel: Channel;
+  answers: string;
+  metadata: Record<string, unknown>;
+  created_at: string;
 }
 
 export interface Message {

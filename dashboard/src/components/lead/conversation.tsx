@@ -6,8 +6,8 @@ import * as React from "react";
 import { EmptyState } from "@/components/states";
 import { Badge } from "@/components/ui/badge";
 import { formatDateTime } from "@/lib/format";
-import { CHANNEL_LABEL } from "@/lib/labels";
-import type { Channel, Message } from "@/lib/types";
+import { CHANNEL_LABEL, HANDOVER_LABEL } from "@/lib/labels";
+import type { Channel, HandoverReason, Message } from "@/lib/types";
 import { cn } from "@/lib/utils";
 
 type View = "all" | Channel;
@@ -97,6 +97,7 @@ function MessageBubble({ message: m }: { message: Message }) {
         </header>
         <p className="whitespace-pre-wrap break-words">{m.message_content}</p>
         <NewContact details={m.metadata?.new_contact} />
+        <WhyDetails turn={m.metadata?.turn} />
       </article>
     </li>
   );
@@ -120,5 +121,94 @@ function NewContact({ details }: { details: unknown }) {
       Nye kontaktopplysninger i denne henvendelsen: {items.join(", ")}. Ikke lagt på leadet – sjekk med kunden før
       du bruker dem.
     </p>
+  );
+}
+
+const INTENT_TEXT: Record<string, string> = {
+  question: "spørsmål",
+  test_drive: "vil prøvekjøre eller se bilen",
+  booking_time: "foreslår et tidspunkt",
+  price: "pris eller tilbud",
+  financing: "finansiering",
+  trade_in: "innbytte",
+  asked_for_person: "vil snakke med en person",
+  complaint: "klage",
+  not_interested: "ikke interessert",
+  thanks: "takk",
+  other: "annet",
+};
+
+const LANGUAGE_TEXT: Record<string, string> = {
+  bokmal: "bokmål",
+  nynorsk: "nynorsk",
+  english: "engelsk",
+};
+
+/**
+ * "Hvorfor?": what the AI read in the customer's message, what it drew on,
+ * how the guardrails judged its answer, and whether it handed over.
+ */
+function WhyDetails({ turn }: { turn: unknown }) {
+  if (!turn || typeof turn !== "object") return null;
+  const t = turn as {
+    intent?: string;
+    language?: string;
+    mode?: string;
+    proposed_time?: string;
+    facts?: { vehicles?: string[]; open_now?: boolean; next_opening?: string | null };
+    guardrail?: { passed?: boolean; rejected?: string[]; rejected_before?: string[] } | null;
+    handover?: { reason?: string; by?: string; detail?: string | null } | null;
+    model?: { model?: string; input_tokens?: number; output_tokens?: number; attempt?: number };
+  };
+  const rejected = [...(t.guardrail?.rejected_before ?? []), ...(t.guardrail?.rejected ?? [])];
+  return (
+    <details className="mt-2 text-xs" data-testid="why">
+      <summary className="cursor-pointer text-muted-foreground">Hvorfor?</summary>
+      <dl className="mt-1 grid grid-cols-[auto_1fr] gap-x-3 gap-y-1">
+        {t.intent && (
+          <>
+            <dt className="font-medium">Kunden</dt>
+            <dd>{INTENT_TEXT[t.intent] ?? t.intent}</dd>
+          </>
+        )}
+        {t.language && (
+          <>
+            <dt className="font-medium">Språk</dt>
+            <dd>{LANGUAGE_TEXT[t.language] ?? t.language}</dd>
+          </>
+        )}
+        {t.proposed_time && (
+          <>
+            <dt className="font-medium">Foreslått tid</dt>
+            <dd>{t.proposed_time.replace("T", " kl. ")}</dd>
+          </>
+        )}
+        <dt className="font-medium">Brukte fakta</dt>
+        <dd>
+          {t.facts?.vehicles?.length ? t.facts.vehicles.join("; ") : "ingen biler fra lageret"}
+          {t.facts?.open_now === false && t.facts.next_opening ? ` · stengt, åpner ${t.facts.next_opening}` : ""}
+          {t.facts?.open_now ? " · åpent nå" : ""}
+        </dd>
+        <dt className="font-medium">Sjekk</dt>
+        <dd>
+          {t.guardrail?.passed ? "bestått" : "ikke bestått"}
+          {rejected.length ? ` (avvist først: ${rejected.join("; ")})` : ""}
+        </dd>
+        <dt className="font-medium">Overlevering</dt>
+        <dd>
+          {t.handover?.reason
+            ? `${HANDOVER_LABEL[t.handover.reason as HandoverReason] ?? t.handover.reason}${t.handover.by === "model" ? " (AI-ens vurdering)" : " (regel)"}`
+            : "nei"}
+        </dd>
+        {t.model?.model && (
+          <>
+            <dt className="font-medium">Modell</dt>
+            <dd>
+              {t.model.model} · {t.model.input_tokens ?? 0}+{t.model.output_tokens ?? 0} tokens · forsøk {t.model.attempt ?? 1}
+            </dd>
+          </>
+        )}
+      </dl>
+    </details>
   );
 }

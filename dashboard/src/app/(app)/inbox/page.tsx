@@ -1,6 +1,6 @@
 "use client";
 
-import { RefreshCw, Search } from "lucide-react";
+import { RefreshCw, Search, UserRoundCheck } from "lucide-react";
 import Link from "next/link";
 import * as React from "react";
 
@@ -8,6 +8,7 @@ import { PageHeader } from "@/components/app-shell";
 import { AnsweredMark, ScoreBadge, SourceIcon, StatusBadge } from "@/components/lead-bits";
 import { PeopleOptions, StatusOptions } from "@/components/options";
 import { EmptyState, ErrorState, LoadingState } from "@/components/states";
+import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Input, NativeSelect } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
@@ -30,9 +31,10 @@ interface Filters {
   from: string; // Oslo day YYYY-MM-DD
   to: string;
   search: string;
+  needsHuman: boolean;
 }
 
-const NO_FILTERS: Filters = { status: "", source: "", assigned: "", from: "", to: "", search: "" };
+const NO_FILTERS: Filters = { status: "", source: "", assigned: "", from: "", to: "", search: "", needsHuman: false };
 
 function nextDay(day: string): string {
   const d = new Date(`${day}T12:00:00Z`);
@@ -52,6 +54,7 @@ function toQuery(f: Filters, me: string | undefined): Query {
     created_after: f.from ? osloMidnight(f.from).toISOString() : undefined,
     created_before: f.to ? osloMidnight(nextDay(f.to)).toISOString() : undefined,
     search: f.search.trim() || undefined,
+    needs_human: f.needsHuman ? "true" : undefined,
   };
 }
 
@@ -61,6 +64,14 @@ export default function InboxPage() {
   const [searchText, setSearchText] = React.useState("");
   const query = React.useMemo(() => toQuery(filters, me.user?.id), [filters, me.user?.id]);
   const team = useResource<{ items: User[] }>("/api/users");
+  // The "Trenger menneske" badge: how many leads wait for a person.
+  const waiting = useResource<Page<Lead>>("/api/leads", { needs_human: "true", limit: 100 });
+  const reloadWaiting = waiting.reload;
+  React.useEffect(() => {
+    const timer = window.setInterval(reloadWaiting, POLL_MS * 2);
+    return () => window.clearInterval(timer);
+  }, [reloadWaiting]);
+  const waitingCount = waiting.data?.items.length ?? 0;
   const [leads, setLeads] = React.useState<Lead[]>([]);
   const [cursor, setCursor] = React.useState<string | null>(null);
   const [state, setState] = React.useState<{ loading: boolean; error: unknown; more: boolean }>({
@@ -182,6 +193,30 @@ export default function InboxPage() {
           </Button>
         }
       />
+      <div className="mb-3 flex flex-wrap gap-2" role="group" aria-label="Visning">
+        <Button
+          variant={filters.needsHuman ? "outline" : "secondary"}
+          size="sm"
+          aria-pressed={!filters.needsHuman}
+          onClick={() => set({ needsHuman: false })}
+        >
+          Alle leads
+        </Button>
+        <Button
+          variant={filters.needsHuman ? "secondary" : "outline"}
+          size="sm"
+          aria-pressed={filters.needsHuman}
+          data-testid="needs-human-view"
+          onClick={() => set({ needsHuman: true })}
+        >
+          <UserRoundCheck aria-hidden /> Trenger menneske
+          {waitingCount > 0 && (
+            <span className="ml-1 rounded-full bg-amber-500 px-1.5 text-xs font-semibold text-white" data-testid="needs-human-count">
+              {waitingCount >= 100 ? "99+" : waitingCount}
+            </span>
+          )}
+        </Button>
+      </div>
       <form
         className="mb-4 grid grid-cols-2 gap-3 md:grid-cols-4 xl:grid-cols-7"
         role="search"
@@ -264,7 +299,7 @@ export default function InboxPage() {
       ) : null}
       {!state.loading && !state.error && leads.length === 0 && (
         <EmptyState
-          title={filtered ? "Ingen leads passer filtrene" : "Ingen leads ennå"}
+          title={filters.needsHuman ? "Ingen leads venter på en person" : filtered ? "Ingen leads passer filtrene" : "Ingen leads ennå"}
           description={
             filtered
               ? "Prøv et annet søk eller nullstill filtrene."
@@ -323,6 +358,11 @@ export default function InboxPage() {
                   </span>
                   <span className="col-start-2 flex flex-wrap items-center gap-2 md:col-start-auto">
                     <StatusBadge status={lead.status} />
+                    {lead.handover && (
+                      <Badge variant="warning" data-testid="needs-human-badge">
+                        Trenger menneske
+                      </Badge>
+                    )}
                     <span className="md:hidden">
                       <AnsweredMark lead={lead} />
                     </span>

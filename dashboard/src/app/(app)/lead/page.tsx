@@ -5,6 +5,7 @@ import Link from "next/link";
 import { useRouter, useSearchParams } from "next/navigation";
 import * as React from "react";
 
+import { DraftBox, HandoverBanner } from "@/components/lead/ai-panel";
 import { Conversation } from "@/components/lead/conversation";
 import { ReplyBox } from "@/components/lead/reply-box";
 import { PeopleOptions, StatusOptions } from "@/components/options";
@@ -88,6 +89,7 @@ function LeadView({ lead, onChange }: { lead: Lead; onChange: (lead: Lead) => vo
         </div>
       </div>
 
+      <HandoverBanner lead={lead} onChange={onChange} />
       <div className="grid gap-4 lg:grid-cols-[minmax(0,2fr)_minmax(0,1fr)]">
         <div className="flex flex-col gap-4">
           <Card>
@@ -101,6 +103,13 @@ function LeadView({ lead, onChange }: { lead: Lead; onChange: (lead: Lead) => vo
               )}
             </CardContent>
           </Card>
+          {lead.ai_draft && !lead.erased_at && (
+            <Card>
+              <CardContent className="pt-5">
+                <DraftBox lead={lead} onChange={onChange} onSent={add} />
+              </CardContent>
+            </Card>
+          )}
           {!lead.erased_at && (
             <Card>
               <CardContent className="pt-5">
