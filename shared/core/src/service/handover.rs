@@ -103,7 +103,7 @@ pub async fn hand_back(
         .map(|u| u.id)
         .ok_or(DomainError::Forbidden {
             code: "user_required",
-            message: "Only a signed-in user can give a lead back to the AI".into(),
+            message: "Only a signed-in user can give a lead back to the AI",
         })?;
     modify(stores, &actor.tenant, id, now, |lead| {
         lead.handover = None;
