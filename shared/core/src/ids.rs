@@ -76,6 +76,10 @@ uuid_v7_id!(
     RuleId
 );
 uuid_v7_id!(
+    /// A booked test drive, viewing or trade-in valuation.
+    AppointmentId
+);
+uuid_v7_id!(
     /// An entry in a dealership's audit log.
     AuditId
 );

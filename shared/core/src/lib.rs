@@ -31,7 +31,7 @@ pub mod time;
 pub mod validation;
 
 pub use error::{DomainError, DomainResult};
-pub use ids::{AuditId, DealershipId, LeadId, MessageId, RuleId, UserId, VehicleId};
+pub use ids::{AppointmentId, AuditId, DealershipId, LeadId, MessageId, RuleId, UserId, VehicleId};
 pub use permissions::{Actor, Permission, Role};
 pub use ports::{StoreError, StoreResult, Stores};
 pub use tenancy::TenantId;

@@ -16,9 +16,9 @@ use crate::audit::AuditEntry;
 use crate::automation::FollowUp;
 use crate::capture::mailbox::MailboxCursor;
 use crate::capture::{CaptureCommit, CaptureRecord, ContactRecord};
-use crate::ids::{AuditId, LeadId, MessageId, RuleId, UserId, VehicleId};
+use crate::ids::{AppointmentId, AuditId, LeadId, MessageId, RuleId, UserId, VehicleId};
 use crate::model::{
-    AutomationRule, Dealership, Lead, LeadQuery, Message, User, Vehicle, VehicleStatus,
+    Appointment, AutomationRule, Dealership, Lead, LeadQuery, Message, User, Vehicle, VehicleStatus,
 };
 use crate::outbound::ClaimRecord;
 use crate::tenancy::TenantId;
@@ -154,6 +154,35 @@ pub trait VehicleStore: Send + Sync {
     async fn update_vehicle(&self, tenant: &TenantId, vehicle: &Vehicle) -> StoreResult<()>;
     /// `false` when there was nothing to delete.
     async fn delete_vehicle(&self, tenant: &TenantId, id: VehicleId) -> StoreResult<bool>;
+}
+
+/// Booked appointments. The seats that keep a slot within its capacity are
+/// claims (`booking::seats`); this is the record of each booking.
+#[async_trait]
+pub trait AppointmentStore: Send + Sync {
+    /// `Conflict` when the id exists.
+    async fn insert_appointment(&self, tenant: &TenantId, a: &Appointment) -> StoreResult<()>;
+    async fn get_appointment(
+        &self,
+        tenant: &TenantId,
+        id: AppointmentId,
+    ) -> StoreResult<Option<Appointment>>;
+    /// Replaces it if its stored version is `a.version - 1`.
+    async fn update_appointment(&self, tenant: &TenantId, a: &Appointment) -> StoreResult<()>;
+    /// Every appointment starting in `[from, to)`, whatever its status,
+    /// earliest first.
+    async fn appointments_between(
+        &self,
+        tenant: &TenantId,
+        from: chrono::DateTime<chrono::Utc>,
+        to: chrono::DateTime<chrono::Utc>,
+    ) -> StoreResult<Vec<Appointment>>;
+    /// A lead's appointments, earliest first.
+    async fn appointments_of_lead(
+        &self,
+        tenant: &TenantId,
+        lead: LeadId,
+    ) -> StoreResult<Vec<Appointment>>;
 }
 
 #[async_trait]
@@ -351,6 +380,7 @@ pub struct Stores {
     pub leads: Arc<dyn LeadStore>,
     pub conversations: Arc<dyn ConversationStore>,
     pub vehicles: Arc<dyn VehicleStore>,
+    pub appointments: Arc<dyn AppointmentStore>,
     pub rules: Arc<dyn RuleStore>,
     pub routes: Arc<dyn RoutingStore>,
     pub captures: Arc<dyn CaptureStore>,
@@ -371,6 +401,7 @@ impl Stores {
             + LeadStore
             + ConversationStore
             + VehicleStore
+            + AppointmentStore
             + RuleStore
             + RoutingStore
             + CaptureStore
@@ -388,6 +419,7 @@ impl Stores {
             leads: adapter.clone(),
             conversations: adapter.clone(),
             vehicles: adapter.clone(),
+            appointments: adapter.clone(),
             rules: adapter.clone(),
             routes: adapter.clone(),
             captures: adapter.clone(),

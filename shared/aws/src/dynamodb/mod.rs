@@ -31,6 +31,7 @@
 //! before DynamoDB gets round to deleting it.
 
 mod analytics;
+mod appointments;
 mod capture;
 mod claims;
 mod conversations;

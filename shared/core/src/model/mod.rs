@@ -2,6 +2,7 @@
 //! docs/architecture.md). Stored records are the full structs;
 //! `New*` and `*Patch` types are what callers may send, validated into them.
 
+pub mod appointment;
 pub mod conversation;
 pub mod dealership;
 pub mod lead;
@@ -11,6 +12,7 @@ pub mod rule;
 pub mod user;
 pub mod vehicle;
 
+pub use appointment::{Appointment, AppointmentStatus, BookedBy};
 pub use conversation::{
     AiDraft, ConversationMode, ConversationSettings, HandBack, Handover, HandoverReason,
 };

@@ -156,6 +156,20 @@ const STEPS: &[&str] = &[
         at TEXT NOT NULL
     ) STRICT;
     "#,
+    // 9: booked appointments, by start time and by lead.
+    r#"
+    CREATE TABLE appointments (
+        dealership_id TEXT NOT NULL,
+        id TEXT NOT NULL,
+        lead_id TEXT NOT NULL,
+        start TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        doc TEXT NOT NULL,
+        PRIMARY KEY (dealership_id, id)
+    ) STRICT, WITHOUT ROWID;
+    CREATE INDEX appointments_by_start ON appointments (dealership_id, start);
+    CREATE INDEX appointments_by_lead ON appointments (dealership_id, lead_id, start);
+    "#,
 ];
 
 pub fn run(conn: &mut Connection) -> rusqlite::Result<()> {

@@ -6,6 +6,7 @@
 //! parallel under WAL.
 
 mod analytics;
+mod appointments;
 mod capture;
 mod claims;
 mod conversations;

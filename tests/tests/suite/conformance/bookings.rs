@@ -3,12 +3,14 @@
 
 use norvalt_core::booking::seats::{Hold, hold, release};
 use norvalt_core::booking::slots::{AppointmentKind, AppointmentType, Slot};
+use norvalt_core::model::{Appointment, AppointmentStatus, BookedBy};
 
 use super::*;
 
 conformance!(
     a_slot_is_never_held_beyond_its_capacity,
     a_car_is_booked_once_at_a_time,
+    appointments_are_found_by_time_and_by_lead,
 );
 
 fn test_drive(capacity: u32) -> AppointmentType {
@@ -143,4 +145,131 @@ async fn a_car_is_booked_once_at_a_time(stores: Stores) {
             .unwrap(),
         Hold::Held(_)
     ));
+}
+
+fn appointment(t: &TenantId, lead: norvalt_core::LeadId, start: &str) -> Appointment {
+    let start = chrono::DateTime::parse_from_rfc3339(start)
+        .unwrap()
+        .to_utc();
+    Appointment {
+        id: norvalt_core::AppointmentId::new_at(start),
+        dealership_id: t.dealership_id(),
+        lead_id: lead,
+        kind: AppointmentKind::TestDrive,
+        start,
+        end: start + Duration::minutes(45),
+        vehicle_id: None,
+        assigned_to: None,
+        status: AppointmentStatus::Booked,
+        booked_by: BookedBy::Customer,
+        seats: vec!["seat:x".into()],
+        sequence: 0,
+        created_at: Utc::now(),
+        updated_at: Utc::now(),
+        version: 1,
+    }
+}
+
+async fn appointments_are_found_by_time_and_by_lead(stores: Stores) {
+    let t = tenant(&stores, "appointments").await;
+    let other = tenant(&stores, "appointments-other").await;
+    let (kari, ola) = (
+        norvalt_core::LeadId::new_at(Utc::now()),
+        norvalt_core::LeadId::new_at(Utc::now() + Duration::seconds(1)),
+    );
+    // Thursday, in Oslo's winter (UTC+1) and after the spring change (UTC+2).
+    let starts = [
+        "2026-12-10T16:00:00Z",
+        "2026-12-10T08:00:00Z",
+        "2026-12-11T09:30:00Z",
+        "2027-03-30T15:00:00Z",
+    ];
+    let mut booked = Vec::new();
+    for (n, start) in starts.iter().enumerate() {
+        let a = appointment(&t, if n == 2 { ola } else { kari }, start);
+        stores
+            .appointments
+            .insert_appointment(&t, &a)
+            .await
+            .unwrap();
+        booked.push(a);
+    }
+    // Another dealership's appointment at the same time is not theirs.
+    let theirs = appointment(&other, kari, "2026-12-10T08:00:00Z");
+    stores
+        .appointments
+        .insert_appointment(&other, &theirs)
+        .await
+        .unwrap();
+    assert!(matches!(
+        stores.appointments.insert_appointment(&t, &booked[0]).await,
+        Err(StoreError::Conflict)
+    ));
+
+    let at = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap().to_utc();
+    // Thursday 10 December in Oslo: 00:00 to 24:00 local, earliest first;
+    // one starting exactly at the end is not in.
+    let day = stores
+        .appointments
+        .appointments_between(&t, at("2026-12-09T23:00:00Z"), at("2026-12-10T16:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(day.iter().map(|a| a.id).collect::<Vec<_>>(), [booked[1].id]);
+    let week = stores
+        .appointments
+        .appointments_between(&t, at("2026-12-07T23:00:00Z"), at("2026-12-14T23:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(
+        week.iter().map(|a| a.id).collect::<Vec<_>>(),
+        [booked[1].id, booked[0].id, booked[2].id]
+    );
+    assert_eq!(booked[3].day(), "2027-03-30");
+
+    let of_kari = stores
+        .appointments
+        .appointments_of_lead(&t, kari)
+        .await
+        .unwrap();
+    assert_eq!(
+        of_kari.iter().map(|a| a.id).collect::<Vec<_>>(),
+        [booked[1].id, booked[0].id, booked[3].id]
+    );
+    assert!(
+        stores
+            .appointments
+            .appointments_of_lead(&other, ola)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // Cancelled, by a writer that read the latest version; a stale one is refused.
+    let mut cancelled = booked[0].clone();
+    cancelled.status = AppointmentStatus::Cancelled;
+    cancelled.version += 1;
+    stores
+        .appointments
+        .update_appointment(&t, &cancelled)
+        .await
+        .unwrap();
+    assert!(matches!(
+        stores.appointments.update_appointment(&t, &cancelled).await,
+        Err(StoreError::Conflict)
+    ));
+    let read = stores
+        .appointments
+        .get_appointment(&t, booked[0].id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(read.status, AppointmentStatus::Cancelled);
+    assert!(
+        stores
+            .appointments
+            .get_appointment(&other, booked[0].id)
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
