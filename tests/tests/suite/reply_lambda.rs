@@ -122,6 +122,7 @@ fn email(from_domain: &str) -> OutboundEmail {
         unsubscribe_mailto: None,
         message_id: "send-moto-1@norvalt.no".into(),
         date: norvalt_core::time::now(),
+        calendar: None,
     }
 }
 

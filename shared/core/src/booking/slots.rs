@@ -16,7 +16,7 @@ use crate::model::dealership::{OpeningException, OpeningHours};
 /// Appointments start on the hour and the half hour.
 const GRID_MINUTES: i64 = 30;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AppointmentKind {
     TestDrive,
@@ -45,7 +45,7 @@ impl AppointmentKind {
 }
 
 /// One kind of appointment as a dealership offers it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AppointmentType {
     pub kind: AppointmentKind,
     pub duration_minutes: u32,
@@ -81,6 +81,34 @@ impl AppointmentType {
                 lead_minutes: 240,
             },
         ]
+    }
+}
+
+/// How a dealership takes bookings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(default)]
+pub struct BookingSettings {
+    /// Customers (and the AI) may book; staff always can.
+    pub enabled: bool,
+    /// The kinds offered, each with its duration, capacity and lead time.
+    pub types: Vec<AppointmentType>,
+    /// How many days ahead the booking page and the AI offer times.
+    pub horizon_days: u32,
+}
+
+impl Default for BookingSettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            types: AppointmentType::defaults(),
+            horizon_days: 14,
+        }
+    }
+}
+
+impl BookingSettings {
+    pub fn kind(&self, kind: AppointmentKind) -> Option<&AppointmentType> {
+        self.types.iter().find(|t| t.kind == kind)
     }
 }
 

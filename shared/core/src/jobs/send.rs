@@ -54,6 +54,12 @@ pub enum LeadEvent {
         #[serde(default)]
         message_id: Option<MessageId>,
     },
+    /// An appointment was booked, moved or cancelled.
+    Appointment {
+        appointment_id: crate::ids::AppointmentId,
+        sequence: u32,
+        status: crate::model::AppointmentStatus,
+    },
     /// A follow-up rule's `notify` step.
     FollowUp {
         rule_id: RuleId,
@@ -112,6 +118,14 @@ impl Envelope<SendJob> {
             LeadEvent::FollowUp { rule_id, step, .. } => {
                 format!("notify:{lead_id}:auto:{rule_id}:{step}")
             }
+            LeadEvent::Appointment {
+                appointment_id,
+                sequence,
+                status,
+            } => format!(
+                "notify:{lead_id}:appointment:{appointment_id}:{sequence}:{}",
+                status.as_str()
+            ),
         };
         Self::new(
             dealership_id,

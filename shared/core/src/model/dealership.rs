@@ -43,6 +43,9 @@ pub struct Dealership {
     /// What the AI does after its first reply.
     #[serde(default)]
     pub conversation: super::conversation::ConversationSettings,
+    /// Test drives, viewings and trade-in valuations customers can book.
+    #[serde(default)]
+    pub booking: crate::booking::slots::BookingSettings,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -346,6 +349,7 @@ pub(crate) fn sample(name: &str) -> Dealership {
         capture: CaptureSettings::default(),
         reply: ReplySettings::default(),
         conversation: Default::default(),
+        booking: Default::default(),
         created_at: now,
         updated_at: now,
     }

@@ -33,6 +33,8 @@ pub struct OutboundEmail {
     /// same key is recognisable by the customer's mail client too.
     pub message_id: String,
     pub date: DateTime<Utc>,
+    /// An appointment's `.ics` (RFC 5545), attached as `avtale.ics`.
+    pub calendar: Option<String>,
 }
 
 impl OutboundEmail {
@@ -59,7 +61,16 @@ impl OutboundEmail {
             }
             None => self.to.as_str().into(),
         };
-        Ok(MessageBuilder::new()
+        let mut builder = MessageBuilder::new();
+        if let Some(ics) = &self.calendar {
+            let method = if ics.contains("METHOD:CANCEL") { "CANCEL" } else { "PUBLISH" };
+            builder = builder.attachment(
+                format!("text/calendar; charset=utf-8; method={method}"),
+                "avtale.ics",
+                ics.as_bytes(),
+            );
+        }
+        Ok(builder
             .from((from_name.as_str(), self.from_address.as_str()))
             .to(to)
             .reply_to(self.reply_to.as_str())
@@ -151,6 +162,7 @@ mod tests {
             unsubscribe_mailto: Some("mailto:varsler@bilsenteret-drammen.no".into()),
             message_id: "send-1@norvalt.no".into(),
             date: crate::time::now(),
+            calendar: None,
         }
     }
 

@@ -16,6 +16,7 @@ pub mod ai;
 pub mod analytics;
 pub mod assignment;
 pub mod automation;
+pub mod booking;
 pub mod conversations;
 pub mod drafts;
 pub mod gdpr;

@@ -76,6 +76,8 @@ pub struct Notice<'a> {
     pub event: &'a LeadEvent,
     /// The customer's answer, for a reply notice.
     pub reply_text: Option<&'a str>,
+    /// The appointment, for a booking notice.
+    pub appointment: Option<&'a crate::model::Appointment>,
 }
 
 /// The notice as an email to one team member.
@@ -92,7 +94,19 @@ pub fn compose(
         lead,
         event,
         reply_text,
+        appointment,
     } = notice;
+    let booking = appointment.map(|a| {
+        let verb = match a.status {
+            crate::model::AppointmentStatus::Cancelled => "avbestilt",
+            _ if a.sequence > 0 => "flyttet",
+            _ => "booket",
+        };
+        (
+            verb,
+            format!("{} {}", a.kind.label(), crate::ai::opening::oslo_text(a.start)),
+        )
+    });
     let who = lead
         .customer_name
         .clone()
@@ -113,6 +127,10 @@ pub fn compose(
         LeadEvent::FollowUp { rule_name, .. } => {
             format!("Oppfølging ({rule_name}): {who} – {vehicle}")
         }
+        LeadEvent::Appointment { .. } => match &booking {
+            Some((verb, what)) => format!("Avtale {verb}: {what} – {who}"),
+            None => format!("Avtale endret – {who}"),
+        },
     };
     let link = format!("{}/leads/{}", dashboard_url.trim_end_matches('/'), lead.id);
     let mut lines = vec![match event {
@@ -126,6 +144,10 @@ pub fn compose(
             dealership.name,
             reason.label().to_lowercase()
         ),
+        LeadEvent::Appointment { .. } => match &booking {
+            Some((verb, what)) => format!("{who} har {verb}: {what}."),
+            None => format!("En avtale med {who} er endret."),
+        },
         LeadEvent::FollowUp {
             rule_name, note, ..
         } => match note {
@@ -183,5 +205,6 @@ pub fn compose(
         unsubscribe_url: settings,
         message_id: format!("{}@{mail_domain}", send_key.replace([':', '@'], "-")),
         date: now,
+        calendar: None,
     }
 }

@@ -57,6 +57,7 @@ pub async fn create_dealership(
         capture: Default::default(),
         reply: Default::default(),
         conversation: Default::default(),
+        booking: Default::default(),
         created_at: now,
         updated_at: now,
     };

@@ -61,6 +61,7 @@ impl Sender {
             unsubscribe_url,
             message_id: format!("{}@{}", send_key.replace(':', "-"), c.mail_domain),
             date: now,
+            calendar: message.metadata["calendar"].as_str().map(str::to_string),
         }
     }
 }

@@ -35,11 +35,21 @@ impl Sender {
                 .map(|m| m.message_content),
             _ => None,
         };
+        let appointment = match &n.event {
+            LeadEvent::Appointment { appointment_id, .. } => {
+                self.stores
+                    .appointments
+                    .get_appointment(tenant, *appointment_id)
+                    .await?
+            }
+            _ => None,
+        };
         let notice = Notice {
             dealership: &dealership,
             lead: &lead,
             event: &n.event,
             reply_text: reply_text.as_deref(),
+            appointment: appointment.as_ref(),
         };
         let mut retry = None;
         for to in recipients(&lead, &dealership, &users, &n.event) {
