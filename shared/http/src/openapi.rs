@@ -9,7 +9,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::routes::{
-    account, ai, analytics, automations, conversations, dealership, gdpr, leads, vehicles,
+    account, ai, analytics, appointments, automations, conversations, dealership, gdpr, leads,
+    vehicles,
 };
 
 #[derive(OpenApi)]
@@ -25,6 +26,7 @@ use crate::routes::{
         (name = "automations", description = "Follow-up rules and their dry run"),
         (name = "analytics", description = "Daily roll-ups: leads, response times, conversion, reps"),
         (name = "gdpr", description = "A person's data: export and erasure"),
+        (name = "appointments", description = "Test drives, viewings and trade-in valuations"),
     )
 )]
 pub struct ApiDoc;
@@ -138,6 +140,7 @@ pub fn api_doc() -> utoipa::openapi::OpenApi {
         gdpr::routes().split_for_parts().1,
         ai::routes().split_for_parts().1,
         automations::routes().split_for_parts().1,
+        appointments::routes().split_for_parts().1,
     ];
     let mut doc = ApiDoc::openapi();
     for part in routers {

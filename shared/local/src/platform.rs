@@ -11,6 +11,7 @@ use axum::{Json, Router};
 
 use norvalt_core::Stores;
 use norvalt_core::config::Env;
+use norvalt_core::outbound::links::BookingLinks;
 use norvalt_core::pagination::CursorCodec;
 use norvalt_core::service::provisioning::PlatformSettings;
 use norvalt_http::AppState;
@@ -275,6 +276,11 @@ impl Platform {
             model: self.model.clone(),
             model_budget: self.model_budget,
             analysis_delay_secs: self.analysis_delay_secs,
+            booking_links: BookingLinks {
+                key: self.sender_config.link_key.clone(),
+                base_url: Some(self.sender_config.public_url.clone()),
+            },
+            mail_domain: self.sender_config.mail_domain.clone(),
         }
     }
 
@@ -439,6 +445,22 @@ impl Platform {
                 norvalt_http::webhooks::unsubscribe::UnsubscribeState {
                     stores: self.stores.clone(),
                     link_key: self.sender_config.link_key.clone(),
+                },
+            ))
+            .merge(norvalt_http::routes::appointments::router(
+                norvalt_http::routes::appointments::AppointmentsState {
+                    app: self.state(),
+                    queue: Arc::new(self.queues.clone()),
+                    links: self.responder().booking_links,
+                    mail_domain: self.sender_config.mail_domain.clone(),
+                },
+            ))
+            .merge(norvalt_http::webhooks::booking::router(
+                norvalt_http::webhooks::booking::BookingPageState {
+                    stores: self.stores.clone(),
+                    queue: Arc::new(self.queues.clone()),
+                    links: self.responder().booking_links,
+                    mail_domain: self.sender_config.mail_domain.clone(),
                 },
             ))
             .merge(crate::dashboard::routes(

@@ -11,6 +11,7 @@ mod analytics;
 mod api;
 mod auth;
 mod automations;
+mod booking;
 mod booking_ics;
 mod capture;
 mod capture_lambda;

@@ -63,7 +63,11 @@ impl OutboundEmail {
         };
         let mut builder = MessageBuilder::new();
         if let Some(ics) = &self.calendar {
-            let method = if ics.contains("METHOD:CANCEL") { "CANCEL" } else { "PUBLISH" };
+            let method = if ics.contains("METHOD:CANCEL") {
+                "CANCEL"
+            } else {
+                "PUBLISH"
+            };
             builder = builder.attachment(
                 format!("text/calendar; charset=utf-8; method={method}"),
                 "avtale.ics",

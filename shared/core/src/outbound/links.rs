@@ -19,7 +19,11 @@ fn mac(key: &[u8], payload: &str) -> Vec<u8> {
 /// The booking page's token: which lead of which dealership it books for.
 /// Signed over a `book:` prefix, so no unsubscribe token passes for one.
 pub fn booking_token(key: &[u8], dealership: DealershipId, lead: LeadId) -> String {
-    let payload = format!("{}.{}", dealership.as_uuid().simple(), lead.as_uuid().simple());
+    let payload = format!(
+        "{}.{}",
+        dealership.as_uuid().simple(),
+        lead.as_uuid().simple()
+    );
     let sig = URL_SAFE_NO_PAD.encode(&mac(key, &format!("book:{payload}"))[..16]);
     format!("{payload}.{sig}")
 }
@@ -49,7 +53,10 @@ pub struct BookingLinks {
 impl BookingLinks {
     pub fn for_lead(&self, dealership: DealershipId, lead: LeadId) -> Option<String> {
         let base = self.base_url.as_deref()?.trim_end_matches('/');
-        Some(format!("{base}/book/{}", booking_token(&self.key, dealership, lead)))
+        Some(format!(
+            "{base}/book/{}",
+            booking_token(&self.key, dealership, lead)
+        ))
     }
 }
 
@@ -133,19 +140,38 @@ mod tests {
 
     #[test]
     fn a_booking_token_names_its_lead_and_cannot_be_forged_or_swapped() {
-        let (d, l) = (DealershipId::new_at(chrono::Utc::now()), LeadId::new_at(chrono::Utc::now()));
+        let (d, l) = (
+            DealershipId::new_at(chrono::Utc::now()),
+            LeadId::new_at(chrono::Utc::now()),
+        );
         let token = booking_token(b"key", d, l);
         assert_eq!(verify_booking(b"key", &token), Some((d, l)));
         assert_eq!(verify_booking(b"other key", &token), None);
         let other = LeadId::new_at(chrono::Utc::now() + chrono::Duration::seconds(1));
         let (payload, sig) = token.rsplit_once('.').unwrap();
-        let swapped = payload.replace(&l.as_uuid().simple().to_string(), &other.as_uuid().simple().to_string());
+        let swapped = payload.replace(
+            &l.as_uuid().simple().to_string(),
+            &other.as_uuid().simple().to_string(),
+        );
         assert_eq!(verify_booking(b"key", &format!("{swapped}.{sig}")), None);
         // An unsubscribe token is no booking token.
-        let unsub = unsubscribe_token(b"key", &Unsubscribe { dealership_id: d, lead_id: l, channel: Channel::Email });
+        let unsub = unsubscribe_token(
+            b"key",
+            &Unsubscribe {
+                dealership_id: d,
+                lead_id: l,
+                channel: Channel::Email,
+            },
+        );
         assert_eq!(verify_booking(b"key", &unsub), None);
-        let links = BookingLinks { key: b"key".to_vec(), base_url: Some("https://x.no/".into()) };
-        assert_eq!(links.for_lead(d, l), Some(format!("https://x.no/book/{token}")));
+        let links = BookingLinks {
+            key: b"key".to_vec(),
+            base_url: Some("https://x.no/".into()),
+        };
+        assert_eq!(
+            links.for_lead(d, l),
+            Some(format!("https://x.no/book/{token}"))
+        );
         assert_eq!(BookingLinks::default().for_lead(d, l), None);
     }
 

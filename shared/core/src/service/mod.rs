@@ -14,6 +14,7 @@
 pub mod account;
 pub mod ai;
 pub mod analytics;
+pub mod appointments;
 pub mod assignment;
 pub mod automation;
 pub mod booking;
@@ -34,6 +35,7 @@ pub mod responder;
 pub mod sender;
 pub mod ses_events;
 pub mod settings;
+pub mod turn_booking;
 pub mod turns;
 pub mod vehicles;
 

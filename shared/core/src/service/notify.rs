@@ -104,7 +104,11 @@ pub fn compose(
         };
         (
             verb,
-            format!("{} {}", a.kind.label(), crate::ai::opening::oslo_text(a.start)),
+            format!(
+                "{} {}",
+                a.kind.label(),
+                crate::ai::opening::oslo_text(a.start)
+            ),
         )
     });
     let who = lead

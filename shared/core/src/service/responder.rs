@@ -18,6 +18,7 @@ use crate::jobs::{
 use crate::metrics::Metric;
 use crate::model::{Channel, Direction, Lead, Message, SenderType};
 use crate::outbound::ClaimRecord;
+use crate::outbound::links::BookingLinks;
 use crate::ports::{StoreError, Stores};
 use crate::queue::Queue;
 use crate::service::automation::runner::{self, FollowUpRunner};
@@ -43,6 +44,10 @@ pub struct Responder {
     /// The model's analysis of a new lead waits this long, so that in a
     /// burst every first reply comes before any analysis ([`ANALYSIS_DELAY_SECS`]).
     pub analysis_delay_secs: u32,
+    /// The booking page's links, offered in conversation turns.
+    pub booking_links: BookingLinks,
+    /// The mail domain (a booking confirmation's `.ics` UID).
+    pub mail_domain: String,
 }
 
 #[async_trait]
@@ -245,6 +250,8 @@ impl Responder {
             model: self.model.as_deref(),
             // Two attempts fit in the job's time, like one first reply.
             attempt_budget: self.model_budget / 2,
+            links: &self.booking_links,
+            mail_domain: &self.mail_domain,
         }
     }
 

@@ -13,18 +13,22 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
+use super::booking::confirm::confirm;
 use super::handover::{HandoverDecision, hand_over};
 use super::lead_records::modify;
 use super::reply_writer::{reply_channel, reply_context};
+use super::turn_booking::{self, Visit};
+use crate::ai::turn::TurnIntent;
 use crate::ai::{ReplyContext, ReplyModel, guardrails, handover, prompt, turn};
 use crate::error::DomainError;
-use crate::ids::MessageId;
+use crate::ids::{AppointmentId, MessageId};
 use crate::jobs::{self, JobError, TurnJob};
 use crate::metrics::Metric;
 use crate::model::{
     AiDraft, Channel, ConversationMode, Dealership, Direction, HandoverReason, Lead, LeadStatus,
     Message, SenderType,
 };
+use crate::outbound::links::BookingLinks;
 use crate::outbound::{ClaimRecord, ClaimState, claims};
 use crate::ports::Stores;
 use crate::queue::Queue;
@@ -34,6 +38,9 @@ use crate::tenancy::TenantId;
 #[derive(Debug, Clone, PartialEq)]
 pub enum TurnOutcome {
     Answered(MessageId),
+    /// The customer named a free time: booked, confirmed, and the lead
+    /// given to its rep.
+    Booked(AppointmentId),
     Drafted(MessageId),
     HandedOver(HandoverReason),
     /// Nothing to do, and why.
@@ -46,6 +53,10 @@ pub struct Turns<'a> {
     pub model: Option<&'a dyn ReplyModel>,
     /// What one model attempt may take; a turn makes at most two.
     pub attempt_budget: Duration,
+    /// The booking page's links, offered when a customer wants to come in.
+    pub links: &'a BookingLinks,
+    /// For the confirmation's `.ics` UID.
+    pub mail_domain: &'a str,
 }
 
 /// What the turn decided, with the record of why.
@@ -53,6 +64,10 @@ enum Decision {
     Answer {
         text: String,
         why: Value,
+        /// What the customer wants and any time they named: a visit is
+        /// booked or offered.
+        intent: TurnIntent,
+        proposed: Option<chrono::NaiveDateTime>,
     },
     HandOver {
         decision: HandoverDecision,
@@ -136,8 +151,55 @@ impl Turns<'_> {
         )
         .await?;
         let outcome = match self.decide(&ctx, &dealership, &lead, job.message_id).await {
-            Decision::Answer { text, mut why } => {
+            Decision::Answer {
+                mut text,
+                mut why,
+                intent,
+                proposed,
+            } => {
                 why["mode"] = json!(mode.as_str());
+                let wants_visit = matches!(intent, TurnIntent::TestDrive | TurnIntent::BookingTime)
+                    || proposed.is_some();
+                let visit = if wants_visit {
+                    turn_booking::arrange(
+                        stores,
+                        tenant,
+                        &dealership,
+                        &lead,
+                        mode,
+                        proposed,
+                        &customer_words_since_we_wrote(&ctx.conversation),
+                        &text,
+                        self.links,
+                        &key,
+                        now,
+                    )
+                    .await?
+                } else {
+                    None
+                };
+                match visit {
+                    Some(Visit::Booked(appointment)) => {
+                        return self
+                            .booked(
+                                tenant,
+                                &claim,
+                                &ctx,
+                                &dealership,
+                                &lead,
+                                appointment,
+                                why,
+                                trace_id,
+                                now,
+                            )
+                            .await;
+                    }
+                    Some(Visit::Say(said)) => {
+                        why["booking"] = json!({"offered": true});
+                        text = said;
+                    }
+                    None => {}
+                }
                 let metadata = json!({"turn": why});
                 match mode {
                     ConversationMode::Auto => {
@@ -186,6 +248,7 @@ impl Turns<'_> {
                 "Outcome",
                 match &outcome {
                     TurnOutcome::Answered(_) => "answered",
+                    TurnOutcome::Booked(_) => "booked",
                     TurnOutcome::Drafted(_) => "drafted",
                     TurnOutcome::HandedOver(_) => "handed_over",
                     TurnOutcome::Quiet(_) => "quiet",
@@ -303,6 +366,8 @@ impl Turns<'_> {
                     return Decision::Answer {
                         text: read.reply,
                         why,
+                        intent: read.intent,
+                        proposed: read.proposed_time,
                     };
                 }
                 Err(rejection) => {
@@ -317,6 +382,69 @@ impl Turns<'_> {
         why["guardrail"] = json!({"passed": false, "rejected": rejections});
         let reason = rule_reason.unwrap_or(HandoverReason::ModelFailed);
         hand_over(reason, Some(rejections.join("; ")), None, "rule", why)
+    }
+
+    /// A visit booked in the turn: the confirmation (with its `.ics`) is
+    /// the customer's answer, and the rep owns the lead from now on.
+    #[allow(clippy::too_many_arguments)]
+    async fn booked(
+        &self,
+        tenant: &TenantId,
+        claim: &ClaimRecord,
+        ctx: &ReplyContext,
+        dealership: &Dealership,
+        lead: &Lead,
+        appointment: crate::model::Appointment,
+        mut why: Value,
+        trace_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<TurnOutcome, JobError> {
+        why["booking"] = json!({"appointment_id": appointment.id, "start": appointment.start});
+        // The rep owns the lead first, so the booking notice reaches them.
+        if dealership.conversation.handover.appointment {
+            let reason = HandoverReason::Appointment;
+            let detail = format!(
+                "{} {} booket av AI-en",
+                appointment.kind.label(),
+                crate::ai::opening::oslo_text(appointment.start)
+            );
+            why["handover"] = json!({"reason": reason, "by": "rule", "detail": detail});
+            let decision = HandoverDecision {
+                reason,
+                summary: handover::plain_summary(ctx, reason, Some(&detail)),
+                detail: Some(detail),
+                answers: why["answers"].as_str().and_then(|a| a.parse().ok()),
+            };
+            hand_over(
+                self.stores,
+                self.queue,
+                tenant,
+                lead,
+                decision,
+                trace_id,
+                now,
+            )
+            .await?;
+        }
+        confirm(
+            self.stores,
+            self.queue,
+            tenant,
+            dealership,
+            lead,
+            &appointment,
+            self.links,
+            self.mail_domain,
+            trace_id,
+            now,
+        )
+        .await?;
+        self.close(tenant, claim, now).await?;
+        Metric::count("AiTurns", 1)
+            .dimension("Outcome", "booked")
+            .property("dealership_id", tenant.to_string())
+            .emit();
+        Ok(TurnOutcome::Booked(appointment.id))
     }
 
     /// When the claim's earlier holder stored its message or draft before

@@ -3,6 +3,7 @@
 pub mod account;
 pub mod ai;
 pub mod analytics;
+pub mod appointments;
 pub mod automations;
 pub mod conversations;
 pub mod dealership;

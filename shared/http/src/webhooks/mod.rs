@@ -3,6 +3,7 @@
 //! validates and authenticates, enqueues one capture envelope, and answers
 //! only once the envelope is stored (docs/architecture.md).
 
+pub mod booking;
 pub mod clerk;
 pub mod facebook;
 pub mod form;

@@ -15,6 +15,7 @@ use norvalt_core::jobs::{Envelope, JobError, SendJob, TurnJob};
 use norvalt_core::model::{
     ConversationMode, ConversationSettings, HandBack, Handover, HandoverReason, Lead, Message,
 };
+use norvalt_core::outbound::links::BookingLinks;
 use norvalt_core::service::turns::{TurnOutcome, Turns};
 use serde_json::{Value, json};
 
@@ -25,6 +26,12 @@ conformance!(
     a_burst_of_messages_gets_one_answer,
     two_deliveries_at_once_answer_once,
 );
+
+/// Booking links as the platform makes them.
+static LINKS: std::sync::LazyLock<BookingLinks> = std::sync::LazyLock::new(|| BookingLinks {
+    key: b"test-link-key".to_vec(),
+    base_url: Some("https://norvalt.test".into()),
+});
 
 /// What the mock model does on one call.
 #[derive(Clone, Debug)]
@@ -448,9 +455,10 @@ fn cases() -> Vec<Case> {
                 "intent": "booking_time", "needs_human": false,
                 "proposed_time": "2026-12-10T17:00"
             }))]),
-            expect: Expect::Answered("Torsdag"),
+            // Thursdays close at 17:00 here: the nearest free times instead.
+            expect: Expect::Answered("ikke ledig"),
             ..base(
-                "a proposed time is read and recorded",
+                "a time after closing gets the nearest free times and the link",
                 "Kan jeg prøvekjøre torsdag kl 17?",
             )
         },
@@ -486,6 +494,8 @@ impl Setup {
             queue: &self.queue,
             model: self.model.as_ref().map(|m| m as &dyn ReplyModel),
             attempt_budget: std::time::Duration::from_secs(5),
+            links: &LINKS,
+            mail_domain: "norvalt.test",
         };
         let outcome = turns.take(t, job, "trace", Utc::now()).await;
         let sent = self.queue.sent_to(QueueName::Send);
@@ -749,6 +759,8 @@ async fn a_burst_of_messages_gets_one_answer(stores: Stores) {
         queue: &queue,
         model: Some(&model),
         attempt_budget: std::time::Duration::from_secs(5),
+        links: &LINKS,
+        mail_domain: "norvalt.test",
     };
     for earlier in &played.messages[1..3] {
         let job = TurnJob {
@@ -800,6 +812,8 @@ async fn two_deliveries_at_once_answer_once(stores: Stores) {
         queue: &queue,
         model: Some(&model),
         attempt_budget: std::time::Duration::from_secs(5),
+        links: &LINKS,
+        mail_domain: "norvalt.test",
     };
     let (a, b) = tokio::join!(
         turns.take(&t, &job, "a", now),

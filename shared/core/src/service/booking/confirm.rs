@@ -57,7 +57,10 @@ pub fn confirmation_text(
         .unwrap_or_default();
     let body = match appointment.status {
         AppointmentStatus::Cancelled => {
-            format!("{hello} Din {what} {when} hos {} er avbestilt.", dealership.name)
+            format!(
+                "{hello} Din {what} {when} hos {} er avbestilt.",
+                dealership.name
+            )
         }
         _ if appointment.sequence > 0 => format!(
             "{hello} Din {what} er flyttet til {when} hos {}{place}.",
@@ -69,14 +72,20 @@ pub fn confirmation_text(
         ),
     };
     match (appointment.status, manage_link) {
-        (AppointmentStatus::Cancelled, Some(link)) => format!("{body} Vil du finne en ny tid: {link}"),
+        (AppointmentStatus::Cancelled, Some(link)) => {
+            format!("{body} Vil du finne en ny tid: {link}")
+        }
         (_, Some(link)) => format!("{body} Endre eller avbestille: {link}"),
         (_, None) => body,
     }
 }
 
 /// The calendar entry the email carries.
-pub fn calendar_event(dealership: &Dealership, appointment: &Appointment, mail_domain: &str) -> CalendarEvent {
+pub fn calendar_event(
+    dealership: &Dealership,
+    appointment: &Appointment,
+    mail_domain: &str,
+) -> CalendarEvent {
     CalendarEvent {
         uid: format!("{}@{mail_domain}", appointment.id),
         sequence: appointment.sequence,
@@ -84,7 +93,10 @@ pub fn calendar_event(dealership: &Dealership, appointment: &Appointment, mail_d
         end: appointment.end,
         summary: format!("{} hos {}", appointment.kind.label(), dealership.name),
         location: dealership.address.clone(),
-        description: dealership.phone.as_deref().map(|p| format!("Telefon {}", crate::phone::readable(p))),
+        description: dealership
+            .phone
+            .as_deref()
+            .map(|p| format!("Telefon {}", crate::phone::readable(p))),
         organizer_name: dealership.name.clone(),
         organizer_email: dealership.email.clone(),
         cancelled: appointment.status == AppointmentStatus::Cancelled,

@@ -146,7 +146,10 @@ mod tests {
         // 10:30–11:15 and 11:00–11:45 share the full 11:00 cell.
         assert_eq!(free, [all[0], all[3]]);
         // The car is out from 11:00 to 11:45, whatever the seats.
-        let more = AppointmentType { capacity: 5, ..kind };
+        let more = AppointmentType {
+            capacity: 5,
+            ..kind
+        };
         let with_car = still_free(all.clone(), &more, &appointments, Some(car));
         assert_eq!(with_car, [all[0], all[3]]);
         assert_eq!(still_free(all.clone(), &more, &appointments, None), all);

@@ -7,6 +7,7 @@
 //! customer's calendar updates the event it has.
 
 pub mod confirm;
+pub mod customer;
 pub mod free;
 
 use chrono::{DateTime, Utc};
@@ -33,7 +34,9 @@ pub struct BookingRequest {
 pub enum BookingOutcome {
     Booked(Appointment),
     /// Taken, or not a time the calendar offers: the nearest free times.
-    Unavailable { nearest: Vec<Slot> },
+    Unavailable {
+        nearest: Vec<Slot>,
+    },
 }
 
 /// Up to three free slots nearest to `start` (the same day first).
@@ -60,6 +63,7 @@ pub async fn book(
 ) -> StoreResult<BookingOutcome> {
     let claim_key = format!("booking:{key}");
     let mine = ClaimRecord::new(&claim_key, AppointmentId::new_at(now).to_string(), now);
+    let mut mine = mine;
     let id: AppointmentId = match stores.claims.claim(tenant, &mine).await? {
         None => mine.value.parse().expect("just written"),
         Some(earlier) => {
@@ -67,11 +71,25 @@ pub async fn book(
                 .value
                 .parse()
                 .map_err(|_| StoreError::Backend(format!("claim {claim_key} holds no id")))?;
-            if let Some(done) = stores.appointments.get_appointment(tenant, id).await? {
-                return Ok(BookingOutcome::Booked(done));
+            match stores.appointments.get_appointment(tenant, id).await? {
+                // Cancelled since: the same time may be booked anew.
+                Some(done) if done.status == AppointmentStatus::Cancelled => {
+                    stores
+                        .claims
+                        .release_claim(tenant, &claim_key, earlier.claimed_at)
+                        .await?;
+                    if stores.claims.claim(tenant, &mine).await?.is_some() {
+                        return Err(StoreError::Conflict);
+                    }
+                    mine.value.parse().expect("just written")
+                }
+                Some(done) => return Ok(BookingOutcome::Booked(done)),
+                // The earlier booking stopped before storing: finish it.
+                None => {
+                    mine = earlier;
+                    id
+                }
             }
-            // The earlier booking stopped before storing: finish it.
-            id
         }
     };
     let free = free::free_slots(
@@ -138,7 +156,11 @@ pub async fn book(
         updated_at: now,
         version: 1,
     };
-    match stores.appointments.insert_appointment(tenant, &appointment).await {
+    match stores
+        .appointments
+        .insert_appointment(tenant, &appointment)
+        .await
+    {
         Ok(()) => {}
         Err(StoreError::Conflict) => {}
         Err(e) => return Err(e),
@@ -153,7 +175,11 @@ pub async fn book(
         updated_at: now,
         ..mine
     };
-    match stores.claims.update_claim(tenant, &done, done.claimed_at).await {
+    match stores
+        .claims
+        .update_claim(tenant, &done, done.claimed_at)
+        .await
+    {
         Ok(()) | Err(StoreError::Conflict) => {}
         Err(e) => return Err(e),
     }
@@ -168,7 +194,10 @@ async fn forget(
     key: &str,
     mine: &ClaimRecord,
 ) -> StoreResult<()> {
-    stores.claims.release_claim(tenant, key, mine.claimed_at).await
+    stores
+        .claims
+        .release_claim(tenant, key, mine.claimed_at)
+        .await
 }
 
 /// What a person (or the customer's cancel link) does to an appointment.
@@ -185,7 +214,9 @@ pub enum Change {
 pub enum ChangeOutcome {
     Changed(Appointment),
     /// The new time is taken: the nearest free ones.
-    Unavailable { nearest: Vec<Slot> },
+    Unavailable {
+        nearest: Vec<Slot>,
+    },
     /// Cancelled or over: it cannot be changed like that.
     NotChangeable,
 }
@@ -247,8 +278,16 @@ pub async fn change(
                     });
                 }
             };
-            let Hold::Held(seats) =
-                seats::hold(stores, tenant, kind, &slot, appointment.vehicle_id, &id, now).await?
+            let Hold::Held(seats) = seats::hold(
+                stores,
+                tenant,
+                kind,
+                &slot,
+                appointment.vehicle_id,
+                &id,
+                now,
+            )
+            .await?
             else {
                 return Ok(ChangeOutcome::Unavailable {
                     nearest: nearest_to(&free, start),
@@ -269,7 +308,10 @@ pub async fn change(
     }
     next.version += 1;
     next.updated_at = now;
-    stores.appointments.update_appointment(tenant, &next).await?;
+    stores
+        .appointments
+        .update_appointment(tenant, &next)
+        .await?;
     if change == Change::Cancel {
         seats::release(stores, tenant, &appointment.seats, &id).await?;
     }
