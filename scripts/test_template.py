@@ -34,6 +34,10 @@ REQUIRED_GRANTS = [
     # A handover takes the next rep in the round robin (an atomic counter)
     # and closes the turn's claim (an update).
     ("AiResponderFunction", "dynamodb:UpdateItem", "Table"),
+    # Booking links in turns, confirmations and the booking page are signed.
+    ("AiResponderFunction", "secretsmanager:GetSecretValue", "LinkKey"),
+    ("BookingPageFunction", "secretsmanager:GetSecretValue", "LinkKey"),
+    ("ApiAppointmentsFunction", "secretsmanager:GetSecretValue", "LinkKey"),
     # A Clerk delivery that could not be applied releases its claim.
     ("WebhookClerkFunction", "dynamodb:DeleteItem", "Table"),
     # A disconnected Facebook page's token is deleted.
@@ -46,6 +50,7 @@ REQUIRED_GRANTS = [
     for f in [
         "ApiLeadsFunction", "ApiConversationsFunction", "ApiVehiclesFunction",
         "ApiAccountFunction", "ApiAutomationsFunction", "ApiAnalyticsFunction", "ApiAiFunction",
+        "ApiAppointmentsFunction",
     ]
 ]
 
