@@ -13,6 +13,7 @@ use norvalt_core::Stores;
 use norvalt_core::config::Env;
 use norvalt_core::outbound::links::BookingLinks;
 use norvalt_core::pagination::CursorCodec;
+use norvalt_core::service::booking::reminders::Reminders;
 use norvalt_core::service::provisioning::PlatformSettings;
 use norvalt_http::AppState;
 use norvalt_http::auth::{JwtVerifier, KeySource};
@@ -303,6 +304,15 @@ impl Platform {
         }
     }
 
+    /// The appointment reminders the `followups` schedule also sends.
+    pub fn reminders(&self) -> Reminders {
+        Reminders {
+            stores: self.stores.clone(),
+            queue: Arc::new(self.queues.clone()),
+            links: self.responder().booking_links,
+        }
+    }
+
     /// `analytics-rollup`'s handler.
     pub fn rollup_job(&self) -> RollupJob {
         RollupJob {
@@ -376,6 +386,7 @@ impl Platform {
         if let Some(every) = self.followups_interval {
             tokio::spawn(crate::worker::run_follow_ups(
                 self.follow_up_runner(),
+                self.reminders(),
                 every,
             ));
         }

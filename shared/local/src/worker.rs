@@ -108,18 +108,26 @@ async fn process_batch(
 
 /// The `imap-poller` schedule of the cloud (EventBridge, every minute) as a
 /// task: polls every registered mailbox, then waits.
-/// The `followups` schedule: due steps at the real clock, every `every`.
+/// The `followups` schedule: due steps and appointment reminders at the
+/// real clock, every `every`.
 pub async fn run_follow_ups(
     runner: norvalt_core::service::automation::FollowUpRunner,
+    reminders: norvalt_core::service::booking::reminders::Reminders,
     every: Duration,
 ) {
     loop {
-        match runner.run_due(norvalt_core::time::now()).await {
+        let now = norvalt_core::time::now();
+        match runner.run_due(now).await {
             Ok(report) if report.ran + report.stopped + report.failed > 0 => {
                 tracing::info!(?report, "follow-up steps run");
             }
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e, "follow-up run failed"),
+        }
+        match reminders.run_due(now).await {
+            Ok(0) => {}
+            Ok(sent) => tracing::info!(sent, "appointment reminders sent"),
+            Err(e) => tracing::error!(error = %e, "appointment reminders failed"),
         }
         tokio::time::sleep(every).await;
     }

@@ -103,7 +103,13 @@ pub async fn followups(platform: &Platform, command: FollowupsCommand) -> Result
         .run_due(at)
         .await
         .map_err(|e| e.to_string())?;
+    let reminded = platform
+        .reminders()
+        .run_due(at)
+        .await
+        .map_err(|e| e.to_string())?;
     println!("{}", serde_json::to_string(&report).expect("serialisable"));
+    println!("{}", serde_json::json!({"appointment_reminders": reminded}));
     match report.failed {
         0 => Ok(()),
         n => Err(format!(

@@ -5,12 +5,15 @@ use norvalt_core::booking::seats::{Hold, hold, release};
 use norvalt_core::booking::slots::{AppointmentKind, AppointmentType, Slot};
 use norvalt_core::model::{Appointment, AppointmentStatus, BookedBy};
 
+use std::sync::Arc;
+
 use super::*;
 
 conformance!(
     a_slot_is_never_held_beyond_its_capacity,
     a_car_is_booked_once_at_a_time,
     appointments_are_found_by_time_and_by_lead,
+    a_reminder_goes_once_the_day_before,
 );
 
 fn test_drive(capacity: u32) -> AppointmentType {
@@ -272,4 +275,137 @@ async fn appointments_are_found_by_time_and_by_lead(stores: Stores) {
             .unwrap()
             .is_none()
     );
+}
+
+async fn a_reminder_goes_once_the_day_before(stores: Stores) {
+    use norvalt_core::outbound::links::BookingLinks;
+    use norvalt_core::service::booking::reminders::Reminders;
+    use norvalt_tests::fakes::MemoryQueue;
+
+    let t = tenant(&stores, "reminders").await;
+    let manager = actor(t, Role::Manager);
+    let lead = leads::create(
+        &stores,
+        &manager,
+        NewLead {
+            customer_name: Some("Kari Nordmann".into()),
+            customer_email: Some("kari@example.no".into()),
+            ..Default::default()
+        },
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    let start = Utc::now() + Duration::days(3);
+    let mut ahead = appointment(&t, lead.id, &start.to_rfc3339());
+    ahead.updated_at = Utc::now();
+    stores
+        .appointments
+        .insert_appointment(&t, &ahead)
+        .await
+        .unwrap();
+    // Booked the evening before: its confirmation is reminder enough.
+    let mut late = appointment(&t, lead.id, &(start + Duration::hours(1)).to_rfc3339());
+    late.updated_at = start - Duration::hours(10);
+    stores
+        .appointments
+        .insert_appointment(&t, &late)
+        .await
+        .unwrap();
+    let mut cancelled = appointment(&t, lead.id, &(start + Duration::hours(2)).to_rfc3339());
+    cancelled.status = AppointmentStatus::Cancelled;
+    stores
+        .appointments
+        .insert_appointment(&t, &cancelled)
+        .await
+        .unwrap();
+
+    let queue = Arc::new(MemoryQueue::default());
+    let reminders = Reminders {
+        stores: stores.clone(),
+        queue: queue.clone(),
+        links: BookingLinks {
+            key: b"k".to_vec(),
+            base_url: Some("https://norvalt.test".into()),
+        },
+    };
+    let sends = || queue.sent_to(norvalt_core::queue::QueueName::Send).len();
+    assert_eq!(
+        reminders
+            .run_due(start - Duration::hours(30))
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        reminders
+            .run_due(start - Duration::hours(20))
+            .await
+            .unwrap(),
+        1
+    );
+    // Every later run of the schedule finds it done.
+    for hours in [19, 12, 2] {
+        assert_eq!(
+            reminders
+                .run_due(start - Duration::hours(hours))
+                .await
+                .unwrap(),
+            0
+        );
+    }
+    assert_eq!(sends(), 1);
+    let messages = stores
+        .conversations
+        .all_messages(&t, lead.id)
+        .await
+        .unwrap();
+    let reminder = messages
+        .iter()
+        .find(|m| m.metadata["appointment"]["reminder"] == true)
+        .unwrap();
+    assert!(
+        reminder
+            .message_content
+            .contains("En påminnelse om prøvekjøring"),
+        "{}",
+        reminder.message_content
+    );
+    assert!(
+        reminder
+            .message_content
+            .contains("https://norvalt.test/book/")
+    );
+
+    // Moved (days before): the new time is reminded once more.
+    let mut moved = stores
+        .appointments
+        .get_appointment(&t, ahead.id)
+        .await
+        .unwrap()
+        .unwrap();
+    moved.start += Duration::days(1);
+    moved.end += Duration::days(1);
+    moved.sequence += 1;
+    moved.version += 1;
+    stores
+        .appointments
+        .update_appointment(&t, &moved)
+        .await
+        .unwrap();
+    assert_eq!(
+        reminders
+            .run_due(moved.start - Duration::hours(20))
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        reminders
+            .run_due(moved.start - Duration::hours(10))
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(sends(), 2);
 }

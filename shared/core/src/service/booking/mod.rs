@@ -9,6 +9,7 @@
 pub mod confirm;
 pub mod customer;
 pub mod free;
+pub mod reminders;
 
 use chrono::{DateTime, Utc};
 
