@@ -6,8 +6,11 @@ import {
   formatNok,
   formatPercent,
   formatRelative,
+  addDays,
+  mondayOf,
   offsetMinutes,
   osloDay,
+  osloInstant,
   osloMidnight,
 } from "@/lib/format";
 import { formatPhone, phoneHref } from "@/lib/phone";
@@ -38,6 +41,29 @@ describe("Oslo time", () => {
     expect(osloMidnight("2026-07-01").toISOString()).toBe("2026-06-30T22:00:00.000Z");
     expect(osloMidnight("2026-03-29").toISOString()).toBe("2026-03-28T23:00:00.000Z");
     expect(osloMidnight("2026-10-25").toISOString()).toBe("2026-10-24T22:00:00.000Z");
+  });
+});
+
+describe("booking times", () => {
+  it("turns an Oslo wall-clock time into the right instant in winter and summer", () => {
+    expect(osloInstant("2026-12-10", "17:00").toISOString()).toBe("2026-12-10T16:00:00.000Z");
+    expect(osloInstant("2027-06-10", "17:00").toISOString()).toBe("2027-06-10T15:00:00.000Z");
+  });
+
+  it("is right on the day the clocks change", () => {
+    // 28 March 2027: 02:00 becomes 03:00; the afternoon is summer time.
+    expect(osloInstant("2027-03-28", "17:00").toISOString()).toBe("2027-03-28T15:00:00.000Z");
+    // 31 October 2027: back to winter time by the afternoon.
+    expect(osloInstant("2027-10-31", "17:00").toISOString()).toBe("2027-10-31T16:00:00.000Z");
+  });
+
+  it("finds the Monday of a week and steps across months", () => {
+    expect(mondayOf("2026-12-10")).toBe("2026-12-07");
+    expect(mondayOf("2026-12-07")).toBe("2026-12-07");
+    expect(mondayOf("2026-12-13")).toBe("2026-12-07");
+    expect(mondayOf("2027-01-01")).toBe("2026-12-28");
+    expect(addDays("2026-12-28", 7)).toBe("2027-01-04");
+    expect(addDays("2027-03-27", 1)).toBe("2027-03-28");
   });
 });
 

@@ -1,6 +1,6 @@
 "use client";
 
-import { BarChart3, Car, Inbox, LogOut, Settings, Workflow } from "lucide-react";
+import { BarChart3, CalendarDays, Car, Inbox, LogOut, Settings, Workflow } from "lucide-react";
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 import * as React from "react";
@@ -12,6 +12,7 @@ import { cn } from "@/lib/utils";
 
 const NAV = [
   { href: "/inbox/", label: "Innboks", icon: Inbox, adminOnly: false },
+  { href: "/calendar/", label: "Kalender", icon: CalendarDays, adminOnly: false },
   { href: "/inventory/", label: "Lager", icon: Car, adminOnly: false },
   { href: "/automations/", label: "Oppfølging", icon: Workflow, adminOnly: false },
   { href: "/analytics/", label: "Analyse", icon: BarChart3, adminOnly: false },

@@ -50,14 +50,37 @@ export function osloDay(value: string | Date): string {
  * date filter sends to the API. Handles both CET and CEST.
  */
 export function osloMidnight(day: string): Date {
+  return osloInstant(day, "00:00");
+}
+
+/**
+ * The UTC instant of Oslo wall-clock `time` (`HH:MM`) on `day`: what a
+ * booking form sends. Correct on either side of a DST change.
+ */
+export function osloInstant(day: string, time: string): Date {
   const [y, m, d] = day.split("-").map(Number);
-  // Start from UTC midnight, then correct by Oslo's offset at that moment;
-  // a second pass settles the DST-change days.
-  let guess = Date.UTC(y, m - 1, d);
+  const [hh, mm] = time.split(":").map(Number);
+  // Start from the same wall clock in UTC, then correct by Oslo's offset
+  // at that moment; a second pass settles the DST-change days.
+  const wall = Date.UTC(y, m - 1, d, hh, mm);
+  let guess = wall;
   for (let i = 0; i < 2; i++) {
-    guess = Date.UTC(y, m - 1, d) - offsetMinutes(new Date(guess)) * 60_000;
+    guess = wall - offsetMinutes(new Date(guess)) * 60_000;
   }
   return new Date(guess);
+}
+
+/** `day` (`YYYY-MM-DD`) moved by `n` calendar days. */
+export function addDays(day: string, n: number): string {
+  const d = new Date(`${day}T12:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + n);
+  return d.toISOString().slice(0, 10);
+}
+
+/** The Monday of `day`'s week (Norwegian weeks start on Monday). */
+export function mondayOf(day: string): string {
+  const weekday = new Date(`${day}T12:00:00Z`).getUTCDay(); // 0 = Sunday
+  return addDays(day, -((weekday + 6) % 7));
 }
 
 /** Oslo's offset from UTC at `instant`, in minutes (60 or 120). */

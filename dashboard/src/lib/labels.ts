@@ -1,5 +1,7 @@
 // Norwegian names for the API's codes.
 import type {
+  AppointmentKind,
+  AppointmentStatus,
   Channel,
   ConversationMode,
   FuelType,
@@ -96,4 +98,23 @@ export const CONVERSATION_MODE_LABEL: Record<ConversationMode, string> = {
   auto: "AI svarer selv",
   draft: "AI skriver utkast",
   off: "Bare første svar",
+};
+
+export const APPOINTMENT_KIND_LABEL: Record<AppointmentKind, string> = {
+  test_drive: "Prøvekjøring",
+  viewing: "Visning",
+  trade_in_valuation: "Innbyttevurdering",
+};
+
+export const APPOINTMENT_STATUS_LABEL: Record<AppointmentStatus, string> = {
+  booked: "Booket",
+  cancelled: "Avbestilt",
+  showed: "Møtte",
+  no_show: "Møtte ikke",
+};
+
+export const BOOKED_BY_LABEL: Record<"customer" | "ai" | "staff", string> = {
+  customer: "kunden",
+  ai: "AI-en",
+  staff: "en selger",
 };

@@ -210,3 +210,23 @@ export interface DryRun {
   would_stop: string | null;
   steps: DryRunStep[];
 }
+
+export type AppointmentKind = "test_drive" | "viewing" | "trade_in_valuation";
+export type AppointmentStatus = "booked" | "cancelled" | "showed" | "no_show";
+
+export interface Appointment {
+  id: string;
+  dealership_id: string;
+  lead_id: string;
+  kind: AppointmentKind;
+  start: string;
+  end: string;
+  vehicle_id: string | null;
+  assigned_to: string | null;
+  status: AppointmentStatus;
+  booked_by: "customer" | "ai" | "staff";
+  sequence: number;
+  created_at: string;
+  updated_at: string;
+  version: number;
+}

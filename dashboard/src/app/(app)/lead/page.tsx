@@ -6,6 +6,7 @@ import { useRouter, useSearchParams } from "next/navigation";
 import * as React from "react";
 
 import { DraftBox, HandoverBanner } from "@/components/lead/ai-panel";
+import { AppointmentsCard } from "@/components/lead/appointments-card";
 import { Conversation } from "@/components/lead/conversation";
 import { ReplyBox } from "@/components/lead/reply-box";
 import { PeopleOptions, StatusOptions } from "@/components/options";
@@ -165,6 +166,7 @@ function LeadView({ lead, onChange }: { lead: Lead; onChange: (lead: Lead) => vo
           <CustomerCard lead={lead} optOuts={optOuts.data} />
           <ScoreCard lead={lead} onChange={onChange} />
           <VehicleCard leadId={lead.id} interest={lead.vehicle_interest} />
+          {!lead.erased_at && <AppointmentsCard leadId={lead.id} />}
           {isAdmin && <GdprCard lead={lead} onErased={onChange} />}
         </div>
       </div>
