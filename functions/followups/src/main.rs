@@ -41,7 +41,11 @@ async fn main() -> Result<(), Error> {
                 .run_due(now)
                 .await
                 .map_err(|e| norvalt_core::ports::StoreError::Backend(e.to_string()))?;
-            Ok::<_, norvalt_core::ports::StoreError>((report, reminded))
+            // The run's report, with the reminders it sent beside it.
+            let mut printed = serde_json::to_value(&report)
+                .map_err(|e| norvalt_core::ports::StoreError::Backend(e.to_string()))?;
+            printed["appointment_reminders"] = reminded.into();
+            Ok::<_, norvalt_core::ports::StoreError>(printed)
         }
     })
     .await

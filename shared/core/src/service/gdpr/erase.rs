@@ -181,6 +181,9 @@ async fn anonymise(
         lead.source_url = None;
         lead.source_metadata = serde_json::json!({});
         lead.analysis = None;
+        // The AI's summary and draft quote the customer.
+        lead.handover = None;
+        lead.ai_draft = None;
         lead.erased_at = Some(now);
         lead.updated_at = now;
         lead.version += 1;
