@@ -22,6 +22,8 @@ pub struct ReplyContext {
     pub channel: Channel,
     /// What the reply is written in ([`super::language::for_customer`]).
     pub language: ReplyLanguage,
+    /// The customer's booked appointments still ahead.
+    pub appointments: Vec<crate::model::Appointment>,
 }
 
 impl ReplyContext {
@@ -143,6 +145,11 @@ impl ReplyContext {
             self.lead.initial_message.clone().unwrap_or_default(),
         ];
         parts.extend(self.conversation.iter().map(|m| m.message_content.clone()));
+        parts.extend(
+            self.appointments
+                .iter()
+                .map(|a| opening::oslo_text(a.start)),
+        );
         for v in &self.vehicles {
             parts.push(vehicle_line(v));
         }

@@ -98,6 +98,10 @@ fn facts(ctx: &ReplyContext) -> String {
     {
         line("Type henvendelse", Some(form));
     }
+    for a in &ctx.appointments {
+        let booked = format!("{} {}", a.kind.label(), opening::oslo_text(a.start));
+        line("Avtale kunden har", Some(&booked));
+    }
     if ctx.vehicles.is_empty() {
         line(
             "Biler på lager som passer",

@@ -98,6 +98,10 @@ pub struct CaptureRecord {
     pub reason: Option<String>,
     pub recorded_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
+    /// The customer's message a reply stored, so a redelivery can finish
+    /// what followed it (the team's notice, the AI's turn).
+    #[serde(default)]
+    pub message_id: Option<crate::ids::MessageId>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

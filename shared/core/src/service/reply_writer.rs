@@ -68,6 +68,13 @@ pub async fn reply_context(
                 .chain(customer_texts.iter().map(String::as_str)),
             dealership.conversation.language,
         ),
+        appointments: stores
+            .appointments
+            .appointments_of_lead(tenant, lead.id)
+            .await?
+            .into_iter()
+            .filter(|a| a.status == crate::model::AppointmentStatus::Booked && a.end > now)
+            .collect(),
     })
 }
 

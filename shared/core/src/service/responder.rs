@@ -374,6 +374,7 @@ impl Responder {
             now,
             channel,
             language: dealership.conversation.language.into(),
+            appointments: Vec::new(),
         };
         let message = Message {
             id,

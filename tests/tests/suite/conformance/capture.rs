@@ -7,6 +7,7 @@ conformance!(
     expired_capture_records_count_as_absent,
     a_repeated_envelope_changes_nothing,
     a_deleted_lead_does_not_absorb_new_inquiries,
+    a_repeated_answer_asks_for_its_turn_again_and_stores_nothing,
 );
 
 fn record(key: &str, lead: Option<norvalt_core::LeadId>, expires_in: Duration) -> CaptureRecord {
@@ -17,6 +18,7 @@ fn record(key: &str, lead: Option<norvalt_core::LeadId>, expires_in: Duration) -
         reason: None,
         recorded_at: Utc::now(),
         expires_at: Utc::now() + expires_in,
+        message_id: None,
     }
 }
 
@@ -332,4 +334,70 @@ async fn a_deleted_lead_does_not_absorb_new_inquiries(stores: Stores) {
     let leads = live_leads(&stores, &t).await;
     assert_eq!(leads.len(), 1);
     assert_ne!(leads[0].id, first.id);
+}
+
+/// A customer's text to the dealership's number.
+fn sms_envelope(sid: &str, to: &str, body: &str) -> String {
+    CaptureEnvelope::new(
+        None,
+        format!("sms:{sid}"),
+        "trace".into(),
+        Utc::now(),
+        Capture::Sms(norvalt_core::capture::SmsCapture {
+            message_sid: sid.into(),
+            from: "+4791234567".into(),
+            to: to.into(),
+            body: body.into(),
+        }),
+    )
+    .to_json()
+}
+
+async fn a_repeated_answer_asks_for_its_turn_again_and_stores_nothing(stores: Stores) {
+    let t = tenant(&stores, "notodden").await;
+    let number = "+4759440077";
+    stores
+        .routes
+        .claim_route(RouteKind::SmsNumber, number, &t)
+        .await
+        .unwrap();
+    let queue = Arc::new(MemoryQueue::default());
+    let intake = intake(&stores, queue.clone());
+    intake
+        .process(
+            &sms_envelope("SM1", number, "Har dere Toyota bZ4X?"),
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+    let answer = sms_envelope("SM2", number, "Har den hengerfeste?");
+    let first = intake.process(&answer, Utc::now()).await.unwrap();
+    assert!(matches!(
+        first,
+        IntakeResult::Stored {
+            outcome: CaptureOutcome::Replied,
+            ..
+        }
+    ));
+    // Redelivered (say the first run stopped after its commit): the notice
+    // and the turn are asked for again, under the same keys.
+    let again = intake.process(&answer, Utc::now()).await.unwrap();
+    assert!(matches!(again, IntakeResult::Repeat { .. }));
+    let lead = live_leads(&stores, &t).await.remove(0);
+    let messages = stores
+        .conversations
+        .all_messages(&t, lead.id)
+        .await
+        .unwrap();
+    assert_eq!(messages.len(), 2, "the answer is stored once");
+    let turns: Vec<String> = queue
+        .sent_to(QueueName::Ai)
+        .into_iter()
+        .filter(|b| b.contains("ai.turn"))
+        .collect();
+    assert_eq!(turns.len(), 2);
+    for turn in &turns {
+        assert!(turn.contains(&messages[1].id.to_string()), "{turn}");
+        assert!(turn.contains(&format!("turn:{}", messages[1].id)), "{turn}");
+    }
 }

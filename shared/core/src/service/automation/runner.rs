@@ -467,6 +467,7 @@ pub fn render_template(
         now,
         channel,
         language: dealership.conversation.language.into(),
+        appointments: Vec::new(),
     };
     Some((ctx.signed(&body), subject))
 }

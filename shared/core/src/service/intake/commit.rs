@@ -62,6 +62,7 @@ impl Intake {
             reason,
             recorded_at: now,
             expires_at: now + self.config.capture_ttl,
+            message_id: None,
         }
     }
 
@@ -223,8 +224,10 @@ impl Intake {
         lead.last_contact_at = Some(now);
         lead.version += 1;
         lead.updated_at = now;
+        let mut capture = self.record(key, CaptureOutcome::Replied, Some(lead_id), None, now);
+        capture.message_id = Some(message.id);
         Ok(CaptureCommit {
-            capture: self.record(key, CaptureOutcome::Replied, Some(lead_id), None, now),
+            capture,
             lead: Some(LeadWrite::Update(lead)),
             message: Some(message),
             contacts: Vec::new(),

@@ -144,6 +144,14 @@ impl Intake {
                 self.request_first_reply(dealership_id, lead, &envelope.trace_id, now)
                     .await?;
             }
+            // Likewise the notice and the AI's turn on a customer's answer
+            // (each idempotent by its own key).
+            if seen.outcome == CaptureOutcome::Replied
+                && let (Some(lead), Some(message_id)) = (seen.lead_id, seen.message_id)
+            {
+                self.after_reply(&tenant, lead, message_id, &envelope.trace_id, now)
+                    .await?;
+            }
             return Ok(IntakeResult::Repeat { dealership_id });
         }
 
@@ -177,16 +185,7 @@ impl Intake {
                     if outcome == CaptureOutcome::Replied
                         && let (Some(lead), Some(message_id)) = (lead_id, reply_message)
                     {
-                        jobs::notify(
-                            self.queue.as_ref(),
-                            dealership_id,
-                            lead,
-                            LeadEvent::CustomerReply { message_id },
-                            &envelope.trace_id,
-                            now,
-                        )
-                        .await?;
-                        self.request_turn(&tenant, lead, message_id, &envelope.trace_id, now)
+                        self.after_reply(&tenant, lead, message_id, &envelope.trace_id, now)
                             .await?;
                     }
                     Metric::count("LeadsCaptured", 1)
@@ -301,9 +300,10 @@ impl Intake {
         })
     }
 
-    /// The AI's turn on a customer's answer, after the dealership's
-    /// debounce window (the turn itself decides whether to speak).
-    async fn request_turn(
+    /// What follows a customer's answer: the team's notice, and the AI's
+    /// turn after the dealership's debounce window (the turn itself
+    /// decides whether to speak).
+    async fn after_reply(
         &self,
         tenant: &TenantId,
         lead: LeadId,
@@ -311,6 +311,15 @@ impl Intake {
         trace: &str,
         now: DateTime<Utc>,
     ) -> Result<(), JobError> {
+        jobs::notify(
+            self.queue.as_ref(),
+            tenant.dealership_id(),
+            lead,
+            LeadEvent::CustomerReply { message_id },
+            trace,
+            now,
+        )
+        .await?;
         let debounce = self
             .stores
             .dealerships
