@@ -252,6 +252,24 @@ describe("the AI's conversation in the dashboard", { timeout: 240_000 }, () => {
     assert.equal(confirmations.length, 1, "one confirmation with the .ics");
     await phone.close();
   });
+
+  test("an admin lets the AI answer by itself, in the settings", async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "nb-NO" });
+    const admin = await context.newPage();
+    await signIn(admin, server.url, ADMIN);
+    await admin.goto(`${server.url}/settings/`);
+    await admin.getByRole("tab", { name: "AI og booking" }).click();
+    await admin.getByRole("radio", { name: /AI svarer selv/ }).check();
+    await admin.getByRole("button", { name: "Lagre" }).click();
+    await admin.getByText("Lagret.").waitFor();
+    await screenshot(admin, "35-ai-settings");
+    await expectAccessible(admin, "AI settings");
+    const token = await tokenFor(server.url, ADMIN);
+    const { body } = await apiAs(server.url, token, "GET", "/api/dealership");
+    assert.equal(body.dealership.conversation.mode, "auto");
+    assert.equal(body.dealership.conversation.debounce_secs, 0, "the rest is kept");
+    await context.close();
+  });
 });
 
 /** axe needs JavaScript: the same page once more in a context that runs it. */

@@ -323,3 +323,82 @@ async fn an_address_follows_one_rule_at_creation_and_in_settings() {
         "creation refuses what settings refuse"
     );
 }
+
+/// The AI's conversation and booking settings: `auto` is the admin's
+/// choice (dealerships start in `draft`), and nonsense is refused whole.
+#[tokio::test]
+async fn the_conversation_mode_and_booking_settings_are_the_admins() {
+    let app = TestApp::spawn().await;
+    let admin = app.token(DRAMMEN, Role::Admin).await;
+    let before = settings(&app, &admin).await;
+    assert_eq!(before["dealership"]["conversation"]["mode"], "draft");
+    assert_eq!(before["dealership"]["booking"]["horizon_days"], 14);
+
+    let (status, err) = app
+        .patch(
+            "/api/dealership",
+            &admin,
+            json!({
+                "conversation": {"mode": "auto", "debounce_secs": 9999, "max_ai_turns": 0},
+                "booking": {"enabled": true, "horizon_days": 0, "types": [
+                    {"kind": "test_drive", "duration_minutes": 5, "capacity": 0, "lead_minutes": 0},
+                    {"kind": "test_drive", "duration_minutes": 45, "capacity": 2, "lead_minutes": 0}
+                ]}
+            }),
+        )
+        .await;
+    assert_eq!(status, 422, "{err}");
+    let fields: Vec<&str> = err["error"]["details"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap())
+        .collect();
+    for field in [
+        "conversation.debounce_secs",
+        "conversation.max_ai_turns",
+        "booking.horizon_days",
+        "booking.types[0].duration_minutes",
+        "booking.types[0].capacity",
+        "booking.types[1].kind",
+    ] {
+        assert!(fields.contains(&field), "{field} in {fields:?}");
+    }
+    assert_eq!(
+        settings(&app, &admin).await["dealership"]["conversation"]["mode"],
+        "draft"
+    );
+
+    let (status, saved) = app
+        .patch(
+            "/api/dealership",
+            &admin,
+            json!({
+                "conversation": {"mode": "auto", "debounce_secs": 45, "handover_message": "Ola ringer deg i dag."},
+                "booking": {"horizon_days": 21, "types": [
+                    {"kind": "viewing", "duration_minutes": 30, "capacity": 4, "lead_minutes": 30}
+                ]}
+            }),
+        )
+        .await;
+    assert_eq!(status, 200, "{saved}");
+    let d = &saved["dealership"];
+    assert_eq!(d["conversation"]["mode"], "auto");
+    assert_eq!(d["conversation"]["debounce_secs"], 45);
+    assert_eq!(
+        d["conversation"]["max_ai_turns"], 4,
+        "absent fields take their defaults"
+    );
+    assert_eq!(d["booking"]["types"].as_array().unwrap().len(), 1);
+
+    // A sales rep cannot change it.
+    let rep = app.token(DRAMMEN, Role::SalesRep).await;
+    let (status, _) = app
+        .patch(
+            "/api/dealership",
+            &rep,
+            json!({"conversation": {"mode": "off"}}),
+        )
+        .await;
+    assert_eq!(status, 403);
+}

@@ -8,6 +8,22 @@ import { useSession } from "@/lib/session";
 import { useAction } from "@/lib/use-action";
 import type { Dealership } from "@/lib/types";
 
+export interface ConversationSettings {
+  mode: "auto" | "draft" | "off";
+  debounce_secs: number;
+  max_ai_turns: number;
+  handover: Record<string, boolean>;
+  send_handover_message: boolean;
+  handover_message: string | null;
+  language: "bokmal" | "nynorsk";
+}
+
+export interface BookingSettings {
+  enabled: boolean;
+  types: { kind: string; duration_minutes: number; capacity: number; lead_minutes: number }[];
+  horizon_days: number;
+}
+
 export interface Settings {
   dealership: Dealership & {
     branding?: { logo_url: string | null; brand_colour: string | null };
@@ -15,6 +31,8 @@ export interface Settings {
     opening_exceptions?: { date: string; opens: string | null; closes: string | null; note: string | null }[];
     capture?: { allowed_origins: string[]; facebook_pages: string[]; thank_you_url: string | null; imap: { host: string; port: number; tls: boolean; username: string; mailbox?: string } | null };
     reply?: { sms_enabled: boolean; sms_number: string | null; sender_name: string | null; signature: string | null; tone: string | null; notify_emails: string[] };
+    conversation?: ConversationSettings;
+    booking?: BookingSettings;
   };
   form_url: string;
   embed_snippet: string;

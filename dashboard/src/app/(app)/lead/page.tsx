@@ -20,10 +20,10 @@ import { NativeSelect, Textarea } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
 import { formatDateTime, formatNok, formatRelative } from "@/lib/format";
 import { formatPhone, phoneHref } from "@/lib/phone";
-import { INTENT_LABEL, URGENCY_LABEL } from "@/lib/labels";
+import { CONVERSATION_MODE_LABEL, INTENT_LABEL, URGENCY_LABEL } from "@/lib/labels";
 import { markSeen } from "@/lib/seen";
 import { useSession } from "@/lib/session";
-import type { Lead, LeadStatus, Message, Page, User, Vehicle } from "@/lib/types";
+import type { ConversationMode, Lead, LeadStatus, Message, Page, User, Vehicle } from "@/lib/types";
 import { useAction } from "@/lib/use-action";
 import { useResource } from "@/lib/use-resource";
 
@@ -55,7 +55,7 @@ function LeadView({ lead, onChange }: { lead: Lead; onChange: (lead: Lead) => vo
     return () => window.clearInterval(timer);
   }, [reloadConversation]);
 
-  async function patch(body: Partial<Pick<Lead, "status" | "assigned_to">>) {
+  async function patch(body: Partial<Pick<Lead, "status" | "assigned_to" | "ai_mode">>) {
     const updated = await run(() => api.patch<Lead>(`/api/leads/${lead.id}`, body));
     if (updated) onChange(updated);
   }
@@ -152,6 +152,22 @@ function LeadView({ lead, onChange }: { lead: Lead; onChange: (lead: Lead) => vo
                 >
                   <option value="">Ikke tildelt</option>
                   <PeopleOptions users={team.data?.items ?? []} />
+                </NativeSelect>
+              </div>
+              <div className="flex flex-col gap-1.5">
+                <Label htmlFor="lead-ai-mode">AI på denne leaden</Label>
+                <NativeSelect
+                  id="lead-ai-mode"
+                  value={lead.ai_mode ?? ""}
+                  disabled={saving}
+                  onChange={(e) => patch({ ai_mode: (e.target.value || null) as ConversationMode | null })}
+                >
+                  <option value="">Som forhandleren</option>
+                  {(Object.keys(CONVERSATION_MODE_LABEL) as ConversationMode[]).map((m) => (
+                    <option key={m} value={m}>
+                      {CONVERSATION_MODE_LABEL[m]}
+                    </option>
+                  ))}
                 </NativeSelect>
               </div>
               <p className="sr-only" aria-live="polite">

@@ -3,6 +3,7 @@
 import * as React from "react";
 
 import { PageHeader } from "@/components/app-shell";
+import { AiPanel } from "@/components/settings/ai-panel";
 import { AuditPanel, ChannelsPanel, HoursPanel, ProfilePanel, TeamPanel } from "@/components/settings/panels";
 import type { Settings } from "@/components/settings/save";
 import { ErrorState, LoadingState } from "@/components/states";
@@ -28,7 +29,7 @@ function AdminSettings() {
   const onSaved = React.useCallback((s: Settings) => settings.setData(s), [settings.setData]);
   return (
     <>
-      <PageHeader title="Innstillinger" description="Profil, åpningstider, kanaler, team og logg." />
+      <PageHeader title="Innstillinger" description="Profil, åpningstider, kanaler, AI-samtaler og booking, team og logg." />
       {settings.loading && !settings.data && <LoadingState label="Henter innstillinger …" />}
       {settings.error && !settings.data ? <ErrorState error={settings.error} onRetry={settings.reload} /> : null}
       {settings.data && (
@@ -37,6 +38,7 @@ function AdminSettings() {
             <TabsTrigger value="profile">Profil</TabsTrigger>
             <TabsTrigger value="hours">Åpningstider</TabsTrigger>
             <TabsTrigger value="channels">Kanaler</TabsTrigger>
+            <TabsTrigger value="ai">AI og booking</TabsTrigger>
             <TabsTrigger value="team">Team</TabsTrigger>
             <TabsTrigger value="audit">Logg</TabsTrigger>
           </TabsList>
@@ -48,6 +50,9 @@ function AdminSettings() {
           </TabsContent>
           <TabsContent value="channels">
             <ChannelsPanel settings={settings.data} onSaved={onSaved} />
+          </TabsContent>
+          <TabsContent value="ai">
+            <AiPanel settings={settings.data} onSaved={onSaved} />
           </TabsContent>
           <TabsContent value="team">
             <TeamPanel />

@@ -59,6 +59,8 @@ pub struct SettingsPatch {
     pub capture: Option<CapturePatch>,
     /// What the AI does after its first reply (replaced whole).
     pub conversation: Option<crate::model::ConversationSettings>,
+    /// Appointment kinds, capacity and horizon (replaced whole).
+    pub booking: Option<crate::booking::slots::BookingSettings>,
     /// A new form key: the old form URL stops working at once.
     #[serde(default)]
     pub regenerate_form_key: bool,

@@ -30,6 +30,9 @@ pub(super) fn plan(current: &Dealership, patch: SettingsPatch) -> Result<Plan, F
     if let Some(conversation) = &patch.conversation {
         planner.conversation(conversation);
     }
+    if let Some(booking) = &patch.booking {
+        planner.booking(booking);
+    }
     if patch.regenerate_form_key {
         planner.regenerate_form_key();
     }
@@ -267,6 +270,40 @@ impl<'a> Planner<'a> {
             ))
             .flatten();
         self.next.conversation = next;
+    }
+
+    /// The booking settings, replaced whole: each kind once, a duration
+    /// of 15 minutes to 4 hours, 1–20 at once, booked at most a week ahead
+    /// of its lead time, offered 1–60 days ahead.
+    fn booking(&mut self, b: &crate::booking::slots::BookingSettings) {
+        let mut seen = Vec::new();
+        for (i, t) in b.types.iter().enumerate() {
+            if seen.contains(&t.kind) {
+                self.e
+                    .add(&format!("booking.types[{i}].kind"), "listed twice");
+            }
+            seen.push(t.kind);
+            if !(15..=240).contains(&t.duration_minutes) {
+                self.e.add(
+                    &format!("booking.types[{i}].duration_minutes"),
+                    "between 15 and 240",
+                );
+            }
+            if !(1..=20).contains(&t.capacity) {
+                self.e
+                    .add(&format!("booking.types[{i}].capacity"), "between 1 and 20");
+            }
+            if t.lead_minutes > 7 * 24 * 60 {
+                self.e.add(
+                    &format!("booking.types[{i}].lead_minutes"),
+                    "at most a week",
+                );
+            }
+        }
+        if !(1..=60).contains(&b.horizon_days) {
+            self.e.add("booking.horizon_days", "between 1 and 60");
+        }
+        self.next.booking = b.clone();
     }
 
     fn capture(&mut self, c: &CapturePatch) {
