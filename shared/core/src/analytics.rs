@@ -12,7 +12,9 @@ use utoipa::ToSchema;
 
 use crate::automation::quiet::oslo_instant;
 use crate::ids::{DealershipId, UserId};
-use crate::model::{Channel, Direction, Lead, LeadStatus, Message, SenderType, User};
+use crate::model::{
+    Appointment, AppointmentStatus, Channel, Direction, Lead, LeadStatus, Message, SenderType, User,
+};
 
 /// The answer time Norvalt promises dealers (docs/architecture.md): the
 /// share answered within it counts.
@@ -36,7 +38,47 @@ pub struct DailyRollup {
     pub sms_segments: u32,
     /// When the segment price is configured.
     pub sms_cost_nok: f64,
+    /// The day's leads that booked, and how their appointments went.
+    #[serde(default)]
+    pub bookings_by_source: BTreeMap<String, BookingCounts>,
     pub computed_at: Option<DateTime<Utc>>,
+}
+
+/// Leads that booked an appointment, and of their appointments that are
+/// over, those where the customer came and those where they did not.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct BookingCounts {
+    pub booked: u32,
+    pub showed: u32,
+    pub no_show: u32,
+}
+
+impl BookingCounts {
+    fn add(&mut self, other: BookingCounts) {
+        self.booked += other.booked;
+        self.showed += other.showed;
+        self.no_show += other.no_show;
+    }
+
+    /// One lead's: booked when it has any appointment that was not
+    /// cancelled; each showed and no-show counted.
+    pub fn of_lead(appointments: &[Appointment]) -> Self {
+        BookingCounts {
+            booked: u32::from(
+                appointments
+                    .iter()
+                    .any(|a| a.status != AppointmentStatus::Cancelled),
+            ),
+            showed: appointments
+                .iter()
+                .filter(|a| a.status == AppointmentStatus::Showed)
+                .count() as u32,
+            no_show: appointments
+                .iter()
+                .filter(|a| a.status == AppointmentStatus::NoShow)
+                .count() as u32,
+        }
+    }
 }
 
 /// How far the day's leads have come (by their current status).
@@ -55,6 +97,15 @@ pub struct RepDay {
     pub won: u32,
     /// Seconds from capture to the rep's first own message, per lead.
     pub first_human_response_secs: Vec<u32>,
+    #[serde(default)]
+    pub bookings: BookingCounts,
+}
+
+/// One lead of a day's cohort, with what the roll-up reads of it.
+pub struct CohortLead {
+    pub lead: Lead,
+    pub messages: Vec<Message>,
+    pub appointments: Vec<Appointment>,
 }
 
 /// The Oslo day an instant falls on.
@@ -76,7 +127,7 @@ impl DailyRollup {
     pub fn compute(
         dealership_id: DealershipId,
         day: NaiveDate,
-        leads: &[(Lead, Vec<Message>)],
+        leads: &[CohortLead],
         sms_segment_price_nok: Option<f64>,
         now: DateTime<Utc>,
     ) -> Self {
@@ -86,8 +137,18 @@ impl DailyRollup {
             computed_at: Some(now),
             ..Default::default()
         };
-        for (lead, messages) in leads {
+        for CohortLead {
+            lead,
+            messages,
+            appointments,
+        } in leads
+        {
             let source = lead.source.as_str().to_string();
+            let booking = BookingCounts::of_lead(appointments);
+            r.bookings_by_source
+                .entry(source.clone())
+                .or_default()
+                .add(booking);
             r.leads += 1;
             *r.leads_by_source.entry(source.clone()).or_default() += 1;
             let won = lead.status == LeadStatus::Won;
@@ -108,6 +169,7 @@ impl DailyRollup {
             if let Some(rep) = lead.assigned_to {
                 let day = r.reps.entry(rep).or_default();
                 day.assigned += 1;
+                day.bookings.add(booking);
                 day.won += u32::from(won);
                 if let Some(first) = messages.iter().find(|m| {
                     m.sender_type == SenderType::Human
@@ -177,6 +239,29 @@ pub struct Summary {
     pub reps: Vec<RepSummary>,
     pub ai: AiUse,
     pub sms: SmsUse,
+    pub bookings: BookingSummary,
+}
+
+/// Booked rate (leads that booked ÷ leads) and show rate (came ÷ came or
+/// not), in all and by source.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ToSchema)]
+pub struct BookingSummary {
+    pub booked: u32,
+    pub showed: u32,
+    pub no_show: u32,
+    pub booked_rate: Option<f64>,
+    pub show_rate: Option<f64>,
+    pub by_source: BTreeMap<String, SourceBookings>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ToSchema)]
+pub struct SourceBookings {
+    pub leads: u32,
+    pub booked: u32,
+    pub showed: u32,
+    pub no_show: u32,
+    pub booked_rate: Option<f64>,
+    pub show_rate: Option<f64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, ToSchema)]
@@ -210,6 +295,10 @@ pub struct RepSummary {
     pub assigned: u32,
     pub won: u32,
     pub median_first_human_response_secs: Option<u32>,
+    pub booked: u32,
+    pub showed: u32,
+    pub no_show: u32,
+    pub show_rate: Option<f64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, ToSchema)]
@@ -259,6 +348,15 @@ pub fn summarise(
         for (k, v) in &r.won_by_source {
             s.conversion.by_source.entry(k.clone()).or_default().won += v;
         }
+        for (k, v) in &r.leads_by_source {
+            s.bookings.by_source.entry(k.clone()).or_default().leads += v;
+        }
+        for (k, b) in &r.bookings_by_source {
+            let e = s.bookings.by_source.entry(k.clone()).or_default();
+            e.booked += b.booked;
+            e.showed += b.showed;
+            e.no_show += b.no_show;
+        }
         first.extend_from_slice(&r.first_response_secs);
         s.funnel.new += r.funnel.new;
         s.funnel.contacted += r.funnel.contacted;
@@ -271,6 +369,7 @@ pub fn summarise(
             e.won += d.won;
             e.first_human_response_secs
                 .extend_from_slice(&d.first_human_response_secs);
+            e.bookings.add(d.bookings);
         }
         s.ai.messages += r.ai_messages;
         s.ai.fallbacks += r.ai_fallbacks;
@@ -289,6 +388,15 @@ pub fn summarise(
         c.rate = ratio(c.won, c.leads);
     }
     s.ai.fallback_rate = ratio(s.ai.fallbacks, s.ai.messages);
+    for b in s.bookings.by_source.values_mut() {
+        b.booked_rate = ratio(b.booked, b.leads);
+        b.show_rate = ratio(b.showed, b.showed + b.no_show);
+        s.bookings.booked += b.booked;
+        s.bookings.showed += b.showed;
+        s.bookings.no_show += b.no_show;
+    }
+    s.bookings.booked_rate = ratio(s.bookings.booked, s.leads);
+    s.bookings.show_rate = ratio(s.bookings.showed, s.bookings.showed + s.bookings.no_show);
     s.reps = reps
         .into_iter()
         .map(|(id, mut d)| RepSummary {
@@ -300,6 +408,10 @@ pub fn summarise(
             assigned: d.assigned,
             won: d.won,
             median_first_human_response_secs: percentiles(&mut d.first_human_response_secs).0,
+            booked: d.bookings.booked,
+            showed: d.bookings.showed,
+            no_show: d.bookings.no_show,
+            show_rate: ratio(d.bookings.showed, d.bookings.showed + d.bookings.no_show),
         })
         .collect();
     s

@@ -378,3 +378,82 @@ async fn the_booking_page_books_once_and_cancels_behind_a_signed_link() {
         "{ics}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn analytics_show_the_booked_rate_and_the_show_rate_by_source_and_rep() {
+    let (app, _) = app().await;
+    let manager = app.token(DRAMMEN, Role::Manager).await;
+    let rep = app.user(DRAMMEN, Role::SalesRep).await;
+    let soon = |hours: i64| {
+        let t = chrono::Utc::now() + chrono::Duration::hours(hours);
+        // On the half-hour grid, inside 07–22 Oslo.
+        let local = t.with_timezone(&chrono_tz::Europe::Oslo).date_naive();
+        norvalt_core::booking::when::oslo_instant(local, NaiveTime::from_hms_opt(12, 0, 0).unwrap())
+    };
+    let mut booked = Vec::new();
+    for (n, email) in ["a@example.no", "b@example.no", "c@example.no"]
+        .iter()
+        .enumerate()
+    {
+        let lead = app
+            .post_lead(
+                &manager,
+                json!({"customer_email": email, "assigned_to": rep.id, "vehicle_interest": "Toyota bZ4X"}),
+            )
+            .await;
+        if n < 2 {
+            let (status, a) = app
+                .post(
+                    "/api/appointments",
+                    &manager,
+                    json!({"lead_id": lead["id"], "kind": "viewing", "start": soon(48 + 24 * n as i64)}),
+                )
+                .await;
+            assert_eq!(status, 201, "{a}");
+            booked.push(a);
+        }
+    }
+    for (a, status) in booked.iter().zip(["showed", "no_show"]) {
+        let (code, body) = app
+            .patch(
+                &format!("/api/appointments/{}", a["id"].as_str().unwrap()),
+                &manager,
+                json!({"status": status}),
+            )
+            .await;
+        assert_eq!(code, 200, "{body}");
+        assert_eq!(body["status"], status);
+    }
+    app.settle().await;
+    app.platform
+        .rollup_job()
+        .run(chrono::Utc::now())
+        .await
+        .unwrap();
+    let (status, s) = app.get("/api/analytics/summary", &manager).await;
+    assert_eq!(status, 200, "{s}");
+    let b = &s["bookings"];
+    assert_eq!(
+        (
+            b["booked"].as_u64(),
+            b["showed"].as_u64(),
+            b["no_show"].as_u64()
+        ),
+        (Some(2), Some(1), Some(1)),
+        "{b}"
+    );
+    assert_eq!(b["show_rate"], 0.5);
+    assert_eq!(b["booked_rate"], 0.6667);
+    assert_eq!(b["by_source"]["manual"]["booked"], 2);
+    let mine = s["reps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["user_id"] == json!(rep.id))
+        .unwrap();
+    assert_eq!(
+        (mine["booked"].as_u64(), mine["show_rate"].as_f64()),
+        (Some(2), Some(0.5)),
+        "{mine}"
+    );
+}

@@ -9,7 +9,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::Serialize;
 
 use crate::analytics::{
-    self, DailyRollup, Granularity, Point, SeriesMetric, Summary, day_span, oslo_day,
+    self, CohortLead, DailyRollup, Granularity, Point, SeriesMetric, Summary, day_span, oslo_day,
 };
 use crate::error::DomainResult;
 use crate::ids::LeadId;
@@ -109,7 +109,16 @@ impl RollupJob {
                 .conversations
                 .all_messages(tenant, lead.id)
                 .await?;
-            cohort.push((lead, messages));
+            let appointments = self
+                .stores
+                .appointments
+                .appointments_of_lead(tenant, lead.id)
+                .await?;
+            cohort.push(CohortLead {
+                lead,
+                messages,
+                appointments,
+            });
         }
         let rollup = DailyRollup::compute(
             tenant.dealership_id(),

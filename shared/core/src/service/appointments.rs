@@ -212,6 +212,9 @@ pub async fn update(
         .ok_or(APPOINTMENT_NOT_FOUND)?;
     match change(desk.stores, tenant, &dealership, &appointment, what, now).await {
         Ok(ChangeOutcome::Changed(next)) => {
+            if matches!(what, Change::MarkShowed | Change::MarkNoShow) {
+                super::booking::touch_lead(desk.stores, tenant, next.lead_id, now).await?;
+            }
             if matches!(what, Change::Cancel | Change::MoveTo(_))
                 && let Some(lead) = desk.stores.leads.get_lead(tenant, next.lead_id).await?
                 && !lead.is_deleted()

@@ -23,7 +23,16 @@ interface Summary {
   first_response: { answered: number; median_secs: number | null; p90_secs: number | null; within_90s_share: number | null };
   conversion: { won: number; rate: number | null; by_source: Record<string, { leads: number; won: number; rate: number | null }> };
   funnel: Record<"new" | "contacted" | "qualified" | "won" | "lost", number>;
-  reps: { user_id: string; name: string | null; assigned: number; won: number; median_first_human_response_secs: number | null }[];
+  reps: {
+    user_id: string;
+    name: string | null;
+    assigned: number;
+    won: number;
+    median_first_human_response_secs: number | null;
+    booked?: number;
+    show_rate?: number | null;
+  }[];
+  bookings?: { booked: number; showed: number; no_show: number; booked_rate: number | null; show_rate: number | null };
   ai: { messages: number; fallbacks: number; fallback_rate: number | null; tokens: number };
   sms: { segments: number; cost_nok: number };
 }
@@ -83,6 +92,16 @@ export default function AnalyticsPage() {
             <Stat title="Første svar (median)" value={formatDuration(s.first_response.median_secs)} note={`p90: ${formatDuration(s.first_response.p90_secs)}`} />
             <Stat title="Besvart innen 90 s" value={formatPercent(s.first_response.within_90s_share)} note={`${formatNumber(s.first_response.answered)} besvart`} />
             <Stat title="Konvertering" value={formatPercent(s.conversion.rate)} note={`${formatNumber(s.conversion.won)} vunnet`} />
+            {s.bookings && (
+              <>
+                <Stat title="Booket" value={formatPercent(s.bookings.booked_rate)} note={`${formatNumber(s.bookings.booked)} leads med avtale`} />
+                <Stat
+                  title="Møtte opp"
+                  value={formatPercent(s.bookings.show_rate)}
+                  note={`${formatNumber(s.bookings.showed)} møtte, ${formatNumber(s.bookings.no_show)} møtte ikke`}
+                />
+              </>
+            )}
           </div>
           {s.leads === 0 ? (
             <EmptyState title="Ingen leads i perioden" description="Velg en lengre periode, eller vent til de første leadene kommer." />
@@ -179,6 +198,8 @@ export default function AnalyticsPage() {
                         <TableHead className="text-right">Tildelt</TableHead>
                         <TableHead className="text-right">Vunnet</TableHead>
                         <TableHead className="text-right">Eget første svar</TableHead>
+                        <TableHead className="text-right">Booket</TableHead>
+                        <TableHead className="text-right">Møtte opp</TableHead>
                       </TableRow>
                     </TableHeader>
                     <TableBody>
@@ -188,6 +209,8 @@ export default function AnalyticsPage() {
                           <TableCell className="text-right">{formatNumber(r.assigned)}</TableCell>
                           <TableCell className="text-right">{formatNumber(r.won)}</TableCell>
                           <TableCell className="text-right">{formatDuration(r.median_first_human_response_secs)}</TableCell>
+                          <TableCell className="text-right">{formatNumber(r.booked ?? 0)}</TableCell>
+                          <TableCell className="text-right">{formatPercent(r.show_rate ?? null)}</TableCell>
                         </TableRow>
                       ))}
                     </TableBody>

@@ -118,6 +118,7 @@ pub async fn confirm(
     trace_id: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<MessageId>, JobError> {
+    super::touch_lead(stores, tenant, lead.id, now).await?;
     jobs::notify(
         queue,
         tenant.dealership_id(),

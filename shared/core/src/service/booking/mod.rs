@@ -318,3 +318,18 @@ pub async fn change(
     }
     Ok(ChangeOutcome::Changed(next))
 }
+
+/// Marks the lead as changed when its appointments did, so the analytics
+/// roll-up (which recomputes the days whose leads changed) counts them.
+pub async fn touch_lead(
+    stores: &Stores,
+    tenant: &TenantId,
+    lead: crate::ids::LeadId,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    match super::lead_records::modify(stores, tenant, lead, now, |_| Ok(())).await {
+        Ok(_) | Err(crate::error::DomainError::NotFound { .. }) => Ok(()),
+        Err(crate::error::DomainError::Store(e)) => Err(e),
+        Err(e) => Err(StoreError::Backend(e.to_string())),
+    }
+}
