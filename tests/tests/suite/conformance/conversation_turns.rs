@@ -12,8 +12,10 @@ use async_trait::async_trait;
 use norvalt_core::ai::{ModelAnswer, ModelError, ModelRequest, ReplyModel};
 use norvalt_core::ids::MessageId;
 use norvalt_core::jobs::{Envelope, JobError, SendJob, TurnJob};
+use norvalt_core::model::dealership::{OpeningHours, OpeningSlot, Weekday};
 use norvalt_core::model::{
-    ConversationMode, ConversationSettings, HandBack, Handover, HandoverReason, Lead, Message,
+    BookedBy, ConversationMode, ConversationSettings, HandBack, Handover, HandoverReason, Lead,
+    Message,
 };
 use norvalt_core::outbound::links::BookingLinks;
 use norvalt_core::service::turns::{TurnOutcome, Turns};
@@ -133,6 +135,9 @@ enum State {
 enum Expect {
     /// Sent to the customer, containing this.
     Answered(&'static str),
+    /// Booked at the time this phrase names (read as the customer's words
+    /// are), confirmed, and handed to the rep.
+    Booked(&'static str),
     Drafted,
     HandedOver(HandoverReason),
     Quiet,
@@ -451,15 +456,26 @@ fn cases() -> Vec<Case> {
         },
         Case {
             model: Some(vec![Script::Tool(json!({
-                "reply": "Hei Kari! Torsdag kl. 17 passer fint, velkommen til oss.",
+                "reply": "Hei Kari! Torsdag kl. 23 passer fint, velkommen til oss.",
                 "intent": "booking_time", "needs_human": false,
-                "proposed_time": "2026-12-10T17:00"
+                "proposed_time": "2026-12-10T23:00"
             }))]),
-            // Thursdays close at 17:00 here: the nearest free times instead.
+            // The dealership closes at 22:00: the nearest free times instead.
             expect: Expect::Answered("ikke ledig"),
             ..base(
                 "a time after closing gets the nearest free times and the link",
-                "Kan jeg prøvekjøre torsdag kl 17?",
+                "Kan jeg prøvekjøre torsdag kl 23?",
+            )
+        },
+        Case {
+            model: Some(vec![Script::Tool(json!({
+                "reply": "Hei Kari! Det passer fint.",
+                "intent": "booking_time", "needs_human": false
+            }))]),
+            expect: Expect::Booked("i morgen kl 12"),
+            ..base(
+                "a free time the customer names is booked",
+                "Kan jeg prøvekjøre i morgen kl 12?",
             )
         },
     ]
@@ -539,6 +555,25 @@ async fn play(stores: &Stores, slug: &str, case: &Case) -> (Played, Setup) {
         .unwrap()
         .unwrap();
     dealership.conversation.mode = case.mode;
+    let hour = |h| chrono::NaiveTime::from_hms_opt(h, 0, 0).unwrap();
+    dealership.opening_hours = OpeningHours(
+        [
+            Weekday::Monday,
+            Weekday::Tuesday,
+            Weekday::Wednesday,
+            Weekday::Thursday,
+            Weekday::Friday,
+            Weekday::Saturday,
+            Weekday::Sunday,
+        ]
+        .into_iter()
+        .map(|day| OpeningSlot {
+            day,
+            opens: hour(7),
+            closes: hour(22),
+        })
+        .collect(),
+    );
     dealership.reply.sms_enabled = case.sms;
     (case.settings)(&mut dealership.conversation);
     stores
@@ -695,6 +730,39 @@ async fn the_scripted_conversations_come_out_as_expected(stores: Stores) {
                     assert!(!m.message_content.contains("rabatt"), "{name}");
                     assert!(!m.message_content.contains("reservert"), "{name}");
                 }
+            }
+            (Expect::Booked(phrase), TurnOutcome::Booked(id)) => {
+                let a = stores
+                    .appointments
+                    .get_appointment(&setup.tenant, *id)
+                    .await
+                    .unwrap()
+                    .expect(name);
+                let wanted = norvalt_core::booking::when::read(phrase, Utc::now())
+                    .unwrap()
+                    .earliest();
+                assert_eq!(a.start, wanted, "{name}: booked at the time named");
+                assert_eq!(a.booked_by, BookedBy::Ai);
+                assert_eq!(
+                    played.lead.handover.as_ref().map(|h| h.reason),
+                    Some(HandoverReason::Appointment)
+                );
+                // One message to the customer, the confirmation; no AI prose.
+                let added = &played.messages[history..];
+                assert_eq!(added.len(), 1, "{name}");
+                assert_eq!(added[0].sender_type, SenderType::System);
+                assert!(
+                    added[0].metadata["calendar"]
+                        .as_str()
+                        .unwrap()
+                        .contains("BEGIN:VEVENT")
+                );
+                assert_eq!(played.sends.len(), 1, "{name}");
+                assert_eq!(
+                    played.notices.len(),
+                    2,
+                    "{name}: the handover and the booking"
+                );
             }
             (Expect::Quiet, TurnOutcome::Quiet(_)) => {
                 assert!(
