@@ -35,7 +35,6 @@ pub mod responder;
 pub mod sender;
 pub mod ses_events;
 pub mod settings;
-pub mod turn_booking;
 pub mod turns;
 pub mod vehicles;
 

@@ -8,7 +8,11 @@
 //! window, and only the job of the customer's latest message answers (all
 //! of them at once).
 
-use std::time::{Duration, Instant};
+mod booking;
+mod decide;
+mod rules;
+
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
@@ -16,23 +20,24 @@ use serde_json::{Value, json};
 use super::booking::confirm::confirm;
 use super::handover::{HandoverDecision, hand_over};
 use super::lead_records::modify;
-use super::reply_writer::{reply_channel, reply_context};
-use super::turn_booking::{self, Visit};
+use super::reply_writer::reply_context;
 use crate::ai::turn::TurnIntent;
-use crate::ai::{ReplyContext, ReplyModel, guardrails, handover, prompt, turn};
+use crate::ai::{ReplyContext, ReplyModel, handover};
 use crate::error::DomainError;
 use crate::ids::{AppointmentId, MessageId};
 use crate::jobs::{self, JobError, TurnJob};
 use crate::metrics::Metric;
 use crate::model::{
-    AiDraft, Channel, ConversationMode, Dealership, Direction, HandoverReason, Lead, LeadStatus,
-    Message, SenderType,
+    AiDraft, ConversationMode, Dealership, Direction, HandoverReason, Lead, Message, SenderType,
 };
 use crate::outbound::links::BookingLinks;
 use crate::outbound::{ClaimRecord, ClaimState, claims};
 use crate::ports::Stores;
 use crate::queue::Queue;
 use crate::tenancy::TenantId;
+use booking::Visit;
+use decide::Decision;
+use rules::{customer_words_since_we_wrote, quiet_reason, turn_channel};
 
 /// What a turn came to, for logs and tests.
 #[derive(Debug, Clone, PartialEq)]
@@ -57,24 +62,6 @@ pub struct Turns<'a> {
     pub links: &'a BookingLinks,
     /// For the confirmation's `.ics` UID.
     pub mail_domain: &'a str,
-}
-
-/// What the turn decided, with the record of why.
-enum Decision {
-    Answer {
-        text: String,
-        why: Value,
-        /// What the customer wants and any time they named: a visit is
-        /// booked or offered.
-        intent: TurnIntent,
-        proposed: Option<chrono::NaiveDateTime>,
-    },
-    HandOver {
-        decision: HandoverDecision,
-        why: Value,
-    },
-    /// Nothing to say, and why.
-    Quiet(&'static str),
 }
 
 impl Turns<'_> {
@@ -161,7 +148,7 @@ impl Turns<'_> {
                 let wants_visit = matches!(intent, TurnIntent::TestDrive | TurnIntent::BookingTime)
                     || proposed.is_some();
                 let visit = if wants_visit {
-                    turn_booking::arrange(
+                    booking::arrange(
                         stores,
                         tenant,
                         &dealership,
@@ -257,131 +244,6 @@ impl Turns<'_> {
             .property("dealership_id", tenant.to_string())
             .emit();
         Ok(outcome)
-    }
-
-    /// The model's answer when it is safe and no trigger calls for a
-    /// person; a handover otherwise. Two attempts at most.
-    async fn decide(
-        &self,
-        ctx: &ReplyContext,
-        dealership: &Dealership,
-        lead: &Lead,
-        answers: MessageId,
-    ) -> Decision {
-        let settings = &dealership.conversation;
-        let triggers = &settings.handover;
-        let latest_words = customer_words_since_we_wrote(&ctx.conversation);
-        let rule_reason = handover::from_customer(&latest_words).filter(|r| triggers.allows(*r));
-        let mut why = json!({
-            "answers": answers,
-            "language": ctx.language,
-            "facts": facts_used(ctx),
-            "guardrail": Value::Null,
-            "handover": Value::Null,
-        });
-        let hand_over = |reason: HandoverReason,
-                         detail: Option<String>,
-                         summary: Option<String>,
-                         by: &str,
-                         mut why: Value| {
-            why["handover"] = json!({"reason": reason, "by": by, "detail": detail});
-            Decision::HandOver {
-                decision: HandoverDecision {
-                    reason,
-                    summary: summary
-                        .unwrap_or_else(|| handover::plain_summary(ctx, reason, detail.as_deref())),
-                    detail,
-                    answers: Some(answers),
-                },
-                why,
-            }
-        };
-
-        let turns_in_a_row = ai_turns_in_a_row(&ctx.conversation, lead);
-        if turns_in_a_row >= settings.max_ai_turns as usize && triggers.no_progress {
-            let detail = format!("{turns_in_a_row} AI-svar på rad uten at en selger har vært inne");
-            return hand_over(HandoverReason::NoProgress, Some(detail), None, "rule", why);
-        }
-        let Some(model) = self.model else {
-            // Without a model the team's reply notice is the answer; only
-            // the customer's own words can still call for a handover.
-            return match rule_reason {
-                Some(reason) => hand_over(reason, None, None, "rule", why),
-                None => Decision::Quiet("no model is configured"),
-            };
-        };
-
-        let request = prompt::conversation_turn(ctx, model.model_id());
-        let mut rejections: Vec<String> = Vec::new();
-        for attempt in 1..=2u32 {
-            let started = Instant::now();
-            let answer = match model.complete(&request, self.attempt_budget).await {
-                Ok(a) => a,
-                Err(e) => {
-                    // The adapter retried within its budget: the model is down.
-                    rejections.push(e.to_string());
-                    break;
-                }
-            };
-            why["model"] = json!({
-                "model": answer.model,
-                "prompt_version": request.prompt_version,
-                "input_tokens": answer.input_tokens,
-                "output_tokens": answer.output_tokens,
-                "latency_ms": started.elapsed().as_millis() as u64,
-                "attempt": attempt,
-            });
-            let read = match turn::read(answer.structured.as_ref()) {
-                Ok(read) => read,
-                Err(e) => {
-                    rejections.push(e.to_string());
-                    continue;
-                }
-            };
-            why["intent"] = json!(read.intent);
-            if let Some(t) = read.proposed_time {
-                why["proposed_time"] = json!(t.format("%Y-%m-%dT%H:%M").to_string());
-            }
-            let model_reason = read
-                .intent
-                .handover()
-                .or(read.needs_human.then_some(HandoverReason::ModelAsked))
-                .filter(|r| triggers.allows(*r));
-            if let Some(reason) = rule_reason.or(model_reason) {
-                let by = if rule_reason.is_some() {
-                    "rule"
-                } else {
-                    "model"
-                };
-                return hand_over(reason, read.handover_reason, read.summary, by, why);
-            }
-            let verdict = if answer.truncated {
-                Err(guardrails::Rejection::Truncated)
-            } else {
-                guardrails::check_turn(&read.reply, ctx)
-            };
-            match verdict {
-                Ok(()) => {
-                    why["guardrail"] = json!({"passed": true, "rejected_before": rejections});
-                    return Decision::Answer {
-                        text: read.reply,
-                        why,
-                        intent: read.intent,
-                        proposed: read.proposed_time,
-                    };
-                }
-                Err(rejection) => {
-                    Metric::count("GuardrailRejections", 1)
-                        .property("dealership_id", ctx.dealership.id.to_string())
-                        .property("rule", rejection.to_string())
-                        .emit();
-                    rejections.push(format!("guardrail: {rejection}"));
-                }
-            }
-        }
-        why["guardrail"] = json!({"passed": false, "rejected": rejections});
-        let reason = rule_reason.unwrap_or(HandoverReason::ModelFailed);
-        hand_over(reason, Some(rejections.join("; ")), None, "rule", why)
     }
 
     /// A visit booked in the turn: the confirmation (with its `.ics`) is
@@ -552,112 +414,6 @@ impl Turns<'_> {
             Err(e) => Err(e.into()),
         }
     }
-}
-
-/// Why a turn must say nothing, if it must not: the lead is closed, the
-/// mode is off, a person has it (handed over, or wrote to the customer
-/// since the AI last did and nobody handed it back), or a later message
-/// from the customer has its own turn coming.
-pub fn quiet_reason(
-    lead: &Lead,
-    mode: ConversationMode,
-    conversation: &[Message],
-    answers: MessageId,
-) -> Option<&'static str> {
-    if lead.is_deleted() {
-        return Some("the lead is deleted");
-    }
-    if matches!(
-        lead.status,
-        LeadStatus::Won | LeadStatus::Lost | LeadStatus::NeedsReview
-    ) {
-        return Some("the lead is closed or under review");
-    }
-    if mode == ConversationMode::Off {
-        return Some("the AI is off for this lead");
-    }
-    if lead.handover.is_some() {
-        return Some("the lead is with a person");
-    }
-    let latest_from_customer = conversation
-        .iter()
-        .rev()
-        .find(|m| m.sender_type == SenderType::Customer && m.direction == Direction::Inbound);
-    match latest_from_customer {
-        None => return Some("the customer's message is gone"),
-        Some(m) if m.id != answers => {
-            if conversation.iter().any(|m| m.id == answers) {
-                return Some("a later message from the customer gets the answer");
-            }
-            return Some("the customer's message is gone");
-        }
-        Some(_) => {}
-    }
-    let last_ours = conversation.iter().rev().find(|m| {
-        m.direction == Direction::Outbound
-            && matches!(m.sender_type, SenderType::Ai | SenderType::Human)
-    });
-    if let Some(m) = last_ours
-        && m.sender_type == SenderType::Human
-        && lead
-            .handed_back
-            .as_ref()
-            .is_none_or(|b| m.created_at > b.at)
-    {
-        return Some("a person is talking to the customer");
-    }
-    None
-}
-
-/// The channel to answer on: the one the customer wrote on, when we can
-/// send there; otherwise the lead's usual reply channel.
-fn turn_channel(lead: &Lead, dealership: &Dealership, wrote_on: Channel) -> Option<Channel> {
-    match wrote_on {
-        Channel::Email if lead.customer_email.is_some() => Some(Channel::Email),
-        Channel::Sms if lead.customer_phone.is_some() && dealership.reply.sms_enabled => {
-            Some(Channel::Sms)
-        }
-        _ => reply_channel(lead, &dealership.reply),
-    }
-}
-
-/// Everything the customer wrote since our last message to them.
-fn customer_words_since_we_wrote(conversation: &[Message]) -> String {
-    let mut texts: Vec<&str> = conversation
-        .iter()
-        .rev()
-        .take_while(|m| m.direction != Direction::Outbound)
-        .filter(|m| m.sender_type == SenderType::Customer)
-        .map(|m| m.message_content.as_str())
-        .collect();
-    texts.reverse();
-    texts.join("\n")
-}
-
-/// AI turns (not the first reply or follow-ups) since a person last wrote
-/// to the customer or gave the lead back.
-fn ai_turns_in_a_row(conversation: &[Message], lead: &Lead) -> usize {
-    conversation
-        .iter()
-        .rev()
-        .filter(|m| {
-            lead.handed_back
-                .as_ref()
-                .is_none_or(|b| m.created_at > b.at)
-        })
-        .take_while(|m| m.sender_type != SenderType::Human)
-        .filter(|m| m.sender_type == SenderType::Ai && m.metadata.get("turn").is_some())
-        .count()
-}
-
-/// What the model was shown, for "Hvorfor?".
-fn facts_used(ctx: &ReplyContext) -> Value {
-    json!({
-        "vehicles": ctx.vehicles.iter().map(crate::ai::context::vehicle_line).collect::<Vec<_>>(),
-        "open_now": ctx.open_now(),
-        "next_opening": ctx.next_opening_text(),
-        "messages": ctx.conversation.len(),
-    })
 }
 
 fn ai_message(

@@ -7,8 +7,6 @@
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 
-use super::booking::free::free_slots;
-use super::booking::{BookingOutcome, BookingRequest, book, nearest_to};
 use crate::ai::opening::oslo_text;
 use crate::booking::slots::{AppointmentKind, Slot, offer};
 use crate::booking::when::{self, TimeWish, Wish, oslo_instant};
@@ -16,6 +14,8 @@ use crate::model::{Appointment, BookedBy, ConversationMode, Dealership, Lead};
 use crate::outbound::links::BookingLinks;
 use crate::ports::{StoreResult, Stores};
 use crate::search::fold;
+use crate::service::booking::free::free_slots;
+use crate::service::booking::{BookingOutcome, BookingRequest, book, nearest_to};
 use crate::tenancy::TenantId;
 
 /// What the turn does about the visit.
