@@ -323,6 +323,7 @@ pub fn sign(claims: &Value, key: &EncodingKey, alg: Algorithm) -> String {
     jsonwebtoken::encode(&header, claims, key).unwrap()
 }
 
+pub mod claude;
 pub mod dovecot;
 pub mod moto;
 

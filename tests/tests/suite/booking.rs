@@ -4,11 +4,9 @@
 //! times when it is taken; the booking page lists, books once and
 //! cancels, behind a signed link.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-use axum::Json;
-use axum::routing::post;
 use chrono::NaiveTime;
 use mail_parser::MimeHeaders;
 use norvalt_core::Role;
@@ -18,49 +16,17 @@ use norvalt_core::model::dealership::{OpeningHours, OpeningSlot, Weekday};
 use norvalt_core::outbound::links::booking_token;
 use norvalt_core::service::provisioning::find_by_slug;
 use norvalt_http::anthropic::AnthropicClient;
+use norvalt_tests::claude::TurnClaude;
 use norvalt_tests::{DRAMMEN, TestApp};
 use serde_json::{Value, json};
 
-/// Claude answering every turn with the tool input the test set.
-#[derive(Clone, Default)]
-struct MockClaude {
-    turn_answer: Arc<Mutex<Value>>,
-}
-
-async fn mock_claude() -> (MockClaude, String) {
-    let mock = MockClaude::default();
-    let state = mock.clone();
-    let app = axum::Router::new().route(
-        "/v1/messages",
-        post(move |Json(body): Json<Value>| {
-            let state = state.clone();
-            async move {
-                if body.get("tools").is_some() {
-                    let input = state.turn_answer.lock().unwrap().clone();
-                    return Json(json!({
-                        "model": "claude-test", "stop_reason": "tool_use",
-                        "content": [{"type": "tool_use", "id": "t", "name": "answer_customer", "input": input}],
-                        "usage": {"input_tokens": 1000, "output_tokens": 80}
-                    }));
-                }
-                Json(json!({
-                    "model": "claude-test", "stop_reason": "end_turn",
-                    "content": [{"type": "text", "text": "Hei Kari! Takk for at du tok kontakt med Bilsenteret Drammen om Toyota bZ4X. Vil du komme på en prøvetur?"}],
-                    "usage": {"input_tokens": 800, "output_tokens": 60}
-                }))
-            }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (mock, url)
-}
-
 /// A platform whose Drammen dealership is open every day 07–22 (so any
 /// Thursday 17:00 is bookable) and lets the AI answer.
-async fn app() -> (TestApp, MockClaude) {
-    let (mock, url) = mock_claude().await;
+async fn app() -> (TestApp, TurnClaude) {
+    let (mock, url) = TurnClaude::start(
+        "Hei Kari! Takk for at du tok kontakt med Bilsenteret Drammen om Toyota bZ4X. Vil du komme på en prøvetur?",
+    )
+    .await;
     let app = TestApp::spawn_with(move |p| {
         p.model =
             Some(Arc::new(AnthropicClient::new(&url, "k", "claude-test")) as Arc<dyn ReplyModel>);
@@ -162,11 +128,11 @@ async fn a_named_free_time_is_booked_confirmed_with_an_ics_and_given_to_the_rep(
     let (app, mock) = app().await;
     let lead = lead(&app, "kari@example.no").await;
     let id = lead["id"].as_str().unwrap();
-    *mock.turn_answer.lock().unwrap() = json!({
+    mock.answer_with(json!({
         "reply": "Hei Kari! Torsdag kl. 17 passer fint.", "intent": "booking_time",
         "needs_human": false,
         "proposed_time": thursday_17().with_timezone(&chrono_tz::Europe::Oslo).format("%Y-%m-%dT%H:%M").to_string()
-    });
+    }));
     customer_writes(&app, id, "Kan jeg prøvekjøre torsdag kl 17?").await;
 
     let rep = app.token(DRAMMEN, Role::SalesRep).await;
@@ -244,10 +210,10 @@ async fn a_taken_time_gets_the_nearest_free_ones_and_the_link() {
     }
     let lead = lead(&app, "kari@example.no").await;
     let id = lead["id"].as_str().unwrap();
-    *mock.turn_answer.lock().unwrap() = json!({
+    mock.answer_with(json!({
         "reply": "Hei Kari! Torsdag kl. 17 passer fint.", "intent": "booking_time",
         "needs_human": false
-    });
+    }));
     customer_writes(&app, id, "Kan jeg prøvekjøre torsdag kl 17?").await;
     let (_, appointments) = app
         .get(&format!("/api/leads/{id}/appointments"), &rep)

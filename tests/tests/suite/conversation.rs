@@ -5,17 +5,16 @@
 //! mock server that checks the structured request and answers with the
 //! tool call.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-use axum::Json;
-use axum::routing::post;
 use norvalt_core::Role;
 use norvalt_core::ai::ReplyModel;
 use norvalt_core::ports::RouteKind;
 use norvalt_core::service::provisioning::find_by_slug;
 use norvalt_http::anthropic::AnthropicClient;
 use norvalt_http::webhooks::twilio::TwilioWebhook;
+use norvalt_tests::claude::TurnClaude;
 use norvalt_tests::{BERGEN, DRAMMEN, TestApp, code};
 use serde_json::{Value, json};
 
@@ -26,56 +25,8 @@ const CUSTOMER: &str = "+4791234567";
 
 const FIRST_REPLY: &str = "Hei! Takk for at du tok kontakt med Bilsenteret Drammen. Vi har flere biler som kan passe, og du er velkommen innom for en prøvetur.";
 
-/// The Messages API stand-in: a turn (a request with tools) gets the tool
-/// call the test set; anything else (the first reply, the analysis) prose.
-#[derive(Clone, Default)]
-struct MockClaude {
-    turn_answer: Arc<Mutex<Value>>,
-    turn_requests: Arc<Mutex<Vec<Value>>>,
-}
-
-impl MockClaude {
-    async fn start() -> (Self, String) {
-        let mock = MockClaude::default();
-        let state = mock.clone();
-        let app = axum::Router::new().route(
-            "/v1/messages",
-            post(move |Json(body): Json<Value>| {
-                let state = state.clone();
-                async move {
-                    if body.get("tools").is_some() {
-                        state.turn_requests.lock().unwrap().push(body.clone());
-                        let input = state.turn_answer.lock().unwrap().clone();
-                        return Json(json!({
-                            "id": "msg_turn", "type": "message", "role": "assistant",
-                            "model": "claude-test", "stop_reason": "tool_use",
-                            "content": [{"type": "tool_use", "id": "toolu_1",
-                                         "name": "answer_customer", "input": input}],
-                            "usage": {"input_tokens": 1200, "output_tokens": 90}
-                        }));
-                    }
-                    Json(json!({
-                        "id": "msg_1", "type": "message", "role": "assistant",
-                        "model": "claude-test", "stop_reason": "end_turn",
-                        "content": [{"type": "text", "text": FIRST_REPLY}],
-                        "usage": {"input_tokens": 800, "output_tokens": 60}
-                    }))
-                }
-            }),
-        );
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        (mock, url)
-    }
-
-    fn answer_with(&self, input: Value) {
-        *self.turn_answer.lock().unwrap() = input;
-    }
-}
-
-async fn app(mode: &str) -> (TestApp, MockClaude) {
-    let (mock, url) = MockClaude::start().await;
+async fn app(mode: &str) -> (TestApp, TurnClaude) {
+    let (mock, url) = TurnClaude::start(FIRST_REPLY).await;
     let app = TestApp::spawn_with(move |p| {
         p.model = Some(
             Arc::new(AnthropicClient::new(&url, "test-key", "claude-test")) as Arc<dyn ReplyModel>,

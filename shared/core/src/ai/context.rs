@@ -70,11 +70,7 @@ impl ReplyContext {
     }
 
     pub fn first_name(&self) -> Option<&str> {
-        self.lead
-            .customer_name
-            .as_deref()
-            .and_then(|n| n.split_whitespace().next())
-            .filter(|n| n.chars().any(char::is_alphabetic))
+        self.lead.first_name()
     }
 
     /// The car as the customer named it, else the best stock match.

@@ -129,6 +129,23 @@ impl Lead {
         self.deleted_at.is_some()
     }
 
+    /// The customer's first name, when the name has one.
+    pub fn first_name(&self) -> Option<&str> {
+        self.customer_name
+            .as_deref()
+            .and_then(|n| n.split_whitespace().next())
+            .filter(|n| n.chars().any(char::is_alphabetic))
+    }
+
+    /// "Hei Kari!", or "Hei!" without a name: how code-written messages
+    /// to the customer open.
+    pub fn hello(&self) -> String {
+        match self.first_name() {
+            Some(n) => format!("Hei {n}!"),
+            None => "Hei!".into(),
+        }
+    }
+
     /// Moves the lead to `status`, keeping `converted_at` in step with `won`.
     pub fn set_status(&mut self, status: LeadStatus, now: DateTime<Utc>) {
         if status == LeadStatus::Won && self.status != LeadStatus::Won {

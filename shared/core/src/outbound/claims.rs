@@ -142,3 +142,27 @@ pub async fn take_over(
         Err(e) => Err(e),
     }
 }
+
+/// Marks `claim` done: its work is finished. A conflict means a later
+/// delivery took the claim over after its lease, and closes it itself.
+pub async fn mark_done(
+    stores: &crate::ports::Stores,
+    tenant: &crate::tenancy::TenantId,
+    claim: &ClaimRecord,
+    now: DateTime<Utc>,
+) -> crate::ports::StoreResult<()> {
+    use crate::ports::StoreError;
+    let done = ClaimRecord {
+        state: ClaimState::Done,
+        updated_at: now,
+        ..claim.clone()
+    };
+    match stores
+        .claims
+        .update_claim(tenant, &done, claim.claimed_at)
+        .await
+    {
+        Ok(()) | Err(StoreError::Conflict) => Ok(()),
+        Err(e) => Err(e),
+    }
+}

@@ -45,13 +45,7 @@ pub(crate) async fn send_draft(
     JsonBody(input): JsonBody<SendDraft>,
 ) -> Result<impl IntoResponse, ApiError> {
     let id: LeadId = parse_id(&id, LEAD_NOT_FOUND)?;
-    let Some(queue) = state.notices.as_deref() else {
-        return Err(ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "sending_unavailable",
-            "This deployment has no send queue configured",
-        ));
-    };
+    let queue = super::send_queue(&state)?;
     let message = drafts::send(&state.stores, queue, &actor, id, input, time::now()).await?;
     Ok((StatusCode::ACCEPTED, Json(message)))
 }

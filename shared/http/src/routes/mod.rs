@@ -22,3 +22,17 @@ pub(crate) fn parse_id<T: std::str::FromStr>(
 ) -> Result<T, ApiError> {
     raw.parse().map_err(|_| ApiError::from(not_found))
 }
+
+/// The send queue an action that messages the customer needs; 503
+/// `sending_unavailable` on a deployment without one.
+pub(crate) fn send_queue(
+    state: &crate::state::AppState,
+) -> Result<&dyn norvalt_core::queue::Queue, ApiError> {
+    state.notices.as_deref().ok_or_else(|| {
+        ApiError::new(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            "sending_unavailable",
+            "This deployment has no send queue configured",
+        )
+    })
+}

@@ -174,13 +174,7 @@ fn slot_buttons(
 
 fn render(token: &str, p: &BookingPage, moving: Option<&str>) -> Response {
     let d = &p.dealership;
-    let hello = p
-        .lead
-        .customer_name
-        .as_deref()
-        .and_then(|n| n.split_whitespace().next())
-        .map(|n| format!("Hei {}!", escape(n)))
-        .unwrap_or_else(|| "Hei!".into());
+    let hello = escape(&p.lead.hello());
     let mut body = format!(
         "<p>{hello} Velg en tid hos {} som passer deg. Du får en bekreftelse med en gang.</p>",
         escape(&d.name)

@@ -42,12 +42,7 @@ pub fn confirmation_text(
     appointment: &Appointment,
     manage_link: Option<&str>,
 ) -> String {
-    let hello = lead
-        .customer_name
-        .as_deref()
-        .and_then(|n| n.split_whitespace().next())
-        .map(|n| format!("Hei {n}!"))
-        .unwrap_or_else(|| "Hei!".into());
+    let hello = lead.hello();
     let what = appointment.kind.label().to_lowercase();
     let when = oslo_text(appointment.start);
     let place = dealership

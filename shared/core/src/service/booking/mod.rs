@@ -18,7 +18,7 @@ use crate::booking::slots::{AppointmentKind, Slot, offer};
 use crate::booking::when::{Days, TimeWish, Wish};
 use crate::ids::{AppointmentId, VehicleId};
 use crate::model::{Appointment, AppointmentStatus, BookedBy, Dealership, Lead};
-use crate::outbound::{ClaimRecord, ClaimState};
+use crate::outbound::ClaimRecord;
 use crate::ports::{StoreError, StoreResult, Stores};
 use crate::tenancy::TenantId;
 
@@ -171,19 +171,7 @@ pub async fn book(
         .get_appointment(tenant, id)
         .await?
         .unwrap_or(appointment);
-    let done = ClaimRecord {
-        state: ClaimState::Done,
-        updated_at: now,
-        ..mine
-    };
-    match stores
-        .claims
-        .update_claim(tenant, &done, done.claimed_at)
-        .await
-    {
-        Ok(()) | Err(StoreError::Conflict) => {}
-        Err(e) => return Err(e),
-    }
+    crate::outbound::claims::mark_done(stores, tenant, &mine, now).await?;
     Ok(BookingOutcome::Booked(stored))
 }
 

@@ -36,12 +36,7 @@ pub fn reminder_text(
     a: &Appointment,
     link: Option<&str>,
 ) -> String {
-    let hello = lead
-        .customer_name
-        .as_deref()
-        .and_then(|n| n.split_whitespace().next())
-        .map(|n| format!("Hei {n}!"))
-        .unwrap_or_else(|| "Hei!".into());
+    let hello = lead.hello();
     let place = dealership
         .address
         .as_deref()
@@ -145,19 +140,7 @@ impl Reminders {
             )
             .await?;
         }
-        let done = ClaimRecord {
-            state: ClaimState::Done,
-            updated_at: now,
-            ..claim.clone()
-        };
-        match self
-            .stores
-            .claims
-            .update_claim(tenant, &done, claim.claimed_at)
-            .await
-        {
-            Ok(()) | Err(StoreError::Conflict) => Ok(true),
-            Err(e) => Err(e.into()),
-        }
+        crate::outbound::claims::mark_done(&self.stores, tenant, &claim, now).await?;
+        Ok(true)
     }
 }

@@ -105,12 +105,7 @@ pub async fn arrange(
         .map(|l| format!(" Du kan også velge en tid selv her: {l}"))
         .unwrap_or_default();
     let (instant, wish) = named_instant(proposed, customer_words, now);
-    let hello = lead
-        .customer_name
-        .as_deref()
-        .and_then(|n| n.split_whitespace().next())
-        .map(|n| format!("Hei {n}!"))
-        .unwrap_or_else(|| "Hei!".into());
+    let hello = lead.hello();
     if let Some(at) = instant {
         let is_free = free.iter().any(|s| s.start == at);
         if is_free && mode == ConversationMode::Auto {

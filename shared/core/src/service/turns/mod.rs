@@ -398,21 +398,7 @@ impl Turns<'_> {
         claim: &ClaimRecord,
         now: DateTime<Utc>,
     ) -> Result<(), JobError> {
-        let done = ClaimRecord {
-            state: ClaimState::Done,
-            updated_at: now,
-            ..claim.clone()
-        };
-        match self
-            .stores
-            .claims
-            .update_claim(tenant, &done, claim.claimed_at)
-            .await
-        {
-            // Taken over by a later delivery, which closes it itself.
-            Ok(()) | Err(crate::ports::StoreError::Conflict) => Ok(()),
-            Err(e) => Err(e.into()),
-        }
+        Ok(crate::outbound::claims::mark_done(self.stores, tenant, claim, now).await?)
     }
 }
 
