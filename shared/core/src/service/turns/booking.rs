@@ -43,6 +43,28 @@ pub fn kind_asked(words: &str) -> AppointmentKind {
     }
 }
 
+/// Words that ask to come in, for a test drive, a viewing or a visit.
+const VISIT_WORDS: &[&str] = &[
+    "prøvekjør",
+    "prøvetur",
+    "visning",
+    "komme innom",
+    "komme forbi",
+    "kikke på",
+    "se på bilen",
+    "besøk",
+    "test drive",
+    "come by",
+];
+
+/// Whether the customer asks to come in at a time the reader can name:
+/// what a turn books without a model.
+pub fn asks_for_visit(words: &str, now: DateTime<Utc>) -> bool {
+    let folded = fold(words);
+    VISIT_WORDS.iter().any(|w| folded.contains(w))
+        && when::read(words, now).is_some_and(|w| matches!(w.time, TimeWish::At(_)))
+}
+
 /// The instant to book, if the customer named one: the model's proposal
 /// when the customer's words allow it (or say nothing the reader knows),
 /// else the time the reader found.
@@ -222,6 +244,18 @@ mod tests {
         let (instant, wish) = named_instant(None, "i morgen etter jobb", now);
         assert_eq!(instant, None);
         assert!(wish.is_some());
+    }
+
+    #[test]
+    fn a_visit_at_a_named_time_is_recognised_without_a_model() {
+        let now = at("2026-12-05T09:00:00Z");
+        assert!(asks_for_visit("Kan jeg prøvekjøre torsdag kl 17?", now));
+        assert!(asks_for_visit(
+            "Kan jeg komme innom i morgen halv fem?",
+            now
+        ));
+        assert!(!asks_for_visit("Kan jeg prøvekjøre den?", now), "no time");
+        assert!(!asks_for_visit("Jeg er på jobb til kl 17", now), "no visit");
     }
 
     #[test]

@@ -80,8 +80,20 @@ impl Turns<'_> {
         let Some(model) = self.model else {
             // Without a model the team's reply notice is the answer; only
             // the customer's own words can still call for a handover.
+            // A visit at a time they name can still be booked: the reader
+            // in `booking::when` needs no model, and code writes the answer.
             return match rule_reason {
                 Some(reason) => hand_over(reason, None, None, "rule", why),
+                None if super::booking::asks_for_visit(&latest_words, ctx.now) => {
+                    why["guardrail"] = json!({"passed": true, "written_by": "code"});
+                    why["intent"] = json!(TurnIntent::BookingTime);
+                    Decision::Answer {
+                        text: String::new(),
+                        why,
+                        intent: TurnIntent::BookingTime,
+                        proposed: None,
+                    }
+                }
                 None => Decision::Quiet("no model is configured"),
             };
         };

@@ -187,6 +187,11 @@ impl Turns<'_> {
                     }
                     None => {}
                 }
+                if text.trim().is_empty() {
+                    // Nothing written (no model, and no time to book or offer).
+                    self.close(tenant, &claim, now).await?;
+                    return Ok(TurnOutcome::Quiet("no model is configured"));
+                }
                 let metadata = json!({"turn": why});
                 match mode {
                     ConversationMode::Auto => {

@@ -171,6 +171,14 @@ pub(super) fn cases() -> Vec<Case> {
         },
         Case {
             model: None,
+            expect: Expect::Booked("i morgen kl 12"),
+            ..base(
+                "no model, and the customer names a free time: booked by the reader",
+                "Kan jeg prøvekjøre i morgen kl 12?",
+            )
+        },
+        Case {
+            model: None,
             expect: Expect::HandedOver(AskedForPerson),
             ..base(
                 "no model, and the customer asks for a person",
