@@ -211,7 +211,10 @@ async fn in_draft_a_rep_sends_the_ais_draft_once() {
     let sms = sent_sms(&app).await;
     assert_eq!(sms.len(), 2, "{sms:?}");
     assert!(sms[1].contains("Velkommen innom i morgen"), "{sms:?}");
-    assert!(the_lead(&app).await["ai_draft"].is_null());
+    let lead = the_lead(&app).await;
+    assert!(lead["ai_draft"].is_null());
+    // A person answered: the response-time clock stops.
+    assert!(lead["human_contact_at"].is_string(), "{lead}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -227,6 +230,21 @@ async fn in_off_nothing_is_written() {
         lead["ai_draft"].is_null() && lead["handover"].is_null(),
         "{lead}"
     );
+    assert!(
+        lead["human_contact_at"].is_null(),
+        "no person has answered yet"
+    );
+    // A rep moving the lead on counts as a person's contact.
+    let rep = app.token(DRAMMEN, Role::SalesRep).await;
+    let (status, moved) = app
+        .patch(
+            &format!("/api/leads/{}", lead["id"].as_str().unwrap()),
+            &rep,
+            json!({"status": "qualified"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{moved}");
+    assert!(moved["human_contact_at"].is_string(), "{moved}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -6,6 +6,7 @@
 pub mod followup;
 pub mod merge;
 pub mod quiet;
+pub mod response_clock;
 
 pub use followup::{FollowUp, StepRun, StopReason};
 pub use quiet::QuietHours;

@@ -142,6 +142,7 @@ impl LeadCandidate {
             handover: None,
             ai_draft: None,
             handed_back: None,
+            human_contact_at: None,
             version: 1,
         };
         let analysis = crate::ai::analyse(&lead);

@@ -46,6 +46,9 @@ pub struct Dealership {
     /// Test drives, viewings and trade-in valuations customers can book.
     #[serde(default)]
     pub booking: crate::booking::slots::BookingSettings,
+    /// How soon a person must answer, and what happens when they do not.
+    #[serde(default)]
+    pub response_targets: crate::automation::response_clock::ResponseTargets,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -350,6 +353,7 @@ pub(crate) fn sample(name: &str) -> Dealership {
         reply: ReplySettings::default(),
         conversation: Default::default(),
         booking: Default::default(),
+        response_targets: Default::default(),
         created_at: now,
         updated_at: now,
     }

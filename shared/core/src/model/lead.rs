@@ -109,6 +109,10 @@ pub struct Lead {
     /// The last time a rep gave the lead back to the AI.
     #[serde(default)]
     pub handed_back: Option<HandBack>,
+    /// A person's latest contact with the customer or change of status:
+    /// what stops the response-time clock.
+    #[serde(default)]
+    pub human_contact_at: Option<DateTime<Utc>>,
     /// Bumped on every write; stores refuse a write based on a stale version.
     pub version: u64,
 }
@@ -247,6 +251,7 @@ impl NewLead {
             handover: None,
             ai_draft: None,
             handed_back: None,
+            human_contact_at: None,
             version: 1,
         })
     }
@@ -464,6 +469,7 @@ pub(crate) fn sample(now: DateTime<Utc>) -> Lead {
         handover: None,
         ai_draft: None,
         handed_back: None,
+        human_contact_at: None,
         version: 1,
     }
 }

@@ -130,8 +130,12 @@ async fn add_with_id(
         .await?;
     if message.direction == Direction::Outbound {
         let entered_contacted = lead.status == LeadStatus::New;
+        let by_a_person = message.sender_type == SenderType::Human;
         let lead = lead_records::modify(stores, &actor.tenant, lead.id, now, |lead| {
             lead.last_contact_at = Some(now);
+            if by_a_person {
+                lead.human_contact_at = Some(now);
+            }
             if lead.status == LeadStatus::New {
                 lead.set_status(LeadStatus::Contacted, now);
             }

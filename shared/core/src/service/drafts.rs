@@ -94,6 +94,8 @@ pub async fn send(
         if lead.ai_draft.as_ref().is_some_and(|d| d.id == draft.id) {
             lead.ai_draft = None;
         }
+        // A person read and sent it: the customer has had a person's answer.
+        lead.human_contact_at = Some(now);
         Ok(())
     })
     .await?;

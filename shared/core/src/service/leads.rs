@@ -125,6 +125,10 @@ pub async fn update(
     }
     let before = load_live(stores, &actor.tenant, id).await?.status;
     let lead = modify(stores, &actor.tenant, id, now, |lead| {
+        // A person moving the lead on stops its response-time clock.
+        if patch.status.is_some_and(|s| s != lead.status) {
+            lead.human_contact_at = Some(now);
+        }
         patch.apply(lead, now).map_err(DomainError::from)
     })
     .await?;

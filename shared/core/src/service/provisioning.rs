@@ -58,6 +58,7 @@ pub async fn create_dealership(
         reply: Default::default(),
         conversation: Default::default(),
         booking: Default::default(),
+        response_targets: Default::default(),
         created_at: now,
         updated_at: now,
     };
