@@ -13,6 +13,7 @@ use norvalt_core::Stores;
 use norvalt_core::config::Env;
 use norvalt_core::outbound::links::BookingLinks;
 use norvalt_core::pagination::CursorCodec;
+use norvalt_core::service::automation::escalation::Escalations;
 use norvalt_core::service::booking::reminders::Reminders;
 use norvalt_core::service::provisioning::PlatformSettings;
 use norvalt_http::AppState;
@@ -304,6 +305,14 @@ impl Platform {
         }
     }
 
+    /// The response-time steps the `followups` schedule also runs.
+    pub fn escalations(&self) -> Escalations {
+        Escalations {
+            stores: self.stores.clone(),
+            queue: Arc::new(self.queues.clone()),
+        }
+    }
+
     /// The appointment reminders the `followups` schedule also sends.
     pub fn reminders(&self) -> Reminders {
         Reminders {
@@ -387,6 +396,7 @@ impl Platform {
             tokio::spawn(crate::worker::run_follow_ups(
                 self.follow_up_runner(),
                 self.reminders(),
+                self.escalations(),
                 every,
             ));
         }

@@ -108,11 +108,12 @@ async fn process_batch(
 
 /// The `imap-poller` schedule of the cloud (EventBridge, every minute) as a
 /// task: polls every registered mailbox, then waits.
-/// The `followups` schedule: due steps and appointment reminders at the
-/// real clock, every `every`.
+/// The `followups` schedule: due steps, appointment reminders and
+/// response-time steps at the real clock, every `every`.
 pub async fn run_follow_ups(
     runner: norvalt_core::service::automation::FollowUpRunner,
     reminders: norvalt_core::service::booking::reminders::Reminders,
+    escalations: norvalt_core::service::automation::escalation::Escalations,
     every: Duration,
 ) {
     loop {
@@ -128,6 +129,13 @@ pub async fn run_follow_ups(
             Ok(0) => {}
             Ok(sent) => tracing::info!(sent, "appointment reminders sent"),
             Err(e) => tracing::error!(error = %e, "appointment reminders failed"),
+        }
+        match escalations.run_due(now).await {
+            Ok(r) if r.reminded + r.escalated > 0 => {
+                tracing::info!(?r, "response-time steps run");
+            }
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "response-time steps failed"),
         }
         tokio::time::sleep(every).await;
     }

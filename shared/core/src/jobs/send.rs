@@ -60,6 +60,18 @@ pub enum LeadEvent {
         sequence: u32,
         status: crate::model::AppointmentStatus,
     },
+    /// A response-time target: the reminder at 80 %, or the target missed
+    /// (the lead given to the next rep, the managers told).
+    Target {
+        step: crate::automation::response_clock::Step,
+        clock: crate::automation::response_clock::ClockKind,
+        started_at: chrono::DateTime<chrono::Utc>,
+        due_at: chrono::DateTime<chrono::Utc>,
+        #[serde(default)]
+        previous: Option<UserId>,
+        #[serde(default)]
+        reassigned_to: Option<UserId>,
+    },
     /// A follow-up rule's `notify` step.
     FollowUp {
         rule_id: RuleId,
@@ -118,6 +130,16 @@ impl Envelope<SendJob> {
             LeadEvent::FollowUp { rule_id, step, .. } => {
                 format!("notify:{lead_id}:auto:{rule_id}:{step}")
             }
+            LeadEvent::Target {
+                step, started_at, ..
+            } => format!(
+                "notify:{lead_id}:target:{}:{}",
+                started_at.timestamp(),
+                match step {
+                    crate::automation::response_clock::Step::Remind => "remind",
+                    crate::automation::response_clock::Step::Escalate => "escalate",
+                }
+            ),
             LeadEvent::Appointment {
                 appointment_id,
                 sequence,

@@ -6,6 +6,7 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::automation::response_clock::{ClockKind, Step};
 use crate::ids::UserId;
 use crate::jobs::LeadEvent;
 use crate::model::{Dealership, Lead, User};
@@ -42,6 +43,22 @@ pub fn recipients(
             user_id: Some(id), ..
         } => Some(user_address(*id)),
         LeadEvent::FollowUp { emails, .. } if !emails.is_empty() => Some(emails.clone()),
+        // A missed target: the rep who has it now and every manager, whatever
+        // their email preference (it is not a lead notice, it is the floor's).
+        LeadEvent::Target {
+            step: Step::Escalate,
+            reassigned_to,
+            ..
+        } => Some(
+            users
+                .iter()
+                .filter(|u| u.active)
+                .filter(|u| {
+                    Some(u.id) == *reassigned_to || u.role == crate::permissions::Role::Manager
+                })
+                .map(|u| u.email.clone())
+                .collect(),
+        ),
         _ => None,
     };
     let mut out: Vec<String> = match (named, lead.assigned_to) {
@@ -135,6 +152,10 @@ pub fn compose(
             Some((verb, what)) => format!("Avtale {verb}: {what} – {who}"),
             None => format!("Avtale endret – {who}"),
         },
+        LeadEvent::Target {
+            step: Step::Remind, ..
+        } => format!("Svar snart: {who} – {vehicle}"),
+        LeadEvent::Target { .. } => format!("Svarfrist passert: {who} – {vehicle}"),
     };
     let link = format!("{}/leads/{}", dashboard_url.trim_end_matches('/'), lead.id);
     let mut lines = vec![match event {
@@ -152,6 +173,32 @@ pub fn compose(
             Some((verb, what)) => format!("{who} har {verb}: {what}."),
             None => format!("En avtale med {who} er endret."),
         },
+        LeadEvent::Target {
+            step: Step::Remind,
+            clock,
+            due_at,
+            ..
+        } => format!(
+            "{who} venter på {} fra en person. Fristen er {}.",
+            match clock {
+                ClockKind::FirstContact => "første kontakt",
+                ClockKind::Reply => "svar",
+            },
+            crate::ai::opening::oslo_text(*due_at)
+        ),
+        LeadEvent::Target {
+            due_at,
+            reassigned_to,
+            ..
+        } => format!(
+            "Ingen person har svart {who} innen fristen ({}).{}",
+            crate::ai::opening::oslo_text(*due_at),
+            if reassigned_to.is_some() {
+                " Leaden er gitt videre til neste selger."
+            } else {
+                ""
+            }
+        ),
         LeadEvent::FollowUp {
             rule_name, note, ..
         } => match note {

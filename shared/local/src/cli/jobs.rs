@@ -109,7 +109,13 @@ pub async fn followups(platform: &Platform, command: FollowupsCommand) -> Result
         .await
         .map_err(|e| e.to_string())?;
     println!("{}", serde_json::to_string(&report).expect("serialisable"));
+    let targets = platform
+        .escalations()
+        .run_due(at)
+        .await
+        .map_err(|e| e.to_string())?;
     println!("{}", serde_json::json!({"appointment_reminders": reminded}));
+    println!("{}", serde_json::json!({"response_targets": targets}));
     match report.failed {
         0 => Ok(()),
         n => Err(format!(

@@ -54,6 +54,7 @@ mod conversations_store;
 mod counters;
 mod dealerships;
 mod erasure;
+mod escalations;
 mod leads_store;
 mod rules;
 mod users;

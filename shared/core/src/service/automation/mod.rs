@@ -2,6 +2,7 @@
 //! CRUD and the dry run), what sets a sequence off ([`triggers`]) and the
 //! scheduled job that runs due steps ([`runner`]).
 
+pub mod escalation;
 pub mod runner;
 pub mod triggers;
 

@@ -61,6 +61,8 @@ pub struct SettingsPatch {
     pub conversation: Option<crate::model::ConversationSettings>,
     /// Appointment kinds, capacity and horizon (replaced whole).
     pub booking: Option<crate::booking::slots::BookingSettings>,
+    /// Response-time targets and their escalation (replaced whole).
+    pub response_targets: Option<crate::automation::response_clock::ResponseTargets>,
     /// A new form key: the old form URL stops working at once.
     #[serde(default)]
     pub regenerate_form_key: bool,

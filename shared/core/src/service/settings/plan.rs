@@ -33,6 +33,9 @@ pub(super) fn plan(current: &Dealership, patch: SettingsPatch) -> Result<Plan, F
     if let Some(booking) = &patch.booking {
         planner.booking(booking);
     }
+    if let Some(targets) = &patch.response_targets {
+        planner.response_targets(targets);
+    }
     if patch.regenerate_form_key {
         planner.regenerate_form_key();
     }
@@ -270,6 +273,23 @@ impl<'a> Planner<'a> {
             ))
             .flatten();
         self.next.conversation = next;
+    }
+
+    /// The response-time targets, replaced whole: each target a minute to a
+    /// day of opening time, the reminder before the target.
+    fn response_targets(&mut self, t: &crate::automation::response_clock::ResponseTargets) {
+        for (field, minutes) in [
+            ("response_targets.first_contact_minutes", t.first_contact_minutes),
+            ("response_targets.reply_minutes", t.reply_minutes),
+        ] {
+            if !(1..=1440).contains(&minutes) {
+                self.e.add(field, "between 1 and 1440 minutes");
+            }
+        }
+        if !(1..=99).contains(&t.remind_at_percent) {
+            self.e.add("response_targets.remind_at_percent", "between 1 and 99");
+        }
+        self.next.response_targets = t.clone();
     }
 
     /// The booking settings, replaced whole: each kind once, a duration
