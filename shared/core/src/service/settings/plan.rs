@@ -279,7 +279,10 @@ impl<'a> Planner<'a> {
     /// day of opening time, the reminder before the target.
     fn response_targets(&mut self, t: &crate::automation::response_clock::ResponseTargets) {
         for (field, minutes) in [
-            ("response_targets.first_contact_minutes", t.first_contact_minutes),
+            (
+                "response_targets.first_contact_minutes",
+                t.first_contact_minutes,
+            ),
             ("response_targets.reply_minutes", t.reply_minutes),
         ] {
             if !(1..=1440).contains(&minutes) {
@@ -287,7 +290,8 @@ impl<'a> Planner<'a> {
             }
         }
         if !(1..=99).contains(&t.remind_at_percent) {
-            self.e.add("response_targets.remind_at_percent", "between 1 and 99");
+            self.e
+                .add("response_targets.remind_at_percent", "between 1 and 99");
         }
         self.next.response_targets = t.clone();
     }
