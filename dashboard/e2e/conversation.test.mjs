@@ -207,6 +207,8 @@ describe("the AI's conversation in the dashboard", { timeout: 240_000 }, () => {
     await page.goto(`${server.url}/lead/?id=${leads.drive.id}`);
     const draft = page.getByTestId("ai-draft");
     await draft.waitFor();
+    // The customer answered and no person has: the reply clock runs.
+    await page.getByTestId("response-clock").filter({ hasText: "Svar til kunden" }).waitFor();
     await screenshot(page, "32-draft");
     await expectAccessible(page, "lead with a draft");
     await draft.getByRole("button", { name: "Send utkast" }).click();

@@ -234,17 +234,33 @@ async fn in_off_nothing_is_written() {
         lead["human_contact_at"].is_null(),
         "no person has answered yet"
     );
-    // A rep moving the lead on counts as a person's contact.
+    // The customer answered and no person has: the reply clock runs;
+    // another dealership cannot read it.
+    let id = lead["id"].as_str().unwrap();
     let rep = app.token(DRAMMEN, Role::SalesRep).await;
+    let clock_path = format!("/api/leads/{id}/response-clock");
+    let (status, view) = app.get(&clock_path, &rep).await;
+    assert_eq!(status, 200, "{view}");
+    assert_eq!(view["clock"]["kind"], "reply", "{view}");
+    assert!(view["clock"]["due_at"].as_str() > view["clock"]["started_at"].as_str());
+    let bergen = app.token(BERGEN, Role::Manager).await;
+    let (status, _) = app.get(&clock_path, &bergen).await;
+    assert_eq!(status, 404);
+    // A rep moving the lead on counts as a person's contact.
     let (status, moved) = app
         .patch(
-            &format!("/api/leads/{}", lead["id"].as_str().unwrap()),
+            &format!("/api/leads/{id}"),
             &rep,
             json!({"status": "qualified"}),
         )
         .await;
     assert_eq!(status, 200, "{moved}");
     assert!(moved["human_contact_at"].is_string(), "{moved}");
+    let (_, view) = app.get(&clock_path, &rep).await;
+    assert!(
+        view["clock"].is_null(),
+        "a person's contact stops the clock: {view}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

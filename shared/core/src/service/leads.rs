@@ -235,3 +235,40 @@ pub async fn opt_outs(stores: &Stores, actor: &Actor, id: LeadId) -> DomainResul
         sms: suppressed(crate::model::Channel::Sms, &lead.customer_phone).await?,
     })
 }
+
+/// `GET /api/leads/{id}/response-clock`: the lead's running clock against
+/// the dealership's response-time targets; `clock` is null when none runs
+/// (a person has answered, or the lead is closed).
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct ResponseClockView {
+    pub clock: Option<crate::automation::response_clock::Clock>,
+    /// Seconds past the target; null before it.
+    pub overdue_secs: Option<i64>,
+}
+
+pub async fn response_clock(
+    stores: &Stores,
+    actor: &Actor,
+    id: LeadId,
+    now: DateTime<Utc>,
+) -> DomainResult<ResponseClockView> {
+    actor.require(Permission::ReadLeads)?;
+    let lead = load_live(stores, &actor.tenant, id).await?;
+    let Some(dealership) = stores.dealerships.get_dealership(&actor.tenant).await? else {
+        return Err(crate::error::LEAD_NOT_FOUND);
+    };
+    let clock = crate::automation::response_clock::clock(
+        &lead,
+        lead.human_contact_at,
+        &dealership.response_targets,
+        &dealership.opening_hours,
+        &dealership.opening_exceptions,
+    );
+    Ok(ResponseClockView {
+        overdue_secs: clock
+            .as_ref()
+            .and_then(|c| c.overdue_by(now))
+            .map(|d| d.num_seconds()),
+        clock,
+    })
+}

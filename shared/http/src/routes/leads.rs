@@ -29,6 +29,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_lead, update_lead, delete_lead))
         .routes(routes!(get_opt_outs))
         .routes(routes!(get_matching_vehicles))
+        .routes(routes!(get_response_clock))
         // The AI's side of the conversation: drafts and handing back.
         .merge(super::handover::routes())
 }
@@ -51,6 +52,22 @@ pub(crate) async fn get_matching_vehicles(
     let id: LeadId = parse_id(&id, LEAD_NOT_FOUND)?;
     Ok(Json(
         leads::matching_vehicles(&state.stores, &actor, id).await?,
+    ))
+}
+
+/// The lead's response-time clock: which target runs, since when, when
+/// the rep is reminded and when it is due; null when a person has answered.
+#[utoipa::path(get, path = "/api/leads/{id}/response-clock", tag = "leads", params(("id" = String, Path, format = Uuid)),
+    responses((status = 200, body = leads::ResponseClockView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub(crate) async fn get_response_clock(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+) -> Result<Json<leads::ResponseClockView>, ApiError> {
+    let id: LeadId = parse_id(&id, LEAD_NOT_FOUND)?;
+    Ok(Json(
+        leads::response_clock(&state.stores, &actor, id, time::now()).await?,
     ))
 }
 

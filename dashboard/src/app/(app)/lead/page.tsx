@@ -9,6 +9,7 @@ import { DraftBox, HandoverBanner } from "@/components/lead/ai-panel";
 import { AppointmentsCard } from "@/components/lead/appointments-card";
 import { Conversation } from "@/components/lead/conversation";
 import { ReplyBox } from "@/components/lead/reply-box";
+import { ResponseClock } from "@/components/lead/response-clock";
 import { PeopleOptions, StatusOptions } from "@/components/options";
 import { ScoreBadge, SourceIcon, StatusBadge } from "@/components/lead-bits";
 import { ErrorState, InlineError, LoadingState } from "@/components/states";
@@ -85,6 +86,7 @@ function LeadView({ lead, onChange }: { lead: Lead; onChange: (lead: Lead) => vo
               {formatDateTime(lead.created_at)} ({formatRelative(lead.created_at)})
             </time>
             <StatusBadge status={lead.status} />
+            <ResponseClock leadId={lead.id} version={lead.version} />
             {lead.erased_at && <Badge variant="danger">Slettet (GDPR)</Badge>}
           </p>
         </div>
