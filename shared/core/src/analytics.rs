@@ -41,7 +41,49 @@ pub struct DailyRollup {
     /// The day's leads that booked, and how their appointments went.
     #[serde(default)]
     pub bookings_by_source: BTreeMap<String, BookingCounts>,
+    /// First contact by a person against the dealership's target.
+    #[serde(default)]
+    pub targets_by_source: BTreeMap<String, TargetCounts>,
     pub computed_at: Option<DateTime<Utc>>,
+}
+
+/// Leads whose first-contact target has been reached (a person made
+/// contact, or the target passed), those a person contacted within it, and
+/// the seconds from arrival to a person's first contact.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct TargetCounts {
+    pub due: u32,
+    pub met: u32,
+    pub first_human_secs: Vec<u32>,
+}
+
+impl TargetCounts {
+    fn add(&mut self, other: &TargetCounts) {
+        self.due += other.due;
+        self.met += other.met;
+        self.first_human_secs
+            .extend_from_slice(&other.first_human_secs);
+    }
+
+    /// One lead's, at `now`: `due_at` is its first-contact target.
+    pub fn of_lead(
+        created_at: DateTime<Utc>,
+        first_human: Option<DateTime<Utc>>,
+        due_at: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> Self {
+        let mut t = TargetCounts::default();
+        if let Some(first) = first_human {
+            t.first_human_secs.push(secs_between(created_at, first));
+        }
+        if let Some(due) = due_at
+            && (first_human.is_some() || due <= now)
+        {
+            t.due = 1;
+            t.met = u32::from(first_human.is_some_and(|f| f <= due));
+        }
+        t
+    }
 }
 
 /// Leads that booked an appointment, and of their appointments that are
@@ -99,6 +141,8 @@ pub struct RepDay {
     pub first_human_response_secs: Vec<u32>,
     #[serde(default)]
     pub bookings: BookingCounts,
+    #[serde(default)]
+    pub targets: TargetCounts,
 }
 
 /// One lead of a day's cohort, with what the roll-up reads of it.
@@ -106,6 +150,9 @@ pub struct CohortLead {
     pub lead: Lead,
     pub messages: Vec<Message>,
     pub appointments: Vec<Appointment>,
+    /// When a person's first contact was due (the dealership's target in
+    /// its opening hours), if it has one.
+    pub first_contact_due: Option<DateTime<Utc>>,
 }
 
 /// The Oslo day an instant falls on.
@@ -141,10 +188,22 @@ impl DailyRollup {
             lead,
             messages,
             appointments,
+            first_contact_due,
         } in leads
         {
             let source = lead.source.as_str().to_string();
             let booking = BookingCounts::of_lead(appointments);
+            let first_human = messages
+                .iter()
+                .find(|m| m.sender_type == SenderType::Human && m.direction == Direction::Outbound)
+                .map(|m| m.created_at)
+                .or(lead.human_contact_at);
+            let target =
+                TargetCounts::of_lead(lead.created_at, first_human, *first_contact_due, now);
+            r.targets_by_source
+                .entry(source.clone())
+                .or_default()
+                .add(&target);
             r.bookings_by_source
                 .entry(source.clone())
                 .or_default()
@@ -170,6 +229,7 @@ impl DailyRollup {
                 let day = r.reps.entry(rep).or_default();
                 day.assigned += 1;
                 day.bookings.add(booking);
+                day.targets.add(&target);
                 day.won += u32::from(won);
                 if let Some(first) = messages.iter().find(|m| {
                     m.sender_type == SenderType::Human
@@ -240,6 +300,26 @@ pub struct Summary {
     pub ai: AiUse,
     pub sms: SmsUse,
     pub bookings: BookingSummary,
+    pub response_targets: TargetSummary,
+}
+
+/// A person's first contact against the target: the share within it and
+/// the median time, in all and by source.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ToSchema)]
+pub struct TargetSummary {
+    pub due: u32,
+    pub met: u32,
+    pub within_target_share: Option<f64>,
+    pub median_first_human_secs: Option<u32>,
+    pub by_source: BTreeMap<String, SourceTargets>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ToSchema)]
+pub struct SourceTargets {
+    pub due: u32,
+    pub met: u32,
+    pub within_target_share: Option<f64>,
+    pub median_first_human_secs: Option<u32>,
 }
 
 /// Booked rate (leads that booked ÷ leads) and show rate (came ÷ came or
@@ -299,6 +379,7 @@ pub struct RepSummary {
     pub showed: u32,
     pub no_show: u32,
     pub show_rate: Option<f64>,
+    pub within_target_share: Option<f64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, ToSchema)]
@@ -339,6 +420,8 @@ pub fn summarise(
     let mut first: Vec<u32> = Vec::new();
     let mut reps: BTreeMap<UserId, RepDay> = BTreeMap::new();
     let mut sms_cost = 0.0;
+    let mut all_targets = TargetCounts::default();
+    let mut targets: BTreeMap<String, TargetCounts> = BTreeMap::new();
     for r in rollups {
         s.leads += r.leads;
         for (k, v) in &r.leads_by_source {
@@ -350,6 +433,10 @@ pub fn summarise(
         }
         for (k, v) in &r.leads_by_source {
             s.bookings.by_source.entry(k.clone()).or_default().leads += v;
+        }
+        for (k, t) in &r.targets_by_source {
+            all_targets.add(t);
+            targets.entry(k.clone()).or_default().add(t);
         }
         for (k, b) in &r.bookings_by_source {
             let e = s.bookings.by_source.entry(k.clone()).or_default();
@@ -370,6 +457,7 @@ pub fn summarise(
             e.first_human_response_secs
                 .extend_from_slice(&d.first_human_response_secs);
             e.bookings.add(d.bookings);
+            e.targets.add(&d.targets);
         }
         s.ai.messages += r.ai_messages;
         s.ai.fallbacks += r.ai_fallbacks;
@@ -396,6 +484,26 @@ pub fn summarise(
         s.bookings.no_show += b.no_show;
     }
     s.bookings.booked_rate = ratio(s.bookings.booked, s.leads);
+    s.response_targets = TargetSummary {
+        due: all_targets.due,
+        met: all_targets.met,
+        within_target_share: ratio(all_targets.met, all_targets.due),
+        median_first_human_secs: percentiles(&mut all_targets.first_human_secs).0,
+        by_source: targets
+            .into_iter()
+            .map(|(k, mut t)| {
+                (
+                    k,
+                    SourceTargets {
+                        due: t.due,
+                        met: t.met,
+                        within_target_share: ratio(t.met, t.due),
+                        median_first_human_secs: percentiles(&mut t.first_human_secs).0,
+                    },
+                )
+            })
+            .collect(),
+    };
     s.bookings.show_rate = ratio(s.bookings.showed, s.bookings.showed + s.bookings.no_show);
     s.reps = reps
         .into_iter()
@@ -412,6 +520,7 @@ pub fn summarise(
             showed: d.bookings.showed,
             no_show: d.bookings.no_show,
             show_rate: ratio(d.bookings.showed, d.bookings.showed + d.bookings.no_show),
+            within_target_share: ratio(d.targets.met, d.targets.due),
         })
         .collect();
     s

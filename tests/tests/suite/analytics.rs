@@ -383,3 +383,104 @@ async fn bad_ranges_and_metrics_are_refused() {
     assert_eq!(status, 200, "the last 30 days by default: {s}");
     assert_eq!(s["leads"], 0);
 }
+
+/// First contact by a person against the 15-minute target, in opening
+/// hours: within it, late, and never (once the target has passed).
+#[tokio::test(flavor = "multi_thread")]
+async fn the_share_within_the_response_target_and_the_time_to_a_person() {
+    let app = TestApp::spawn_with(|p| p.rollup_interval = None).await;
+    let tenant = find_by_slug(&app.platform.stores, DRAMMEN)
+        .await
+        .unwrap()
+        .unwrap()
+        .0;
+    let f = Fixture { app: &app, tenant };
+    let users = app.platform.stores.users.list_users(&tenant).await.unwrap();
+    let rep = users.iter().find(|u| u.role == Role::SalesRep).unwrap().id;
+    // Wednesday 25 November, 10:00 Oslo: due 10:15.
+    let on_time = f
+        .lead(
+            LeadSource::Website,
+            "2026-11-25T09:00:00Z",
+            LeadStatus::Contacted,
+            None,
+            Some(rep),
+        )
+        .await;
+    f.message(
+        &on_time,
+        300,
+        SenderType::Human,
+        Channel::Email,
+        "Hei, Ola her.",
+        json!({}),
+    )
+    .await;
+    let late = f
+        .lead(
+            LeadSource::Website,
+            "2026-11-25T09:00:01Z",
+            LeadStatus::Contacted,
+            None,
+            Some(rep),
+        )
+        .await;
+    f.message(
+        &late,
+        3600,
+        SenderType::Human,
+        Channel::Email,
+        "Beklager ventetiden.",
+        json!({}),
+    )
+    .await;
+    // An AI reply is no person's contact.
+    let never = f
+        .lead(
+            LeadSource::Facebook,
+            "2026-11-25T09:00:02Z",
+            LeadStatus::New,
+            None,
+            None,
+        )
+        .await;
+    f.message(
+        &never,
+        30,
+        SenderType::Ai,
+        Channel::Email,
+        "Hei!",
+        json!({}),
+    )
+    .await;
+    job(&app).run(utc("2026-11-26T12:00:00Z")).await.unwrap();
+
+    let token = app.token(DRAMMEN, Role::Manager).await;
+    let (status, s) = app
+        .get(
+            "/api/analytics/summary?from=2026-11-25&to=2026-11-25",
+            &token,
+        )
+        .await;
+    assert_eq!(status, 200, "{s}");
+    let t = &s["response_targets"];
+    assert_eq!(
+        (t["due"].as_u64(), t["met"].as_u64()),
+        (Some(3), Some(1)),
+        "{t}"
+    );
+    assert_eq!(t["within_target_share"], 0.3333);
+    assert_eq!(
+        t["median_first_human_secs"], 300,
+        "nearest rank of 300 s and 3,600 s"
+    );
+    assert_eq!(t["by_source"]["facebook"]["met"], 0);
+    assert_eq!(t["by_source"]["website"]["within_target_share"], 0.5);
+    let mine = s["reps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["user_id"] == json!(rep))
+        .unwrap();
+    assert_eq!(mine["within_target_share"], 0.5, "{mine}");
+}

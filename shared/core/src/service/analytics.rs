@@ -102,6 +102,7 @@ impl RollupJob {
             created_before: Some(end),
             ..Default::default()
         };
+        let dealership = self.stores.dealerships.get_dealership(tenant).await?;
         let mut cohort = Vec::new();
         for lead in self.all_leads(tenant, &query).await? {
             let messages = self
@@ -114,10 +115,19 @@ impl RollupJob {
                 .appointments
                 .appointments_of_lead(tenant, lead.id)
                 .await?;
+            let first_contact_due = dealership.as_ref().and_then(|d| {
+                crate::automation::response_clock::open_minutes_after(
+                    &d.opening_hours,
+                    &d.opening_exceptions,
+                    lead.created_at,
+                    d.response_targets.first_contact_minutes,
+                )
+            });
             cohort.push(CohortLead {
                 lead,
                 messages,
                 appointments,
+                first_contact_due,
             });
         }
         let rollup = DailyRollup::compute(

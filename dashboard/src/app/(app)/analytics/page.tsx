@@ -31,7 +31,9 @@ interface Summary {
     median_first_human_response_secs: number | null;
     booked?: number;
     show_rate?: number | null;
+    within_target_share?: number | null;
   }[];
+  response_targets?: { due: number; met: number; within_target_share: number | null; median_first_human_secs: number | null };
   bookings?: { booked: number; showed: number; no_show: number; booked_rate: number | null; show_rate: number | null };
   ai: { messages: number; fallbacks: number; fallback_rate: number | null; tokens: number };
   sms: { segments: number; cost_nok: number };
@@ -92,6 +94,13 @@ export default function AnalyticsPage() {
             <Stat title="Første svar (median)" value={formatDuration(s.first_response.median_secs)} note={`p90: ${formatDuration(s.first_response.p90_secs)}`} />
             <Stat title="Besvart innen 90 s" value={formatPercent(s.first_response.within_90s_share)} note={`${formatNumber(s.first_response.answered)} besvart`} />
             <Stat title="Konvertering" value={formatPercent(s.conversion.rate)} note={`${formatNumber(s.conversion.won)} vunnet`} />
+            {s.response_targets && (
+              <Stat
+                title="Person innen svarfrist"
+                value={formatPercent(s.response_targets.within_target_share)}
+                note={`median ${formatDuration(s.response_targets.median_first_human_secs)} til en person svarte`}
+              />
+            )}
             {s.bookings && (
               <>
                 <Stat title="Booket" value={formatPercent(s.bookings.booked_rate)} note={`${formatNumber(s.bookings.booked)} leads med avtale`} />
@@ -200,6 +209,7 @@ export default function AnalyticsPage() {
                         <TableHead className="text-right">Eget første svar</TableHead>
                         <TableHead className="text-right">Booket</TableHead>
                         <TableHead className="text-right">Møtte opp</TableHead>
+                        <TableHead className="text-right">Innen frist</TableHead>
                       </TableRow>
                     </TableHeader>
                     <TableBody>
@@ -211,6 +221,7 @@ export default function AnalyticsPage() {
                           <TableCell className="text-right">{formatDuration(r.median_first_human_response_secs)}</TableCell>
                           <TableCell className="text-right">{formatNumber(r.booked ?? 0)}</TableCell>
                           <TableCell className="text-right">{formatPercent(r.show_rate ?? null)}</TableCell>
+                          <TableCell className="text-right">{formatPercent(r.within_target_share ?? null)}</TableCell>
                         </TableRow>
                       ))}
                     </TableBody>
