@@ -3,8 +3,13 @@ import * as React from "react";
 import { cn } from "@/lib/utils";
 
 export function Table({ className, ...props }: React.HTMLAttributes<HTMLTableElement>) {
+  // A table wider than the screen scrolls sideways; keyboard users reach
+  // the scroll by focusing it.
   return (
-    <div className="relative w-full overflow-x-auto">
+    <div
+      tabIndex={0}
+      className="relative w-full overflow-x-auto rounded-md focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring"
+    >
       <table className={cn("w-full caption-bottom text-sm", className)} {...props} />
     </div>
   );
