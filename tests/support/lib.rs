@@ -253,6 +253,28 @@ impl TestApp {
             .body(form)
     }
 
+    /// Turns SMS on for the dealership `slug`, texting from (and routed by)
+    /// its own `number`, as the operator's CLI provisions one.
+    pub async fn texts_from(&self, slug: &str, number: &str) {
+        let stores = &self.platform.stores;
+        let (tenant, mut dealership) = provisioning::find_by_slug(stores, slug)
+            .await
+            .unwrap()
+            .expect("seeded");
+        dealership.reply.sms_enabled = true;
+        dealership.reply.sms_number = Some(number.into());
+        stores
+            .dealerships
+            .update_dealership(&tenant, &dealership)
+            .await
+            .unwrap();
+        stores
+            .routes
+            .claim_route(norvalt_core::ports::RouteKind::SmsNumber, number, &tenant)
+            .await
+            .unwrap();
+    }
+
     /// Posts a manual lead and returns it.
     pub async fn post_lead(&self, token: &str, body: Value) -> Value {
         let (status, lead) = self.post("/api/leads", token, body).await;

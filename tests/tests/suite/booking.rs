@@ -12,7 +12,7 @@ use mail_parser::MimeHeaders;
 use norvalt_core::Role;
 use norvalt_core::ai::ReplyModel;
 use norvalt_core::booking::when;
-use norvalt_core::model::dealership::{OpeningHours, OpeningSlot, Weekday};
+use norvalt_core::model::dealership::OpeningHours;
 use norvalt_core::outbound::links::booking_token;
 use norvalt_core::service::provisioning::find_by_slug;
 use norvalt_http::anthropic::AnthropicClient;
@@ -38,24 +38,7 @@ async fn app() -> (TestApp, TurnClaude) {
     let stores = &app.platform.stores;
     let (tenant, mut d) = find_by_slug(stores, DRAMMEN).await.unwrap().unwrap();
     let t = |h| NaiveTime::from_hms_opt(h, 0, 0).unwrap();
-    d.opening_hours = OpeningHours(
-        [
-            Weekday::Monday,
-            Weekday::Tuesday,
-            Weekday::Wednesday,
-            Weekday::Thursday,
-            Weekday::Friday,
-            Weekday::Saturday,
-            Weekday::Sunday,
-        ]
-        .into_iter()
-        .map(|day| OpeningSlot {
-            day,
-            opens: t(7),
-            closes: t(22),
-        })
-        .collect(),
-    );
+    d.opening_hours = OpeningHours::every_day(t(7), t(22));
     d.conversation.mode = norvalt_core::model::ConversationMode::Auto;
     stores
         .dealerships

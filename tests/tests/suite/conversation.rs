@@ -10,8 +10,6 @@ use std::time::Duration;
 
 use norvalt_core::Role;
 use norvalt_core::ai::ReplyModel;
-use norvalt_core::ports::RouteKind;
-use norvalt_core::service::provisioning::find_by_slug;
 use norvalt_http::anthropic::AnthropicClient;
 use norvalt_http::webhooks::twilio::TwilioWebhook;
 use norvalt_tests::claude::TurnClaude;
@@ -40,20 +38,7 @@ async fn app(mode: &str) -> (TestApp, TurnClaude) {
         }));
     })
     .await;
-    let stores = &app.platform.stores;
-    let (tenant, mut dealership) = find_by_slug(stores, DRAMMEN).await.unwrap().unwrap();
-    dealership.reply.sms_enabled = true;
-    dealership.reply.sms_number = Some(DEALER_NUMBER.into());
-    stores
-        .dealerships
-        .update_dealership(&tenant, &dealership)
-        .await
-        .unwrap();
-    stores
-        .routes
-        .claim_route(RouteKind::SmsNumber, DEALER_NUMBER, &tenant)
-        .await
-        .unwrap();
+    app.texts_from(DRAMMEN, DEALER_NUMBER).await;
     // The mode is the manager's setting, through the settings API.
     let admin = app.token(DRAMMEN, Role::Admin).await;
     let (status, body) = app

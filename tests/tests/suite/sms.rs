@@ -5,7 +5,6 @@
 use std::sync::Arc;
 
 use norvalt_core::Role;
-use norvalt_core::ports::RouteKind;
 use norvalt_core::queue::QueueName;
 use norvalt_core::service::provisioning::find_by_slug;
 use norvalt_http::webhooks::twilio::{TwilioWebhook, sign};
@@ -27,20 +26,7 @@ async fn app() -> TestApp {
         }));
     })
     .await;
-    let stores = &app.platform.stores;
-    let (tenant, mut dealership) = find_by_slug(stores, DRAMMEN).await.unwrap().unwrap();
-    dealership.reply.sms_enabled = true;
-    dealership.reply.sms_number = Some(DEALER_NUMBER.into());
-    stores
-        .dealerships
-        .update_dealership(&tenant, &dealership)
-        .await
-        .unwrap();
-    stores
-        .routes
-        .claim_route(RouteKind::SmsNumber, DEALER_NUMBER, &tenant)
-        .await
-        .unwrap();
+    app.texts_from(DRAMMEN, DEALER_NUMBER).await;
     app
 }
 

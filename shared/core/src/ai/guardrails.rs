@@ -117,24 +117,8 @@ fn commitments(reply: &str) -> Result<(), Rejection> {
     }
     let delivery = words.iter().any(|w| w.starts_with("lever"))
         && (words.iter().any(|w| w.chars().any(|c| c.is_ascii_digit()))
-            || has(&[
-                "innen",
-                "uke",
-                "i morgen",
-                "neste",
-                "januar",
-                "februar",
-                "mars",
-                "april",
-                "mai",
-                "juni",
-                "juli",
-                "august",
-                "september",
-                "oktober",
-                "november",
-                "desember",
-            ]));
+            || has(&["innen", "uke", "i morgen", "neste"])
+            || has(&crate::booking::when::MONTHS));
     if delivery {
         return Err(Rejection::Commitment("a delivery date"));
     }

@@ -148,7 +148,9 @@ const WEEKDAYS: [(&str, Weekday); 7] = [
     ("søndag", Weekday::Sun),
 ];
 
-const MONTHS: [&str; 12] = [
+/// The months' names, January first (also what the guardrails read as a
+/// date in a reply).
+pub(crate) const MONTHS: [&str; 12] = [
     "januar",
     "februar",
     "mars",

@@ -255,6 +255,19 @@ impl OpeningHours {
         OpeningHours(slots)
     }
 
+    /// Open every day of the week from `opens` to `closes`.
+    pub fn every_day(opens: NaiveTime, closes: NaiveTime) -> Self {
+        use Weekday::*;
+        OpeningHours(
+            [
+                Monday, Tuesday, Wednesday, Thursday, Friday, Saturday, Sunday,
+            ]
+            .into_iter()
+            .map(|day| OpeningSlot { day, opens, closes })
+            .collect(),
+        )
+    }
+
     pub fn validate(&self, field: &str, errors: &mut FieldErrors) {
         for (i, slot) in self.0.iter().enumerate() {
             if slot.opens >= slot.closes {

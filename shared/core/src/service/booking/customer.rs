@@ -147,40 +147,38 @@ impl BookingDesk<'_> {
         {
             BookingOutcome::Booked(appointment) => {
                 // The rep owns the lead first, so the booking notice reaches them.
-                if dealership.conversation.handover.appointment && lead.handover.is_none() {
-                    let detail = format!(
-                        "{} {} booket av kunden",
-                        appointment.kind.label(),
-                        crate::ai::opening::oslo_text(appointment.start)
-                    );
-                    let decision = HandoverDecision {
-                        reason: HandoverReason::Appointment,
-                        summary: format!(
-                            "{} har booket {} på bookingsiden. Bil: {}.",
-                            lead.customer_name.as_deref().unwrap_or("Kunden"),
-                            detail.to_lowercase(),
-                            lead.vehicle_interest.as_deref().unwrap_or("ikke oppgitt"),
-                        ),
-                        detail: Some(detail),
-                        answers: None,
+                let lead =
+                    if dealership.conversation.handover.appointment && lead.handover.is_none() {
+                        let detail = format!(
+                            "{} {} booket av kunden",
+                            appointment.kind.label(),
+                            crate::ai::opening::oslo_text(appointment.start)
+                        );
+                        let decision = HandoverDecision {
+                            reason: HandoverReason::Appointment,
+                            summary: format!(
+                                "{} har booket {} på bookingsiden. Bil: {}.",
+                                lead.customer_name.as_deref().unwrap_or("Kunden"),
+                                detail.to_lowercase(),
+                                lead.vehicle_interest.as_deref().unwrap_or("ikke oppgitt"),
+                            ),
+                            detail: Some(detail),
+                            answers: None,
+                        };
+                        // The lead as the handover left it (assigned).
+                        hand_over(
+                            self.stores,
+                            self.queue,
+                            &tenant,
+                            &lead,
+                            decision,
+                            &trace,
+                            now,
+                        )
+                        .await?
+                    } else {
+                        lead
                     };
-                    hand_over(
-                        self.stores,
-                        self.queue,
-                        &tenant,
-                        &lead,
-                        decision,
-                        &trace,
-                        now,
-                    )
-                    .await?;
-                }
-                let lead = self
-                    .stores
-                    .leads
-                    .get_lead(&tenant, lead.id)
-                    .await?
-                    .unwrap_or(lead);
                 self.announce(&tenant, &dealership, &lead, &appointment, &trace, now)
                     .await?;
                 Ok(Booked::Done(appointment))

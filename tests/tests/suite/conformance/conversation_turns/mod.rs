@@ -12,7 +12,7 @@ use async_trait::async_trait;
 use norvalt_core::ai::{ModelAnswer, ModelError, ModelRequest, ReplyModel};
 use norvalt_core::ids::MessageId;
 use norvalt_core::jobs::{Envelope, JobError, SendJob, TurnJob};
-use norvalt_core::model::dealership::{OpeningHours, OpeningSlot, Weekday};
+use norvalt_core::model::dealership::OpeningHours;
 use norvalt_core::model::{
     BookedBy, ConversationMode, HandBack, Handover, HandoverReason, Lead, Message,
 };
@@ -179,24 +179,7 @@ async fn play(stores: &Stores, slug: &str, case: &Case) -> (Played, Setup) {
         .unwrap();
     dealership.conversation.mode = case.mode;
     let hour = |h| chrono::NaiveTime::from_hms_opt(h, 0, 0).unwrap();
-    dealership.opening_hours = OpeningHours(
-        [
-            Weekday::Monday,
-            Weekday::Tuesday,
-            Weekday::Wednesday,
-            Weekday::Thursday,
-            Weekday::Friday,
-            Weekday::Saturday,
-            Weekday::Sunday,
-        ]
-        .into_iter()
-        .map(|day| OpeningSlot {
-            day,
-            opens: hour(7),
-            closes: hour(22),
-        })
-        .collect(),
-    );
+    dealership.opening_hours = OpeningHours::every_day(hour(7), hour(22));
     dealership.reply.sms_enabled = case.sms;
     (case.settings)(&mut dealership.conversation);
     stores
