@@ -1,6 +1,13 @@
 //! The all-in-one local platform: storage (SQLite by default, DynamoDB with
 //! `--backend aws`), the local signing key, and one router serving the API,
 //! its docs, the JWKS and a health check.
+//!
+//! It is long on purpose: it is the local twin of every function's
+//! `main.rs` at once — the configuration read from the environment, one
+//! constructor per job handler and one router per function — and keeping
+//! that wiring in one place is what lets a reader check it against
+//! `template.yaml` and `functions/` side by side. Behaviour lives in the
+//! crates it wires, never here.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
