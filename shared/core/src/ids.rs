@@ -83,6 +83,18 @@ uuid_v7_id!(
     /// An entry in a dealership's audit log.
     AuditId
 );
+uuid_v7_id!(
+    /// A tag in a dealership's list ("Prøvekjøring", "Innbytte").
+    TagId
+);
+uuid_v7_id!(
+    /// A canned reply managers write for the team.
+    CannedReplyId
+);
+uuid_v7_id!(
+    /// A saved inbox view (a user's own, or the dealership's shared one).
+    ViewId
+);
 
 #[cfg(test)]
 mod tests {

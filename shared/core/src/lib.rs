@@ -31,7 +31,10 @@ pub mod time;
 pub mod validation;
 
 pub use error::{DomainError, DomainResult};
-pub use ids::{AppointmentId, AuditId, DealershipId, LeadId, MessageId, RuleId, UserId, VehicleId};
+pub use ids::{
+    AppointmentId, AuditId, CannedReplyId, DealershipId, LeadId, MessageId, RuleId, TagId, UserId,
+    VehicleId, ViewId,
+};
 pub use permissions::{Actor, Permission, Role};
 pub use ports::{StoreError, StoreResult, Stores};
 pub use tenancy::TenantId;

@@ -65,7 +65,7 @@ impl Role {
         match permission {
             ReadLeads | WriteLeads | ReadConversations | WriteConversations | ReadVehicles
             | ReadAccount | ReadAutomations | ReadAnalytics => true,
-            DeleteLeads | ManageVehicles | ManageAutomations => {
+            DeleteLeads | ManageVehicles | ManageAutomations | ManageInbox => {
                 matches!(self, Role::Admin | Role::Manager)
             }
             ManageDealership => self == Role::Admin,
@@ -84,6 +84,8 @@ pub enum Permission {
     ManageVehicles,
     ReadAutomations,
     ManageAutomations,
+    /// Tags, canned replies and shared inbox views.
+    ManageInbox,
     ReadAnalytics,
     ReadAccount,
     ManageDealership,

@@ -22,6 +22,7 @@ mod dashboard;
 mod fuzz;
 mod gdpr;
 mod imap;
+mod inbox;
 mod lambda_events;
 mod reply;
 mod reply_lambda;

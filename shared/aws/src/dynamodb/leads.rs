@@ -1,4 +1,5 @@
-//! Leads: the inbox by status and date (gsi1), search, stale-write checks.
+//! Leads: the inbox by status and date (gsi1), overdue leads (the `due`
+//! index, under the dealership's own key), search, stale-write checks.
 use std::collections::HashMap;
 
 use async_trait::async_trait;
@@ -32,8 +33,18 @@ pub(super) fn lead_item(tenant: &TenantId, l: &Lead) -> StoreResult<Item> {
             )),
         ));
         keys.push(("gsi1sk", s(format!("LEAD#{}", l.id))));
+        // Overdue live leads also sit in the due index, under their
+        // dealership's key: the "Forfalt" view reads only those.
+        if l.overdue_at.is_some() {
+            keys.push(("duepk", s(overdue_pk(tenant))));
+            keys.push(("duesk", s(format!("LEAD#{}", l.id))));
+        }
     }
     item(l, keys)
+}
+
+fn overdue_pk(tenant: &TenantId) -> String {
+    format!("{}#OVERDUE", tenant_pk(tenant))
 }
 
 #[async_trait]
@@ -54,17 +65,25 @@ impl LeadStore for DynamoStore {
         limit: usize,
     ) -> StoreResult<Vec<Lead>> {
         let mut values: Item = HashMap::new();
-        // Newest first and older than the cursor: ids are time-ordered, so a
-        // key range does the paging ("LEAD#" sorts before every lead key,
-        // "LEAD$" after).
-        values.insert(":from".into(), s("LEAD#"));
-        values.insert(
-            ":to".into(),
-            s(after
-                .map(|a| format!("LEAD#{a}"))
-                .unwrap_or_else(|| "LEAD$".into())),
-        );
+        // Newest first and older than the cursor (or oldest first and newer):
+        // ids are time-ordered, so a key range does the paging ("LEAD#" sorts
+        // before every lead key, "LEAD$" after).
+        let cursor = after.map(|a| format!("LEAD#{a}"));
+        let (from, to) = if query.oldest_first {
+            (cursor.unwrap_or_else(|| "LEAD#".into()), "LEAD$".into())
+        } else {
+            ("LEAD#".into(), cursor.unwrap_or_else(|| "LEAD$".into()))
+        };
+        values.insert(":from".into(), s(from));
+        values.insert(":to".into(), s(to));
         let (index, key_condition) = match query.status {
+            _ if query.overdue == Some(true) && !query.include_deleted => {
+                values.insert(":pk".into(), s(overdue_pk(tenant)));
+                (
+                    Some(super::follow_ups::DUE_INDEX),
+                    "duepk = :pk AND duesk BETWEEN :from AND :to",
+                )
+            }
             Some(status) => {
                 values.insert(
                     ":pk".into(),
@@ -111,6 +130,41 @@ impl LeadStore for DynamoStore {
             filters.push("updated_sort >= :updated_since".into());
             values.insert(":updated_since".into(), s(sortable(&t)));
         }
+        if let Some(status) = query.status.filter(|_| index != Some("gsi1")) {
+            filters.push("#status = :status".into());
+            names.insert("#status".to_string(), "status".to_string());
+            values.insert(":status".into(), s(status.as_str()));
+        }
+        match query.overdue {
+            // Read from the index above.
+            Some(true) if index.is_some_and(|i| i != "gsi1") => {}
+            Some(wanted) => {
+                filters.push(if wanted {
+                    "attribute_exists(duepk)".into()
+                } else {
+                    "attribute_not_exists(duepk)".into()
+                });
+            }
+            None => {}
+        }
+        if let Some(wanted) = query.unassigned {
+            // serde_dynamo writes a lead with no rep as `assigned_to: NULL`.
+            if wanted {
+                filters.push(
+                    "(attribute_not_exists(assigned_to) OR attribute_type(assigned_to, :null))"
+                        .into(),
+                );
+                values.insert(":null".into(), s("NULL"));
+            } else {
+                filters.push("attribute_type(assigned_to, :string)".into());
+                values.insert(":string".into(), s("S"));
+            }
+        }
+        if let Some(tag) = query.tag {
+            // `tags` is a list of id strings.
+            filters.push("contains(tags, :tag)".into());
+            values.insert(":tag".into(), s(tag.to_string()));
+        }
         if let Some(q) = &query.search {
             filters.push("contains(search_text, :search)".into());
             values.insert(":search".into(), s(q.clone()));
@@ -137,7 +191,7 @@ impl LeadStore for DynamoStore {
             filter: (!filters.is_empty()).then(|| filters.join(" AND ")),
             values,
             names,
-            newest_first: true,
+            newest_first: !query.oldest_first,
             page_size: if selective { 200 } else { (limit + 2) as i32 },
         };
         self.query(q, limit)

@@ -143,6 +143,8 @@ impl LeadCandidate {
             ai_draft: None,
             handed_back: None,
             human_contact_at: None,
+            overdue_at: None,
+            tags: Vec::new(),
             version: 1,
         };
         let analysis = crate::ai::analyse(&lead);

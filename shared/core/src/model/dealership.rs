@@ -49,6 +49,9 @@ pub struct Dealership {
     /// How soon a person must answer, and what happens when they do not.
     #[serde(default)]
     pub response_targets: crate::automation::response_clock::ResponseTargets,
+    /// Tags, canned replies and shared views (managers keep them).
+    #[serde(default)]
+    pub inbox: super::inbox::InboxSetup,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -367,6 +370,7 @@ pub(crate) fn sample(name: &str) -> Dealership {
         conversation: Default::default(),
         booking: Default::default(),
         response_targets: Default::default(),
+        inbox: Default::default(),
         created_at: now,
         updated_at: now,
     }

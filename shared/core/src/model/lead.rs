@@ -113,6 +113,14 @@ pub struct Lead {
     /// what stops the response-time clock.
     #[serde(default)]
     pub human_contact_at: Option<DateTime<Utc>>,
+    /// When the running response clock passed its target (set by the
+    /// escalation schedule, cleared by a person's contact): the inbox's
+    /// "Forfalt" filter.
+    #[serde(default)]
+    pub overdue_at: Option<DateTime<Utc>>,
+    /// Tags from the dealership's list.
+    #[serde(default)]
+    pub tags: Vec<crate::ids::TagId>,
     /// Bumped on every write; stores refuse a write based on a stale version.
     pub version: u64,
 }
@@ -127,6 +135,13 @@ impl Lead {
             self.vehicle_interest.as_deref(),
             self.initial_message.as_deref(),
         ])
+    }
+
+    /// A person contacted the customer or moved the lead on: the response
+    /// clock stops, and the lead is no longer overdue.
+    pub fn record_human_contact(&mut self, now: DateTime<Utc>) {
+        self.human_contact_at = Some(now);
+        self.overdue_at = None;
     }
 
     pub fn is_deleted(&self) -> bool {
@@ -252,10 +267,15 @@ impl NewLead {
             ai_draft: None,
             handed_back: None,
             human_contact_at: None,
+            overdue_at: None,
+            tags: Vec::new(),
             version: 1,
         })
     }
 }
+
+/// How many tags one lead may carry.
+pub const MAX_TAGS_PER_LEAD: usize = 20;
 
 /// `PATCH /api/leads/{id}`: absent fields stay, `null` clears.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
@@ -284,6 +304,8 @@ pub struct LeadPatch {
     #[serde(default, deserialize_with = "patch::nullable")]
     #[schema(value_type = Option<ConversationMode>)]
     pub ai_mode: Option<Option<ConversationMode>>,
+    /// The lead's tags, replaced whole (ids from the dealership's list).
+    pub tags: Option<Vec<crate::ids::TagId>>,
 }
 
 impl LeadPatch {
@@ -345,6 +367,18 @@ impl LeadPatch {
         }
         if let Some(mode) = self.ai_mode {
             lead.ai_mode = mode;
+        }
+        if let Some(tags) = &self.tags {
+            if tags.len() > MAX_TAGS_PER_LEAD {
+                e.add("tags", format!("at most {MAX_TAGS_PER_LEAD} tags"));
+            }
+            let mut unique = Vec::with_capacity(tags.len());
+            for t in tags {
+                if !unique.contains(t) {
+                    unique.push(*t);
+                }
+            }
+            lead.tags = unique;
         }
         if let Some(status) = self.status {
             lead.set_status(status, now);
@@ -416,6 +450,14 @@ pub struct LeadQuery {
     pub search: Option<String>,
     /// Only leads that need a person (`true`) or that do not (`false`).
     pub needs_human: Option<bool>,
+    /// Only leads whose response clock is past its target (`true`) or not.
+    pub overdue: Option<bool>,
+    /// Only leads with no rep (`true`) or with one (`false`).
+    pub unassigned: Option<bool>,
+    /// Only leads carrying this tag.
+    pub tag: Option<crate::ids::TagId>,
+    /// Oldest first (and newer than the cursor) instead of newest first.
+    pub oldest_first: bool,
 }
 
 impl LeadQuery {
@@ -432,6 +474,13 @@ impl LeadQuery {
             && self
                 .needs_human
                 .is_none_or(|wanted| wanted == lead.handover.is_some())
+            && self
+                .overdue
+                .is_none_or(|wanted| wanted == lead.overdue_at.is_some())
+            && self
+                .unassigned
+                .is_none_or(|wanted| wanted == lead.assigned_to.is_none())
+            && self.tag.is_none_or(|t| lead.tags.contains(&t))
             && self
                 .search
                 .as_ref()
@@ -470,6 +519,8 @@ pub(crate) fn sample(now: DateTime<Utc>) -> Lead {
         ai_draft: None,
         handed_back: None,
         human_contact_at: None,
+        overdue_at: None,
+        tags: Vec::new(),
         version: 1,
     }
 }

@@ -205,6 +205,24 @@ impl NewReply {
         if text.is_none() && e.is_empty() {
             e.add("text", "is required");
         }
+        // A canned reply's field left as it was must never reach a customer.
+        if let Some(fields) = text
+            .as_deref()
+            .map(super::inbox::unfilled_fields)
+            .filter(|f| !f.is_empty())
+        {
+            e.add(
+                "text",
+                format!(
+                    "holds unfilled fields: {}",
+                    fields
+                        .iter()
+                        .map(|f| format!("{{{f}}}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            );
+        }
         let key = self.idempotency_key.map(|k| k.trim().to_string());
         if key
             .as_deref()

@@ -5,6 +5,7 @@
 pub mod appointment;
 pub mod conversation;
 pub mod dealership;
+pub mod inbox;
 pub mod lead;
 pub mod message;
 pub mod patch;
@@ -17,6 +18,7 @@ pub use conversation::{
     AiDraft, ConversationMode, ConversationSettings, HandBack, Handover, HandoverReason,
 };
 pub use dealership::{Dealership, NewDealership, OpeningHours, OpeningSlot};
+pub use inbox::{CannedReply, InboxSetup, SavedView, Tag, TagColour};
 pub use lead::{Lead, LeadPatch, LeadQuery, LeadSource, LeadStatus, NewLead};
 pub use message::{Channel, Direction, Message, NewMessage, SenderType};
 pub use rule::{Action, AutomationRule, Conditions, NewRule, RulePatch, Step, Trigger};

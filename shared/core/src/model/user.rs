@@ -18,6 +18,13 @@ pub struct User {
     /// Inactive users keep their history but get no leads or notices.
     #[serde(default = "active")]
     pub active: bool,
+    /// Away (holiday, sick): still a member, but skipped by round robin
+    /// and by escalation until back.
+    #[serde(default)]
+    pub away: bool,
+    /// The user's own saved inbox views.
+    #[serde(default)]
+    pub views: Vec<super::inbox::SavedView>,
     pub created_at: DateTime<Utc>,
     /// Bumped on every change; stores refuse a write based on a stale one.
     #[serde(default = "first_version")]
@@ -37,6 +44,8 @@ pub struct UserPatch {
     pub notification_preferences: Option<NotificationPreferences>,
     /// An inactive user gets no leads (round robin) and no notices.
     pub active: Option<bool>,
+    /// Away: skipped by round robin and escalation.
+    pub away: Option<bool>,
 }
 
 impl UserPatch {
@@ -60,6 +69,9 @@ impl UserPatch {
         if let Some(active) = self.active {
             next.active = active;
         }
+        if let Some(away) = self.away {
+            next.away = away;
+        }
         for (field, differs) in [
             ("name", next.name != user.name),
             ("role", next.role != user.role),
@@ -68,6 +80,7 @@ impl UserPatch {
                 next.notification_preferences != user.notification_preferences,
             ),
             ("active", next.active != user.active),
+            ("away", next.away != user.away),
         ] {
             if differs {
                 changed.push(field);
@@ -93,6 +106,12 @@ pub struct NotificationPreferences {
     pub new_lead_sms: bool,
     /// A morning summary of yesterday's leads.
     pub daily_summary: bool,
+    /// Email me when a customer answers on one of my leads.
+    #[serde(default = "active")]
+    pub customer_reply_email: bool,
+    /// Email me when one of my leads misses its response target.
+    #[serde(default = "active")]
+    pub escalation_email: bool,
 }
 
 impl Default for NotificationPreferences {
@@ -101,6 +120,8 @@ impl Default for NotificationPreferences {
             new_lead_email: true,
             new_lead_sms: false,
             daily_summary: true,
+            customer_reply_email: true,
+            escalation_email: true,
         }
     }
 }
@@ -142,6 +163,8 @@ impl NewUser {
             role: self.role,
             notification_preferences: NotificationPreferences::default(),
             active: true,
+            away: false,
+            views: Vec::new(),
             created_at: now,
             version: 1,
         })

@@ -239,6 +239,63 @@ pub async fn update_user(
     })
 }
 
+/// `PATCH /api/me`: what a user sets for themself: which events email
+/// them, whether they are away, their own inbox views.
+#[derive(Debug, Clone, Default, serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MyPatch {
+    pub notification_preferences: Option<crate::model::NotificationPreferences>,
+    /// Away (holiday, sick): no round-robin leads and no escalations.
+    pub away: Option<bool>,
+    /// The user's own saved views, replaced whole.
+    pub views: Option<Vec<super::inbox_setup::ViewInput>>,
+}
+
+pub async fn update_me(
+    stores: &Stores,
+    actor: &Actor,
+    patch: MyPatch,
+    now: DateTime<Utc>,
+) -> DomainResult<User> {
+    actor.require(Permission::ReadAccount)?;
+    let Some(me) = &actor.user else {
+        return Err(USER_NOT_FOUND);
+    };
+    for _ in 0..super::MAX_WRITE_ATTEMPTS {
+        let current = stores
+            .users
+            .get_user(&actor.tenant, me.id)
+            .await?
+            .ok_or(USER_NOT_FOUND)?;
+        let mut e = crate::validation::FieldErrors::new();
+        let mut next = current.clone();
+        if let Some(p) = &patch.notification_preferences {
+            next.notification_preferences = p.clone();
+        }
+        if let Some(away) = patch.away {
+            next.away = away;
+        }
+        if let Some(views) = &patch.views {
+            next.views =
+                super::inbox_setup::validate_views(&mut e, "views", &current.views, views, now);
+        }
+        e.finish(())?;
+        if next == current {
+            return Ok(current);
+        }
+        next.version += 1;
+        match stores.users.update_user(&actor.tenant, &next).await {
+            Ok(()) => return Ok(next),
+            Err(StoreError::Conflict) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(DomainError::Conflict {
+        code: "write_conflict",
+        message: "Your profile is being changed elsewhere; try again".into(),
+    })
+}
+
 /// Appends to the actor's dealership's audit log.
 pub async fn audit(stores: &Stores, actor: &Actor, entry: AuditEntry) -> DomainResult<()> {
     stores.audit.append_audit(&actor.tenant, &entry).await?;

@@ -19,7 +19,7 @@ const ROUND_ROBIN_COUNTER: &str = "round_robin";
 pub fn rotation(users: &[User]) -> Vec<&User> {
     let mut reps: Vec<&User> = users
         .iter()
-        .filter(|u| u.active && u.role == Role::SalesRep)
+        .filter(|u| u.active && !u.away && u.role == Role::SalesRep)
         .collect();
     reps.sort_by_key(|u| u.id);
     reps

@@ -134,7 +134,7 @@ async fn add_with_id(
         let lead = lead_records::modify(stores, &actor.tenant, lead.id, now, |lead| {
             lead.last_contact_at = Some(now);
             if by_a_person {
-                lead.human_contact_at = Some(now);
+                lead.record_human_contact(now);
             }
             if lead.status == LeadStatus::New {
                 lead.set_status(LeadStatus::Contacted, now);

@@ -95,7 +95,7 @@ pub async fn send(
             lead.ai_draft = None;
         }
         // A person read and sent it: the customer has had a person's answer.
-        lead.human_contact_at = Some(now);
+        lead.record_human_contact(now);
         Ok(())
     })
     .await?;

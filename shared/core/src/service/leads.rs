@@ -4,29 +4,12 @@ use super::lead_records::{load_live, modify};
 use crate::error::{DomainError, DomainResult};
 use crate::ids::{LeadId, UserId};
 use crate::jobs::{self, LeadEvent};
-use crate::model::{Lead, LeadPatch, LeadQuery, LeadSource, LeadStatus, NewLead};
-use crate::pagination::{self, CursorCodec, Page};
+use crate::model::{Lead, LeadPatch, LeadSource, NewLead};
 use crate::permissions::{Actor, Permission};
 use crate::ports::Stores;
-use crate::search;
 use crate::service::automation::triggers::{self, Event};
 use crate::tenancy::TenantId;
 use crate::validation::FieldErrors;
-
-/// `GET /api/leads` parameters as received.
-#[derive(Debug, Clone, Default)]
-pub struct ListLeads {
-    pub limit: Option<i64>,
-    pub cursor: Option<String>,
-    pub status: Option<LeadStatus>,
-    pub source: Option<LeadSource>,
-    pub assigned_to: Option<UserId>,
-    pub created_after: Option<DateTime<Utc>>,
-    pub created_before: Option<DateTime<Utc>>,
-    pub updated_since: Option<DateTime<Utc>>,
-    pub search: Option<String>,
-    pub needs_human: Option<bool>,
-}
 
 pub async fn create(
     stores: &Stores,
@@ -51,67 +34,6 @@ pub async fn get(stores: &Stores, actor: &Actor, id: LeadId) -> DomainResult<Lea
     load_live(stores, &actor.tenant, id).await
 }
 
-pub async fn list(
-    stores: &Stores,
-    cursors: &CursorCodec,
-    actor: &Actor,
-    params: ListLeads,
-) -> DomainResult<Page<Lead>> {
-    actor.require(Permission::ReadLeads)?;
-    let limit = pagination::limit(params.limit)?;
-    let query = LeadQuery {
-        status: params.status,
-        source: params.source,
-        assigned_to: params.assigned_to,
-        created_after: params.created_after,
-        created_before: params.created_before,
-        updated_since: params.updated_since,
-        include_deleted: false,
-        search: params.search.as_deref().and_then(search::fold_query),
-        needs_human: params.needs_human,
-    };
-    let scope = pagination::scope(
-        "leads",
-        &[
-            ("status", query.status.map(|s| s.as_str().to_string())),
-            ("source", query.source.map(|s| s.as_str().to_string())),
-            ("assigned_to", query.assigned_to.map(|u| u.to_string())),
-            (
-                "created_after",
-                query.created_after.map(|t| crate::time::sortable(&t)),
-            ),
-            (
-                "created_before",
-                query.created_before.map(|t| crate::time::sortable(&t)),
-            ),
-            (
-                "updated_since",
-                query.updated_since.map(|t| crate::time::sortable(&t)),
-            ),
-            ("search", query.search.clone()),
-            ("needs_human", query.needs_human.map(|n| n.to_string())),
-        ],
-    );
-    let after = pagination::decode_after::<LeadId>(
-        cursors,
-        &actor.tenant,
-        &scope,
-        params.cursor.as_deref(),
-    )?;
-    let items = stores
-        .leads
-        .list_leads(&actor.tenant, &query, after, limit + 1)
-        .await?;
-    Ok(pagination::into_page(
-        items,
-        limit,
-        cursors,
-        &actor.tenant,
-        &scope,
-        |l| l.id.to_string(),
-    ))
-}
-
 pub async fn update(
     stores: &Stores,
     actor: &Actor,
@@ -123,11 +45,14 @@ pub async fn update(
     if let Some(Some(user)) = patch.assigned_to {
         ensure_team_member(stores, &actor.tenant, user).await?;
     }
+    if let Some(tags) = &patch.tags {
+        ensure_known_tags(stores, &actor.tenant, tags).await?;
+    }
     let before = load_live(stores, &actor.tenant, id).await?.status;
     let lead = modify(stores, &actor.tenant, id, now, |lead| {
         // A person moving the lead on stops its response-time clock.
         if patch.status.is_some_and(|s| s != lead.status) {
-            lead.human_contact_at = Some(now);
+            lead.record_human_contact(now);
         }
         patch.apply(lead, now).map_err(DomainError::from)
     })
@@ -186,7 +111,30 @@ pub async fn delete(
     .map(|_| ())
 }
 
-async fn ensure_team_member(stores: &Stores, tenant: &TenantId, user: UserId) -> DomainResult<()> {
+/// Every tag must be in the dealership's list.
+pub(crate) async fn ensure_known_tags(
+    stores: &Stores,
+    tenant: &TenantId,
+    tags: &[crate::ids::TagId],
+) -> DomainResult<()> {
+    let known = stores
+        .dealerships
+        .get_dealership(tenant)
+        .await?
+        .map(|d| d.inbox.tags)
+        .unwrap_or_default();
+    if tags.iter().all(|t| known.iter().any(|k| k.id == *t)) {
+        Ok(())
+    } else {
+        Err(FieldErrors::single("tags", "holds a tag this dealership does not have").into())
+    }
+}
+
+pub(crate) async fn ensure_team_member(
+    stores: &Stores,
+    tenant: &TenantId,
+    user: UserId,
+) -> DomainResult<()> {
     match stores.users.get_user(tenant, user).await? {
         Some(_) => Ok(()),
         None => {

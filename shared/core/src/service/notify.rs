@@ -22,7 +22,15 @@ pub fn recipients(
     users: &[User],
     event: &LeadEvent,
 ) -> Vec<String> {
-    let wants = |u: &&User| u.notification_preferences.new_lead_email;
+    // Each user chooses which events reach them by email.
+    let wants = |u: &&User| {
+        let p = &u.notification_preferences;
+        match event {
+            LeadEvent::CustomerReply { .. } => p.customer_reply_email,
+            LeadEvent::Target { .. } => p.escalation_email,
+            _ => p.new_lead_email,
+        }
+    };
     let user_address = |id: UserId| -> Vec<String> {
         users
             .iter()
@@ -43,8 +51,8 @@ pub fn recipients(
             user_id: Some(id), ..
         } => Some(user_address(*id)),
         LeadEvent::FollowUp { emails, .. } if !emails.is_empty() => Some(emails.clone()),
-        // A missed target: the rep who has it now and every manager, whatever
-        // their email preference (it is not a lead notice, it is the floor's).
+        // A missed target: the rep who has it now and every manager who
+        // wants escalations by email.
         LeadEvent::Target {
             step: Step::Escalate,
             reassigned_to,
@@ -56,6 +64,7 @@ pub fn recipients(
                 .filter(|u| {
                     Some(u.id) == *reassigned_to || u.role == crate::permissions::Role::Manager
                 })
+                .filter(wants)
                 .map(|u| u.email.clone())
                 .collect(),
         ),

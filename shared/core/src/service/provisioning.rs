@@ -59,6 +59,7 @@ pub async fn create_dealership(
         conversation: Default::default(),
         booking: Default::default(),
         response_targets: Default::default(),
+        inbox: Default::default(),
         created_at: now,
         updated_at: now,
     };

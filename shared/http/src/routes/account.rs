@@ -7,9 +7,10 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use norvalt_core::audit::AuditEntry;
-use norvalt_core::model::{User, UserPatch};
+use norvalt_core::model::{InboxSetup, User, UserPatch};
 use norvalt_core::pagination::Page;
-use norvalt_core::service::account::{self, Me, Team, USER_NOT_FOUND};
+use norvalt_core::service::account::{self, Me, MyPatch, Team, USER_NOT_FOUND};
+use norvalt_core::service::inbox_setup::{self, InboxSetupPatch};
 use norvalt_core::{UserId, time};
 
 use super::parse_id;
@@ -23,7 +24,8 @@ use crate::state::AppState;
 /// without being documented.
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(me))
+        .routes(routes!(me, update_me))
+        .routes(routes!(get_inbox_setup, update_inbox_setup))
         .routes(routes!(users))
         .routes(routes!(update_user))
         .routes(routes!(audit_log))
@@ -42,6 +44,47 @@ pub(crate) async fn me(
     Auth(actor): Auth,
 ) -> Result<Json<Me>, ApiError> {
     Ok(Json(account::me(&state.stores, &actor).await?))
+}
+
+/// What a user sets for themself: which events email them, whether they
+/// are away (no round-robin leads, no escalations), their own inbox views.
+#[utoipa::path(patch, path = "/api/me", tag = "account", request_body = MyPatch,
+    responses((status = 200, body = User), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub(crate) async fn update_me(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    JsonBody(patch): JsonBody<MyPatch>,
+) -> Result<Json<User>, ApiError> {
+    Ok(Json(
+        account::update_me(&state.stores, &actor, patch, time::now()).await?,
+    ))
+}
+
+/// The dealership's tags, canned replies and shared inbox views.
+#[utoipa::path(get, path = "/api/inbox-setup", tag = "account",
+    responses((status = 200, body = InboxSetup), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub(crate) async fn get_inbox_setup(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+) -> Result<Json<InboxSetup>, ApiError> {
+    Ok(Json(inbox_setup::get(&state.stores, &actor).await?))
+}
+
+/// Replace the tags, canned replies or shared views (managers and
+/// admins); each list sent is validated whole. Audited.
+#[utoipa::path(patch, path = "/api/inbox-setup", tag = "account", request_body = InboxSetupPatch,
+    responses((status = 200, body = InboxSetup), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub(crate) async fn update_inbox_setup(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    JsonBody(patch): JsonBody<InboxSetupPatch>,
+) -> Result<Json<InboxSetup>, ApiError> {
+    Ok(Json(
+        inbox_setup::update(&state.stores, &actor, patch, time::now()).await?,
+    ))
 }
 
 /// The dealership's users with their roles, by name.

@@ -22,6 +22,7 @@ use norvalt_core::service::appointments::{
     self, APPOINTMENT_NOT_FOUND, AppointmentPatch, NewAppointment,
 };
 use norvalt_core::service::booking::customer::BookingDesk;
+use norvalt_core::service::reply_fields::{self, ReplyFields};
 use norvalt_core::{AppointmentId, LeadId, UserId, time};
 
 use super::parse_id;
@@ -61,6 +62,7 @@ pub fn routes() -> OpenApiRouter<AppointmentsState> {
         .routes(routes!(list_appointments, create_appointment))
         .routes(routes!(update_appointment))
         .routes(routes!(lead_appointments))
+        .routes(routes!(reply_fields))
 }
 
 pub fn router(state: AppointmentsState) -> Router {
@@ -141,4 +143,22 @@ pub(crate) async fn lead_appointments(
     let id: LeadId = parse_id(&id, LEAD_NOT_FOUND)?;
     let items = appointments::of_lead(&state.desk(), &actor, id).await?;
     Ok(Json(Appointments { items }))
+}
+
+/// The values a canned reply's fields take for this lead and the rep
+/// asking (`{fornavn}`, `{bil}`, `{forhandler}`, `{selger}`,
+/// `{åpningstider}`, `{bookinglenke}`); null where there is none. Served
+/// here because this function holds the booking link's key.
+#[utoipa::path(get, path = "/api/leads/{id}/reply-fields", tag = "leads", params(("id" = String, Path, format = Uuid)),
+    responses((status = 200, body = ReplyFields), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub(crate) async fn reply_fields(
+    State(state): State<AppointmentsState>,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+) -> Result<Json<ReplyFields>, ApiError> {
+    let id: LeadId = parse_id(&id, LEAD_NOT_FOUND)?;
+    Ok(Json(
+        reply_fields::for_lead(&state.app.stores, &state.links, &actor, id).await?,
+    ))
 }

@@ -10,9 +10,10 @@ use utoipa_axum::routes;
 
 use norvalt_core::error::LEAD_NOT_FOUND;
 use norvalt_core::model::{Lead, LeadPatch, LeadSource, LeadStatus, NewLead};
-use norvalt_core::pagination::Page;
-use norvalt_core::service::leads::{self, ListLeads};
-use norvalt_core::{LeadId, UserId, time};
+use norvalt_core::service::bulk::{self, BulkRequest, BulkSummary};
+use norvalt_core::service::lead_list::{self, LeadPage, ListLeads};
+use norvalt_core::service::leads;
+use norvalt_core::{LeadId, TagId, UserId, time};
 
 use super::parse_id;
 use crate::auth::Auth;
@@ -26,6 +27,7 @@ use crate::state::AppState;
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_leads, create_lead))
+        .routes(routes!(bulk_update))
         .routes(routes!(get_lead, update_lead, delete_lead))
         .routes(routes!(get_opt_outs))
         .routes(routes!(get_matching_vehicles))
@@ -107,17 +109,35 @@ pub struct LeadListParams {
     search: Option<String>,
     /// `true`: only leads handed over to a person ("Trenger menneske").
     needs_human: Option<bool>,
+    /// `true`: only leads with no rep ("Ikke tildelt").
+    unassigned: Option<bool>,
+    /// `true`: only leads past their response-time target ("Forfalt").
+    overdue: Option<bool>,
+    /// Only leads with this tag.
+    #[param(value_type = Option<String>, format = Uuid)]
+    tag: Option<TagId>,
+    /// `newest` (default) or `oldest` first.
+    sort: Option<SortOrder>,
 }
 
-/// The inbox: leads newest first.
+#[derive(Debug, Clone, Copy, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SortOrder {
+    Newest,
+    Oldest,
+}
+
+/// The inbox: leads newest (or oldest) first, each with its response
+/// clock. A poll (`updated_since`) also lists in `removed` the leads that
+/// left this list since.
 #[utoipa::path(get, path = "/api/leads", tag = "leads", params(LeadListParams),
-    responses((status = 200, body = Page<Lead>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)),
+    responses((status = 200, body = LeadPage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
 pub(crate) async fn list_leads(
     State(state): State<AppState>,
     Auth(actor): Auth,
     ApiQuery(p): ApiQuery<LeadListParams>,
-) -> Result<Json<Page<Lead>>, ApiError> {
+) -> Result<Json<LeadPage>, ApiError> {
     let params = ListLeads {
         limit: p.limit,
         cursor: p.cursor,
@@ -129,9 +149,29 @@ pub(crate) async fn list_leads(
         updated_since: p.updated_since,
         search: p.search,
         needs_human: p.needs_human,
+        unassigned: p.unassigned,
+        overdue: p.overdue,
+        tag: p.tag,
+        oldest_first: matches!(p.sort, Some(SortOrder::Oldest)),
     };
     Ok(Json(
-        leads::list(&state.stores, &state.cursors, &actor, params).await?,
+        lead_list::list(&state.stores, &state.cursors, &actor, params).await?,
+    ))
+}
+
+/// Assign, set a status, add or remove a tag on the chosen leads
+/// (`lead_ids`) or on every lead matching `filter` (at most 1,000).
+/// Leads already as asked are left alone, so a retry changes nothing more.
+#[utoipa::path(post, path = "/api/leads/bulk", tag = "leads", request_body = BulkRequest,
+    responses((status = 200, body = BulkSummary), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub(crate) async fn bulk_update(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    JsonBody(request): JsonBody<BulkRequest>,
+) -> Result<Json<BulkSummary>, ApiError> {
+    Ok(Json(
+        bulk::apply(&state.stores, &actor, request, time::now()).await?,
     ))
 }
 

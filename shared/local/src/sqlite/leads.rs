@@ -118,10 +118,30 @@ impl LeadStore for SqliteStore {
                 i64::from(wanted).into(),
             );
         }
-        if let Some(after) = after {
-            filter(" AND id < ?", after.to_string().into());
+        if let Some(wanted) = query.overdue {
+            filter(
+                " AND (json_extract(doc, '$.overdue_at') IS NOT NULL) = ?",
+                i64::from(wanted).into(),
+            );
         }
-        filter(" ORDER BY id DESC LIMIT ?", (limit as i64).into());
+        if let Some(wanted) = query.unassigned {
+            filter(" AND (assigned_to IS NULL) = ?", i64::from(wanted).into());
+        }
+        if let Some(tag) = query.tag {
+            filter(
+                " AND EXISTS (SELECT 1 FROM json_each(doc, '$.tags') WHERE value = ?)",
+                tag.to_string().into(),
+            );
+        }
+        let (older_or_newer, order) = if query.oldest_first {
+            (" AND id > ?", " ORDER BY id ASC LIMIT ?")
+        } else {
+            (" AND id < ?", " ORDER BY id DESC LIMIT ?")
+        };
+        if let Some(after) = after {
+            filter(older_or_newer, after.to_string().into());
+        }
+        filter(order, (limit as i64).into());
         self.read(move |c| docs(c, &sql, args)).await
     }
 

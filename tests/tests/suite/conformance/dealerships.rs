@@ -168,7 +168,7 @@ async fn another_dealership_sees_nothing(stores: Stores) {
             .is_none()
     );
     assert!(
-        leads::list(&stores, &codec(), &them, ListLeads::default())
+        norvalt_core::service::lead_list::list(&stores, &codec(), &them, ListLeads::default())
             .await
             .unwrap()
             .items
@@ -241,7 +241,7 @@ async fn another_dealership_sees_nothing(stores: Stores) {
             .await
             .unwrap();
     }
-    let page = leads::list(
+    let page = norvalt_core::service::lead_list::list(
         &stores,
         &codec(),
         &me,
@@ -257,7 +257,7 @@ async fn another_dealership_sees_nothing(stores: Stores) {
         ..Default::default()
     };
     assert!(matches!(
-        leads::list(&stores, &codec(), &them, stolen).await,
+        norvalt_core::service::lead_list::list(&stores, &codec(), &them, stolen).await,
         Err(DomainError::InvalidCursor)
     ));
 }

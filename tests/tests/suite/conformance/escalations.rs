@@ -15,6 +15,7 @@ use super::*;
 conformance!(
     an_unanswered_lead_is_reminded_then_reassigned_once_each,
     the_clock_counts_opening_hours_across_a_dst_weekend,
+    an_away_rep_is_skipped_when_a_lead_is_reassigned,
 );
 
 fn at(s: &str) -> chrono::DateTime<Utc> {
@@ -142,6 +143,74 @@ async fn an_unanswered_lead_is_reminded_then_reassigned_once_each(stores: Stores
         "a lead a person answered stays"
     );
     assert_eq!(notices(&queue, "remind").len(), 1);
+
+    // The inbox's "Forfalt" lists it (DynamoDB: from the due index) until a
+    // person moves it on.
+    let overdue = |stores: Stores| async move {
+        norvalt_core::service::lead_list::list(
+            &stores,
+            &codec(),
+            &actor(t, Role::Manager),
+            ListLeads {
+                overdue: Some(true),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|r| r.lead.id)
+        .collect::<Vec<_>>()
+    };
+    assert_eq!(overdue(stores.clone()).await, vec![lead.id]);
+    leads::update(
+        &stores,
+        &actor(t, Role::SalesRep),
+        lead.id,
+        LeadPatch {
+            status: Some(LeadStatus::Contacted),
+            ..Default::default()
+        },
+        at("2026-12-12T11:05:00Z"),
+    )
+    .await
+    .unwrap();
+    assert!(overdue(stores.clone()).await.is_empty());
+}
+
+/// A rep who is away gets no escalated lead: the next one in turn does.
+async fn an_away_rep_is_skipped_when_a_lead_is_reassigned(stores: Stores) {
+    let t = tenant(&stores, "targets-away").await;
+    let (a, b, _) = team(&stores, &t, "targets-away").await;
+    let extra = provisioning::add_user(
+        &stores,
+        &t,
+        NewUser {
+            clerk_user_id: "user_targets-away_c".into(),
+            email: "c@targets-away.no".into(),
+            name: Some("c".into()),
+            role: Role::SalesRep,
+        },
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    let mut away = stores.users.get_user(&t, b.id).await.unwrap().unwrap();
+    away.away = true;
+    away.version += 1;
+    stores.users.update_user(&t, &away).await.unwrap();
+    // Tuesday 8 December 2026, 10:00 in Oslo.
+    let lead = lead_at(&stores, &t, &a, "2026-12-08T09:00:00Z").await;
+    let queue = Arc::new(MemoryQueue::default());
+    let job = Escalations {
+        stores: stores.clone(),
+        queue: queue.clone(),
+    };
+    job.run_due(at("2026-12-08T09:16:00Z")).await.unwrap();
+    let after = stores.leads.get_lead(&t, lead.id).await.unwrap().unwrap();
+    assert_eq!(after.assigned_to, Some(extra.id), "b is away: c gets it");
+    assert!(after.overdue_at.is_some());
 }
 
 async fn the_clock_counts_opening_hours_across_a_dst_weekend(stores: Stores) {

@@ -76,7 +76,7 @@ async fn the_inbox_pages_newest_first_without_gaps(stores: Stores) {
     let mut seen = Vec::new();
     let mut cursor = None;
     loop {
-        let page = leads::list(
+        let page = norvalt_core::service::lead_list::list(
             &stores,
             &codec(),
             &a,
@@ -89,7 +89,7 @@ async fn the_inbox_pages_newest_first_without_gaps(stores: Stores) {
         .await
         .unwrap();
         assert!(page.items.len() <= 5);
-        seen.extend(page.items.iter().map(|l| l.id));
+        seen.extend(page.items.iter().map(|l| l.lead.id));
         match page.next_cursor {
             Some(c) => cursor = Some(c),
             None => break,
@@ -97,7 +97,7 @@ async fn the_inbox_pages_newest_first_without_gaps(stores: Stores) {
     }
     assert_eq!(seen, ids);
     // An exact multiple of the page size ends without an empty page.
-    let page = leads::list(
+    let page = norvalt_core::service::lead_list::list(
         &stores,
         &codec(),
         &a,
@@ -173,12 +173,12 @@ async fn the_inbox_filters_by_every_field(stores: Stores) {
         let stores = stores.clone();
         let a = a.clone();
         async move {
-            leads::list(&stores, &codec(), &a, params)
+            norvalt_core::service::lead_list::list(&stores, &codec(), &a, params)
                 .await
                 .unwrap()
                 .items
                 .into_iter()
-                .map(|l| l.id)
+                .map(|l| l.lead.id)
                 .collect::<Vec<_>>()
         }
     };
@@ -304,14 +304,14 @@ async fn soft_deleted_leads_disappear(stores: Stores) {
             ..
         })
     ));
-    let all = leads::list(&stores, &codec(), &a, ListLeads::default())
+    let all = norvalt_core::service::lead_list::list(&stores, &codec(), &a, ListLeads::default())
         .await
         .unwrap();
     assert_eq!(
-        all.items.iter().map(|l| l.id).collect::<Vec<_>>(),
+        all.items.iter().map(|l| l.lead.id).collect::<Vec<_>>(),
         [keep.id]
     );
-    let new = leads::list(
+    let new = norvalt_core::service::lead_list::list(
         &stores,
         &codec(),
         &a,

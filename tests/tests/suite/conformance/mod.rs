@@ -13,7 +13,7 @@ use norvalt_core::model::{
 };
 use norvalt_core::pagination::CursorCodec;
 use norvalt_core::ports::RouteKind;
-use norvalt_core::service::leads::ListLeads;
+use norvalt_core::service::lead_list::ListLeads;
 use norvalt_core::service::provisioning::{self, PlatformSettings};
 use norvalt_core::service::{conversations, leads, vehicles};
 use norvalt_core::{Actor, DomainError, Role, StoreError, Stores, TenantId, tenancy};
@@ -55,6 +55,7 @@ mod counters;
 mod dealerships;
 mod erasure;
 mod escalations;
+mod inbox;
 mod leads_store;
 mod rules;
 mod users;

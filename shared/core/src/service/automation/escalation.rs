@@ -99,9 +99,16 @@ impl Escalations {
                 }
                 Step::Escalate => {
                     let next = if dealership.response_targets.reassign {
-                        self.reassign(tenant, lead, now).await?
+                        self.next_rep(tenant, lead).await?
                     } else {
                         None
+                    };
+                    let Some(next) = self.mark_overdue(tenant, lead, &clock, next, now).await?
+                    else {
+                        // A person got to it first: nothing to escalate.
+                        crate::outbound::claims::mark_done(&self.stores, tenant, &claim, now)
+                            .await?;
+                        continue;
                     };
                     if dealership.response_targets.notify_manager || next.is_some() {
                         self.tell(tenant, lead, &clock, step, next, now).await?;
@@ -114,35 +121,54 @@ impl Escalations {
         Ok(())
     }
 
-    /// Gives the lead to the next active rep in turn after its current
-    /// one; `None` when there is nobody else.
-    async fn reassign(
+    /// The next active rep in turn after the lead's current one (reps who
+    /// are away are skipped); `None` when there is nobody else.
+    async fn next_rep(&self, tenant: &TenantId, lead: &Lead) -> Result<Option<UserId>, JobError> {
+        let users = self.stores.users.list_users(tenant).await?;
+        let reps = rotation(&users);
+        Ok(
+            match lead
+                .assigned_to
+                .and_then(|a| reps.iter().position(|u| u.id == a))
+            {
+                Some(i) if reps.len() > 1 => Some(reps[(i + 1) % reps.len()].id),
+                Some(_) => None,
+                None => reps.first().map(|u| u.id),
+            },
+        )
+    }
+
+    /// Marks the lead overdue (the inbox's "Forfalt") and gives it to
+    /// `next` when there is one, in one write that first checks the clock
+    /// still runs: `Ok(None)` when a person answered in the meantime, else
+    /// `Ok(Some(next))`.
+    async fn mark_overdue(
         &self,
         tenant: &TenantId,
         lead: &Lead,
+        clock: &Clock,
+        next: Option<UserId>,
         now: DateTime<Utc>,
-    ) -> Result<Option<UserId>, JobError> {
-        let users = self.stores.users.list_users(tenant).await?;
-        let reps = rotation(&users);
-        let next = match lead
-            .assigned_to
-            .and_then(|a| reps.iter().position(|u| u.id == a))
-        {
-            Some(i) if reps.len() > 1 => Some(reps[(i + 1) % reps.len()].id),
-            Some(_) => None,
-            None => reps.first().map(|u| u.id),
-        };
-        let Some(next) = next else {
-            return Ok(None);
-        };
+    ) -> Result<Option<Option<UserId>>, JobError> {
+        const STOPPED: &str = "clock_stopped";
         match modify(&self.stores, tenant, lead.id, now, |l| {
-            l.assigned_to = Some(next);
+            if l.human_contact_at.is_some_and(|h| h >= clock.started_at) {
+                return Err(crate::error::DomainError::Conflict {
+                    code: STOPPED,
+                    message: String::new(),
+                });
+            }
+            l.overdue_at = Some(clock.due_at);
+            if let Some(next) = next {
+                l.assigned_to = Some(next);
+            }
             Ok(())
         })
         .await
         {
             Ok(_) => Ok(Some(next)),
             Err(crate::error::DomainError::NotFound { .. }) => Ok(None),
+            Err(crate::error::DomainError::Conflict { code: STOPPED, .. }) => Ok(None),
             Err(e) => Err(JobError::Retry(e.to_string())),
         }
     }
