@@ -181,8 +181,8 @@ describe("the AI's conversation in the dashboard", { timeout: 240_000 }, () => {
 
   test("a rep works the 'Trenger menneske' view and gives the lead back to the AI", async () => {
     await signIn(page, server.url, REP);
-    const view = page.getByTestId("needs-human-view");
-    await view.getByTestId("needs-human-count").filter({ hasText: "1" }).waitFor();
+    const view = page.getByTestId("view-needs-human");
+    await view.getByTestId("view-count-needs-human").filter({ hasText: "1" }).waitFor();
     await view.click();
     const rows = page.getByTestId("lead-row");
     await rows.filter({ hasText: "Kari Pris" }).waitFor();

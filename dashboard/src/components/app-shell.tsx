@@ -1,6 +1,6 @@
 "use client";
 
-import { BarChart3, CalendarDays, Car, Inbox, LogOut, Settings, Workflow } from "lucide-react";
+import { BarChart3, CalendarDays, Car, Inbox, LogOut, Settings, SlidersHorizontal, Workflow } from "lucide-react";
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 import * as React from "react";
@@ -16,6 +16,7 @@ const NAV = [
   { href: "/inventory/", label: "Lager", icon: Car, adminOnly: false },
   { href: "/automations/", label: "Oppfølging", icon: Workflow, adminOnly: false },
   { href: "/analytics/", label: "Analyse", icon: BarChart3, adminOnly: false },
+  { href: "/setup/", label: "Oppsett", icon: SlidersHorizontal, adminOnly: false },
   { href: "/settings/", label: "Innstillinger", icon: Settings, adminOnly: true },
 ];
 

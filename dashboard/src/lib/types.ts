@@ -51,7 +51,49 @@ export interface Lead {
   handover?: Handover | null;
   ai_draft?: AiDraft | null;
   handed_back?: { by: string; at: string } | null;
+  overdue_at?: string | null;
+  tags?: string[];
+  /** In the inbox's rows: the running response clock. */
+  response_clock?: ResponseClockState | null;
   version: number;
+}
+
+export interface ResponseClockState {
+  kind: "first_contact" | "reply";
+  started_at: string;
+  remind_at: string;
+  due_at: string;
+}
+
+/** `GET /api/leads`: a page, and on a poll the leads that left the list. */
+export interface LeadPage extends Page<Lead> {
+  removed?: string[];
+}
+
+export type TagColour = "grey" | "red" | "orange" | "green" | "teal" | "blue" | "violet" | "pink";
+
+export interface Tag {
+  id: string;
+  name: string;
+  colour: TagColour;
+}
+
+export interface CannedReply {
+  id: string;
+  title: string;
+  body: string;
+}
+
+export interface SavedView {
+  id: string;
+  name: string;
+  query: string;
+}
+
+export interface InboxSetup {
+  tags: Tag[];
+  canned_replies: CannedReply[];
+  views: SavedView[];
 }
 
 export type ConversationMode = "auto" | "draft" | "off";
@@ -100,6 +142,8 @@ export interface NotificationPreferences {
   new_lead_email: boolean;
   new_lead_sms: boolean;
   daily_summary: boolean;
+  customer_reply_email: boolean;
+  escalation_email: boolean;
 }
 
 export interface User {
@@ -111,6 +155,8 @@ export interface User {
   role: Role;
   notification_preferences: NotificationPreferences;
   active: boolean;
+  away?: boolean;
+  views?: SavedView[];
   created_at: string;
   version: number;
 }

@@ -3,12 +3,15 @@
 import { Send, Sparkles } from "lucide-react";
 import * as React from "react";
 
+import { CannedPicker } from "@/components/lead/canned-picker";
 import { InlineError } from "@/components/states";
 import { Button } from "@/components/ui/button";
 import { NativeSelect, Textarea } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
 import { useSession } from "@/lib/session";
-import type { Lead, Message } from "@/lib/types";
+import { fillFields, searchReplies, unfilledFields } from "@/lib/reply-fields";
+import type { InboxSetup, Lead, Message } from "@/lib/types";
+import { useResource } from "@/lib/use-resource";
 
 interface Props {
   lead: Lead;
@@ -33,6 +36,22 @@ export function ReplyBox({ lead, optOuts, onSent }: Props) {
   const [notice, setNotice] = React.useState("");
   // One key per reply written: a retried send after a lost answer sends nothing twice.
   const key = React.useRef(newKey());
+  const setup = useResource<InboxSetup>("/api/inbox-setup");
+  const fields = useResource<{ values: Record<string, string | null> }>(`/api/leads/${lead.id}/reply-fields`);
+  // "/" at the start of the box searches the canned replies.
+  const slash = /^\/([^\n]*)$/.exec(text);
+  const unfilled = unfilledFields(text);
+  React.useEffect(() => {
+    // The inbox's `r` shortcut opens the lead with the reply box focused.
+    if (new URLSearchParams(window.location.search).get("reply") === "1") document.getElementById("reply-text")?.focus();
+  }, []);
+
+  function insert(body: string) {
+    const filled = fillFields(body, fields.data?.values ?? {});
+    setText(filled.text);
+    setNotice(filled.missing.length ? "" : "Hurtigsvar satt inn. Les gjennom før du sender.");
+    document.getElementById("reply-text")?.focus();
+  }
 
   async function draft() {
     setBusy("draft");
@@ -50,7 +69,7 @@ export function ReplyBox({ lead, optOuts, onSent }: Props) {
 
   async function send(e: React.FormEvent) {
     e.preventDefault();
-    if (!text.trim()) return;
+    if (!text.trim() || unfilled.length > 0 || slash) return;
     setBusy("send");
     setError(null);
     try {
@@ -111,14 +130,27 @@ export function ReplyBox({ lead, optOuts, onSent }: Props) {
         rows={6}
         value={text}
         onChange={(e) => setText(e.target.value)}
-        placeholder={channel === "sms" ? "Kort SMS til kunden …" : "Skriv svaret til kunden …"}
+        onKeyDown={(e) => {
+          const first = slash ? searchReplies(setup.data?.canned_replies ?? [], slash[1])[0] : undefined;
+          if (e.key === "Enter" && first) {
+            e.preventDefault();
+            insert(first.body);
+          }
+        }}
+        placeholder={channel === "sms" ? "Kort SMS til kunden … (/ for hurtigsvar)" : "Skriv svaret til kunden … (/ for hurtigsvar)"}
       />
+      {slash && <CannedPicker replies={setup.data?.canned_replies ?? []} search={slash[1]} onPick={(r) => insert(r.body)} />}
+      {unfilled.length > 0 && (
+        <p className="text-sm text-red-800" role="alert" data-testid="unfilled-fields">
+          Fyll ut før du sender: {unfilled.map((f) => `{${f}}`).join(", ")}
+        </p>
+      )}
       <div className="flex flex-wrap items-center justify-between gap-2">
         <p className="text-xs text-muted-foreground" aria-live="polite">
           {notice}
           {channel === "sms" && text ? ` ${text.length} tegn.` : ""}
         </p>
-        <Button type="submit" disabled={busy !== null || !text.trim()}>
+        <Button type="submit" disabled={busy !== null || !text.trim() || unfilled.length > 0 || !!slash}>
           <Send aria-hidden /> {busy === "send" ? "Sender …" : channel === "sms" ? "Send SMS" : "Send e-post"}
         </Button>
       </div>

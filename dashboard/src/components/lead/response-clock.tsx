@@ -1,14 +1,13 @@
 "use client";
 
-import { Timer } from "lucide-react";
 import * as React from "react";
 
-import { Badge } from "@/components/ui/badge";
-import { formatDateTime } from "@/lib/format";
+import { ClockBadge } from "@/components/lead/clock-badge";
+import type { ResponseClockState } from "@/lib/types";
 import { useResource } from "@/lib/use-resource";
 
 interface ClockView {
-  clock: { kind: "first_contact" | "reply"; started_at: string; remind_at: string; due_at: string } | null;
+  clock: ResponseClockState | null;
   overdue_secs: number | null;
 }
 
@@ -25,17 +24,5 @@ export function ResponseClock({ leadId, version }: { leadId: string; version: nu
   }, [version, reload]);
   const clock = view.data?.clock;
   if (!clock) return null;
-  const what = clock.kind === "first_contact" ? "Første kontakt" : "Svar til kunden";
-  const overdue = view.data?.overdue_secs;
-  return overdue != null ? (
-    <Badge variant="danger" data-testid="response-clock">
-      <Timer className="mr-1 h-3.5 w-3.5" aria-hidden />
-      {what}: forfalt med {Math.max(1, Math.round(overdue / 60))} min
-    </Badge>
-  ) : (
-    <Badge variant="warning" data-testid="response-clock">
-      <Timer className="mr-1 h-3.5 w-3.5" aria-hidden />
-      {what} innen {formatDateTime(clock.due_at)}
-    </Badge>
-  );
+  return <ClockBadge clock={clock} now={new Date()} />;
 }

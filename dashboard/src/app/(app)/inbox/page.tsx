@@ -1,77 +1,80 @@
 "use client";
 
-import { RefreshCw, Search, UserRoundCheck } from "lucide-react";
+import { Bell, BellOff, Keyboard, RefreshCw, Search } from "lucide-react";
 import Link from "next/link";
+import { useRouter } from "next/navigation";
 import * as React from "react";
 
 import { PageHeader } from "@/components/app-shell";
+import { BulkBar, describeSummary } from "@/components/inbox/bulk-bar";
+import { ShortcutsHelp } from "@/components/inbox/shortcuts-help";
+import { LeadTags } from "@/components/inbox/tag-chip";
+import { ViewsBar } from "@/components/inbox/views-bar";
+import { ClockBadge } from "@/components/lead/clock-badge";
 import { AnsweredMark, ScoreBadge, SourceIcon, StatusBadge } from "@/components/lead-bits";
 import { PeopleOptions, StatusOptions } from "@/components/options";
 import { EmptyState, ErrorState, LoadingState } from "@/components/states";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
+import { Dialog, DialogContent, DialogDescription, DialogHeader, DialogTitle } from "@/components/ui/dialog";
 import { Input, NativeSelect } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
-import type { Query } from "@/lib/api";
-import { formatDateTime, formatRelative, osloMidnight } from "@/lib/format";
+import { formatDateTime, formatRelative } from "@/lib/format";
+import { apiQuery, bulkFilter, NO_FILTERS, parseView, viewQuery, type InboxFilters } from "@/lib/inbox-view";
 import { LEAD_SOURCES, SOURCE_LABEL } from "@/lib/labels";
+import { floorEvents, notificationsWanted, setNotificationsWanted, show } from "@/lib/notifications";
 import { seenLeads } from "@/lib/seen";
 import { useSession } from "@/lib/session";
-import type { Lead, Page, User } from "@/lib/types";
+import { moveSelection, shortcutFor } from "@/lib/shortcuts";
+import type { InboxSetup, Lead, LeadPage, LeadStatus, Page, SavedView, User } from "@/lib/types";
 import { useResource } from "@/lib/use-resource";
 import { cn } from "@/lib/utils";
 
 /** How often the inbox asks for changed leads (new ones show within 10 s). */
 const POLL_MS = 5000;
 
-interface Filters {
-  status: string;
-  source: string;
-  assigned: string; // "" anyone, "me", or a user id
-  from: string; // Oslo day YYYY-MM-DD
-  to: string;
-  search: string;
-  needsHuman: boolean;
-}
-
-const NO_FILTERS: Filters = { status: "", source: "", assigned: "", from: "", to: "", search: "", needsHuman: false };
-
-function nextDay(day: string): string {
-  const d = new Date(`${day}T12:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + 1);
-  return d.toISOString().slice(0, 10);
-}
-
 function newestUpdate(leads: Lead[], since: string): string {
   return leads.reduce((max, l) => (Date.parse(l.updated_at) > Date.parse(max) ? l.updated_at : max), since);
 }
 
-function toQuery(f: Filters, me: string | undefined): Query {
-  return {
-    status: f.status || undefined,
-    source: f.source || undefined,
-    assigned_to: f.assigned === "me" ? me : f.assigned || undefined,
-    created_after: f.from ? osloMidnight(f.from).toISOString() : undefined,
-    created_before: f.to ? osloMidnight(nextDay(f.to)).toISOString() : undefined,
-    search: f.search.trim() || undefined,
-    needs_human: f.needsHuman ? "true" : undefined,
-  };
+function ordered(leads: Lead[], oldestFirst: boolean): Lead[] {
+  const sorted = leads.sort((a, b) => b.created_at.localeCompare(a.created_at) || b.id.localeCompare(a.id));
+  return oldestFirst ? sorted.reverse() : sorted;
+}
+
+function readUrl(): InboxFilters {
+  return typeof window === "undefined" ? NO_FILTERS : parseView(window.location.search);
 }
 
 export default function InboxPage() {
-  const { api, me } = useSession();
-  const [filters, setFilters] = React.useState<Filters>(NO_FILTERS);
-  const [searchText, setSearchText] = React.useState("");
-  const query = React.useMemo(() => toQuery(filters, me.user?.id), [filters, me.user?.id]);
+  const { api, me, canManage } = useSession();
+  const router = useRouter();
+  const myId = me.user?.id;
+  const [filters, setFiltersState] = React.useState<InboxFilters>(readUrl);
+  const [searchText, setSearchText] = React.useState(filters.q);
+  const setFilters = React.useCallback((next: InboxFilters) => {
+    setFiltersState(next);
+    setSearchText(next.q);
+    const q = viewQuery(next);
+    window.history.replaceState(null, "", `${window.location.pathname}${q ? `?${q}` : ""}`);
+  }, []);
+  React.useEffect(() => {
+    const back = () => setFiltersState(readUrl());
+    window.addEventListener("popstate", back);
+    return () => window.removeEventListener("popstate", back);
+  }, []);
+  const query = React.useMemo(() => apiQuery(filters, myId), [filters, myId]);
   const team = useResource<{ items: User[] }>("/api/users");
-  // The "Trenger menneske" badge: how many leads wait for a person.
+  const setup = useResource<InboxSetup>("/api/inbox-setup");
+  const tags = setup.data?.tags ?? [];
+  const [myViews, setMyViews] = React.useState<SavedView[]>(me.user?.views ?? []);
+  // The "Trenger menneske" count: how many leads wait for a person.
   const waiting = useResource<Page<Lead>>("/api/leads", { needs_human: "true", limit: 100 });
   const reloadWaiting = waiting.reload;
   React.useEffect(() => {
     const timer = window.setInterval(reloadWaiting, POLL_MS * 2);
     return () => window.clearInterval(timer);
   }, [reloadWaiting]);
-  const waitingCount = waiting.data?.items.length ?? 0;
   const [leads, setLeads] = React.useState<Lead[]>([]);
   const [cursor, setCursor] = React.useState<string | null>(null);
   const [state, setState] = React.useState<{ loading: boolean; error: unknown; more: boolean }>({
@@ -83,12 +86,22 @@ export default function InboxPage() {
   const [seen, setSeen] = React.useState<Set<string>>(new Set());
   const [attempt, setAttempt] = React.useState(0);
   const [announce, setAnnounce] = React.useState("");
+  const [selected, setSelected] = React.useState<Set<string>>(new Set());
+  const [everyMatching, setEveryMatching] = React.useState(false);
+  const [focused, setFocused] = React.useState(-1);
+  const [help, setHelp] = React.useState(false);
+  const [statusFor, setStatusFor] = React.useState<Lead | null>(null);
+  const [notifyOn, setNotifyOn] = React.useState(false);
   // The newest `updated_at` seen: the server's clock, so a browser whose
   // clock is off still misses nothing.
   const watermark = React.useRef<string>("");
+  const opened = React.useRef(new Date());
   const [now, setNow] = React.useState(() => new Date());
 
-  React.useEffect(() => setSeen(seenLeads()), []);
+  React.useEffect(() => {
+    setSeen(seenLeads());
+    setNotifyOn(notificationsWanted() && typeof Notification !== "undefined" && Notification.permission === "granted");
+  }, []);
   // When the first page is on screen (read by the benchmark, bench/inbox.mjs).
   const shown = React.useRef(false);
   React.useEffect(() => {
@@ -101,7 +114,10 @@ export default function InboxPage() {
   React.useEffect(() => {
     const controller = new AbortController();
     setState({ loading: true, error: null, more: false });
-    api.get<Page<Lead>>("/api/leads", { ...query, limit: 25 }, controller.signal).then(
+    setSelected(new Set());
+    setEveryMatching(false);
+    setFocused(-1);
+    api.get<LeadPage>("/api/leads", { ...query, limit: 25 }, controller.signal).then(
       (page) => {
         performance.mark("norvalt:inbox-loaded");
         setLeads(page.items);
@@ -118,7 +134,9 @@ export default function InboxPage() {
     return () => controller.abort();
   }, [api, query, attempt]);
 
-  // Changed and new leads since the last look, merged in place.
+  // Changed and new leads since the last look, merged in place; leads that
+  // left the list (deleted, or no longer matching) dropped.
+  const openLead = React.useCallback((id: string, extra = "") => router.push(`/lead/?id=${id}${extra}`), [router]);
   React.useEffect(() => {
     if (state.loading || state.error) return;
     let stopped = false;
@@ -126,30 +144,35 @@ export default function InboxPage() {
       try {
         // Overlap by a few seconds: a write that committed late is not missed.
         const since = new Date(Date.parse(watermark.current) - 5000).toISOString();
-        const page = await api.get<Page<Lead>>("/api/leads", { ...query, updated_since: since, limit: 100 });
+        const page = await api.get<LeadPage>("/api/leads", { ...query, updated_since: since, limit: 100 });
         if (stopped) return;
         watermark.current = newestUpdate(page.items, watermark.current);
         setNow(new Date());
-        if (page.items.length === 0) return;
+        const removed = new Set(page.removed ?? []);
+        if (page.items.length === 0 && removed.size === 0) return;
         setLeads((current) => {
           const known = new Map(current.map((l) => [l.id, l]));
-          const newest = current[0]?.created_at ?? "";
+          const edge = current[0]?.created_at ?? "";
           const fresh: Lead[] = [];
+          const events = [];
           for (const lead of page.items) {
             const before = known.get(lead.id);
+            events.push(...floorEvents(before, lead, myId, opened.current));
             // A new arrival goes on top; an older lead that changed but is not
             // on screen stays where paging will find it.
-            if (!before && lead.created_at >= newest) fresh.push(lead);
+            if (!before && filters.sort === "newest" && lead.created_at >= edge) fresh.push(lead);
             else if (before && lead.version !== before.version) known.set(lead.id, lead);
           }
+          show(events, (id) => openLead(id));
           if (fresh.length) {
             setLive((ids) => new Set([...ids, ...fresh.map((l) => l.id)]));
             setAnnounce(fresh.length === 1 ? "Ett nytt lead" : `${fresh.length} nye leads`);
           }
           const merged = [...fresh, ...current.map((l) => known.get(l.id)!)];
-          return merged
-            .filter((l) => !l.deleted_at)
-            .sort((a, b) => b.created_at.localeCompare(a.created_at) || b.id.localeCompare(a.id));
+          return ordered(
+            merged.filter((l) => !l.deleted_at && !removed.has(l.id)),
+            filters.sort === "oldest",
+          );
         });
       } catch {
         // A missed poll is retried on the next tick; the list stays as it is.
@@ -159,13 +182,13 @@ export default function InboxPage() {
       stopped = true;
       window.clearInterval(timer);
     };
-  }, [api, query, state.loading, state.error]);
+  }, [api, query, state.loading, state.error, myId, filters.sort, openLead]);
 
   async function loadMore() {
     if (!cursor) return;
     setState((s) => ({ ...s, more: true, error: null }));
     try {
-      const page = await api.get<Page<Lead>>("/api/leads", { ...query, limit: 25, cursor });
+      const page = await api.get<LeadPage>("/api/leads", { ...query, limit: 25, cursor });
       setLeads((current) => {
         const ids = new Set(current.map((l) => l.id));
         return [...current, ...page.items.filter((l) => !ids.has(l.id))];
@@ -177,52 +200,148 @@ export default function InboxPage() {
     }
   }
 
+  const assignToMe = React.useCallback(
+    async (lead: Lead) => {
+      if (!myId || lead.assigned_to === myId) return;
+      try {
+        const updated = await api.patch<Lead>(`/api/leads/${lead.id}`, { assigned_to: myId });
+        setLeads((current) => current.map((l) => (l.id === lead.id ? { ...l, ...updated } : l)));
+        setAnnounce("Tildelt deg");
+      } catch {
+        setAnnounce("Kunne ikke tildele leadet");
+      }
+    },
+    [api, myId],
+  );
+
+  // The keyboard: never while typing, never with a dialog open.
+  React.useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if (help || statusFor) return;
+      const action = shortcutFor(event);
+      if (!action) return;
+      const lead = focused >= 0 ? leads[focused] : undefined;
+      switch (action) {
+        case "next":
+        case "previous": {
+          const next = moveSelection(focused, action === "next" ? 1 : -1, leads.length);
+          setFocused(next);
+          document.querySelector(`[data-row-index="${next}"]`)?.scrollIntoView({ block: "nearest" });
+          break;
+        }
+        case "open":
+          if (lead) openLead(lead.id);
+          else return;
+          break;
+        case "reply":
+          if (lead) openLead(lead.id, "&reply=1");
+          else return;
+          break;
+        case "assign-me":
+          if (lead) void assignToMe(lead);
+          else return;
+          break;
+        case "status":
+          if (lead) setStatusFor(lead);
+          else return;
+          break;
+        case "search":
+          document.getElementById("search")?.focus();
+          break;
+        case "help":
+          setHelp(true);
+          break;
+      }
+      event.preventDefault();
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [help, statusFor, focused, leads, openLead, assignToMe]);
+
+  async function saveView(name: string, shared: boolean) {
+    const query = viewQuery(filters);
+    if (shared) {
+      const views = [...(setup.data?.views ?? []), { name, query }];
+      await api.patch<InboxSetup>("/api/inbox-setup", { views });
+      setup.reload();
+    } else {
+      const user = await api.patch<User>("/api/me", { views: [...myViews, { name, query }] });
+      setMyViews(user.views ?? []);
+    }
+  }
+
+  async function removeView(view: SavedView, shared: boolean) {
+    if (shared) {
+      await api.patch<InboxSetup>("/api/inbox-setup", { views: (setup.data?.views ?? []).filter((v) => v.id !== view.id) });
+      setup.reload();
+    } else {
+      const user = await api.patch<User>("/api/me", { views: myViews.filter((v) => v.id !== view.id) });
+      setMyViews(user.views ?? []);
+    }
+  }
+
+  async function toggleNotifications() {
+    if (notifyOn) {
+      setNotificationsWanted(false);
+      setNotifyOn(false);
+      return;
+    }
+    if (typeof Notification === "undefined") return;
+    const permission = Notification.permission === "granted" ? "granted" : await Notification.requestPermission();
+    setNotificationsWanted(permission === "granted");
+    setNotifyOn(permission === "granted");
+  }
+
   const users = React.useMemo(() => new Map((team.data?.items ?? []).map((u) => [u.id, u])), [team.data]);
-  const set = (patch: Partial<Filters>) => setFilters((f) => ({ ...f, ...patch }));
-  const filtered = JSON.stringify(filters) !== JSON.stringify(NO_FILTERS);
+  const set = (patch: Partial<InboxFilters>) => setFilters({ ...filters, ...patch });
+  const filtered = viewQuery(filters) !== "";
   const unread = (lead: Lead) => !seen.has(lead.id) && (live.has(lead.id) || lead.status === "new");
+  const allOnPage = leads.length > 0 && leads.every((l) => selected.has(l.id));
+  const toggle = (id: string) =>
+    setSelected((s) => {
+      const next = new Set(s);
+      if (next.has(id)) next.delete(id);
+      else next.add(id);
+      setEveryMatching(false);
+      return next;
+    });
+  const waitingCount = waiting.data?.items.length ?? 0;
 
   return (
     <>
       <PageHeader
         title="Innboks"
-        description="Alle leads fra nettside, Facebook, e-post og SMS, nyeste først. Oppdateres av seg selv."
+        description="Alle leads fra nettside, Facebook, e-post og SMS. Oppdateres av seg selv."
         actions={
-          <Button variant="outline" size="sm" onClick={() => setAttempt((n) => n + 1)}>
-            <RefreshCw aria-hidden /> Oppdater
-          </Button>
+          <div className="flex gap-2">
+            <Button variant="outline" size="sm" onClick={toggleNotifications} aria-pressed={notifyOn} data-testid="notify-toggle">
+              {notifyOn ? <Bell aria-hidden /> : <BellOff aria-hidden />} {notifyOn ? "Varsler på" : "Varsler av"}
+            </Button>
+            <Button variant="outline" size="sm" onClick={() => setHelp(true)} aria-label="Hurtigtaster">
+              <Keyboard aria-hidden />
+            </Button>
+            <Button variant="outline" size="sm" onClick={() => setAttempt((n) => n + 1)}>
+              <RefreshCw aria-hidden /> Oppdater
+            </Button>
+          </div>
         }
       />
-      <div className="mb-3 flex flex-wrap gap-2" role="group" aria-label="Visning">
-        <Button
-          variant={filters.needsHuman ? "outline" : "secondary"}
-          size="sm"
-          aria-pressed={!filters.needsHuman}
-          onClick={() => set({ needsHuman: false })}
-        >
-          Alle leads
-        </Button>
-        <Button
-          variant={filters.needsHuman ? "secondary" : "outline"}
-          size="sm"
-          aria-pressed={filters.needsHuman}
-          data-testid="needs-human-view"
-          onClick={() => set({ needsHuman: true })}
-        >
-          <UserRoundCheck aria-hidden /> Trenger menneske
-          {waitingCount > 0 && (
-            <span className="ml-1 rounded-full bg-amber-500 px-1.5 text-xs font-semibold text-white" data-testid="needs-human-count">
-              {waitingCount >= 100 ? "99+" : waitingCount}
-            </span>
-          )}
-        </Button>
-      </div>
+      <ViewsBar
+        filters={filters}
+        shared={setup.data?.views ?? []}
+        mine={myViews}
+        canShare={canManage}
+        onPick={(q) => setFilters(parseView(q))}
+        onSave={saveView}
+        onRemove={removeView}
+        counts={{ "needs-human": waitingCount }}
+      />
       <form
-        className="mb-4 grid grid-cols-2 gap-3 md:grid-cols-4 xl:grid-cols-7"
+        className="mb-4 grid grid-cols-2 gap-3 md:grid-cols-4 xl:grid-cols-8"
         role="search"
         onSubmit={(e) => {
           e.preventDefault();
-          set({ search: searchText });
+          set({ q: searchText });
         }}
       >
         <div className="col-span-2 flex flex-col gap-1.5">
@@ -263,36 +382,81 @@ export default function InboxPage() {
           <NativeSelect id="filter-assigned" value={filters.assigned} onChange={(e) => set({ assigned: e.target.value })}>
             <option value="">Alle</option>
             {me.user && <option value="me">Meg</option>}
-            <PeopleOptions users={team.data?.items ?? []} except={me.user?.id} />
+            <option value="none">Ingen</option>
+            <PeopleOptions users={team.data?.items ?? []} except={myId} />
           </NativeSelect>
         </div>
-        <div className="col-span-2 grid grid-cols-2 gap-2">
+        <div className="flex flex-col gap-1.5">
+          <Label htmlFor="filter-tag">Etikett</Label>
+          <NativeSelect id="filter-tag" value={filters.tag} onChange={(e) => set({ tag: e.target.value })}>
+            <option value="">Alle</option>
+            {tags.map((t) => (
+              <option key={t.id} value={t.id}>
+                {t.name}
+              </option>
+            ))}
+          </NativeSelect>
+        </div>
+        <div className="flex flex-col gap-1.5">
+          <Label htmlFor="filter-sort">Sortering</Label>
+          <NativeSelect
+            id="filter-sort"
+            value={filters.sort}
+            onChange={(e) => set({ sort: e.target.value === "oldest" ? "oldest" : "newest" })}
+          >
+            <option value="newest">Nyeste først</option>
+            <option value="oldest">Eldste først</option>
+          </NativeSelect>
+        </div>
+        <div className="col-span-2 grid grid-cols-2 gap-2 xl:col-span-2">
           <div className="flex flex-col gap-1.5">
             <Label htmlFor="filter-from">Fra</Label>
-            <Input id="filter-from" type="date" value={filters.from} onChange={(e) => set({ from: e.target.value })} />
+            <Input id="filter-from" type="date" value={filters.from} onChange={(e) => set({ from: e.target.value, today: false })} />
           </div>
           <div className="flex flex-col gap-1.5">
             <Label htmlFor="filter-to">Til</Label>
-            <Input id="filter-to" type="date" value={filters.to} onChange={(e) => set({ to: e.target.value })} />
+            <Input id="filter-to" type="date" value={filters.to} onChange={(e) => set({ to: e.target.value, today: false })} />
           </div>
         </div>
       </form>
-      {filtered && (
-        <Button
-          variant="link"
-          size="sm"
-          className="mb-2 px-0"
-          onClick={() => {
-            setFilters(NO_FILTERS);
-            setSearchText("");
-          }}
-        >
-          Nullstill filtre
-        </Button>
-      )}
+      <div className="mb-2 flex flex-wrap items-center gap-3">
+        <label className="flex items-center gap-2 text-sm">
+          <input type="checkbox" checked={filters.overdue} onChange={(e) => set({ overdue: e.target.checked })} data-testid="filter-overdue" />
+          Bare forfalte
+        </label>
+        {filtered && (
+          <Button variant="link" size="sm" className="px-0" onClick={() => setFilters(NO_FILTERS)}>
+            Nullstill filtre
+          </Button>
+        )}
+      </div>
       <p className="sr-only" aria-live="polite" data-testid="inbox-announce">
         {announce}
       </p>
+      {(selected.size > 0 || everyMatching) && (
+        <BulkBar
+          selected={[...selected]}
+          everyMatching={everyMatching}
+          filter={bulkFilter(filters, myId)}
+          team={team.data?.items ?? []}
+          tags={tags}
+          onClear={() => {
+            setSelected(new Set());
+            setEveryMatching(false);
+          }}
+          onDone={(summary) => {
+            setAnnounce(describeSummary(summary));
+            setSelected(new Set());
+            setEveryMatching(false);
+            setAttempt((n) => n + 1);
+          }}
+        />
+      )}
+      {announce && !state.loading && (
+        <p className="mb-2 text-sm text-muted-foreground" data-testid="inbox-status">
+          {announce}
+        </p>
+      )}
       {state.loading && <LoadingState label="Henter leads …" />}
       {!state.loading && state.error && leads.length === 0 ? (
         <ErrorState error={state.error} onRetry={() => setAttempt((n) => n + 1)} />
@@ -309,81 +473,104 @@ export default function InboxPage() {
       )}
       {!state.loading && leads.length > 0 && (
         <div className="rounded-lg border">
-        <div
-          aria-hidden
-          className="hidden gap-x-3 border-b bg-muted/40 px-3 py-2 text-xs font-medium uppercase tracking-wide text-muted-foreground md:grid md:grid-cols-[auto_minmax(0,2fr)_minmax(0,2fr)_7rem_3rem_minmax(0,1fr)_7rem]"
-        >
-          <span className="w-4" />
-          <span>Kunde</span>
-          <span>Bil</span>
-          <span>Status</span>
-          <span>Score</span>
-          <span>Tildelt</span>
-          <span className="text-right">Mottatt</span>
-        </div>
-        <ul className="divide-y" aria-label="Leads" data-testid="lead-list">
-          {leads.map((lead) => {
-            const assignee = lead.assigned_to ? users.get(lead.assigned_to) : undefined;
-            const isUnread = unread(lead);
-            return (
-              <li key={lead.id} data-testid="lead-row" data-lead-id={lead.id} data-unread={isUnread || undefined}>
-                <Link
-                  href={`/lead/?id=${lead.id}`}
-                  prefetch={false}
-                  className="grid grid-cols-[auto_1fr_auto] items-center gap-x-3 gap-y-1 px-3 py-3 hover:bg-muted/50 focus-visible:bg-muted/50 focus-visible:outline-none md:grid-cols-[auto_minmax(0,2fr)_minmax(0,2fr)_7rem_3rem_minmax(0,1fr)_7rem]"
+          <div className="flex flex-wrap items-center gap-3 border-b bg-muted/40 px-3 py-2 text-xs font-medium uppercase tracking-wide text-muted-foreground">
+            <label className="flex items-center gap-2 normal-case">
+              <input
+                type="checkbox"
+                checked={allOnPage}
+                data-testid="select-page"
+                onChange={(e) => {
+                  setEveryMatching(false);
+                  setSelected(e.target.checked ? new Set(leads.map((l) => l.id)) : new Set());
+                }}
+              />
+              Velg alle viste
+            </label>
+            {allOnPage && cursor && !everyMatching && (
+              <Button variant="link" size="sm" className="h-auto px-0 normal-case" data-testid="select-every-matching" onClick={() => setEveryMatching(true)}>
+                Velg alle som passer filteret
+              </Button>
+            )}
+            {everyMatching && <span className="normal-case">Alle som passer filteret er valgt</span>}
+          </div>
+          <ul className="divide-y" aria-label="Leads" data-testid="lead-list">
+            {leads.map((lead, index) => {
+              const assignee = lead.assigned_to ? users.get(lead.assigned_to) : undefined;
+              const isUnread = unread(lead);
+              const isFocused = index === focused;
+              return (
+                <li
+                  key={lead.id}
+                  data-testid="lead-row"
+                  data-lead-id={lead.id}
+                  data-row-index={index}
+                  data-unread={isUnread || undefined}
+                  data-focused={isFocused || undefined}
+                  className={cn("flex items-stretch", isFocused && "bg-sky-50 ring-2 ring-inset ring-sky-600")}
                 >
-                  <span className="flex w-4 justify-center">
-                    {isUnread && (
-                      <span className="h-2.5 w-2.5 rounded-full bg-sky-600" title="Ulest">
-                        <span className="sr-only">Ulest</span>
+                  <label className="flex items-center pl-3">
+                    <span className="sr-only">Velg {lead.customer_name ?? "leadet"}</span>
+                    <input type="checkbox" checked={everyMatching || selected.has(lead.id)} onChange={() => toggle(lead.id)} data-testid="select-lead" />
+                  </label>
+                  <Link
+                    href={`/lead/?id=${lead.id}`}
+                    prefetch={false}
+                    className="grid min-w-0 flex-1 grid-cols-[auto_1fr_auto] items-center gap-x-3 gap-y-1 px-3 py-3 hover:bg-muted/50 focus-visible:bg-muted/50 focus-visible:outline-none md:grid-cols-[auto_minmax(0,2fr)_minmax(0,2fr)_9rem_3rem_minmax(0,1fr)_7rem]"
+                  >
+                    <span className="flex w-4 justify-center">
+                      {isUnread && (
+                        <span className="h-2.5 w-2.5 rounded-full bg-sky-600" title="Ulest">
+                          <span className="sr-only">Ulest</span>
+                        </span>
+                      )}
+                    </span>
+                    <span className="min-w-0">
+                      <span className={cn("block truncate", isUnread ? "font-semibold" : "font-medium")}>
+                        {lead.customer_name ?? lead.customer_email ?? lead.customer_phone ?? "Ukjent kunde"}
                       </span>
-                    )}
-                  </span>
-                  <span className="min-w-0">
-                    <span className={cn("block truncate", isUnread ? "font-semibold" : "font-medium")}>
-                      {lead.customer_name ?? lead.customer_email ?? lead.customer_phone ?? "Ukjent kunde"}
+                      <span className="flex items-center gap-2 text-xs text-muted-foreground md:hidden">
+                        <SourceIcon source={lead.source} /> {lead.vehicle_interest ?? "Ingen bil oppgitt"}
+                      </span>
+                      <LeadTags ids={lead.tags} tags={tags} />
                     </span>
-                    <span className="flex items-center gap-2 text-xs text-muted-foreground md:hidden">
-                      <SourceIcon source={lead.source} /> {lead.vehicle_interest ?? "Ingen bil oppgitt"}
+                    <span className="text-right text-xs text-muted-foreground md:hidden">
+                      <time dateTime={lead.created_at} title={formatDateTime(lead.created_at)}>
+                        {formatRelative(lead.created_at, now)}
+                      </time>
                     </span>
-                  </span>
-                  <span className="text-right text-xs text-muted-foreground md:hidden">
-                    <time dateTime={lead.created_at} title={formatDateTime(lead.created_at)}>
-                      {formatRelative(lead.created_at, now)}
-                    </time>
-                  </span>
-                  <span className="hidden min-w-0 items-center gap-2 md:flex">
-                    <SourceIcon source={lead.source} />
-                    <span className="truncate text-sm">{lead.vehicle_interest ?? "–"}</span>
-                  </span>
-                  <span className="col-start-2 flex flex-wrap items-center gap-2 md:col-start-auto">
-                    <StatusBadge status={lead.status} />
-                    {lead.handover && (
-                      <Badge variant="warning" data-testid="needs-human-badge">
-                        Trenger menneske
-                      </Badge>
-                    )}
-                    <span className="md:hidden">
+                    <span className="hidden min-w-0 items-center gap-2 md:flex">
+                      <SourceIcon source={lead.source} />
+                      <span className="truncate text-sm">{lead.vehicle_interest ?? "–"}</span>
+                    </span>
+                    <span className="col-start-2 flex flex-wrap items-center gap-2 md:col-start-auto">
+                      <StatusBadge status={lead.status} />
+                      {lead.handover && (
+                        <Badge variant="warning" data-testid="needs-human-badge">
+                          Trenger menneske
+                        </Badge>
+                      )}
+                      {lead.response_clock && <ClockBadge clock={lead.response_clock} now={now} compact />}
+                      <span className="md:hidden">
+                        <AnsweredMark lead={lead} />
+                      </span>
+                    </span>
+                    <span className="hidden md:block">
+                      <ScoreBadge score={lead.lead_score} />
+                    </span>
+                    <span className="hidden truncate text-sm text-muted-foreground md:block">
+                      {assignee ? (assignee.name ?? assignee.email) : "Ikke tildelt"}
+                    </span>
+                    <span className="hidden flex-col items-end text-xs md:flex">
+                      <time dateTime={lead.created_at} title={formatDateTime(lead.created_at)} className="text-muted-foreground">
+                        {formatRelative(lead.created_at, now)}
+                      </time>
                       <AnsweredMark lead={lead} />
                     </span>
-                  </span>
-                  <span className="hidden md:block">
-                    <ScoreBadge score={lead.lead_score} />
-                  </span>
-                  <span className="hidden truncate text-sm text-muted-foreground md:block">
-                    {assignee ? (assignee.name ?? assignee.email) : "Ikke tildelt"}
-                  </span>
-                  <span className="hidden flex-col items-end text-xs md:flex">
-                    <time dateTime={lead.created_at} title={formatDateTime(lead.created_at)} className="text-muted-foreground">
-                      {formatRelative(lead.created_at, now)}
-                    </time>
-                    <AnsweredMark lead={lead} />
-                  </span>
-                </Link>
-              </li>
-            );
-          })}
-        </ul>
+                  </Link>
+                </li>
+              );
+            })}
+          </ul>
         </div>
       )}
       {state.error && leads.length > 0 ? <ErrorState className="mt-3" error={state.error} onRetry={loadMore} /> : null}
@@ -394,6 +581,48 @@ export default function InboxPage() {
           </Button>
         </div>
       )}
+      <ShortcutsHelp open={help} onOpenChange={setHelp} />
+      <StatusDialog
+        lead={statusFor}
+        onClose={() => setStatusFor(null)}
+        onSaved={(updated) => {
+          setLeads((current) => current.map((l) => (l.id === updated.id ? { ...l, ...updated } : l)));
+          setStatusFor(null);
+        }}
+      />
     </>
+  );
+}
+
+/** The `s` shortcut: the focused lead's status, changed without leaving the list. */
+function StatusDialog({ lead, onClose, onSaved }: { lead: Lead | null; onClose: () => void; onSaved: (lead: Lead) => void }) {
+  const { api } = useSession();
+  const [status, setStatus] = React.useState<LeadStatus | "">("");
+  React.useEffect(() => setStatus(lead?.status ?? ""), [lead]);
+  return (
+    <Dialog open={!!lead} onOpenChange={(open) => !open && onClose()}>
+      <DialogContent>
+        <DialogHeader>
+          <DialogTitle>Endre status</DialogTitle>
+          <DialogDescription>{lead?.customer_name ?? lead?.customer_email ?? "Leadet"}</DialogDescription>
+        </DialogHeader>
+        <form
+          className="flex items-end gap-2"
+          onSubmit={async (e) => {
+            e.preventDefault();
+            if (!lead || !status) return;
+            onSaved(await api.patch<Lead>(`/api/leads/${lead.id}`, { status }));
+          }}
+        >
+          <div className="flex flex-1 flex-col gap-1.5">
+            <Label htmlFor="quick-status">Status</Label>
+            <NativeSelect id="quick-status" value={status} onChange={(e) => setStatus(e.target.value as LeadStatus)} autoFocus>
+              <StatusOptions />
+            </NativeSelect>
+          </div>
+          <Button type="submit">Lagre</Button>
+        </form>
+      </DialogContent>
+    </Dialog>
   );
 }
