@@ -73,7 +73,7 @@ export function BulkBar({ selected, everyMatching, filter, team, tags, onDone, o
         <option value="remove_tag">Fjern etikett</option>
       </NativeSelect>
       <label className="sr-only" htmlFor="bulk-value">
-        Til
+        Velg verdi
       </label>
       <NativeSelect id="bulk-value" className="w-auto" value={value} onChange={(e) => setValue(e.target.value)}>
         <option value="">Velg …</option>
