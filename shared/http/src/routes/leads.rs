@@ -117,6 +117,7 @@ pub struct LeadListParams {
     #[param(value_type = Option<String>, format = Uuid)]
     tag: Option<TagId>,
     /// `newest` (default) or `oldest` first.
+    #[param(inline)]
     sort: Option<SortOrder>,
 }
 
