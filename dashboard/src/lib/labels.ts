@@ -6,11 +6,17 @@ import type {
   ConversationMode,
   FuelType,
   HandoverReason,
+  Lead,
   LeadSource,
   LeadStatus,
   Role,
   VehicleStatus,
 } from "./types";
+
+/** Who the lead is, in a list or a notification: name, else email, else phone. */
+export function customerLabel(lead: Pick<Lead, "customer_name" | "customer_email" | "customer_phone">): string {
+  return lead.customer_name ?? lead.customer_email ?? lead.customer_phone ?? "Ukjent kunde";
+}
 
 export const ROLE_LABEL: Record<Role, string> = {
   admin: "Administrator",

@@ -3,6 +3,7 @@
 // brings (the lead before and after), and only for what happened after
 // this page opened: a reload never replays old news.
 
+import { customerLabel as customer } from "@/lib/labels";
 import type { Lead } from "@/lib/types";
 
 export interface FloorEvent {
@@ -14,10 +15,6 @@ export interface FloorEvent {
 }
 
 export type NotifyKind = "assigned" | "reply" | "escalation";
-
-function customer(lead: Lead): string {
-  return lead.customer_name ?? lead.customer_email ?? lead.customer_phone ?? "Ukjent kunde";
-}
 
 /** A short preview of a text: one line, at most `max` characters. */
 export function preview(text: string | null | undefined, max = 80): string {

@@ -22,7 +22,7 @@ pub fn check(text: &str) -> Result<(), String> {
         if !FIELDS.contains(&name.trim()) {
             return Err(format!(
                 "unknown merge field {{{name}}}; use one of {}",
-                FIELDS.map(|f| format!("{{{f}}}")).join(", ")
+                crate::model::inbox::braced(&FIELDS)
             ));
         }
         rest = &after[close + 1..];

@@ -84,6 +84,15 @@ pub const VIEW_KEYS: [&str; 11] = [
     "sort",
 ];
 
+/// The fields as a reader sees them: `{fornavn}, {bil}`.
+pub fn braced(fields: &[&str]) -> String {
+    fields
+        .iter()
+        .map(|f| format!("{{{f}}}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Each `{name}` in `text`, in order: what a canned reply's fields are.
 /// A brace with no closing one, or holding more than a word, is text.
 pub fn fields_in(text: &str) -> Vec<&str> {

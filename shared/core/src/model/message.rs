@@ -213,14 +213,7 @@ impl NewReply {
         {
             e.add(
                 "text",
-                format!(
-                    "holds unfilled fields: {}",
-                    fields
-                        .iter()
-                        .map(|f| format!("{{{f}}}"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
+                format!("holds unfilled fields: {}", super::inbox::braced(&fields)),
             );
         }
         let key = self.idempotency_key.map(|k| k.trim().to_string());

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::lead_list::ListLeads;
-use super::leads::{ensure_known_tags, ensure_team_member, update};
+use super::leads::{ensure_known_tags, ensure_team_member, write_patch};
 use crate::audit::AuditEntry;
 use crate::error::{DomainError, DomainResult};
 use crate::ids::{LeadId, TagId, UserId};
@@ -78,6 +78,36 @@ impl BulkAction {
             BulkAction::AddTag { .. } => "add_tag",
             BulkAction::RemoveTag { .. } => "remove_tag",
         }
+    }
+
+    /// An assignment or a status as the lead's patch; `None` for tags.
+    fn as_patch(&self) -> Option<LeadPatch> {
+        match *self {
+            BulkAction::Assign { user_id } => Some(LeadPatch {
+                assigned_to: Some(user_id),
+                ..Default::default()
+            }),
+            BulkAction::SetStatus { status } => Some(LeadPatch {
+                status: Some(status),
+                ..Default::default()
+            }),
+            BulkAction::AddTag { .. } | BulkAction::RemoveTag { .. } => None,
+        }
+    }
+
+    /// Adds or removes the action's tag on `lead`.
+    fn change_tags(&self, lead: &mut Lead) -> DomainResult<()> {
+        match *self {
+            BulkAction::AddTag { tag_id } if !lead.tags.contains(&tag_id) => {
+                if lead.tags.len() >= crate::model::lead::MAX_TAGS_PER_LEAD {
+                    return Err(FieldErrors::single("tags", "too many tags").into());
+                }
+                lead.tags.push(tag_id);
+            }
+            BulkAction::RemoveTag { tag_id } => lead.tags.retain(|t| *t != tag_id),
+            _ => {}
+        }
+        Ok(())
     }
 
     /// Whether the lead is already as the action wants it.
@@ -234,43 +264,15 @@ async fn one(
     if action.holds_for(&lead) {
         return Outcome::Unchanged;
     }
-    let result = match action {
-        // Through the lead's own update: a status change stops the clock
-        // and fires the dealership's rules, as it does one lead at a time.
-        BulkAction::Assign { user_id } => {
-            let patch = LeadPatch {
-                assigned_to: Some(user_id),
-                ..Default::default()
-            };
-            update(stores, actor, id, patch, now).await.map(|_| ())
-        }
-        BulkAction::SetStatus { status } => {
-            let patch = LeadPatch {
-                status: Some(status),
-                ..Default::default()
-            };
-            update(stores, actor, id, patch, now).await.map(|_| ())
-        }
-        BulkAction::AddTag { tag_id } => modify(stores, &actor.tenant, id, now, |l| {
-            if !l.tags.contains(&tag_id) {
-                if l.tags.len() >= crate::model::lead::MAX_TAGS_PER_LEAD {
-                    return Err(FieldErrors::single("tags", "too many tags").into());
-                }
-                l.tags.push(tag_id);
-            }
-            Ok(())
-        })
-        .await
-        .map(|_| ()),
-        BulkAction::RemoveTag { tag_id } => modify(stores, &actor.tenant, id, now, |l| {
-            l.tags.retain(|t| *t != tag_id);
-            Ok(())
-        })
-        .await
-        .map(|_| ()),
+    // Assignment and status go through the lead's own write: a status
+    // change stops the clock and fires the dealership's rules, as it does one
+    // lead at a time (the assignee was checked once, for the whole request).
+    let result = match action.as_patch() {
+        Some(patch) => write_patch(stores, actor, id, &patch, lead.status, now).await,
+        None => modify(stores, &actor.tenant, id, now, |l| action.change_tags(l)).await,
     };
     match result {
-        Ok(()) => Outcome::Changed,
+        Ok(_) => Outcome::Changed,
         Err(DomainError::NotFound { .. }) => Outcome::NotFound,
         Err(e) => {
             tracing::warn!(lead = %id, error = %e, "bulk action failed on a lead");

@@ -239,16 +239,8 @@ fn validate_canned(
                 &format!("{field}.body"),
                 format!(
                     "unknown field {}; the fields are {}",
-                    unknown
-                        .iter()
-                        .map(|f| format!("{{{f}}}"))
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                    inbox::REPLY_FIELDS
-                        .iter()
-                        .map(|f| format!("{{{f}}}"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    inbox::braced(&unknown),
+                    inbox::braced(&inbox::REPLY_FIELDS)
                 ),
             );
         }

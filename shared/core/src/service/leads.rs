@@ -49,6 +49,20 @@ pub async fn update(
         ensure_known_tags(stores, &actor.tenant, tags).await?;
     }
     let before = load_live(stores, &actor.tenant, id).await?.status;
+    write_patch(stores, actor, id, &patch, before, now).await
+}
+
+/// Writes a patch whose assignee and tags are already checked. `before` is
+/// the status the caller read, so that a change of status fires the
+/// dealership's rules (bulk actions read each lead once and pass it here).
+pub(crate) async fn write_patch(
+    stores: &Stores,
+    actor: &Actor,
+    id: LeadId,
+    patch: &LeadPatch,
+    before: crate::model::LeadStatus,
+    now: DateTime<Utc>,
+) -> DomainResult<Lead> {
     let lead = modify(stores, &actor.tenant, id, now, |lead| {
         // A person moving the lead on stops its response-time clock.
         if patch.status.is_some_and(|s| s != lead.status) {

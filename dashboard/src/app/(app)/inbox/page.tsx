@@ -1,34 +1,28 @@
 "use client";
 
 import { Bell, BellOff, Keyboard, RefreshCw, Search } from "lucide-react";
-import Link from "next/link";
 import { useRouter } from "next/navigation";
 import * as React from "react";
 
 import { PageHeader } from "@/components/app-shell";
 import { BulkBar, describeSummary } from "@/components/inbox/bulk-bar";
+import { LeadRow } from "@/components/inbox/lead-row";
 import { ShortcutsHelp } from "@/components/inbox/shortcuts-help";
-import { LeadTags } from "@/components/inbox/tag-chip";
+import { StatusDialog } from "@/components/inbox/status-dialog";
 import { ViewsBar } from "@/components/inbox/views-bar";
-import { ClockBadge } from "@/components/lead/clock-badge";
-import { AnsweredMark, ScoreBadge, SourceIcon, StatusBadge } from "@/components/lead-bits";
 import { PeopleOptions, StatusOptions } from "@/components/options";
 import { EmptyState, ErrorState, LoadingState } from "@/components/states";
-import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
-import { Dialog, DialogContent, DialogDescription, DialogHeader, DialogTitle } from "@/components/ui/dialog";
 import { Input, NativeSelect } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
-import { formatDateTime, formatRelative } from "@/lib/format";
 import { apiQuery, bulkFilter, NO_FILTERS, parseView, viewQuery, type InboxFilters } from "@/lib/inbox-view";
 import { LEAD_SOURCES, SOURCE_LABEL } from "@/lib/labels";
 import { floorEvents, notificationsWanted, setNotificationsWanted, show } from "@/lib/notifications";
 import { seenLeads } from "@/lib/seen";
 import { useSession } from "@/lib/session";
 import { moveSelection, shortcutFor } from "@/lib/shortcuts";
-import type { InboxSetup, Lead, LeadPage, LeadStatus, Page, SavedView, User } from "@/lib/types";
+import type { InboxSetup, Lead, LeadPage, Page, SavedView, User } from "@/lib/types";
 import { useResource } from "@/lib/use-resource";
-import { cn } from "@/lib/utils";
 
 /** How often the inbox asks for changed leads (new ones show within 10 s). */
 const POLL_MS = 5000;
@@ -494,82 +488,20 @@ export default function InboxPage() {
             {everyMatching && <span className="normal-case">Alle som passer filteret er valgt</span>}
           </div>
           <ul className="divide-y" aria-label="Leads" data-testid="lead-list">
-            {leads.map((lead, index) => {
-              const assignee = lead.assigned_to ? users.get(lead.assigned_to) : undefined;
-              const isUnread = unread(lead);
-              const isFocused = index === focused;
-              return (
-                <li
-                  key={lead.id}
-                  data-testid="lead-row"
-                  data-lead-id={lead.id}
-                  data-row-index={index}
-                  data-unread={isUnread || undefined}
-                  data-focused={isFocused || undefined}
-                  className={cn("flex items-stretch", isFocused && "bg-sky-50 ring-2 ring-inset ring-sky-600")}
-                >
-                  <label className="flex items-center pl-3">
-                    <span className="sr-only">Velg {lead.customer_name ?? "leadet"}</span>
-                    <input type="checkbox" checked={everyMatching || selected.has(lead.id)} onChange={() => toggle(lead.id)} data-testid="select-lead" />
-                  </label>
-                  <Link
-                    href={`/lead/?id=${lead.id}`}
-                    prefetch={false}
-                    className="grid min-w-0 flex-1 grid-cols-[auto_1fr_auto] items-center gap-x-3 gap-y-1 px-3 py-3 hover:bg-muted/50 focus-visible:bg-muted/50 focus-visible:outline-none md:grid-cols-[auto_minmax(0,2fr)_minmax(0,2fr)_9rem_3rem_minmax(0,1fr)_7rem]"
-                  >
-                    <span className="flex w-4 justify-center">
-                      {isUnread && (
-                        <span className="h-2.5 w-2.5 rounded-full bg-sky-600" title="Ulest">
-                          <span className="sr-only">Ulest</span>
-                        </span>
-                      )}
-                    </span>
-                    <span className="min-w-0">
-                      <span className={cn("block truncate", isUnread ? "font-semibold" : "font-medium")}>
-                        {lead.customer_name ?? lead.customer_email ?? lead.customer_phone ?? "Ukjent kunde"}
-                      </span>
-                      <span className="flex items-center gap-2 text-xs text-muted-foreground md:hidden">
-                        <SourceIcon source={lead.source} /> {lead.vehicle_interest ?? "Ingen bil oppgitt"}
-                      </span>
-                      <LeadTags ids={lead.tags} tags={tags} />
-                    </span>
-                    <span className="text-right text-xs text-muted-foreground md:hidden">
-                      <time dateTime={lead.created_at} title={formatDateTime(lead.created_at)}>
-                        {formatRelative(lead.created_at, now)}
-                      </time>
-                    </span>
-                    <span className="hidden min-w-0 items-center gap-2 md:flex">
-                      <SourceIcon source={lead.source} />
-                      <span className="truncate text-sm">{lead.vehicle_interest ?? "–"}</span>
-                    </span>
-                    <span className="col-start-2 flex flex-wrap items-center gap-2 md:col-start-auto">
-                      <StatusBadge status={lead.status} />
-                      {lead.handover && (
-                        <Badge variant="warning" data-testid="needs-human-badge">
-                          Trenger menneske
-                        </Badge>
-                      )}
-                      {lead.response_clock && <ClockBadge clock={lead.response_clock} now={now} compact />}
-                      <span className="md:hidden">
-                        <AnsweredMark lead={lead} />
-                      </span>
-                    </span>
-                    <span className="hidden md:block">
-                      <ScoreBadge score={lead.lead_score} />
-                    </span>
-                    <span className="hidden truncate text-sm text-muted-foreground md:block">
-                      {assignee ? (assignee.name ?? assignee.email) : "Ikke tildelt"}
-                    </span>
-                    <span className="hidden flex-col items-end text-xs md:flex">
-                      <time dateTime={lead.created_at} title={formatDateTime(lead.created_at)} className="text-muted-foreground">
-                        {formatRelative(lead.created_at, now)}
-                      </time>
-                      <AnsweredMark lead={lead} />
-                    </span>
-                  </Link>
-                </li>
-              );
-            })}
+            {leads.map((lead, index) => (
+              <LeadRow
+                key={lead.id}
+                lead={lead}
+                index={index}
+                assignee={lead.assigned_to ? users.get(lead.assigned_to) : undefined}
+                tags={tags}
+                now={now}
+                unread={unread(lead)}
+                focused={index === focused}
+                selected={everyMatching || selected.has(lead.id)}
+                onToggle={() => toggle(lead.id)}
+              />
+            ))}
           </ul>
         </div>
       )}
@@ -591,38 +523,5 @@ export default function InboxPage() {
         }}
       />
     </>
-  );
-}
-
-/** The `s` shortcut: the focused lead's status, changed without leaving the list. */
-function StatusDialog({ lead, onClose, onSaved }: { lead: Lead | null; onClose: () => void; onSaved: (lead: Lead) => void }) {
-  const { api } = useSession();
-  const [status, setStatus] = React.useState<LeadStatus | "">("");
-  React.useEffect(() => setStatus(lead?.status ?? ""), [lead]);
-  return (
-    <Dialog open={!!lead} onOpenChange={(open) => !open && onClose()}>
-      <DialogContent>
-        <DialogHeader>
-          <DialogTitle>Endre status</DialogTitle>
-          <DialogDescription>{lead?.customer_name ?? lead?.customer_email ?? "Leadet"}</DialogDescription>
-        </DialogHeader>
-        <form
-          className="flex items-end gap-2"
-          onSubmit={async (e) => {
-            e.preventDefault();
-            if (!lead || !status) return;
-            onSaved(await api.patch<Lead>(`/api/leads/${lead.id}`, { status }));
-          }}
-        >
-          <div className="flex flex-1 flex-col gap-1.5">
-            <Label htmlFor="quick-status">Status</Label>
-            <NativeSelect id="quick-status" value={status} onChange={(e) => setStatus(e.target.value as LeadStatus)} autoFocus>
-              <StatusOptions />
-            </NativeSelect>
-          </div>
-          <Button type="submit">Lagre</Button>
-        </form>
-      </DialogContent>
-    </Dialog>
   );
 }
