@@ -120,13 +120,15 @@ pub async fn list(
         &scope,
         params.cursor.as_deref(),
     )?;
-    let leads = stores
-        .leads
-        .list_leads(&actor.tenant, &query, after, limit + 1)
-        .await?;
-    let removed = match (query.updated_since, after) {
-        (Some(since), None) => left_the_list(stores, actor, &query, since).await?,
-        _ => Vec::new(),
+    let (leads, removed) = match (query.updated_since, after) {
+        (Some(since), None) => poll(stores, actor, &query, since, limit + 1).await?,
+        _ => (
+            stores
+                .leads
+                .list_leads(&actor.tenant, &query, after, limit + 1)
+                .await?,
+            Vec::new(),
+        ),
     };
     let dealership = stores.dealerships.get_dealership(&actor.tenant).await?;
     let page = pagination::into_page(leads, limit, cursors, &actor.tenant, &scope, |l| {
@@ -155,26 +157,43 @@ pub async fn list(
     })
 }
 
-/// The leads changed since `since` that `query` (without its
-/// `updated_since`) no longer lets through.
-async fn left_the_list(
+/// A poll's first page: up to `want` leads changed since `since` that
+/// `query` lets through, in its order, and the changed ones it no longer
+/// lets through. One read of the changed leads serves both; only when more
+/// changed than that read covers does the filtered query run as well.
+async fn poll(
     stores: &Stores,
     actor: &Actor,
     query: &LeadQuery,
     since: DateTime<Utc>,
-) -> DomainResult<Vec<LeadId>> {
+    want: usize,
+) -> DomainResult<(Vec<Lead>, Vec<LeadId>)> {
     let changed = LeadQuery {
         updated_since: Some(since),
         include_deleted: true,
         ..Default::default()
     };
-    let leads = stores
+    let changed = stores
         .leads
-        .list_leads(&actor.tenant, &changed, None, REMOVED_WINDOW)
+        .list_leads(&actor.tenant, &changed, None, REMOVED_WINDOW + 1)
         .await?;
-    Ok(leads
+    let complete = changed.len() <= REMOVED_WINDOW;
+    let (mut matching, gone): (Vec<Lead>, Vec<Lead>) = changed
         .into_iter()
-        .filter(|l| !query.matches(l))
-        .map(|l| l.id)
-        .collect())
+        .take(REMOVED_WINDOW)
+        .partition(|l| query.matches(l));
+    let removed = gone.into_iter().map(|l| l.id).collect();
+    if !complete {
+        let leads = stores
+            .leads
+            .list_leads(&actor.tenant, query, None, want)
+            .await?;
+        return Ok((leads, removed));
+    }
+    // Read newest first; the query may want the oldest first.
+    if query.oldest_first {
+        matching.reverse();
+    }
+    matching.truncate(want);
+    Ok((matching, removed))
 }

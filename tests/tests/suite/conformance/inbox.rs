@@ -16,6 +16,7 @@ conformance!(
     tags_unassigned_and_oldest_first_filter_and_page,
     a_bulk_action_reaches_every_matching_lead_once,
     a_poll_names_the_leads_that_left_the_list,
+    a_poll_over_more_changes_than_one_look_still_pages_them_all,
 );
 
 async fn make_leads(stores: &Stores, t: TenantId, n: usize) -> Vec<LeadId> {
@@ -315,4 +316,38 @@ async fn a_poll_names_the_leads_that_left_the_list(stores: Stores) {
     .unwrap();
     assert!(page.removed.is_empty());
     assert_eq!(page.items.len(), 2);
+}
+
+/// More leads changed than the poll's one look covers (200): the page comes
+/// from the filtered query, and paging reaches every one, oldest first too.
+async fn a_poll_over_more_changes_than_one_look_still_pages_them_all(stores: Stores) {
+    let t = tenant(&stores, "inbox-poll-many").await;
+    let since = Utc::now() - Duration::seconds(5);
+    let made = make_leads(&stores, t, 205).await;
+    for oldest_first in [false, true] {
+        let params = ListLeads {
+            status: Some(LeadStatus::New),
+            updated_since: Some(since),
+            oldest_first,
+            ..Default::default()
+        };
+        let first = lead_list::list(
+            &stores,
+            &codec(),
+            &actor(t, Role::SalesRep),
+            ListLeads {
+                limit: Some(100),
+                ..params.clone()
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(first.items.len(), 100);
+        assert!(first.removed.is_empty());
+        let expected_first = if oldest_first { made[0] } else { made[204] };
+        assert_eq!(first.items[0].lead.id, expected_first);
+        let mut all = ids(&stores, t, params).await;
+        all.sort();
+        assert_eq!(all, made, "every changed lead, once");
+    }
 }
