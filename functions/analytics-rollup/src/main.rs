@@ -1,6 +1,6 @@
-//! Lambda `analytics-rollup` (EventBridge, hourly): per dealership, the
-//! Oslo days whose leads changed since the last run (and today and
-//! yesterday) are recomputed into their daily roll-ups. Idempotent: a
+//! Lambda `analytics-rollup` (EventBridge, every minute): per dealership,
+//! the Oslo days with anything new since the last run are recomputed into
+//! their daily roll-ups (and the last week once an hour). Idempotent: a
 //! retried or overlapping run writes the same numbers.
 
 use lambda_runtime::Error;
@@ -14,6 +14,7 @@ async fn main() -> Result<(), Error> {
     let job = RollupJob {
         stores: norvalt_aws::dynamodb::stores_from_env(&config, &env)?,
         sms_segment_price_nok: norvalt_core::service::sender::sms_segment_price(&env)?,
+        budget: RollupJob::BUDGET,
     };
     norvalt_aws::lambda::run_schedule(|now, _trace| job.run(now)).await
 }

@@ -27,6 +27,19 @@ macro_rules! uuid_v7_id {
                 Self(Uuid::new_v7(ts))
             }
 
+            /// The smallest id minted at `at`'s millisecond: a bound for a key
+            /// range of records by creation time.
+            pub fn first_at(at: DateTime<Utc>) -> Self {
+                let millis = u64::try_from(at.timestamp_millis()).unwrap_or(0);
+                Self(uuid::Builder::from_unix_timestamp_millis(millis, &[0; 10]).into_uuid())
+            }
+
+            /// When the id was minted (millisecond precision).
+            pub fn minted_at(&self) -> Option<DateTime<Utc>> {
+                let (secs, nanos) = self.0.get_timestamp()?.to_unix();
+                DateTime::from_timestamp(secs as i64, nanos)
+            }
+
             pub fn from_uuid(uuid: Uuid) -> Self {
                 Self(uuid)
             }
@@ -108,5 +121,23 @@ mod tests {
         assert!(early < late);
         assert!(early.to_string() < late.to_string());
         assert_eq!(early.as_uuid().get_version_num(), 7);
+    }
+
+    #[test]
+    fn first_at_bounds_every_id_of_its_millisecond() {
+        let t = Utc.with_ymd_and_hms(2026, 3, 29, 0, 59, 59).unwrap()
+            + chrono::Duration::microseconds(999_500);
+        let next_ms = t + chrono::Duration::microseconds(500);
+        for _ in 0..100 {
+            let id = LeadId::new_at(t);
+            assert!(LeadId::first_at(t) <= id);
+            assert!(id < LeadId::first_at(next_ms));
+            assert!(LeadId::first_at(t).to_string() <= id.to_string());
+            assert!(id.to_string() < LeadId::first_at(next_ms).to_string());
+        }
+        assert_eq!(
+            LeadId::new_at(t).minted_at(),
+            Some(t - chrono::Duration::microseconds(500))
+        );
     }
 }

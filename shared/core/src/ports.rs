@@ -11,14 +11,15 @@ use async_trait::async_trait;
 use std::sync::Arc;
 
 use crate::DealershipId;
-use crate::analytics::DailyRollup;
+use crate::analytics::{DailyRollup, RollupCursor};
 use crate::audit::AuditEntry;
 use crate::automation::FollowUp;
 use crate::capture::mailbox::MailboxCursor;
 use crate::capture::{CaptureCommit, CaptureRecord, ContactRecord};
 use crate::ids::{AppointmentId, AuditId, LeadId, MessageId, RuleId, UserId, VehicleId};
 use crate::model::{
-    Appointment, AutomationRule, Dealership, Lead, LeadQuery, Message, User, Vehicle, VehicleStatus,
+    Appointment, AutomationRule, ChangeMark, Dealership, Lead, LeadQuery, Message, User, Vehicle,
+    VehicleStatus,
 };
 use crate::outbound::ClaimRecord;
 use crate::tenancy::TenantId;
@@ -98,6 +99,17 @@ pub trait LeadStore: Send + Sync {
     ) -> StoreResult<Vec<Lead>>;
     /// Replaces the lead if its stored version is `lead.version - 1`.
     async fn update_lead(&self, tenant: &TenantId, lead: &Lead) -> StoreResult<()>;
+    /// Up to `limit` leads (deleted ones too) changed at or after `since`,
+    /// in the order they last changed, strictly after `after` when given.
+    /// Served by an index on the change time: the cost follows what
+    /// changed, never the dealership's size (inbox polls, escalations).
+    async fn changed_leads(
+        &self,
+        tenant: &TenantId,
+        since: chrono::DateTime<chrono::Utc>,
+        after: Option<ChangeMark>,
+        limit: usize,
+    ) -> StoreResult<Vec<Lead>>;
 }
 
 #[async_trait]
@@ -303,16 +315,19 @@ pub trait AnalyticsStore: Send + Sync {
         from: chrono::NaiveDate,
         to: chrono::NaiveDate,
     ) -> StoreResult<Vec<DailyRollup>>;
-    /// When the roll-up job last started for this dealership.
-    async fn get_rollup_cursor(
+    /// Where the roll-up job left off for this dealership.
+    async fn get_rollup_cursor(&self, tenant: &TenantId) -> StoreResult<Option<RollupCursor>>;
+    async fn save_rollup_cursor(&self, tenant: &TenantId, cursor: &RollupCursor)
+    -> StoreResult<()>;
+    /// The leads with anything written at or after `since`: the lead
+    /// itself, a message of its conversation, or one of its appointments.
+    /// Their days are the roll-ups to compute again. Served by an index on
+    /// the write time, never a scan.
+    async fn leads_active_since(
         &self,
         tenant: &TenantId,
-    ) -> StoreResult<Option<chrono::DateTime<chrono::Utc>>>;
-    async fn save_rollup_cursor(
-        &self,
-        tenant: &TenantId,
-        at: chrono::DateTime<chrono::Utc>,
-    ) -> StoreResult<()>;
+        since: chrono::DateTime<chrono::Utc>,
+    ) -> StoreResult<std::collections::BTreeSet<LeadId>>;
 }
 
 /// Named counters in the dealership's partition, incremented atomically

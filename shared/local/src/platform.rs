@@ -93,7 +93,7 @@ pub struct Platform {
     /// `norvalt followups run`.
     pub followups_interval: Option<Duration>,
     /// How often the analytics roll-ups are brought up to date
-    /// (`NORVALT_ROLLUP_SECONDS`, default 3600, as the cloud schedule).
+    /// (`NORVALT_ROLLUP_SECONDS`, default 60, as the cloud schedule).
     pub rollup_interval: Option<Duration>,
     /// Clerk's membership webhook (`CLERK_WEBHOOK_SIGNING_SECRET`); `None`
     /// leaves `/webhooks/clerk` unrouted.
@@ -186,7 +186,7 @@ impl Platform {
             imap_poll_interval: interval(&env, "NORVALT_IMAP_POLL_SECONDS", 60)?,
             followups_interval: interval(&env, "NORVALT_FOLLOWUPS_SECONDS", 300)?,
             clerk_webhook_secret: env.optional("CLERK_WEBHOOK_SIGNING_SECRET"),
-            rollup_interval: interval(&env, "NORVALT_ROLLUP_SECONDS", 3600)?,
+            rollup_interval: interval(&env, "NORVALT_ROLLUP_SECONDS", 60)?,
             twilio: TwilioWebhook::from_env(&env, public_url.clone()).map(Arc::new),
             shared_sms_number: env
                 .optional("TWILIO_FROM")
@@ -334,6 +334,7 @@ impl Platform {
         RollupJob {
             stores: self.stores.clone(),
             sms_segment_price_nok: self.sender_config.sms_segment_price_nok,
+            budget: RollupJob::BUDGET,
         }
     }
 

@@ -88,6 +88,7 @@ fn job(app: &TestApp) -> RollupJob {
     RollupJob {
         stores: app.platform.stores.clone(),
         sms_segment_price_nok: Some(0.5),
+        budget: RollupJob::BUDGET,
     }
 }
 

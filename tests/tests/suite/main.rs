@@ -8,6 +8,7 @@
 //! both and runs them with `--include-ignored`.
 
 mod analytics;
+mod analytics_live;
 mod api;
 mod auth;
 mod automations;

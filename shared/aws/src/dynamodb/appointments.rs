@@ -16,11 +16,15 @@ fn calendar_pk(tenant: &TenantId) -> String {
 }
 
 fn appointment_item(tenant: &TenantId, a: &Appointment) -> StoreResult<Item> {
+    let sk = format!("APPT#{}", a.id);
+    let [chpk, chsk] = change_keys(tenant, ChangeKind::Activity, &a.updated_at, &sk);
     item(
         a,
         [
             ("pk", s(tenant_pk(tenant))),
-            ("sk", s(format!("APPT#{}", a.id))),
+            ("sk", s(sk)),
+            chpk,
+            chsk,
             ("gsi1pk", s(calendar_pk(tenant))),
             ("gsi1sk", s(format!("{}#{}", sortable(&a.start), a.id))),
             ("appointment_lead", s(a.lead_id.to_string())),

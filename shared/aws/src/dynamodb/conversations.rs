@@ -11,7 +11,8 @@ use norvalt_core::{LeadId, MessageId, StoreResult, TenantId};
 
 pub(super) fn message_item(tenant: &TenantId, m: &Message) -> StoreResult<Item> {
     let sk = format!("MSG#{}#{}", m.lead_id, m.id);
-    item(m, [("pk", s(tenant_pk(tenant))), ("sk", s(sk))])
+    let [chpk, chsk] = change_keys(tenant, ChangeKind::Activity, &m.created_at, &sk);
+    item(m, [("pk", s(tenant_pk(tenant))), ("sk", s(sk)), chpk, chsk])
 }
 
 #[async_trait]

@@ -29,6 +29,43 @@ pub(super) fn tenant_pk(t: &TenantId) -> String {
     format!("DEALER#{}", t.dealership_id())
 }
 
+/// The change index: what was written when, per dealership. Leads sit
+/// under `<tenant>#LEADS` by their last change, messages and appointments
+/// under `<tenant>#ACTIVITY` by theirs, so the inbox's polls read leads
+/// alone and live analytics read both; each costs what changed, never the
+/// partition.
+pub(super) const CHANGE_INDEX: &str = "changed";
+
+pub(super) enum ChangeKind {
+    Lead,
+    Activity,
+}
+
+pub(super) fn change_pk(tenant: &TenantId, kind: ChangeKind) -> String {
+    let kind = match kind {
+        ChangeKind::Lead => "LEADS",
+        ChangeKind::Activity => "ACTIVITY",
+    };
+    format!("{}#{kind}", tenant_pk(tenant))
+}
+
+/// An item's place in the change index: its dealership and kind, then the
+/// time it was written and its own sort key (ties in time keep an order).
+pub(super) fn change_keys(
+    tenant: &TenantId,
+    kind: ChangeKind,
+    at: &chrono::DateTime<chrono::Utc>,
+    sk: &str,
+) -> [(&'static str, AttributeValue); 2] {
+    [
+        ("chpk", s(change_pk(tenant, kind))),
+        (
+            "chsk",
+            s(format!("{}#{sk}", norvalt_core::time::sortable(at))),
+        ),
+    ]
+}
+
 pub(super) fn route_pk(kind: RouteKind, key: &str) -> String {
     format!("ROUTE#{}#{}", kind.as_str(), kind.normalise_key(key))
 }

@@ -1,5 +1,6 @@
 //! Leads: the inbox by status and date (gsi1), overdue leads (the `due`
-//! index, under the dealership's own key), search, stale-write checks.
+//! index, under the dealership's own key), changed leads (the change
+//! index), search, stale-write checks.
 use std::collections::HashMap;
 
 use async_trait::async_trait;
@@ -7,15 +8,20 @@ use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::DynamoStore;
 use super::items::*;
-use norvalt_core::model::{Lead, LeadQuery};
+use norvalt_core::model::{ChangeMark, Lead, LeadQuery};
 use norvalt_core::ports::LeadStore;
 use norvalt_core::time::sortable;
 use norvalt_core::{LeadId, StoreResult, TenantId};
 
 pub(super) fn lead_item(tenant: &TenantId, l: &Lead) -> StoreResult<Item> {
+    let sk = format!("LEAD#{}", l.id);
+    // Deleted leads stay in the change index: a poll learns they left.
+    let [chpk, chsk] = change_keys(tenant, ChangeKind::Lead, &l.updated_at, &sk);
     let mut keys = vec![
         ("pk", s(tenant_pk(tenant))),
-        ("sk", s(format!("LEAD#{}", l.id))),
+        ("sk", s(sk)),
+        chpk,
+        chsk,
         ("created_sort", s(sortable(&l.created_at))),
         ("updated_sort", s(sortable(&l.updated_at))),
         ("search_text", s(l.search_text())),
@@ -41,6 +47,28 @@ pub(super) fn lead_item(tenant: &TenantId, l: &Lead) -> StoreResult<Item> {
         }
     }
     item(l, keys)
+}
+
+/// Narrows the key range (`:from`, `:to`) to the ids minted in the
+/// query's creation range; false when nothing is left of it.
+fn narrow_to_created(values: &mut Item, query: &LeadQuery) -> bool {
+    let key = |at| format!("LEAD#{}", LeadId::first_at(at));
+    let current = |values: &Item, name: &str| match values.get(name) {
+        Some(AttributeValue::S(v)) => v.clone(),
+        _ => String::new(),
+    };
+    let from = match query.created_after {
+        Some(t) => current(values, ":from").max(key(t)),
+        None => current(values, ":from"),
+    };
+    let to = match query.created_before {
+        Some(t) => current(values, ":to").min(key(t)),
+        None => current(values, ":to"),
+    };
+    let open = from <= to;
+    values.insert(":from".into(), s(from));
+    values.insert(":to".into(), s(to));
+    open
 }
 
 fn overdue_pk(tenant: &TenantId) -> String {
@@ -99,6 +127,11 @@ impl LeadStore for DynamoStore {
                 (None, "pk = :pk AND sk BETWEEN :from AND :to")
             }
         };
+        // A lead's id is minted from its creation time, so a creation range
+        // narrows the key range (the filters below still check each lead).
+        if index.is_none() && !narrow_to_created(&mut values, query) {
+            return Ok(Vec::new());
+        }
         let mut names = HashMap::new();
         let mut filters = Vec::new();
         if !query.include_deleted {
@@ -204,5 +237,38 @@ impl LeadStore for DynamoStore {
     async fn update_lead(&self, tenant: &TenantId, lead: &Lead) -> StoreResult<()> {
         self.put_versioned(lead_item(tenant, lead)?, lead.version)
             .await
+    }
+
+    async fn changed_leads(
+        &self,
+        tenant: &TenantId,
+        since: chrono::DateTime<chrono::Utc>,
+        after: Option<ChangeMark>,
+        limit: usize,
+    ) -> StoreResult<Vec<Lead>> {
+        // "<time>" sorts before every "<time>#LEAD#<id>" written at it.
+        let from = match after {
+            Some(mark) => {
+                format!("{}#LEAD#{}", sortable(&mark.updated_at), mark.id).max(sortable(&since))
+            }
+            None => sortable(&since),
+        };
+        let q = PartitionQuery {
+            index: Some(CHANGE_INDEX),
+            key_condition: "chpk = :pk AND chsk > :from",
+            filter: None,
+            values: HashMap::from([
+                (":pk".into(), s(change_pk(tenant, ChangeKind::Lead))),
+                (":from".into(), s(from)),
+            ]),
+            names: HashMap::new(),
+            newest_first: false,
+            page_size: i32::try_from(limit.clamp(1, 1000)).unwrap_or(1000),
+        };
+        self.query(q, limit)
+            .await?
+            .into_iter()
+            .map(decode)
+            .collect()
     }
 }

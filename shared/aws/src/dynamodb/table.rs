@@ -33,6 +33,8 @@ pub async fn ensure_table(client: &Client, table: &str) -> Result<(), String> {
         .attribute_definitions(attr("gsi1sk"))
         .attribute_definitions(attr("duepk"))
         .attribute_definitions(attr("duesk"))
+        .attribute_definitions(attr("chpk"))
+        .attribute_definitions(attr("chsk"))
         .key_schema(key("pk", KeyType::Hash))
         .key_schema(key("sk", KeyType::Range))
         .global_secondary_indexes(
@@ -53,6 +55,19 @@ pub async fn ensure_table(client: &Client, table: &str) -> Result<(), String> {
                 .index_name(super::follow_ups::DUE_INDEX)
                 .key_schema(key("duepk", KeyType::Hash))
                 .key_schema(key("duesk", KeyType::Range))
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::All)
+                        .build(),
+                )
+                .build()
+                .map_err(|e| e.to_string())?,
+        )
+        .global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name(super::items::CHANGE_INDEX)
+                .key_schema(key("chpk", KeyType::Hash))
+                .key_schema(key("chsk", KeyType::Range))
                 .projection(
                     Projection::builder()
                         .projection_type(ProjectionType::All)

@@ -16,7 +16,9 @@ use chrono_tz::Europe::Oslo;
 
 use crate::automation::quiet::oslo_instant;
 
-pub use rollup::{BookingCounts, CohortLead, DailyRollup, Funnel, RepDay, TargetCounts};
+pub use rollup::{
+    BookingCounts, CohortLead, DailyRollup, Funnel, RepDay, RollupCursor, TargetCounts,
+};
 pub use series::{Granularity, Point, SeriesMetric, timeseries};
 pub use summary::{
     AiUse, BookingSummary, Conversion, FirstResponse, RepSummary, SmsUse, SourceBookings,

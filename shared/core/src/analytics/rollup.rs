@@ -137,6 +137,15 @@ pub struct RepDay {
     pub targets: TargetCounts,
 }
 
+/// Where the roll-up job left off for a dealership: when its last run
+/// started, and the days it found changed but had no time left to compute.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RollupCursor {
+    pub at: DateTime<Utc>,
+    #[serde(default)]
+    pub pending: std::collections::BTreeSet<NaiveDate>,
+}
+
 /// One lead of a day's cohort, with what the roll-up reads of it.
 pub struct CohortLead {
     pub lead: Lead,

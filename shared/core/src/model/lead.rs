@@ -126,6 +126,14 @@ pub struct Lead {
 }
 
 impl Lead {
+    /// This version's place in the order of changes.
+    pub fn change_mark(&self) -> ChangeMark {
+        ChangeMark {
+            updated_at: self.updated_at,
+            id: self.id,
+        }
+    }
+
     /// The folded text that `search` matches against.
     pub fn search_text(&self) -> String {
         search::document([
@@ -432,6 +440,15 @@ fn require_contact(e: &mut FieldErrors, email: &Option<String>, phone: &Option<S
 
 fn score(s: i64) -> Result<u8, validation::FieldError> {
     validation::in_range("lead_score", s, 1, 100).map(|s| s as u8)
+}
+
+/// Where a reader of changed leads left off. Leads are read in the order
+/// they last changed (`updated_at`, then id, as many share an instant after
+/// a bulk action); a reader resumes strictly after its mark.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ChangeMark {
+    pub updated_at: DateTime<Utc>,
+    pub id: LeadId,
 }
 
 /// Filters of `GET /api/leads`, already validated and folded.

@@ -19,7 +19,7 @@ pub use conversation::{
 };
 pub use dealership::{Dealership, NewDealership, OpeningHours, OpeningSlot};
 pub use inbox::{CannedReply, InboxSetup, SavedView, Tag, TagColour};
-pub use lead::{Lead, LeadPatch, LeadQuery, LeadSource, LeadStatus, NewLead};
+pub use lead::{ChangeMark, Lead, LeadPatch, LeadQuery, LeadSource, LeadStatus, NewLead};
 pub use message::{Channel, Direction, Message, NewMessage, SenderType};
 pub use rule::{Action, AutomationRule, Conditions, NewRule, RulePatch, Step, Trigger};
 pub use user::{NewUser, NotificationPreferences, User, UserPatch};

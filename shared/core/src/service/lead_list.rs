@@ -168,14 +168,9 @@ async fn poll(
     since: DateTime<Utc>,
     want: usize,
 ) -> DomainResult<(Vec<Lead>, Vec<LeadId>)> {
-    let changed = LeadQuery {
-        updated_since: Some(since),
-        include_deleted: true,
-        ..Default::default()
-    };
     let changed = stores
         .leads
-        .list_leads(&actor.tenant, &changed, None, REMOVED_WINDOW + 1)
+        .changed_leads(&actor.tenant, since, None, REMOVED_WINDOW + 1)
         .await?;
     let complete = changed.len() <= REMOVED_WINDOW;
     let (mut matching, gone): (Vec<Lead>, Vec<Lead>) = changed
@@ -190,9 +185,11 @@ async fn poll(
             .await?;
         return Ok((leads, removed));
     }
-    // Read newest first; the query may want the oldest first.
+    // Read in the order of change; the list is in the order of age.
     if query.oldest_first {
-        matching.reverse();
+        matching.sort_unstable_by_key(|l| l.id);
+    } else {
+        matching.sort_unstable_by_key(|l| std::cmp::Reverse(l.id));
     }
     matching.truncate(want);
     Ok((matching, removed))

@@ -18,6 +18,7 @@ fn columns(tenant: &TenantId, a: &Appointment) -> StoreResult<Vec<Value>> {
         sortable(&a.start).into(),
         (a.version as i64).into(),
         to_doc(a)?.into(),
+        sortable(&a.updated_at).into(),
     ])
 }
 
@@ -27,8 +28,8 @@ impl AppointmentStore for SqliteStore {
         let args = columns(tenant, a)?;
         self.write(move |c| {
             c.execute(
-                "INSERT INTO appointments (dealership_id, id, lead_id, start, version, doc)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                "INSERT INTO appointments (dealership_id, id, lead_id, start, version, doc, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 params_from_iter(args),
             )
             .map(|_| ())
@@ -59,8 +60,8 @@ impl AppointmentStore for SqliteStore {
         self.write(move |c| {
             let changed = c
                 .execute(
-                    "UPDATE appointments SET lead_id = ?3, start = ?4, version = ?5, doc = ?6
-                     WHERE dealership_id = ?1 AND id = ?2 AND version = ?7",
+                    "UPDATE appointments SET lead_id = ?3, start = ?4, version = ?5, doc = ?6, updated_at = ?7
+                     WHERE dealership_id = ?1 AND id = ?2 AND version = ?8",
                     params_from_iter(args),
                 )
                 .map_err(backend)?;

@@ -5,7 +5,7 @@ use rusqlite::types::Value;
 
 use super::rows::*;
 use super::{SqliteStore, backend, conflict_or_backend};
-use norvalt_core::model::{Lead, LeadQuery};
+use norvalt_core::model::{ChangeMark, Lead, LeadQuery};
 use norvalt_core::ports::LeadStore;
 use norvalt_core::time::sortable;
 use norvalt_core::{LeadId, StoreResult, TenantId};
@@ -149,5 +149,25 @@ impl LeadStore for SqliteStore {
         let cols = lead_columns(tenant, lead)?;
         let version = lead.version;
         self.write(move |c| update_lead_row(c, cols, version)).await
+    }
+
+    async fn changed_leads(
+        &self,
+        tenant: &TenantId,
+        since: chrono::DateTime<chrono::Utc>,
+        after: Option<ChangeMark>,
+        limit: usize,
+    ) -> StoreResult<Vec<Lead>> {
+        let mut args: Vec<Value> = vec![tid(tenant).into(), sortable(&since).into()];
+        let mut sql =
+            String::from("SELECT doc FROM leads WHERE dealership_id = ? AND updated_at >= ?");
+        if let Some(mark) = after {
+            sql.push_str(" AND (updated_at, id) > (?, ?)");
+            args.push(sortable(&mark.updated_at).into());
+            args.push(mark.id.to_string().into());
+        }
+        sql.push_str(" ORDER BY updated_at, id LIMIT ?");
+        args.push(i64::try_from(limit).unwrap_or(i64::MAX).into());
+        self.read(move |c| docs(c, &sql, args)).await
     }
 }

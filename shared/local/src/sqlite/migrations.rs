@@ -170,6 +170,16 @@ const STEPS: &[&str] = &[
     CREATE INDEX appointments_by_start ON appointments (dealership_id, start);
     CREATE INDEX appointments_by_lead ON appointments (dealership_id, lead_id, start);
     "#,
+    // 10: what was written since a time, for live analytics: appointments
+    // by last change, messages by id (a message id holds its creation
+    // time), and the days a roll-up run left for the next.
+    r#"
+    ALTER TABLE appointments ADD COLUMN updated_at TEXT NOT NULL DEFAULT '';
+    UPDATE appointments SET updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', json_extract(doc, '$.updated_at'));
+    CREATE INDEX appointments_by_update ON appointments (dealership_id, updated_at);
+    CREATE INDEX messages_by_id ON messages (dealership_id, id);
+    ALTER TABLE rollup_cursors ADD COLUMN pending TEXT NOT NULL DEFAULT '[]';
+    "#,
 ];
 
 pub fn run(conn: &mut Connection) -> rusqlite::Result<()> {

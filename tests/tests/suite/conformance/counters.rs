@@ -48,17 +48,6 @@ async fn rollups_are_per_day_and_dealership(stores: Stores) {
             .unwrap()
             .is_empty()
     );
-    assert_eq!(stores.analytics.get_rollup_cursor(&t).await.unwrap(), None);
-    let at = Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).unwrap();
-    stores.analytics.save_rollup_cursor(&t, at).await.unwrap();
-    assert_eq!(
-        stores.analytics.get_rollup_cursor(&t).await.unwrap(),
-        Some(at)
-    );
-    assert_eq!(
-        stores.analytics.get_rollup_cursor(&other).await.unwrap(),
-        None
-    );
 }
 
 async fn counters_count_each_caller_once(stores: Stores) {

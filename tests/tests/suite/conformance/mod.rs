@@ -48,6 +48,7 @@ macro_rules! conformance {
 
 mod bookings;
 mod capture;
+mod changes;
 mod claims;
 mod conversation_turns;
 mod conversations_store;

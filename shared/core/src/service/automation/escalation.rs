@@ -9,9 +9,9 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
 use crate::automation::response_clock::{self, Clock, Step};
-use crate::ids::{LeadId, UserId};
+use crate::ids::UserId;
 use crate::jobs::{self, JobError, LeadEvent};
-use crate::model::{Dealership, Lead, LeadQuery};
+use crate::model::{ChangeMark, Dealership, Lead};
 use crate::outbound::ClaimRecord;
 use crate::ports::Stores;
 use crate::queue::Queue;
@@ -45,19 +45,18 @@ impl Escalations {
             let Some(dealership) = self.stores.dealerships.get_dealership(&tenant).await? else {
                 continue;
             };
-            let query = LeadQuery {
-                updated_since: Some(now - LOOK_BACK),
-                ..Default::default()
-            };
-            let mut after: Option<LeadId> = None;
+            // Leads changed in the look-back (a clock starts with a write):
+            // read by the change index, deleted ones skipped.
+            let since = now - LOOK_BACK;
+            let mut after: Option<ChangeMark> = None;
             loop {
                 let page = self
                     .stores
                     .leads
-                    .list_leads(&tenant, &query, after, PAGE)
+                    .changed_leads(&tenant, since, after, PAGE)
                     .await?;
-                after = page.last().map(|l| l.id);
-                for lead in &page {
+                after = page.last().map(Lead::change_mark);
+                for lead in page.iter().filter(|l| !l.is_deleted()) {
                     self.step(&tenant, &dealership, lead, now, &mut report)
                         .await?;
                 }
