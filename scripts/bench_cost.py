@@ -134,7 +134,7 @@ def main():
         secrets = sum(1 for r in resources.values() if r["Type"] == "AWS::SecretsManager::Secret")
         keys = sum(1 for r in resources.values() if r["Type"] == "AWS::KMS::Key")
         alarms = sum(1 for r in resources.values() if r["Type"] == "AWS::CloudWatch::Alarm")
-        schedule_runs = {"FollowupsFunction": MONTH_SECONDS / 300, "AnalyticsRollupFunction": MONTH_SECONDS / 3600,
+        schedule_runs = {"FollowupsFunction": MONTH_SECONDS / 300, "AnalyticsRollupFunction": MONTH_SECONDS / 60,
                          "ImapPollerFunction": MONTH_SECONDS / 60}
         schedules = sum(
             runs * (ticks[f] * memory_mb(h, f) / 1024 * PRICES["lambda_gb_second_arm64"] + PRICES["lambda_request"])
@@ -148,7 +148,7 @@ def main():
             f"Secrets Manager ({secrets} secrets)": secrets * PRICES["secret_month"],
             f"KMS ({keys} key)": keys * PRICES["kms_key_month"],
             f"CloudWatch alarms ({alarms})": alarms * PRICES["alarm_month"],
-            "schedules (follow-ups every 5 min, roll-up hourly, IMAP every minute; nothing to do)": schedules,
+            "schedules (follow-ups every 5 min, roll-up and IMAP every minute; nothing to do)": schedules,
             f"SQS idle long polls ({mappings} queues, {idle_receives / 1e6:.1f} M receives)":
                 idle_receives * PRICES["sqs_request"],
         }

@@ -202,6 +202,28 @@ describe("inbox habits", () => {
     assert.deepEqual(notes, [{ title: "Nytt lead til deg: Nora Varsel", body: "Polestar 2" }]);
   });
 
+  test("a rep puts a tag on a lead from its page and takes it off again", async () => {
+    const { body } = await apiAs(server.url, rep, "GET", "/api/leads?limit=1&search=kunde07");
+    const lead = body.items[0];
+    await page.goto(`${server.url}/lead/?id=${lead.id}`);
+    const editor = page.getByTestId("lead-tags");
+    await editor.getByLabel("Etiketter").selectOption({ label: "Innbytte" });
+    await editor.getByRole("button", { name: "Fjern etiketten Innbytte" }).waitFor();
+    await expectAccessible(page, "lead page with a tag");
+    const tagged = await apiAs(server.url, rep, "GET", `/api/leads/${lead.id}`);
+    assert.equal(tagged.body.tags.length, 1);
+    // The inbox filters by it.
+    await page.goto(`${server.url}/inbox/?tag=${tagged.body.tags[0]}`);
+    await page.locator(`[data-testid="lead-row"][data-lead-id="${lead.id}"]`).waitFor();
+    assert.equal(await page.getByTestId("lead-row").count(), 1);
+    await page.goto(`${server.url}/lead/?id=${lead.id}`);
+    await editor.getByRole("button", { name: "Fjern etiketten Innbytte" }).click();
+    await editor.getByLabel("Etiketter").waitFor();
+    await editor.getByRole("button", { name: "Fjern etiketten Innbytte" }).waitFor({ state: "detached" });
+    const untagged = await apiAs(server.url, rep, "GET", `/api/leads/${lead.id}`);
+    assert.deepEqual(untagged.body.tags, []);
+  });
+
   test("a lead deleted elsewhere leaves the open inbox on the next poll", async () => {
     await page.goto(`${server.url}/inbox/`);
     const rows = page.getByTestId("lead-row");

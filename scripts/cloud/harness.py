@@ -8,6 +8,7 @@ are in `cases.py`; `run.py` runs them.
 import contextlib
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -171,7 +172,7 @@ class Harness:
         self.functions = {
             name: Function(name, binary, timeout, env, self.base_env, target_dir,
                            Gate(name, Role.of_function(self.stack, name), self.calls, moto_url,
-                                Meter(self._item)), profile)
+                                Meter(self._item, self._unfiltered)), profile)
             for name, (binary, timeout, env) in self.stack.functions().items()
             if name in wanted
         }
@@ -179,6 +180,22 @@ class Harness:
     def _item(self, table, key):
         """An item as moto holds it (for the meter; never billed)."""
         return self._dynamodb.get_item(TableName=table, Key=key).get("Item")
+
+    def _unfiltered(self, operation, request, scanned):
+        """What a filtered query or scan read: the same request without its
+        filter, `scanned` items from the same start (for the meter; never
+        billed)."""
+        keep = {k: v for k, v in request.items()
+                if k not in ("FilterExpression", "Limit", "Select", "ProjectionExpression", "ReturnConsumedCapacity")}
+        expressions = keep.get("KeyConditionExpression", "")
+        used = set(re.findall(r"[:#][A-Za-z0-9_]+", expressions))
+        for field in ("ExpressionAttributeValues", "ExpressionAttributeNames"):
+            if field in keep:
+                keep[field] = {k: v for k, v in keep[field].items() if k in used}
+                if not keep[field]:
+                    del keep[field]
+        call = self._dynamodb.query if operation == "Query" else self._dynamodb.scan
+        return call(Limit=scanned, **keep).get("Items", [])
 
     def cold_start(self, function, without=(), overrides=None):
         """Starts `function`'s bootstrap with the template's environment

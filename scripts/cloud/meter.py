@@ -5,8 +5,11 @@ bills by, so the meter applies the rule itself: a write is one unit per KB
 of the item (rounded up; twice inside a transaction) plus the same again
 for each global secondary index the item is in (both indexes project all
 attributes); a read is one unit per 4 KB (half for an eventually consistent
-read, the default), at least half a unit. Item sizes are DynamoDB's: the
-attribute names' and values' bytes. For an update or a delete, the item's
+read, the default), at least half a unit. A query or scan is billed for
+every item it read, not the ones its filter let through: the meter reads
+the same key range again without the filter (up to the request's
+ScannedCount) to size them. Item sizes are DynamoDB's: the attribute
+names' and values' bytes. For an update or a delete, the item's
 size is looked up in moto (before a delete, after an update) with the
 harness's own credentials, which nothing bills.
 """
@@ -16,7 +19,7 @@ import math
 from collections import Counter
 
 # The table's indexes and the attribute that puts an item in each.
-INDEX_KEYS = {"gsi1": "gsi1pk", "due": "duepk"}
+INDEX_KEYS = {"gsi1": "gsi1pk", "due": "duepk", "changed": "chpk"}
 
 
 def value_size(value):
@@ -57,8 +60,10 @@ class Meter:
     """Counts for one function: AWS requests by action, DynamoDB read and
     write units, SQS requests (64 KB chunks), S3 requests, SES messages."""
 
-    def __init__(self, lookup):
+    def __init__(self, lookup, unfiltered=None):
         self.lookup = lookup  # (table, key) -> item or None, straight from moto
+        # (operation, request, scanned) -> the items a filtered query read
+        self.unfiltered = unfiltered
         self.requests = Counter()
         self.read_units = 0.0
         self.write_units = 0.0
@@ -98,7 +103,11 @@ class Meter:
         elif operation == "GetItem":
             self.read_units += read_units(item_size(response.get("Item")), consistent)
         elif operation in ("Query", "Scan"):
-            self.read_units += read_units(sum(item_size(i) for i in response.get("Items", [])), consistent)
+            items = response.get("Items", [])
+            scanned = response.get("ScannedCount", len(items))
+            if request.get("FilterExpression") and scanned > len(items) and self.unfiltered:
+                items = self.unfiltered(operation, request, scanned)
+            self.read_units += read_units(sum(item_size(i) for i in items), consistent)
         elif operation == "TransactWriteItems":
             for entry in request["TransactItems"]:
                 (kind, item), = entry.items()

@@ -20,6 +20,7 @@ mod capture_trust;
 mod conformance;
 mod conversation;
 mod dashboard;
+mod dynamodb_upgrade;
 mod fuzz;
 mod gdpr;
 mod imap;

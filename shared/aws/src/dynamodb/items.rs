@@ -36,6 +36,7 @@ pub(super) fn tenant_pk(t: &TenantId) -> String {
 /// partition.
 pub(super) const CHANGE_INDEX: &str = "changed";
 
+#[derive(Debug, Clone, Copy)]
 pub(super) enum ChangeKind {
     Lead,
     Activity,

@@ -33,6 +33,7 @@
 mod analytics;
 mod appointments;
 mod capture;
+mod change_index;
 mod claims;
 mod conversations;
 mod counters;

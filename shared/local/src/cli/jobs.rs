@@ -132,6 +132,7 @@ pub async fn maintenance(platform: &Platform, backend: Backend) -> Result<(), St
             .map_err(|e| e.to_string())?;
     // SQLite never expires a suppression; DynamoDB's TTL did before.
     let mut suppressions_kept = 0;
+    let mut changes_indexed = 0;
     if backend == Backend::Aws {
         let config = norvalt_aws::config::load().await;
         let store = norvalt_aws::DynamoStore::from_sdk_config(&config, &platform.env)
@@ -144,6 +145,10 @@ pub async fn maintenance(platform: &Platform, backend: Backend) -> Result<(), St
                 .keep_suppressions_forever(&tenant)
                 .await
                 .map_err(|e| e.to_string())?;
+            changes_indexed += store
+                .index_earlier_changes(&tenant)
+                .await
+                .map_err(|e| e.to_string())?;
         }
     }
     println!(
@@ -152,6 +157,7 @@ pub async fn maintenance(platform: &Platform, backend: Backend) -> Result<(), St
             "leads_checked": emails.leads_checked,
             "emails_quarantined": emails.emails_quarantined,
             "suppressions_kept_forever": suppressions_kept,
+            "changes_indexed": changes_indexed,
         })
     );
     Ok(())

@@ -67,7 +67,7 @@ export default function AnalyticsPage() {
   const s = summary.data;
   return (
     <>
-      <PageHeader title="Analyse" description="Tall per dag i norsk tid. Oppdateres hver time." />
+      <PageHeader title="Analyse" description="Tall per dag i norsk tid. Oppdateres hvert minutt." />
       <div className="mb-4 flex flex-wrap items-end gap-3">
         <div className="flex flex-col gap-1.5">
           <Label htmlFor="range-from">Fra</Label>

@@ -10,6 +10,7 @@ import { AppointmentsCard } from "@/components/lead/appointments-card";
 import { Conversation } from "@/components/lead/conversation";
 import { ReplyBox } from "@/components/lead/reply-box";
 import { ResponseClock } from "@/components/lead/response-clock";
+import { TagEditor } from "@/components/lead/tag-editor";
 import { PeopleOptions, StatusOptions } from "@/components/options";
 import { ScoreBadge, SourceIcon, StatusBadge } from "@/components/lead-bits";
 import { ErrorState, InlineError, LoadingState } from "@/components/states";
@@ -24,7 +25,7 @@ import { formatPhone, phoneHref } from "@/lib/phone";
 import { CONVERSATION_MODE_LABEL, INTENT_LABEL, URGENCY_LABEL } from "@/lib/labels";
 import { markSeen } from "@/lib/seen";
 import { useSession } from "@/lib/session";
-import type { ConversationMode, Lead, LeadStatus, Message, Page, User, Vehicle } from "@/lib/types";
+import type { ConversationMode, InboxSetup, Lead, LeadStatus, Message, Page, User, Vehicle } from "@/lib/types";
 import { useAction } from "@/lib/use-action";
 import { useResource } from "@/lib/use-resource";
 
@@ -47,6 +48,7 @@ function LeadView({ lead, onChange }: { lead: Lead; onChange: (lead: Lead) => vo
   const conversation = useResource<Page<Message>>(`/api/leads/${lead.id}/conversations`, { limit: 100 });
   const team = useResource<{ items: User[] }>("/api/users");
   const optOuts = useResource<{ email: boolean; sms: boolean }>(`/api/leads/${lead.id}/opt-outs`);
+  const setup = useResource<InboxSetup>("/api/inbox-setup");
   const { busy: saving, error: actionError, run } = useAction();
 
   // Keep the conversation fresh: the AI's reply lands a moment after the lead.
@@ -56,7 +58,7 @@ function LeadView({ lead, onChange }: { lead: Lead; onChange: (lead: Lead) => vo
     return () => window.clearInterval(timer);
   }, [reloadConversation]);
 
-  async function patch(body: Partial<Pick<Lead, "status" | "assigned_to" | "ai_mode">>) {
+  async function patch(body: Partial<Pick<Lead, "status" | "assigned_to" | "ai_mode" | "tags">>) {
     const updated = await run(() => api.patch<Lead>(`/api/leads/${lead.id}`, body));
     if (updated) onChange(updated);
   }
@@ -172,6 +174,12 @@ function LeadView({ lead, onChange }: { lead: Lead; onChange: (lead: Lead) => vo
                   ))}
                 </NativeSelect>
               </div>
+              <TagEditor
+                ids={lead.tags}
+                tags={setup.data?.tags ?? []}
+                disabled={saving}
+                onChange={(tags) => patch({ tags })}
+              />
               <p className="sr-only" aria-live="polite">
                 {saving ? "Lagrer …" : ""}
               </p>
