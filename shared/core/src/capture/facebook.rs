@@ -174,7 +174,8 @@ pub fn map_lead(lead: &GraphLead, questions: &BTreeMap<String, QuestionTarget>) 
     c
 }
 
-fn guess(question: &str) -> QuestionTarget {
+/// Where a custom question's answer goes, by the words in it.
+pub(crate) fn guess(question: &str) -> QuestionTarget {
     let folded = search::fold(question);
     let has = |words: &[&str]| words.iter().any(|w| folded.contains(w));
     if has(&["modell", "bil", "vehicle", "car", "model"])

@@ -11,6 +11,7 @@ pub mod email;
 pub mod envelope;
 pub mod facebook;
 pub mod form;
+pub mod google;
 pub mod mailbox;
 pub mod sources;
 

@@ -199,12 +199,15 @@ impl RollupJob {
         dealership: Option<&Dealership>,
         lead: Lead,
     ) -> Result<CohortLead, StoreError> {
-        let (messages, appointments) = futures_util::try_join!(
+        // Both reads at once (the function, not the macro: the macro needs a
+        // futures-util feature a lone function build does not turn on).
+        let (messages, appointments) = futures_util::future::try_join(
             self.stores.conversations.all_messages(tenant, lead.id),
             self.stores
                 .appointments
                 .appointments_of_lead(tenant, lead.id),
-        )?;
+        )
+        .await?;
         let first_contact_due = dealership.and_then(|d| {
             crate::automation::response_clock::open_minutes_after(
                 &d.opening_hours,
