@@ -281,8 +281,28 @@ describe("dashboard", { timeout: 240_000 }, () => {
     await expectAccessible("settings profile");
     await page.getByRole("tab", { name: "Kanaler" }).click();
     assert.match(await page.getByLabel("Innebyggingskode").inputValue(), /webhooks\/form\//);
+    // A Google lead form key: shown once, and a delivery with it is a lead.
+    const google = page.getByTestId("google-forms");
+    assert.match(await google.getByLabel("Webhook-URL").inputValue(), /\/webhooks\/google\//);
+    await google.getByRole("button", { name: "Lag Google-nøkkel" }).click();
+    const key = await google.getByLabel("Nøkkel (vises bare nå)").inputValue();
+    assert.match(key, /^nv_[0-9a-f]{32}$/);
+    const url = await google.getByLabel("Webhook-URL").inputValue();
+    const delivered = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ lead_id: "e2e-google-1", google_key: key, is_test: true, user_column_data: [
+        { column_id: "FULL_NAME", string_value: "Gunnhild Ås" },
+        { column_id: "EMAIL", string_value: "gunnhild@example.no" },
+      ] }),
+    });
+    assert.equal(delivered.status, 200);
     await screenshot(page, "13-settings-channels");
     await expectAccessible("settings channels");
+    await page.reload();
+    await page.getByRole("tab", { name: "Kanaler" }).click();
+    await page.getByTestId("google-forms").getByText("En nøkkel er laget").waitFor();
+    assert.equal(await page.getByTestId("google-forms").getByLabel("Nøkkel (vises bare nå)").count(), 0);
     await page.getByRole("tab", { name: "Team" }).click();
     await page.getByRole("table", { name: "Team" }).getByText(REP).waitFor();
     await screenshot(page, "14-settings-team");

@@ -1,4 +1,4 @@
-import { Bot, Globe, Mail, Megaphone, PenLine, Smartphone } from "lucide-react";
+import { Bot, Globe, Mail, Megaphone, MousePointerClick, PenLine, Smartphone } from "lucide-react";
 
 import { Badge } from "@/components/ui/badge";
 import { SOURCE_LABEL, STATUS_LABEL, STATUS_VARIANT } from "@/lib/labels";
@@ -11,6 +11,7 @@ const SOURCE_ICON: Record<LeadSource, typeof Globe> = {
   facebook: Megaphone,
   manual: PenLine,
   sms: Smartphone,
+  google: MousePointerClick,
 };
 
 export function SourceIcon({ source, withLabel = false }: { source: LeadSource; withLabel?: boolean }) {

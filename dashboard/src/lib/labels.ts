@@ -48,6 +48,7 @@ export const SOURCE_LABEL: Record<LeadSource, string> = {
   facebook: "Facebook",
   manual: "Manuell",
   sms: "SMS",
+  google: "Google Ads",
 };
 
 export const CHANNEL_LABEL: Record<Channel, string> = {

@@ -2,7 +2,7 @@
 // /api/openapi.json is the full reference).
 
 export type Role = "admin" | "manager" | "sales_rep";
-export type LeadSource = "website" | "email" | "facebook" | "manual" | "sms";
+export type LeadSource = "website" | "email" | "facebook" | "manual" | "sms" | "google";
 export type LeadStatus = "new" | "contacted" | "qualified" | "won" | "lost" | "needs_review";
 export type Channel = "email" | "sms" | "facebook" | "website" | "note";
 export type Direction = "inbound" | "outbound" | "internal";

@@ -1,5 +1,8 @@
-//! Lambda `webhook-form` (function URL): website form posts into the capture
-//! queue. Wiring only; the route lives in `norvalt_http::webhooks::form`.
+//! Lambda `webhook-form` (function URL): website form posts and Google Ads
+//! lead form deliveries into the capture queue. Both are addressed by the
+//! dealership's form key under this one URL, so the address the settings
+//! show is right with or without a custom domain. Wiring only; the routes
+//! live in `norvalt_http::webhooks::{form, google}`.
 
 use std::sync::Arc;
 
@@ -18,7 +21,8 @@ async fn main() -> Result<(), lambda_http::Error> {
         facebook: None,
         twilio: None,
     };
-    let app = norvalt_http::assemble(webhooks::form::router(), state);
+    let routes = webhooks::form::router().merge(webhooks::google::router());
+    let app = norvalt_http::assemble(routes, state);
     lambda_http::run(webhooks::with_client_ip(
         app,
         norvalt_aws::lambda::source_ip,

@@ -15,6 +15,7 @@ mod automations;
 mod booking;
 mod booking_ics;
 mod capture;
+mod capture_google;
 mod capture_lambda;
 mod capture_trust;
 mod conformance;

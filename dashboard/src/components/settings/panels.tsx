@@ -163,6 +163,51 @@ function CopyButton({ value, label }: { value: string; label: string }) {
   );
 }
 
+/** Google Ads lead forms: the webhook URL and key to paste into each form. */
+function GoogleFormsCard({ settings, onSaved }: Props) {
+  const { save, error, busy } = useSaveSettings(onSaved);
+  const hasKey = Boolean(settings.dealership.capture?.google_key_hash);
+  const renew = () =>
+    (!hasKey || window.confirm("Lage ny Google-nøkkel? Skjemaene med den gamle slutter å levere leads.")) &&
+    save({ regenerate_google_key: true });
+  return (
+    <Card>
+      <CardHeader>
+        <CardTitle>Google Ads-skjemaer</CardTitle>
+        <CardDescription>
+          I skjemaet i Google Ads: lim inn URL-en som webhook og nøkkelen som «Nøkkel». Testleads fra Google besvares og merkes som test.
+        </CardDescription>
+      </CardHeader>
+      <CardContent className="flex flex-col gap-3" data-testid="google-forms">
+        <div className="flex flex-col gap-1.5">
+          <Label htmlFor="s-google-url">Webhook-URL</Label>
+          <div className="flex gap-2">
+            <Input id="s-google-url" readOnly value={settings.google_webhook_url} />
+            <CopyButton value={settings.google_webhook_url} label="Kopier" />
+          </div>
+        </div>
+        {settings.google_key ? (
+          <div className="flex flex-col gap-1.5">
+            <Label htmlFor="s-google-key">Nøkkel (vises bare nå)</Label>
+            <div className="flex gap-2">
+              <Input id="s-google-key" readOnly value={settings.google_key} className="font-mono" />
+              <CopyButton value={settings.google_key} label="Kopier nøkkelen" />
+            </div>
+          </div>
+        ) : (
+          <p className="text-sm text-muted-foreground">{hasKey ? "En nøkkel er laget. Den vises bare da den ble laget." : "Ingen nøkkel ennå: Google-leads blir avvist til du lager en."}</p>
+        )}
+        <div>
+          <Button variant="outline" size="sm" disabled={busy} onClick={renew}>
+            {hasKey ? "Ny Google-nøkkel" : "Lag Google-nøkkel"}
+          </Button>
+        </div>
+        <InlineError error={error} />
+      </CardContent>
+    </Card>
+  );
+}
+
 export function ChannelsPanel({ settings, onSaved }: Props) {
   const d = settings.dealership;
   const { save, ...state } = useSaveSettings(onSaved);
@@ -196,6 +241,7 @@ export function ChannelsPanel({ settings, onSaved }: Props) {
           </div>
         </CardContent>
       </Card>
+      <GoogleFormsCard settings={settings} onSaved={onSaved} />
       <Card>
         <CardHeader>
           <CardTitle>Skjema, svar og SMS</CardTitle>

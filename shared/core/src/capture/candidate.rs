@@ -240,7 +240,8 @@ impl LeadCandidate {
                 LeadSource::Email => Channel::Email,
                 LeadSource::Facebook => Channel::Facebook,
                 LeadSource::Sms => Channel::Sms,
-                LeadSource::Website | LeadSource::Manual => Channel::Website,
+                // A Google lead form is a form, on an ad instead of a site.
+                LeadSource::Website | LeadSource::Manual | LeadSource::Google => Channel::Website,
             },
             direction: Direction::Inbound,
             sender: self

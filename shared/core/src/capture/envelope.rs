@@ -11,7 +11,7 @@ use crate::ids::DealershipId;
 use crate::jobs::{Envelope, Job};
 use crate::queue::QueueName;
 
-use super::candidate::FormLead;
+use super::candidate::{FormLead, LeadCandidate};
 
 /// A capture job in its envelope. The dealership is known at the entry point
 /// for forms, Facebook and SMS; for email it may only be known once
@@ -34,6 +34,8 @@ pub enum Capture {
     Email(EmailCapture),
     #[serde(rename = "capture.sms")]
     Sms(SmsCapture),
+    #[serde(rename = "capture.google")]
+    Google(GoogleCapture),
 }
 
 impl Capture {
@@ -44,6 +46,7 @@ impl Capture {
             Capture::Facebook(_) => "facebook",
             Capture::Email(_) => "email",
             Capture::Sms(_) => "sms",
+            Capture::Google(_) => "google",
         }
     }
 
@@ -53,6 +56,7 @@ impl Capture {
             Capture::Facebook(_) => "capture.facebook",
             Capture::Email(_) => "capture.email",
             Capture::Sms(_) => "capture.sms",
+            Capture::Google(_) => "capture.google",
         }
     }
 }
@@ -63,6 +67,15 @@ pub struct FormCapture {
     pub form_key: String,
     pub capture_id: Uuid,
     pub lead: FormLead,
+}
+
+/// A Google Ads lead form delivery, its key already checked and its
+/// columns mapped by `webhook-google` (the dealership is the form key's).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GoogleCapture {
+    pub form_key: String,
+    pub lead_id: String,
+    pub lead: LeadCandidate,
 }
 
 /// One `leadgen` change of a Meta webhook delivery; the lead itself is
@@ -152,6 +165,10 @@ impl IdempotencyKey {
 
     pub fn facebook(leadgen_id: &str) -> String {
         format!("facebook:{}", leadgen_id.trim())
+    }
+
+    pub fn google(lead_id: &str) -> String {
+        format!("google:{}", lead_id.trim())
     }
 
     /// By Message-ID when the mail has one, else by a hash of its bytes.

@@ -122,6 +122,16 @@ pub fn key_matches(stored: &str, given: &str) -> bool {
             == 0
 }
 
+/// Where a dealership's Google lead forms post (`/webhooks/google/{form_key}`):
+/// the form key names the dealership, the `google_key` proves the sender.
+pub fn webhook_url(public_url: &str, dealership: &crate::model::Dealership) -> String {
+    format!(
+        "{}/webhooks/google/{}",
+        public_url.trim_end_matches('/'),
+        dealership.form_key
+    )
+}
+
 /// A new key for a dealership's Google lead forms: 32 random characters
 /// Google accepts in its form settings.
 pub fn new_key() -> String {

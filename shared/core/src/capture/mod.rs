@@ -20,6 +20,6 @@ pub use dedup::{
     CaptureCommit, CaptureOutcome, CaptureRecord, ContactKey, ContactRecord, LeadWrite,
 };
 pub use envelope::{
-    Capture, CaptureEnvelope, EmailCapture, FacebookCapture, FormCapture, IdempotencyKey, MailAuth,
-    MailVia, SmsCapture, form_capture_id, mail_key,
+    Capture, CaptureEnvelope, EmailCapture, FacebookCapture, FormCapture, GoogleCapture,
+    IdempotencyKey, MailAuth, MailVia, SmsCapture, form_capture_id, mail_key,
 };

@@ -129,6 +129,13 @@ pub struct CaptureSettings {
     /// Facebook pages whose Lead Ads come here (their tokens are in the
     /// secret store, never in this record).
     pub facebook_pages: Vec<String>,
+    /// SHA-256 of the key set in the dealership's Google Ads lead forms
+    /// (the key itself is shown once, when it is made). None: Google lead
+    /// forms are not set up and their deliveries are refused.
+    #[schema(read_only)]
+    pub google_key_hash: Option<String>,
+    /// Google lead form custom question id → lead field.
+    pub google_questions: BTreeMap<String, QuestionTarget>,
 }
 
 impl CaptureSettings {

@@ -21,6 +21,8 @@ pub enum LeadSource {
     Facebook,
     Manual,
     Sms,
+    /// A Google Ads lead form.
+    Google,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
@@ -44,6 +46,7 @@ impl LeadSource {
             LeadSource::Email => "email",
             LeadSource::Facebook => "facebook",
             LeadSource::Manual => "manual",
+            LeadSource::Google => "google",
         }
     }
 }

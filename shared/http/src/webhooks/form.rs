@@ -43,7 +43,11 @@ struct Accepted {
     status: &'static str,
 }
 
-async fn dealership_for(state: &CaptureState, form_key: &str) -> Result<Dealership, ApiError> {
+/// The dealership a form key names (website forms and Google lead forms).
+pub(super) async fn dealership_for(
+    state: &CaptureState,
+    form_key: &str,
+) -> Result<Dealership, ApiError> {
     let not_found = || ApiError::not_found("form_not_found", "No website form has this key");
     if form_key.len() > 64 {
         return Err(not_found());

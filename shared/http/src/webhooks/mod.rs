@@ -1,5 +1,6 @@
 //! The capture entry points reached from outside without a user: website
-//! forms (`webhook-form`) and Meta Lead Ads (`webhook-facebook`). Each
+//! forms (`webhook-form`), Google Ads lead forms (`webhook-google`) and
+//! Meta Lead Ads (`webhook-facebook`). Each
 //! validates and authenticates, enqueues one capture envelope, and answers
 //! only once the envelope is stored (docs/architecture.md).
 
@@ -7,6 +8,7 @@ pub mod booking;
 pub mod clerk;
 pub mod facebook;
 pub mod form;
+pub mod google;
 pub mod ratelimit;
 pub mod twilio;
 pub mod unsubscribe;
@@ -39,6 +41,7 @@ pub struct CaptureState {
 /// Both webhooks, without the shared fallbacks: merge, then [`crate::finish`].
 pub fn routes(state: CaptureState) -> axum::Router {
     form::router()
+        .merge(google::router())
         .merge(facebook::router())
         .merge(twilio::router())
         .with_state(state)

@@ -57,6 +57,10 @@ pub struct ConfigureArgs {
     /// from it, and texts to it reach this dealership.
     #[arg(long)]
     pub sms_number: Option<String>,
+    /// Make a new key for the dealership's Google Ads lead forms (printed
+    /// once; the old key stops working).
+    #[arg(long)]
+    pub new_google_key: bool,
 }
 
 fn parse_question(arg: &str) -> Result<(String, QuestionTarget), String> {
@@ -128,12 +132,14 @@ pub async fn run(platform: &Platform, args: ConfigureArgs) -> Result<(), String>
             allowed_origins,
             thank_you_url: args.thank_you_url.clone().map(Some),
             facebook_questions,
+            google_questions: None,
         }),
         reply: Some(ReplyPatch {
             sms_enabled: args.sms,
             sms_number: args.sms_number.clone().map(Some),
             ..Default::default()
         }),
+        regenerate_google_key: args.new_google_key,
         connect_facebook_page: args
             .facebook_page
             .clone()
@@ -145,7 +151,11 @@ pub async fn run(platform: &Platform, args: ConfigureArgs) -> Result<(), String>
         ..Default::default()
     };
     let graph = norvalt_http::graph::GraphClient::new(platform.graph_url.clone());
-    let (dealership, _) = settings::apply(
+    let settings::Applied {
+        dealership,
+        google_key,
+        ..
+    } = settings::apply(
         &platform.stores,
         platform.secrets.as_ref(),
         &graph,
@@ -160,6 +170,7 @@ pub async fn run(platform: &Platform, args: ConfigureArgs) -> Result<(), String>
         serde_json::to_string_pretty(&serde_json::json!({
             "capture": dealership.capture,
             "reply": dealership.reply,
+            "google_key": google_key,
         }))
         .expect("serialisable")
     );

@@ -90,6 +90,7 @@ function LeadView({ lead, onChange }: { lead: Lead; onChange: (lead: Lead) => vo
             <StatusBadge status={lead.status} />
             <ResponseClock leadId={lead.id} version={lead.version} />
             {lead.erased_at && <Badge variant="danger">Slettet (GDPR)</Badge>}
+            {lead.source_metadata?.test_lead === true && <Badge variant="outline">Testlead</Badge>}
           </p>
         </div>
       </div>

@@ -40,6 +40,7 @@ impl Intake {
     ) -> Result<(LeadSource, Classified), JobError> {
         Ok(match &envelope.job {
             Capture::Form(f) => (LeadSource::Website, Classified::Lead(f.lead.clone())),
+            Capture::Google(g) => (LeadSource::Google, Classified::Lead(g.lead.clone())),
             Capture::Facebook(f) => (LeadSource::Facebook, self.facebook_lead(tenant, f).await?),
             Capture::Email(e) => {
                 let parsed = parsed_mail.expect("parsed for every email capture");

@@ -258,6 +258,7 @@ impl Intake {
         };
         let tenant = match &envelope.job {
             Capture::Form(f) => resolve(RouteKind::FormKey, f.form_key.clone()).await?,
+            Capture::Google(g) => resolve(RouteKind::FormKey, g.form_key.clone()).await?,
             Capture::Facebook(f) => resolve(RouteKind::FacebookPage, f.page_id.clone()).await?,
             Capture::Sms(m) => match resolve(RouteKind::SmsNumber, m.to.clone()).await? {
                 Some(tenant) => Some(tenant),

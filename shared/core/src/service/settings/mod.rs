@@ -66,6 +66,10 @@ pub struct SettingsPatch {
     /// A new form key: the old form URL stops working at once.
     #[serde(default)]
     pub regenerate_form_key: bool,
+    /// Makes a new key for the Google Ads lead forms; the answer shows it
+    /// once (`google_key`), to paste into each form.
+    #[serde(default)]
+    pub regenerate_google_key: bool,
     pub connect_facebook_page: Option<FacebookConnection>,
     pub disconnect_facebook_page: Option<String>,
     /// The IMAP mailbox to poll; `null` stops polling.
@@ -109,6 +113,8 @@ pub struct CapturePatch {
     #[schema(value_type = Option<String>)]
     pub thank_you_url: Option<Option<String>>,
     pub facebook_questions: Option<BTreeMap<String, QuestionTarget>>,
+    /// Google lead form custom question id → lead field.
+    pub google_questions: Option<BTreeMap<String, QuestionTarget>>,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -154,14 +160,30 @@ pub struct Settings {
     pub form_url: String,
     /// HTML to paste into the dealership's website.
     pub embed_snippet: String,
+    /// The webhook URL for the dealership's Google Ads lead forms.
+    pub google_webhook_url: String,
+    /// A Google lead form key made by this change, shown this once; null
+    /// otherwise (only its hash is kept).
+    pub google_key: Option<String>,
 }
 
 pub fn view(dealership: Dealership, public_url: &str) -> Settings {
     Settings {
         form_url: crate::capture::form::form_url(public_url, &dealership),
         embed_snippet: crate::capture::form::embed_snippet(public_url, &dealership),
+        google_webhook_url: crate::capture::google::webhook_url(public_url, &dealership),
+        google_key: None,
         dealership,
     }
+}
+
+/// What [`apply`] stored.
+pub struct Applied {
+    pub dealership: Dealership,
+    /// The names of the parts that changed.
+    pub changed: Vec<&'static str>,
+    /// A new Google lead form key, when the change made one.
+    pub google_key: Option<String>,
 }
 
 pub async fn get(stores: &Stores, actor: &Actor, public_url: &str) -> DomainResult<Settings> {
@@ -185,7 +207,11 @@ pub async fn update(
     now: DateTime<Utc>,
 ) -> DomainResult<Settings> {
     actor.require(Permission::ManageDealership)?;
-    let (dealership, changed) = apply(stores, secrets, graph, &actor.tenant, patch, now).await?;
+    let Applied {
+        dealership,
+        changed,
+        google_key,
+    } = apply(stores, secrets, graph, &actor.tenant, patch, now).await?;
     if !changed.is_empty() {
         crate::service::account::audit(
             stores,
@@ -200,11 +226,14 @@ pub async fn update(
         )
         .await?;
     }
-    Ok(view(dealership, public_url))
+    Ok(Settings {
+        google_key,
+        ..view(dealership, public_url)
+    })
 }
 
 /// Validates and applies `patch` (operators' CLI and the API share it).
-/// Returns the stored dealership and the names of the parts that changed.
+/// Returns the stored dealership, the parts that changed and any new key.
 pub async fn apply(
     stores: &Stores,
     secrets: &dyn SecretWriter,
@@ -212,7 +241,7 @@ pub async fn apply(
     tenant: &TenantId,
     patch: SettingsPatch,
     now: DateTime<Utc>,
-) -> DomainResult<(Dealership, Vec<&'static str>)> {
+) -> DomainResult<Applied> {
     let current = stores
         .dealerships
         .get_dealership(tenant)
@@ -310,7 +339,11 @@ pub async fn apply(
             tracing::warn!(error = %e, secret = %name, "could not delete a secret");
         }
     }
-    Ok((plan.next, plan.changed))
+    Ok(Applied {
+        dealership: plan.next,
+        changed: plan.changed,
+        google_key: plan.google_key,
+    })
 }
 
 async fn release(stores: &Stores, tenant: &TenantId, keys: &[(RouteKind, String)]) {

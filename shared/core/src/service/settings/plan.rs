@@ -16,6 +16,8 @@ pub(super) struct Plan {
     /// Pages being connected, with the token that must prove each.
     pub pages_to_prove: Vec<(String, String)>,
     pub changed: Vec<&'static str>,
+    /// A new Google lead form key, shown once; the dealership keeps its hash.
+    pub google_key: Option<String>,
 }
 
 pub(super) fn plan(current: &Dealership, patch: SettingsPatch) -> Result<Plan, FieldErrors> {
@@ -39,6 +41,9 @@ pub(super) fn plan(current: &Dealership, patch: SettingsPatch) -> Result<Plan, F
     if patch.regenerate_form_key {
         planner.regenerate_form_key();
     }
+    if patch.regenerate_google_key {
+        planner.regenerate_google_key();
+    }
     if let Some(page) = &patch.connect_facebook_page {
         planner.connect_facebook_page(page);
     }
@@ -61,6 +66,7 @@ struct Planner<'a> {
     deleted_secrets: Vec<String>,
     pages_to_prove: Vec<(String, String)>,
     changed: Vec<&'static str>,
+    google_key: Option<String>,
 }
 
 impl<'a> Planner<'a> {
@@ -75,6 +81,7 @@ impl<'a> Planner<'a> {
             deleted_secrets: Vec::new(),
             pages_to_prove: Vec::new(),
             changed: Vec::new(),
+            google_key: None,
         }
     }
 
@@ -94,6 +101,7 @@ impl<'a> Planner<'a> {
             deleted_secrets: self.deleted_secrets,
             pages_to_prove: self.pages_to_prove,
             changed: self.changed,
+            google_key: self.google_key,
         })
     }
 
@@ -364,7 +372,28 @@ impl<'a> Planner<'a> {
             }
             capture.facebook_questions = questions.clone();
         }
+        if let Some(questions) = &c.google_questions {
+            if questions
+                .keys()
+                .any(|k| k.trim().is_empty() || k.len() > 100)
+            {
+                self.e.add(
+                    "capture.google_questions",
+                    "question ids are 1–100 characters",
+                );
+            }
+            capture.google_questions = questions.clone();
+        }
         self.touch("capture");
+    }
+
+    /// A new key for the Google lead forms: deliveries with the old one are
+    /// refused at once.
+    fn regenerate_google_key(&mut self) {
+        let key = crate::capture::google::new_key();
+        self.next.capture.google_key_hash = Some(crate::capture::google::hash_key(&key));
+        self.google_key = Some(key);
+        self.touch("google_key");
     }
 
     /// A new form key: the old form URL stops working at once.
