@@ -35,6 +35,34 @@ def form_lead_is_answered_by_email(h):
     assert len(h.sent_emails("eirik.solberg@example.no", slug)) == 1, "a repeat post was answered twice"
 
 
+def a_google_lead_form_delivery_is_answered_once(h):
+    """A Google Ads lead form delivery to the website form's function URL,
+    with the key the operator made (`dealership configure --new-google-key`):
+    200, one lead of source google, one reply through SES however often
+    Google delivers it; a wrong key is refused with nothing sent."""
+    slug = f"bil-bodo-{uuid.uuid4().hex[:6]}"
+    dealer = h.dealership(slug, "Bil i Bodø", "post@bilbodo.no")
+    out = h.cli("dealership", "configure", slug, "--new-google-key")
+    key = json.loads(out[out.index("{"):])["google_key"]
+    body = json.load(open(os.path.join(ROOT, "shared", "core", "tests", "fixtures", "google", "lead-form-webhook.json")))
+    customer = f"ingrid.{uuid.uuid4().hex[:6]}@example.no"
+    for column in body["user_column_data"]:
+        if column["column_id"] == "EMAIL":
+            column["string_value"] = customer
+    path = f"/webhooks/google/{dealer['form_key']}"
+    headers = {"content-type": "application/json"}
+    assert h.url_request("WebhookFormFunction", path, headers, json.dumps({**body, "google_key": "wrong"})) == 401
+    for _ in range(2):
+        assert h.url_request("WebhookFormFunction", path, headers, json.dumps({**body, "google_key": key})) == 200
+        h.pump()
+    mails = h.sent_emails(customer, slug)
+    assert len(mails) == 1, f"SES sent {len(mails)} mails to the customer, not one"
+    token = h.clerk.token(f"org_{slug}", "org:sales_rep", PARAMETERS["ClerkAudience"])
+    status, page = h.api("ApiLeadsFunction", token, "GET", "/api/leads", "source=google")
+    assert status == 200 and len(page["items"]) == 1, page
+    assert page["items"][0]["source_metadata"]["test_lead"] is True, page["items"][0]
+
+
 def a_dead_letter_is_redriven_and_delivered(h):
     """Importer mail whose raw copy is not in the bucket yet goes to the
     capture DLQ with its reason; once the mail is there, the operator's
@@ -490,6 +518,7 @@ def a_hard_bounce_through_sns_suppresses_the_address(h):
 
 CASES = [
     form_lead_is_answered_by_email,
+    a_google_lead_form_delivery_is_answered_once,
     a_meta_lead_is_fetched_with_the_page_token_and_answered,
     a_texting_customer_can_stop_and_start_sms,
     a_follow_up_step_runs_once_on_the_schedules_tick,
