@@ -5,6 +5,8 @@
 //! until its next write. Only missing keys are set, under a condition, so a
 //! second run or a live write alongside changes nothing.
 
+use std::collections::HashMap;
+
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::DateTime;
 
@@ -25,54 +27,47 @@ impl DynamoStore {
     pub async fn index_earlier_changes(&self, tenant: &TenantId) -> StoreResult<usize> {
         let mut indexed = 0;
         for (prefix, kind, time_attribute) in KINDS {
-            let mut start = None;
-            loop {
-                let page = self
+            let unindexed = PartitionQuery {
+                index: None,
+                key_condition: "pk = :pk AND begins_with(sk, :prefix)",
+                filter: Some("attribute_not_exists(chpk)".into()),
+                values: HashMap::from([
+                    (":pk".into(), s(tenant_pk(tenant))),
+                    (":prefix".into(), s(prefix)),
+                ]),
+                names: HashMap::new(),
+                newest_first: false,
+                page_size: 500,
+            };
+            for found in self.query(unindexed, usize::MAX).await? {
+                let (Some(AttributeValue::S(sk)), Some(AttributeValue::S(at))) =
+                    (found.get("sk"), found.get(time_attribute))
+                else {
+                    continue;
+                };
+                let at = DateTime::parse_from_rfc3339(at)
+                    .map_err(|e| StoreError::Backend(format!("{sk}: {e}")))?
+                    .to_utc();
+                let [(_, chpk), (_, chsk)] = change_keys(tenant, kind, &at, sk);
+                let result = self
                     .client
-                    .query()
+                    .update_item()
                     .table_name(&self.table)
-                    .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
-                    .filter_expression("attribute_not_exists(chpk)")
-                    .expression_attribute_values(":pk", s(tenant_pk(tenant)))
-                    .expression_attribute_values(":prefix", s(prefix))
-                    .set_exclusive_start_key(start)
+                    .key("pk", s(tenant_pk(tenant)))
+                    .key("sk", s(sk.clone()))
+                    .update_expression("SET chpk = :chpk, chsk = :chsk")
+                    .condition_expression("attribute_exists(pk) AND attribute_not_exists(chpk)")
+                    .expression_attribute_values(":chpk", chpk)
+                    .expression_attribute_values(":chsk", chsk)
                     .send()
-                    .await
-                    .map_err(backend)?;
-                for found in page.items.unwrap_or_default() {
-                    let (Some(AttributeValue::S(sk)), Some(AttributeValue::S(at))) =
-                        (found.get("sk"), found.get(time_attribute))
-                    else {
-                        continue;
-                    };
-                    let at = DateTime::parse_from_rfc3339(at)
-                        .map_err(|e| StoreError::Backend(format!("{sk}: {e}")))?
-                        .to_utc();
-                    let [(_, chpk), (_, chsk)] = change_keys(tenant, kind, &at, sk);
-                    let result = self
-                        .client
-                        .update_item()
-                        .table_name(&self.table)
-                        .key("pk", s(tenant_pk(tenant)))
-                        .key("sk", s(sk.clone()))
-                        .update_expression("SET chpk = :chpk, chsk = :chsk")
-                        .condition_expression("attribute_exists(pk) AND attribute_not_exists(chpk)")
-                        .expression_attribute_values(":chpk", chpk)
-                        .expression_attribute_values(":chsk", chsk)
-                        .send()
-                        .await;
-                    match result {
-                        Ok(_) => indexed += 1,
-                        // Written (and so indexed) meanwhile, or deleted.
-                        Err(e)
-                            if e.as_service_error()
-                                .is_some_and(|e| e.is_conditional_check_failed_exception()) => {}
-                        Err(e) => return Err(backend(e)),
-                    }
-                }
-                start = page.last_evaluated_key;
-                if start.is_none() {
-                    break;
+                    .await;
+                match result {
+                    Ok(_) => indexed += 1,
+                    // Written (and so indexed) meanwhile, or deleted.
+                    Err(e)
+                        if e.as_service_error()
+                            .is_some_and(|e| e.is_conditional_check_failed_exception()) => {}
+                    Err(e) => return Err(backend(e)),
                 }
             }
         }

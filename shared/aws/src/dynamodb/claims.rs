@@ -4,12 +4,14 @@
 //! any retry of the job that made them; suppressions (opt-outs) have no TTL
 //! and are kept for ever.
 
+use std::collections::HashMap;
+
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure;
 use chrono::{DateTime, Utc};
 
 use super::DynamoStore;
-use super::items::{backend, conditional, decode, item, n, s, tenant_pk};
+use super::items::{PartitionQuery, backend, conditional, decode, item, n, s, tenant_pk};
 use norvalt_core::outbound::ClaimRecord;
 use norvalt_core::ports::ClaimStore;
 use norvalt_core::time::sortable;
@@ -45,44 +47,38 @@ impl DynamoStore {
     /// ever (they had 90 days). Idempotent; returns how many it changed.
     /// Run once per deployment: `norvalt --backend aws maintenance`.
     pub async fn keep_suppressions_forever(&self, tenant: &TenantId) -> StoreResult<usize> {
-        let mut changed = 0;
-        let mut start = None;
-        loop {
-            let page = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
-                .filter_expression("attribute_exists(expires_at)")
-                .expression_attribute_values(":pk", s(tenant_pk(tenant)))
-                .expression_attribute_values(
-                    ":prefix",
+        let expiring = PartitionQuery {
+            index: None,
+            key_condition: "pk = :pk AND begins_with(sk, :prefix)",
+            filter: Some("attribute_exists(expires_at)".into()),
+            values: HashMap::from([
+                (":pk".into(), s(tenant_pk(tenant))),
+                (
+                    ":prefix".into(),
                     s(sk(norvalt_core::outbound::suppression::KEY_PREFIX)),
-                )
-                .set_exclusive_start_key(start)
+                ),
+            ]),
+            names: HashMap::new(),
+            newest_first: false,
+            page_size: 500,
+        };
+        let mut changed = 0;
+        for found in self.query(expiring, usize::MAX).await? {
+            let (Some(pk), Some(sk)) = (found.get("pk"), found.get("sk")) else {
+                continue;
+            };
+            self.client
+                .update_item()
+                .table_name(&self.table)
+                .key("pk", pk.clone())
+                .key("sk", sk.clone())
+                .update_expression("REMOVE expires_at")
                 .send()
                 .await
                 .map_err(backend)?;
-            for found in page.items.unwrap_or_default() {
-                let (Some(pk), Some(sk)) = (found.get("pk"), found.get("sk")) else {
-                    continue;
-                };
-                self.client
-                    .update_item()
-                    .table_name(&self.table)
-                    .key("pk", pk.clone())
-                    .key("sk", sk.clone())
-                    .update_expression("REMOVE expires_at")
-                    .send()
-                    .await
-                    .map_err(backend)?;
-                changed += 1;
-            }
-            start = page.last_evaluated_key;
-            if start.is_none() {
-                return Ok(changed);
-            }
+            changed += 1;
         }
+        Ok(changed)
     }
 }
 
