@@ -7,6 +7,7 @@ pub mod conversation;
 pub mod dealership;
 pub mod inbox;
 pub mod lead;
+pub mod lead_query;
 pub mod message;
 pub mod patch;
 pub mod rule;
@@ -19,7 +20,8 @@ pub use conversation::{
 };
 pub use dealership::{Dealership, NewDealership, OpeningHours, OpeningSlot};
 pub use inbox::{CannedReply, InboxSetup, SavedView, Tag, TagColour};
-pub use lead::{ChangeMark, Lead, LeadPatch, LeadQuery, LeadSource, LeadStatus, NewLead};
+pub use lead::{Lead, LeadPatch, LeadSource, LeadStatus, NewLead};
+pub use lead_query::{ChangeMark, LeadQuery};
 pub use message::{Channel, Direction, Message, NewMessage, SenderType};
 pub use rule::{Action, AutomationRule, Conditions, NewRule, RulePatch, Step, Trigger};
 pub use user::{NewUser, NotificationPreferences, User, UserPatch};
