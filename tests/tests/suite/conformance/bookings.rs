@@ -3,7 +3,7 @@
 
 use norvalt_core::booking::seats::{Hold, hold, release};
 use norvalt_core::booking::slots::{AppointmentKind, AppointmentType, Slot};
-use norvalt_core::model::{Appointment, AppointmentStatus, BookedBy};
+use norvalt_core::model::AppointmentStatus;
 
 use std::sync::Arc;
 
@@ -148,29 +148,6 @@ async fn a_car_is_booked_once_at_a_time(stores: Stores) {
             .unwrap(),
         Hold::Held(_)
     ));
-}
-
-fn appointment(t: &TenantId, lead: norvalt_core::LeadId, start: &str) -> Appointment {
-    let start = chrono::DateTime::parse_from_rfc3339(start)
-        .unwrap()
-        .to_utc();
-    Appointment {
-        id: norvalt_core::AppointmentId::new_at(start),
-        dealership_id: t.dealership_id(),
-        lead_id: lead,
-        kind: AppointmentKind::TestDrive,
-        start,
-        end: start + Duration::minutes(45),
-        vehicle_id: None,
-        assigned_to: None,
-        status: AppointmentStatus::Booked,
-        booked_by: BookedBy::Customer,
-        seats: vec!["seat:x".into()],
-        sequence: 0,
-        created_at: Utc::now(),
-        updated_at: Utc::now(),
-        version: 1,
-    }
 }
 
 async fn appointments_are_found_by_time_and_by_lead(stores: Stores) {

@@ -5,11 +5,8 @@ use std::collections::BTreeSet;
 
 use super::*;
 use norvalt_core::analytics::RollupCursor;
-use norvalt_core::booking::slots::AppointmentKind;
-use norvalt_core::model::{
-    Appointment, AppointmentStatus, BookedBy, ChangeMark, Lead, LeadQuery, Message,
-};
-use norvalt_core::{AppointmentId, LeadId, MessageId};
+use norvalt_core::model::{AppointmentStatus, ChangeMark, Lead, LeadQuery, Message};
+use norvalt_core::{LeadId, MessageId};
 
 conformance!(
     changed_leads_come_in_the_order_they_changed,
@@ -134,27 +131,6 @@ fn message(t: &TenantId, lead: LeadId, at: chrono::DateTime<Utc>) -> Message {
     }
 }
 
-fn appointment(t: &TenantId, lead: LeadId, at: chrono::DateTime<Utc>) -> Appointment {
-    let start = at + Duration::days(2);
-    Appointment {
-        id: AppointmentId::new_at(at),
-        dealership_id: t.dealership_id(),
-        lead_id: lead,
-        kind: AppointmentKind::TestDrive,
-        start,
-        end: start + Duration::minutes(45),
-        vehicle_id: None,
-        assigned_to: None,
-        status: AppointmentStatus::Booked,
-        booked_by: BookedBy::Customer,
-        seats: Vec::new(),
-        sequence: 0,
-        created_at: at,
-        updated_at: at,
-        version: 1,
-    }
-}
-
 async fn leads_active_since_counts_messages_and_appointments(stores: Stores) {
     let t = tenant(&stores, "activity-kongsberg").await;
     let other = tenant(&stores, "activity-notodden").await;
@@ -173,7 +149,9 @@ async fn leads_active_since_counts_messages_and_appointments(stores: Stores) {
         .await
         .unwrap();
     // An appointment booked long ago and cancelled now counts by its change.
-    let mut appt = appointment(&t, booked.id, week_ago);
+    let mut appt = appointment(&t, booked.id, "2026-12-02T09:00:00Z");
+    appt.created_at = week_ago;
+    appt.updated_at = week_ago;
     stores
         .appointments
         .insert_appointment(&t, &appt)

@@ -96,6 +96,34 @@ fn actor(tenant: TenantId, role: Role) -> Actor {
     }
 }
 
+/// A booked test drive for `lead` starting at `start` (RFC 3339), written now.
+fn appointment(
+    t: &TenantId,
+    lead: norvalt_core::LeadId,
+    start: &str,
+) -> norvalt_core::model::Appointment {
+    let start = chrono::DateTime::parse_from_rfc3339(start)
+        .unwrap()
+        .to_utc();
+    norvalt_core::model::Appointment {
+        id: norvalt_core::AppointmentId::new_at(start),
+        dealership_id: t.dealership_id(),
+        lead_id: lead,
+        kind: norvalt_core::booking::slots::AppointmentKind::TestDrive,
+        start,
+        end: start + Duration::minutes(45),
+        vehicle_id: None,
+        assigned_to: None,
+        status: norvalt_core::model::AppointmentStatus::Booked,
+        booked_by: norvalt_core::model::BookedBy::Customer,
+        seats: vec!["seat:x".into()],
+        sequence: 0,
+        created_at: Utc::now(),
+        updated_at: Utc::now(),
+        version: 1,
+    }
+}
+
 fn codec() -> CursorCodec {
     CursorCodec::new([3; 32])
 }
