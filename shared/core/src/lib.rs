@@ -15,6 +15,7 @@ pub mod capture;
 pub mod config;
 pub mod error;
 pub mod ids;
+pub mod integrations;
 pub mod jobs;
 pub mod metrics;
 pub mod model;

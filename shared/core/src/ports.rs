@@ -338,6 +338,23 @@ pub trait CounterStore: Send + Sync {
     async fn increment(&self, tenant: &TenantId, name: &str) -> StoreResult<u64>;
 }
 
+/// Where a scheduled job that reads changes left off, per dealership and
+/// job (`event-scan` …): the time its last run started.
+#[async_trait]
+pub trait JobCursorStore: Send + Sync {
+    async fn get_job_cursor(
+        &self,
+        tenant: &TenantId,
+        job: &str,
+    ) -> StoreResult<Option<chrono::DateTime<chrono::Utc>>>;
+    async fn save_job_cursor(
+        &self,
+        tenant: &TenantId,
+        job: &str,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> StoreResult<()>;
+}
+
 /// The kinds of outside identifier that lead to a dealership.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RouteKind {
@@ -405,6 +422,7 @@ pub struct Stores {
     pub counters: Arc<dyn CounterStore>,
     pub audit: Arc<dyn AuditStore>,
     pub analytics: Arc<dyn AnalyticsStore>,
+    pub job_cursors: Arc<dyn JobCursorStore>,
 }
 
 impl Stores {
@@ -426,6 +444,7 @@ impl Stores {
             + CounterStore
             + AuditStore
             + AnalyticsStore
+            + JobCursorStore
             + 'static,
     {
         Stores {
@@ -443,7 +462,8 @@ impl Stores {
             follow_ups: adapter.clone(),
             counters: adapter.clone(),
             audit: adapter.clone(),
-            analytics: adapter,
+            analytics: adapter.clone(),
+            job_cursors: adapter,
         }
     }
 }

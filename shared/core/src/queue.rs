@@ -19,14 +19,18 @@ pub enum QueueName {
     Send,
     /// One mailbox to poll, put there by the IMAP schedule → `imap-mailbox`.
     Imap,
+    /// Events for the dealership's other systems (lead stages to Meta),
+    /// put there by `event-scan` → `event-sender`.
+    Events,
 }
 
 impl QueueName {
-    pub const ALL: [QueueName; 4] = [
+    pub const ALL: [QueueName; 5] = [
         QueueName::Capture,
         QueueName::Ai,
         QueueName::Send,
         QueueName::Imap,
+        QueueName::Events,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -35,6 +39,7 @@ impl QueueName {
             QueueName::Ai => "ai",
             QueueName::Send => "send",
             QueueName::Imap => "imap",
+            QueueName::Events => "events",
         }
     }
 
@@ -51,6 +56,9 @@ impl QueueName {
             QueueName::Send => 3,
             // A poll that failed is the next minute's poll anyway.
             QueueName::Imap => 2,
+            // Five tries, 90 s apart (the visibility timeout): a short outage at
+            // Meta passes; a longer one waits in the DLQ for a redrive.
+            QueueName::Events => 5,
         }
     }
 
@@ -62,6 +70,8 @@ impl QueueName {
             QueueName::Send => 15,
             // The mailbox deadline (20 s) and room to record the outcome.
             QueueName::Imap => 30,
+            // One HTTP call of at most 10 s, and the claims around it.
+            QueueName::Events => 15,
         }
     }
 

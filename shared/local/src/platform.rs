@@ -32,6 +32,7 @@ use norvalt_core::queue::QueueName;
 use norvalt_core::service::analytics::RollupJob;
 use norvalt_core::service::automation::FollowUpRunner;
 use norvalt_core::service::intake::{Intake, IntakeConfig};
+use norvalt_core::service::integrations::{EventScan, EventSender};
 use norvalt_core::service::mailbox_poll::{self, MailboxPoller};
 use norvalt_core::service::responder::Responder;
 use norvalt_core::service::sender::{Sender, SenderConfig};
@@ -95,6 +96,9 @@ pub struct Platform {
     /// How often the analytics roll-ups are brought up to date
     /// (`NORVALT_ROLLUP_SECONDS`, default 60, as the cloud schedule).
     pub rollup_interval: Option<Duration>,
+    /// How often changed leads are looked at for the events they owe
+    /// (`NORVALT_EVENT_SCAN_SECONDS`, default 60, as the cloud schedule).
+    pub event_scan_interval: Option<Duration>,
     /// Clerk's membership webhook (`CLERK_WEBHOOK_SIGNING_SECRET`); `None`
     /// leaves `/webhooks/clerk` unrouted.
     pub clerk_webhook_secret: Option<String>,
@@ -187,6 +191,7 @@ impl Platform {
             followups_interval: interval(&env, "NORVALT_FOLLOWUPS_SECONDS", 300)?,
             clerk_webhook_secret: env.optional("CLERK_WEBHOOK_SIGNING_SECRET"),
             rollup_interval: interval(&env, "NORVALT_ROLLUP_SECONDS", 60)?,
+            event_scan_interval: interval(&env, "NORVALT_EVENT_SCAN_SECONDS", 60)?,
             twilio: TwilioWebhook::from_env(&env, public_url.clone()).map(Arc::new),
             shared_sms_number: env
                 .optional("TWILIO_FROM")
@@ -338,6 +343,23 @@ impl Platform {
         }
     }
 
+    /// `event-scan`'s handler.
+    pub fn event_scan(&self) -> EventScan {
+        EventScan {
+            stores: self.stores.clone(),
+            queue: Arc::new(self.queues.clone()),
+        }
+    }
+
+    /// `event-sender`'s handler: Meta's Conversions API at the Graph URL.
+    pub fn event_sender(&self) -> EventSender {
+        EventSender {
+            stores: self.stores.clone(),
+            secrets: self.secrets.clone(),
+            conversions: Arc::new(GraphClient::new(self.graph_url.clone())),
+        }
+    }
+
     /// `api-ai`'s state: the same model and budget as the responder.
     pub fn ai_state(&self) -> ReplyEngineState {
         ReplyEngineState {
@@ -373,7 +395,12 @@ impl Platform {
         let intake: Arc<dyn JobHandler> = Arc::new(self.intake());
         let responder: Arc<dyn JobHandler> = Arc::new(self.responder());
         let sender: Arc<dyn JobHandler> = Arc::new(self.sender());
-        let (ai_queue, send_queue) = (self.queues.clone(), self.queues.clone());
+        let event_sender: Arc<dyn JobHandler> = Arc::new(self.event_sender());
+        let (ai_queue, send_queue, events_queue) = (
+            self.queues.clone(),
+            self.queues.clone(),
+            self.queues.clone(),
+        );
         // `NORVALT_AI_CONCURRENCY`: replies written at once (default 32).
         let ai_loops = self.ai_concurrency;
         tokio::spawn(async move {
@@ -388,6 +415,7 @@ impl Platform {
             // Replies wait on the model: many at once, one job each.
             crate::worker::spawn_pool(ai_queue, QueueName::Ai, responder, ai_loops, 1);
             crate::worker::spawn_pool(send_queue, QueueName::Send, sender, 8, 1);
+            crate::worker::spawn_pool(events_queue, QueueName::Events, event_sender, 2, 1);
             crate::worker::run(queues, QueueName::Capture, intake).await
         });
         if let Some(every) = self.rollup_interval {
@@ -399,6 +427,9 @@ impl Platform {
                 Duration::from_secs(days * 86_400),
                 every,
             ));
+        }
+        if let Some(every) = self.event_scan_interval {
+            tokio::spawn(crate::worker::run_event_scans(self.event_scan(), every));
         }
         if let Some(every) = self.followups_interval {
             tokio::spawn(crate::worker::run_follow_ups(

@@ -152,6 +152,24 @@ pub async fn run_rollups(job: norvalt_core::service::analytics::RollupJob, every
     }
 }
 
+/// The `event-scan` schedule.
+pub async fn run_event_scans(
+    scan: norvalt_core::service::integrations::EventScan,
+    every: Duration,
+) {
+    loop {
+        let trace_id = uuid::Uuid::now_v7().to_string();
+        match scan.run(norvalt_core::time::now(), &trace_id).await {
+            Ok(report) if report.enqueued > 0 => {
+                tracing::info!(?report, "events owed put on the events queue")
+            }
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "event scan failed"),
+        }
+        tokio::time::sleep(every).await;
+    }
+}
+
 /// Deletes raw mails past their retention, every `every`.
 pub async fn prune_raw_mail(
     mail: std::sync::Arc<crate::sources::MailDir>,

@@ -26,6 +26,7 @@ mod fuzz;
 mod gdpr;
 mod imap;
 mod inbox;
+mod integrations_meta;
 mod lambda_events;
 mod reply;
 mod reply_lambda;

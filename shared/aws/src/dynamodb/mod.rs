@@ -40,6 +40,7 @@ mod counters;
 mod dealerships;
 mod follow_ups;
 mod items;
+mod job_cursors;
 mod leads;
 mod mailbox;
 mod rules;

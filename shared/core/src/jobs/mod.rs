@@ -14,6 +14,7 @@
 //! | ai      | [`AiJob`]                        | `ai-responder`  |
 //! | send    | [`SendJob`]                      | `sender`        |
 //! | imap    | [`ImapJob`]                      | `imap-mailbox`  |
+//! | events  | [`EventJob`]                     | `event-sender`  |
 //!
 //! The job types live here, not in the service that first sent them, so
 //! producers and consumers depend on this module and not on each other. A
@@ -27,11 +28,13 @@
 //! sent, and each must still parse.
 
 mod ai;
+mod events;
 mod handler;
 mod imap;
 mod send;
 
 pub use ai::{AiJob, FollowUpWrite, LeadJob, TurnJob};
+pub use events::EventJob;
 pub use handler::{Delivery, Failure, JobHandler, run_batch};
 pub use imap::ImapJob;
 pub use send::{LeadEvent, MessageJob, NoticeJob, SendJob, notify, send_message};

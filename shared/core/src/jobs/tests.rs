@@ -137,3 +137,23 @@ fn what_cannot_be_read_goes_to_the_dead_letter_queue() {
         );
     }
 }
+
+#[test]
+fn meta_stage_jobs_keep_their_wire_shape() {
+    let stages = old(
+        "events.meta_stages",
+        &format!("meta-stages:{LEAD}:3"),
+        &format!(r#"{{"lead_id":"{LEAD}"}}"#),
+    );
+    let envelope = Envelope::<EventJob>::parse(&stages).unwrap();
+    assert_eq!(
+        envelope.job,
+        EventJob::MetaStages(LeadJob {
+            lead_id: LEAD.parse().unwrap()
+        })
+    );
+    let dealer: crate::DealershipId = DEALER.parse().unwrap();
+    let made = Envelope::meta_stages(dealer, LEAD.parse().unwrap(), 3, "t", crate::time::now());
+    assert_eq!(made.idempotency_key, format!("meta-stages:{LEAD}:3"));
+    assert_eq!(Envelope::<EventJob>::parse(&made.to_json()).unwrap(), made);
+}

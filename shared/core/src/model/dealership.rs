@@ -129,6 +129,10 @@ pub struct CaptureSettings {
     /// Facebook pages whose Lead Ads come here (their tokens are in the
     /// secret store, never in this record).
     pub facebook_pages: Vec<String>,
+    /// Connected pages whose leads' stages go back to Meta's Conversions
+    /// API (the dataset id and its token are in the secret store).
+    #[schema(read_only)]
+    pub conversions_pages: Vec<String>,
     /// SHA-256 of the key set in the dealership's Google Ads lead forms
     /// (the key itself is shown once, when it is made). None: Google lead
     /// forms are not set up and their deliveries are refused.

@@ -25,6 +25,7 @@ pub mod gdpr;
 pub mod handover;
 pub mod inbox_setup;
 pub mod intake;
+pub mod integrations;
 pub mod lead_list;
 pub mod lead_records;
 pub mod leads;

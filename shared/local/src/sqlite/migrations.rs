@@ -180,6 +180,15 @@ const STEPS: &[&str] = &[
     CREATE INDEX messages_by_id ON messages (dealership_id, id);
     ALTER TABLE rollup_cursors ADD COLUMN pending TEXT NOT NULL DEFAULT '[]';
     "#,
+    // 11: where the scheduled readers of changes left off (event-scan).
+    r#"
+    CREATE TABLE job_cursors (
+        dealership_id TEXT NOT NULL,
+        job TEXT NOT NULL,
+        at TEXT NOT NULL,
+        PRIMARY KEY (dealership_id, job)
+    ) STRICT, WITHOUT ROWID;
+    "#,
 ];
 
 pub fn run(conn: &mut Connection) -> rusqlite::Result<()> {

@@ -14,6 +14,7 @@ mod counters;
 mod dealerships;
 mod erase;
 mod follow_ups;
+mod job_cursors;
 mod leads;
 mod mailbox;
 mod migrations;

@@ -13,6 +13,7 @@ conformance!(
     leads_active_since_counts_messages_and_appointments,
     a_creation_range_lists_exactly_its_leads,
     the_rollup_cursor_keeps_the_days_left_over,
+    job_cursors_are_per_dealership_and_job,
 );
 
 async fn insert(stores: &Stores, t: &TenantId, n: usize, at: chrono::DateTime<Utc>) -> Lead {
@@ -295,6 +296,43 @@ async fn the_rollup_cursor_keeps_the_days_left_over(stores: Stores) {
     );
     assert_eq!(
         stores.analytics.get_rollup_cursor(&other).await.unwrap(),
+        None
+    );
+}
+
+async fn job_cursors_are_per_dealership_and_job(stores: Stores) {
+    let t = tenant(&stores, "jobcursor-alta").await;
+    let other = tenant(&stores, "jobcursor-hammerfest").await;
+    let cursors = &stores.job_cursors;
+    assert_eq!(
+        cursors.get_job_cursor(&t, "event-scan").await.unwrap(),
+        None
+    );
+    // Millisecond precision survives the round trip.
+    let first = Utc.with_ymd_and_hms(2026, 12, 6, 3, 0, 0).unwrap() + Duration::milliseconds(417);
+    cursors
+        .save_job_cursor(&t, "event-scan", first)
+        .await
+        .unwrap();
+    let later = first + Duration::minutes(1);
+    cursors
+        .save_job_cursor(&t, "other-job", later)
+        .await
+        .unwrap();
+    assert_eq!(
+        cursors.get_job_cursor(&t, "event-scan").await.unwrap(),
+        Some(first)
+    );
+    cursors
+        .save_job_cursor(&t, "event-scan", later)
+        .await
+        .unwrap();
+    assert_eq!(
+        cursors.get_job_cursor(&t, "event-scan").await.unwrap(),
+        Some(later)
+    );
+    assert_eq!(
+        cursors.get_job_cursor(&other, "event-scan").await.unwrap(),
         None
     );
 }

@@ -98,7 +98,10 @@ impl Intake {
                 )),
                 LeadAdsError::Permanent(_) => JobError::Dead(e.to_string()),
             })?;
-        Ok(Classified::Lead(facebook::map_lead(&lead, &questions)))
+        let mut candidate = facebook::map_lead(&lead, &questions);
+        // Which page's dataset hears of the lead's stages (Conversions API).
+        candidate.note("facebook_page_id", &f.page_id);
+        Ok(Classified::Lead(candidate))
     }
 
     /// Importer mail, a customer's answer, or mail that is no inquiry.

@@ -72,6 +72,11 @@ pub struct SettingsPatch {
     pub regenerate_google_key: bool,
     pub connect_facebook_page: Option<FacebookConnection>,
     pub disconnect_facebook_page: Option<String>,
+    /// Sends the stages of a connected page's leads back to Meta's
+    /// Conversions API; its dataset id and token are kept as secrets.
+    pub connect_conversions_api: Option<ConversionsConnection>,
+    /// The page whose leads' stages stop going to Meta.
+    pub disconnect_conversions_api: Option<String>,
     /// The IMAP mailbox to poll; `null` stops polling.
     #[serde(default, deserialize_with = "patch::nullable")]
     #[schema(value_type = Option<ImapInput>)]
@@ -124,6 +129,18 @@ pub struct FacebookConnection {
     /// The page access token leads are fetched with; stored in the secret
     /// store, never returned.
     pub access_token: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConversionsConnection {
+    /// A page already connected for Lead Ads.
+    pub page_id: String,
+    /// The dataset (pixel) id in Meta Events Manager.
+    pub dataset_id: String,
+    /// The Conversions API access token made for that dataset; stored in
+    /// the secret store, never returned.
+    pub access_token: String,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]

@@ -5,6 +5,8 @@
 
 use super::*;
 
+mod facebook;
+
 /// A valid patch, ready to write.
 pub(super) struct Plan {
     pub next: Dealership,
@@ -49,6 +51,12 @@ pub(super) fn plan(current: &Dealership, patch: SettingsPatch) -> Result<Plan, F
     }
     if let Some(page) = &patch.disconnect_facebook_page {
         planner.disconnect_facebook_page(page);
+    }
+    if let Some(dataset) = &patch.connect_conversions_api {
+        planner.connect_conversions_api(dataset);
+    }
+    if let Some(page) = &patch.disconnect_conversions_api {
+        planner.disconnect_conversions_api(page);
     }
     if let Some(imap) = &patch.imap {
         planner.imap(imap.as_ref());
@@ -405,53 +413,6 @@ impl<'a> Planner<'a> {
             .push((RouteKind::FormKey, self.current.form_key.clone()));
         self.next.form_key = key;
         self.touch("form_key");
-    }
-
-    /// A page to connect, with the token that proves it is the dealership's.
-    fn connect_facebook_page(&mut self, page: &FacebookConnection) {
-        let id = page.page_id.trim().to_string();
-        if id.is_empty() || id.len() > 64 || !id.chars().all(|c| c.is_ascii_digit()) {
-            self.e.add(
-                "connect_facebook_page.page_id",
-                "is a Facebook page id (digits)",
-            );
-        } else {
-            self.claims
-                .push((RouteKind::FacebookPage, id.clone(), "facebook_page_taken"));
-            match page.access_token.as_deref().map(str::trim) {
-                Some(token) if !token.is_empty() && token.len() <= 1024 => {
-                    self.secrets.push((page_token_secret(self.current.id, &id), token.to_string()));
-                    self.pages_to_prove.push((id.clone(), token.to_string()));
-                }
-                _ => self.e.add(
-                    "connect_facebook_page.access_token",
-                    "is required (1–1024 characters): the page's access token proves the page is yours",
-                ),
-            }
-            if !self.next.capture.facebook_pages.contains(&id) {
-                self.next.capture.facebook_pages.push(id);
-            }
-            self.touch("facebook_pages");
-        }
-    }
-
-    /// A page to let go of, with its stored token.
-    fn disconnect_facebook_page(&mut self, page: &str) {
-        let page = page.trim();
-        if self.next.capture.facebook_pages.iter().any(|p| p == page) {
-            self.next.capture.facebook_pages.retain(|p| p != page);
-            self.releases
-                .push((RouteKind::FacebookPage, page.to_string()));
-            self.deleted_secrets
-                .push(page_token_secret(self.current.id, page));
-            self.deleted_secrets.push(legacy_page_token_secret(page));
-            self.touch("facebook_pages");
-        } else {
-            self.e.add(
-                "disconnect_facebook_page",
-                "is not connected to this dealership",
-            );
-        }
     }
 
     /// The mailbox to poll (`None` stops polling); its password goes to the secret store.

@@ -1,0 +1,170 @@
+//! `event-scan` (EventBridge, every minute; the local worker's timer): per
+//! dealership with an integration on, the leads changed since the last run
+//! (a lead written, or a message or appointment of it) that owe an event
+//! are put on the events queue.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+
+use crate::integrations::meta_stages::{self, WINDOW};
+use crate::jobs::Envelope;
+use crate::model::{Dealership, Lead};
+use crate::outbound::claims::ClaimState;
+use crate::ports::{StoreError, Stores};
+use crate::queue::Queue;
+use crate::tenancy::TenantId;
+
+/// The cursor's name in the job cursor store.
+pub const JOB: &str = "event-scan";
+/// Writes this close to the last run are looked at again: one in flight
+/// when that run started is not missed. What was sent is never sent again
+/// (the claims), so the overlap costs reads, not events.
+const OVERLAP: Duration = Duration::minutes(5);
+const PAGE: usize = 200;
+
+pub struct EventScan {
+    pub stores: Stores,
+    pub queue: Arc<dyn Queue>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ScanReport {
+    /// Dealerships with an integration on.
+    pub dealerships: usize,
+    pub leads_read: usize,
+    pub enqueued: usize,
+    pub failed: usize,
+}
+
+impl EventScan {
+    pub async fn run(&self, now: DateTime<Utc>, trace_id: &str) -> Result<ScanReport, StoreError> {
+        let mut report = ScanReport::default();
+        for id in self.stores.dealerships.list_dealership_ids().await? {
+            // Scheduled work over the registry: the tenant is the record's.
+            let tenant = TenantId::mint(id);
+            match self
+                .scan_dealership(&tenant, now, trace_id, &mut report)
+                .await
+            {
+                Ok(()) => {}
+                Err(e) => {
+                    tracing::warn!(dealership_id = %id, error = %e, "event scan failed; the next run reads the same changes");
+                    report.failed += 1;
+                }
+            }
+        }
+        if report.failed > 0 {
+            crate::metrics::Metric::count("EventScanFailures", report.failed).emit();
+        }
+        Ok(report)
+    }
+
+    async fn scan_dealership(
+        &self,
+        tenant: &TenantId,
+        now: DateTime<Utc>,
+        trace_id: &str,
+        report: &mut ScanReport,
+    ) -> Result<(), StoreError> {
+        let Some(dealership) = self.stores.dealerships.get_dealership(tenant).await? else {
+            return Ok(());
+        };
+        if dealership.capture.conversions_pages.is_empty() {
+            return Ok(());
+        }
+        report.dealerships += 1;
+        let cursor = self.stores.job_cursors.get_job_cursor(tenant, JOB).await?;
+        // A first run (or one after a long pause) looks back as far as
+        // Meta takes events, and no further.
+        let since = cursor
+            .map_or(now - WINDOW, |at| at - OVERLAP)
+            .max(now - WINDOW);
+        for lead in self.changed_since(tenant, since).await? {
+            report.leads_read += 1;
+            if self.owes_stages(tenant, &dealership, &lead, now).await? {
+                Envelope::meta_stages(tenant.dealership_id(), lead.id, lead.version, trace_id, now)
+                    .enqueue(self.queue.as_ref())
+                    .await
+                    .map_err(|e| StoreError::Backend(e.to_string()))?;
+                report.enqueued += 1;
+            }
+        }
+        // Saved only once every event owed is on the queue: a run that
+        // failed half-way is read again by the next.
+        self.stores
+            .job_cursors
+            .save_job_cursor(tenant, JOB, now)
+            .await
+    }
+
+    /// The leads written since `since`, and those whose conversation or
+    /// appointments were (a booking does not always write its lead).
+    async fn changed_since(
+        &self,
+        tenant: &TenantId,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<Lead>, StoreError> {
+        let mut leads = Vec::new();
+        let mut after = None;
+        loop {
+            let page = self
+                .stores
+                .leads
+                .changed_leads(tenant, since, after, PAGE)
+                .await?;
+            after = page.last().map(Lead::change_mark);
+            let full = page.len() == PAGE;
+            leads.extend(page);
+            if !full {
+                break;
+            }
+        }
+        let seen: BTreeSet<_> = leads.iter().map(|l| l.id).collect();
+        let active = self
+            .stores
+            .analytics
+            .leads_active_since(tenant, since)
+            .await?;
+        for id in active.difference(&seen) {
+            if let Some(lead) = self.stores.leads.get_lead(tenant, *id).await? {
+                leads.push(lead);
+            }
+        }
+        Ok(leads)
+    }
+
+    /// Whether a stage the lead has reached, still inside Meta's window,
+    /// has not been sent yet.
+    async fn owes_stages(
+        &self,
+        tenant: &TenantId,
+        dealership: &Dealership,
+        lead: &Lead,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        if meta_stages::leadgen_id(lead).is_none()
+            || meta_stages::dataset_page(lead, &dealership.capture.conversions_pages).is_none()
+        {
+            return Ok(false);
+        }
+        let appointments = self
+            .stores
+            .appointments
+            .appointments_of_lead(tenant, lead.id)
+            .await?;
+        for reached in meta_stages::stages_reached(lead, &appointments) {
+            if !meta_stages::within_window(reached.at, now) {
+                continue;
+            }
+            let key = meta_stages::claim_key(lead, reached.stage);
+            let sent = self.stores.claims.get_claim(tenant, &key).await?;
+            if sent.is_none_or(|c| c.state != ClaimState::Done) {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+}
