@@ -20,6 +20,8 @@ WORST_PER_MESSAGE = {
     "SenderFunction": 12,
     # The mailbox deadline 20 s (mailbox_poll::PollLimits) + the outcome's writes.
     "ImapMailboxFunction": 22,
+    # Graph API client timeout 5 s (shared/http/src/graph.rs) + stage claims.
+    "EventSenderFunction": 7,
 }
 MARGIN_SECONDS = 5
 
@@ -38,6 +40,8 @@ REQUIRED_GRANTS = [
     ("AiResponderFunction", "secretsmanager:GetSecretValue", "LinkKey"),
     ("BookingPageFunction", "secretsmanager:GetSecretValue", "LinkKey"),
     ("ApiAppointmentsFunction", "secretsmanager:GetSecretValue", "LinkKey"),
+    # A failed stage claim is released.
+    ("EventSenderFunction", "dynamodb:DeleteItem", "Table"),
     # A Clerk delivery that could not be applied releases its claim.
     ("WebhookClerkFunction", "dynamodb:DeleteItem", "Table"),
     # A disconnected Facebook page's token is deleted.

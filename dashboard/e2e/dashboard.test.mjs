@@ -297,11 +297,19 @@ describe("dashboard", { timeout: 240_000 }, () => {
       ] }),
     });
     assert.equal(delivered.status, 200);
+    // The seeded page's leads' stages go back to Meta; the token is never shown.
+    const capi = page.getByTestId("conversions-api");
+    await capi.getByLabel("Datasett-ID").fill("880011223344556");
+    await capi.getByLabel("Conversions API-token").fill("EAAD-e2e-token");
+    await capi.getByRole("button", { name: "Send lead-steg" }).click();
+    await page.getByText("Sender lead-steg til Meta").waitFor();
     await screenshot(page, "13-settings-channels");
     await expectAccessible("settings channels");
     await page.reload();
     await page.getByRole("tab", { name: "Kanaler" }).click();
     await page.getByTestId("google-forms").getByText("En nøkkel er laget").waitFor();
+    await page.getByText("Sender lead-steg til Meta").waitFor();
+    assert.equal(await page.getByLabel("Conversions API-token").inputValue(), "");
     assert.equal(await page.getByTestId("google-forms").getByLabel("Nøkkel (vises bare nå)").count(), 0);
     await page.getByRole("tab", { name: "Team" }).click();
     await page.getByRole("table", { name: "Team" }).getByText(REP).waitFor();

@@ -16,6 +16,7 @@ WANTED = {
     "AnalyticsRollupFunction", "ApiAnalyticsFunction", "WebhookTwilioFunction",
     "WebhookFacebookFunction", "ApiAutomationsFunction", "FollowupsFunction",
     "ImapPollerFunction", "ImapMailboxFunction", "SesEventsFunction",
+    "EventScanFunction", "EventSenderFunction",
 }
 
 
@@ -315,7 +316,8 @@ def a_meta_lead_is_fetched_with_the_page_token_and_answered(h):
     """A page connected with its own token (checked with Graph by the
     operator CLI, stored in Secrets Manager); Meta's signed leadgen webhook
     to webhook-facebook; lead-intake fetches the lead from Graph with that
-    page's token; the customer gets one email."""
+    page's token; the customer gets one email. With the page's dataset
+    connected, the lead's stages reach the Conversions API once."""
     import hashlib
     import hmac
 
@@ -341,6 +343,24 @@ def a_meta_lead_is_fetched_with_the_page_token_and_answered(h):
     fetched = [q for path, q in h.graph.seen if path == f"/v24.0/{leadgen}"]
     assert len(fetched) == 1 and fetched[0]["access_token"] == h.graph.token, h.graph.seen
     assert len(h.sent_emails("per.lie@example.org", slug)) == 1
+
+    # The admin connects the page's dataset (api-account writes it to
+    # Secrets Manager); the event-scan tick puts the lead on the events
+    # queue, and event-sender (its role reads only the dataset secrets)
+    # sends its stages: new and contacted, once, however often it ticks.
+    admin = h.clerk.token(f"org_{slug}", "org:admin", PARAMETERS["ClerkAudience"])
+    status, answer = h.api("ApiAccountFunction", admin, "PATCH", "/api/dealership", body={
+        "connect_conversions_api": {"page_id": h.graph.page, "dataset_id": h.graph.dataset,
+                                    "access_token": h.graph.dataset_token}})
+    assert status == 200 and answer["dealership"]["capture"]["conversions_pages"] == [h.graph.page], answer
+    tick = json.load(open(os.path.join(ROOT, "events", "event-scan.json")))
+    for _ in range(2):
+        kind, report = h.functions["EventScanFunction"].invoke(tick)
+        assert kind == "response", report
+        h.pump()
+    mine = [e for e in h.graph.events if str(e["user_data"]["lead_id"]) == leadgen]
+    assert [e["event_name"] for e in mine] == ["new", "contacted"], h.graph.events
+    assert all(e["action_source"] == "system_generated" and e["custom_data"]["event_source"] == "crm" for e in mine), mine
 
 
 def a_grant_removed_from_the_template_is_refused(h):

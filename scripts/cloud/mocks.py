@@ -108,17 +108,27 @@ def twilio_signature(auth_token, url, params):
 class GraphMock:
     """Meta's Graph API for one page: `GET /me` names the page a token
     belongs to, `GET /{leadgen id}` answers the lead (only with that token),
-    and every request is recorded."""
+    `POST /{dataset}/events` takes lead stages (only with the dataset's
+    token; `events` keeps each), and every request is recorded."""
 
     def __init__(self):
         self.page = str(10**14 + uuid.uuid4().int % 10**14)
         self.token = f"EAAB{uuid.uuid4().hex}"
+        self.dataset = str(10**14 + uuid.uuid4().int % 10**14)
+        self.dataset_token = f"EAAD{uuid.uuid4().hex}"
+        self.events = []
         self.seen = []
         fixture = os.path.join(ROOT, "shared", "core", "tests", "fixtures", "facebook", "graph-lead-1234567890123456.json")
         lead = json.load(open(fixture))
 
         def answer(method, path, query, headers, body):
             self.seen.append((path, query))
+            if method == "POST" and path == f"/v24.0/{self.dataset}/events":
+                if query.get("access_token") != self.dataset_token:
+                    return 400, {"error": {"message": "Invalid OAuth access token.", "code": 190}}
+                data = json.loads(body)["data"]
+                self.events.extend(data)
+                return 200, {"events_received": len(data), "messages": [], "fbtrace_id": "harness"}
             if query.get("access_token") != self.token:
                 return 400, {"error": {"message": "Invalid OAuth access token.", "code": 190}}
             if path == "/v24.0/me":

@@ -18,6 +18,7 @@ import { useSession } from "@/lib/session";
 import type { Page, Role, User } from "@/lib/types";
 import { useResource } from "@/lib/use-resource";
 
+import { FacebookCard } from "./facebook-card";
 import { SaveBar, type Settings, text, useSaveSettings } from "./save";
 
 type Props = { settings: Settings; onSaved: (s: Settings) => void };
@@ -211,7 +212,6 @@ function GoogleFormsCard({ settings, onSaved }: Props) {
 export function ChannelsPanel({ settings, onSaved }: Props) {
   const d = settings.dealership;
   const { save, ...state } = useSaveSettings(onSaved);
-  const fb = useSaveSettings(onSaved);
   const [sms, setSms] = React.useState(d.reply?.sms_enabled ?? false);
   return (
     <div className="flex flex-col gap-4">
@@ -275,40 +275,7 @@ export function ChannelsPanel({ settings, onSaved }: Props) {
           </form>
         </CardContent>
       </Card>
-      <Card>
-        <CardHeader>
-          <CardTitle>Facebook-sider</CardTitle>
-          <CardDescription>Leads fra Facebook Lead Ads på disse sidene kommer rett inn.</CardDescription>
-        </CardHeader>
-        <CardContent className="flex flex-col gap-3">
-          <ul className="flex flex-col gap-2" aria-label="Tilkoblede sider">
-            {(d.capture?.facebook_pages ?? []).length === 0 && <li className="text-sm text-muted-foreground">Ingen sider er koblet til.</li>}
-            {(d.capture?.facebook_pages ?? []).map((page) => (
-              <li key={page} className="flex items-center justify-between gap-2 rounded-md border px-3 py-2 text-sm">
-                <span className="font-mono">{page}</span>
-                <Button variant="outline" size="sm" onClick={() => fb.save({ disconnect_facebook_page: page })}>
-                  Koble fra
-                </Button>
-              </li>
-            ))}
-          </ul>
-          <form
-            className="grid gap-2 md:grid-cols-[1fr_1fr_auto] md:items-end"
-            onSubmit={(e) => {
-              e.preventDefault();
-              const f = new FormData(e.currentTarget);
-              void fb.save({ connect_facebook_page: { page_id: text(f, "page_id"), access_token: text(f, "access_token") } });
-            }}
-          >
-            <TextField idPrefix="s" label="Side-ID" name="page_id" required inputMode="numeric" />
-            <TextField idPrefix="s" label="Sidetilgangstoken" name="access_token" type="password" autoComplete="off" />
-            <Button type="submit" disabled={fb.busy}>
-              Koble til
-            </Button>
-          </form>
-          <InlineError error={fb.error} />
-        </CardContent>
-      </Card>
+      <FacebookCard settings={settings} onSaved={onSaved} />
     </div>
   );
 }

@@ -29,7 +29,7 @@ export interface Settings {
     branding?: { logo_url: string | null; brand_colour: string | null };
     opening_hours: { day: string; opens: string; closes: string }[];
     opening_exceptions?: { date: string; opens: string | null; closes: string | null; note: string | null }[];
-    capture?: { allowed_origins: string[]; facebook_pages: string[]; thank_you_url: string | null; google_key_hash?: string | null; imap: { host: string; port: number; tls: boolean; username: string; mailbox?: string } | null };
+    capture?: { allowed_origins: string[]; facebook_pages: string[]; conversions_pages?: string[]; thank_you_url: string | null; google_key_hash?: string | null; imap: { host: string; port: number; tls: boolean; username: string; mailbox?: string } | null };
     reply?: { sms_enabled: boolean; sms_number: string | null; sender_name: string | null; signature: string | null; tone: string | null; notify_emails: string[] };
     conversation?: ConversationSettings;
     booking?: BookingSettings;
