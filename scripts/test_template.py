@@ -20,8 +20,8 @@ WORST_PER_MESSAGE = {
     "SenderFunction": 12,
     # The mailbox deadline 20 s (mailbox_poll::PollLimits) + the outcome's writes.
     "ImapMailboxFunction": 22,
-    # Graph API client timeout 5 s (shared/http/src/graph.rs) + stage claims.
-    "EventSenderFunction": 7,
+    # Webhook timeout 10 s (shared/http/src/webhook_poster.rs) + claims and log.
+    "EventSenderFunction": 12,
 }
 MARGIN_SECONDS = 5
 
@@ -42,6 +42,9 @@ REQUIRED_GRANTS = [
     ("ApiAppointmentsFunction", "secretsmanager:GetSecretValue", "LinkKey"),
     # A failed stage claim is released.
     ("EventSenderFunction", "dynamodb:DeleteItem", "Table"),
+    # A webhook retry waits on the events queue; "send again" puts it there.
+    ("EventSenderFunction", "sqs:SendMessage", "EventsQueue"),
+    ("ApiAccountFunction", "sqs:SendMessage", "EventsQueue"),
     # A Clerk delivery that could not be applied releases its claim.
     ("WebhookClerkFunction", "dynamodb:DeleteItem", "Table"),
     # A disconnected Facebook page's token is deleted.

@@ -355,6 +355,31 @@ pub trait JobCursorStore: Send + Sync {
     ) -> StoreResult<()>;
 }
 
+/// The log of webhook deliveries per endpoint (kept
+/// [`crate::integrations::webhooks::LOG_DAYS`]).
+#[async_trait]
+pub trait WebhookLogStore: Send + Sync {
+    /// Writes the delivery, replacing the record with its id.
+    async fn put_delivery(
+        &self,
+        tenant: &TenantId,
+        delivery: &crate::integrations::webhooks::WebhookDelivery,
+    ) -> StoreResult<()>;
+    async fn get_delivery(
+        &self,
+        tenant: &TenantId,
+        endpoint_id: &str,
+        id: &str,
+    ) -> StoreResult<Option<crate::integrations::webhooks::WebhookDelivery>>;
+    /// The endpoint's newest deliveries first.
+    async fn list_deliveries(
+        &self,
+        tenant: &TenantId,
+        endpoint_id: &str,
+        limit: usize,
+    ) -> StoreResult<Vec<crate::integrations::webhooks::WebhookDelivery>>;
+}
+
 /// The kinds of outside identifier that lead to a dealership.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RouteKind {
@@ -423,6 +448,7 @@ pub struct Stores {
     pub audit: Arc<dyn AuditStore>,
     pub analytics: Arc<dyn AnalyticsStore>,
     pub job_cursors: Arc<dyn JobCursorStore>,
+    pub webhook_log: Arc<dyn WebhookLogStore>,
 }
 
 impl Stores {
@@ -445,6 +471,7 @@ impl Stores {
             + AuditStore
             + AnalyticsStore
             + JobCursorStore
+            + WebhookLogStore
             + 'static,
     {
         Stores {
@@ -463,7 +490,8 @@ impl Stores {
             counters: adapter.clone(),
             audit: adapter.clone(),
             analytics: adapter.clone(),
-            job_cursors: adapter,
+            job_cursors: adapter.clone(),
+            webhook_log: adapter,
         }
     }
 }

@@ -56,8 +56,9 @@ impl QueueName {
             QueueName::Send => 3,
             // A poll that failed is the next minute's poll anyway.
             QueueName::Imap => 2,
-            // Five tries, 90 s apart (the visibility timeout): a short outage at
-            // Meta passes; a longer one waits in the DLQ for a redrive.
+            // Five tries, 2 minutes apart (the visibility timeout): a short
+            // outage at Meta passes; a longer one waits in the DLQ for a
+            // redrive. (Webhooks keep their own three-day back-off.)
             QueueName::Events => 5,
         }
     }
@@ -70,8 +71,8 @@ impl QueueName {
             QueueName::Send => 15,
             // The mailbox deadline (20 s) and room to record the outcome.
             QueueName::Imap => 30,
-            // One HTTP call of at most 10 s, and the claims around it.
-            QueueName::Events => 15,
+            // One HTTP call of at most 10 s, and the claims and log around it.
+            QueueName::Events => 20,
         }
     }
 

@@ -12,6 +12,7 @@ pub mod routes;
 pub mod state;
 pub mod telemetry;
 pub mod twilio;
+pub mod webhook_poster;
 pub mod webhooks;
 
 pub use app::{api, assemble};

@@ -9,8 +9,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::routes::{
-    account, ai, analytics, appointments, automations, conversations, dealership, gdpr, leads,
-    vehicles,
+    account, ai, analytics, appointments, automations, conversations, dealership, endpoints, gdpr,
+    leads, vehicles,
 };
 
 #[derive(OpenApi)]
@@ -136,6 +136,7 @@ pub fn api_doc() -> utoipa::openapi::OpenApi {
         vehicles::routes().split_for_parts().1,
         account::routes().split_for_parts().1,
         dealership::routes().split_for_parts().1,
+        endpoints::routes().split_for_parts().1,
         analytics::routes().split_for_parts().1,
         gdpr::routes().split_for_parts().1,
         ai::routes().split_for_parts().1,

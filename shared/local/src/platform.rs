@@ -32,7 +32,8 @@ use norvalt_core::queue::QueueName;
 use norvalt_core::service::analytics::RollupJob;
 use norvalt_core::service::automation::FollowUpRunner;
 use norvalt_core::service::intake::{Intake, IntakeConfig};
-use norvalt_core::service::integrations::{EventScan, EventSender};
+use norvalt_core::service::integrations::endpoints::EndpointServices;
+use norvalt_core::service::integrations::{EventScan, EventSender, WebhookSettings};
 use norvalt_core::service::mailbox_poll::{self, MailboxPoller};
 use norvalt_core::service::responder::Responder;
 use norvalt_core::service::sender::{Sender, SenderConfig};
@@ -99,6 +100,13 @@ pub struct Platform {
     /// How often changed leads are looked at for the events they owe
     /// (`NORVALT_EVENT_SCAN_SECONDS`, default 60, as the cloud schedule).
     pub event_scan_interval: Option<Duration>,
+    /// Webhook endpoints on this machine or a private network, over
+    /// `http` (`NORVALT_WEBHOOKS_ALLOW_PRIVATE`, default on locally; the
+    /// cloud never allows them).
+    pub webhooks_allow_private: bool,
+    /// Seconds before each webhook retry (the three-day schedule; tests
+    /// shorten it).
+    pub webhook_retry_schedule: Vec<u32>,
     /// Clerk's membership webhook (`CLERK_WEBHOOK_SIGNING_SECRET`); `None`
     /// leaves `/webhooks/clerk` unrouted.
     pub clerk_webhook_secret: Option<String>,
@@ -192,6 +200,11 @@ impl Platform {
             clerk_webhook_secret: env.optional("CLERK_WEBHOOK_SIGNING_SECRET"),
             rollup_interval: interval(&env, "NORVALT_ROLLUP_SECONDS", 60)?,
             event_scan_interval: interval(&env, "NORVALT_EVENT_SCAN_SECONDS", 60)?,
+            webhooks_allow_private: env
+                .parsed::<bool>("NORVALT_WEBHOOKS_ALLOW_PRIVATE")
+                .map_err(|e| e.to_string())?
+                .unwrap_or(true),
+            webhook_retry_schedule: norvalt_core::integrations::webhooks::RETRY_SCHEDULE.to_vec(),
             twilio: TwilioWebhook::from_env(&env, public_url.clone()).map(Arc::new),
             shared_sms_number: env
                 .optional("TWILIO_FROM")
@@ -351,12 +364,29 @@ impl Platform {
         }
     }
 
-    /// `event-sender`'s handler: Meta's Conversions API at the Graph URL.
+    /// `event-sender`'s handler: Meta's Conversions API at the Graph URL,
+    /// webhooks over HTTP.
     pub fn event_sender(&self) -> EventSender {
         EventSender {
             stores: self.stores.clone(),
             secrets: self.secrets.clone(),
             conversions: Arc::new(GraphClient::new(self.graph_url.clone())),
+            webhooks: WebhookSettings {
+                poster: Arc::new(norvalt_http::webhook_poster::HttpWebhookPoster::new()),
+                queue: Arc::new(self.queues.clone()),
+                allow_private: self.webhooks_allow_private,
+                retry_schedule: self.webhook_retry_schedule.clone(),
+            },
+        }
+    }
+
+    /// The webhook endpoints API's services (part of `api-account`).
+    pub fn endpoint_services(&self) -> EndpointServices {
+        EndpointServices {
+            stores: self.stores.clone(),
+            secrets: self.secrets.clone(),
+            queue: Arc::new(self.queues.clone()),
+            allow_private: self.webhooks_allow_private,
         }
     }
 
@@ -499,6 +529,12 @@ impl Platform {
                     secrets: self.secrets.clone(),
                     graph: Arc::new(GraphClient::new(self.graph_url.clone())),
                     public_url: crate::public_url(),
+                },
+            ))
+            .merge(norvalt_http::routes::endpoints::router(
+                norvalt_http::routes::endpoints::EndpointsState {
+                    app: self.state(),
+                    services: self.endpoint_services(),
                 },
             ))
             .merge(norvalt_http::webhooks::unsubscribe::router(

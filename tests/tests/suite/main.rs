@@ -27,6 +27,7 @@ mod gdpr;
 mod imap;
 mod inbox;
 mod integrations_meta;
+mod integrations_webhooks;
 mod lambda_events;
 mod reply;
 mod reply_lambda;

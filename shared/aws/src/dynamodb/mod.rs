@@ -47,6 +47,7 @@ mod rules;
 mod table;
 mod users;
 mod vehicles;
+mod webhook_log;
 
 use aws_sdk_dynamodb::Client;
 

@@ -4,3 +4,4 @@
 //! small traits beside each kind.
 
 pub mod meta_stages;
+pub mod webhooks;

@@ -34,7 +34,7 @@ mod imap;
 mod send;
 
 pub use ai::{AiJob, FollowUpWrite, LeadJob, TurnJob};
-pub use events::EventJob;
+pub use events::{EventJob, WebhookJob};
 pub use handler::{Delivery, Failure, JobHandler, run_batch};
 pub use imap::ImapJob;
 pub use send::{LeadEvent, MessageJob, NoticeJob, SendJob, notify, send_message};

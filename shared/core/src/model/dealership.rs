@@ -52,6 +52,10 @@ pub struct Dealership {
     /// Tags, canned replies and shared views (managers keep them).
     #[serde(default)]
     pub inbox: super::inbox::InboxSetup,
+    /// Signed webhooks to the dealership's own systems (an admin's, in
+    /// Innstillinger → Integrasjoner).
+    #[serde(default)]
+    pub webhooks: Vec<crate::integrations::webhooks::WebhookEndpoint>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -382,6 +386,7 @@ pub(crate) fn sample(name: &str) -> Dealership {
         booking: Default::default(),
         response_targets: Default::default(),
         inbox: Default::default(),
+        webhooks: Vec::new(),
         created_at: now,
         updated_at: now,
     }

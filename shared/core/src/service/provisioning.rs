@@ -60,6 +60,7 @@ pub async fn create_dealership(
         booking: Default::default(),
         response_targets: Default::default(),
         inbox: Default::default(),
+        webhooks: Vec::new(),
         created_at: now,
         updated_at: now,
     };

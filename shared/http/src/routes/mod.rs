@@ -7,6 +7,7 @@ pub mod appointments;
 pub mod automations;
 pub mod conversations;
 pub mod dealership;
+pub mod endpoints;
 pub mod gdpr;
 pub mod handover;
 pub mod leads;

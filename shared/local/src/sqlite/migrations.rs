@@ -189,6 +189,17 @@ const STEPS: &[&str] = &[
         PRIMARY KEY (dealership_id, job)
     ) STRICT, WITHOUT ROWID;
     "#,
+    // 12: the webhook delivery log, newest first per endpoint.
+    r#"
+    CREATE TABLE webhook_deliveries (
+        dealership_id TEXT NOT NULL,
+        endpoint_id TEXT NOT NULL,
+        id TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        doc TEXT NOT NULL,
+        PRIMARY KEY (dealership_id, endpoint_id, id)
+    ) STRICT, WITHOUT ROWID;
+    "#,
 ];
 
 pub fn run(conn: &mut Connection) -> rusqlite::Result<()> {

@@ -23,6 +23,7 @@ mod rows;
 mod rules;
 mod users;
 mod vehicles;
+mod webhook_log;
 
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};

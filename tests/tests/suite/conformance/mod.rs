@@ -61,6 +61,7 @@ mod leads_store;
 mod rules;
 mod users;
 mod vehicles_store;
+mod webhook_log;
 
 fn dealer(slug: &str) -> NewDealership {
     NewDealership {

@@ -5,8 +5,12 @@
 //! path can forget an event, and a crash between a write and its event
 //! loses nothing: the next scan sees the change again.
 
+pub mod endpoints;
+mod meta_stages;
 mod scan;
 mod sender;
+mod webhook_delivery;
+mod webhook_events;
 
 pub use scan::{EventScan, ScanReport};
-pub use sender::EventSender;
+pub use sender::{EventSender, WebhookSettings};

@@ -1,7 +1,8 @@
 //! `event-scan` (EventBridge, every minute; the local worker's timer): per
 //! dealership with an integration on, the leads changed since the last run
-//! (a lead written, or a message or appointment of it) that owe an event
-//! are put on the events queue.
+//! (a lead written, or a message or appointment of it) are looked at, and
+//! what each owes goes on the events queue: its stages for Meta, and an
+//! event for each webhook endpoint that hears of it.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -9,8 +10,10 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
+use super::webhook_events;
 use crate::integrations::meta_stages::{self, WINDOW};
-use crate::jobs::Envelope;
+use crate::integrations::webhooks::WebhookEventType;
+use crate::jobs::{Envelope, WebhookJob};
 use crate::model::{Dealership, Lead};
 use crate::outbound::claims::ClaimState;
 use crate::ports::{StoreError, Stores};
@@ -72,24 +75,74 @@ impl EventScan {
         let Some(dealership) = self.stores.dealerships.get_dealership(tenant).await? else {
             return Ok(());
         };
-        if dealership.capture.conversions_pages.is_empty() {
+        let wanted: BTreeSet<WebhookEventType> = dealership
+            .webhooks
+            .iter()
+            .filter(|e| e.enabled)
+            .flat_map(|e| e.events.iter().copied())
+            .collect();
+        let meta = !dealership.capture.conversions_pages.is_empty();
+        if !meta && wanted.is_empty() {
             return Ok(());
         }
         report.dealerships += 1;
         let cursor = self.stores.job_cursors.get_job_cursor(tenant, JOB).await?;
         // A first run (or one after a long pause) looks back as far as
-        // Meta takes events, and no further.
-        let since = cursor
-            .map_or(now - WINDOW, |at| at - OVERLAP)
-            .max(now - WINDOW);
-        for lead in self.changed_since(tenant, since).await? {
+        // Meta takes events, and no further; webhooks start with what
+        // changes after they are set up.
+        let since = match cursor {
+            Some(at) => (at - OVERLAP).max(now - WINDOW),
+            None if meta => now - WINDOW,
+            None => now - OVERLAP,
+        };
+        for (lead, written) in self.changed_since(tenant, since).await? {
             report.leads_read += 1;
-            if self.owes_stages(tenant, &dealership, &lead, now).await? {
-                Envelope::meta_stages(tenant.dealership_id(), lead.id, lead.version, trace_id, now)
-                    .enqueue(self.queue.as_ref())
-                    .await
-                    .map_err(|e| StoreError::Backend(e.to_string()))?;
+            if meta && self.owes_stages(tenant, &dealership, &lead, now).await? {
+                let stages = Envelope::meta_stages(
+                    tenant.dealership_id(),
+                    lead.id,
+                    lead.version,
+                    trace_id,
+                    now,
+                );
+                self.enqueue(stages).await?;
                 report.enqueued += 1;
+            }
+            if wanted.is_empty() {
+                continue;
+            }
+            let events =
+                webhook_events::events_of(&self.stores, tenant, &lead, written, since, &wanted)
+                    .await?;
+            for found in events {
+                let hearing = dealership
+                    .webhooks
+                    .iter()
+                    .filter(|e| e.hears(found.event.event_type));
+                for endpoint in hearing {
+                    let job = WebhookJob {
+                        endpoint_id: endpoint.id.clone(),
+                        delivery_id: uuid::Uuid::now_v7().to_string(),
+                        event_key: found.key.clone(),
+                        lead_id: lead.id,
+                        subject_id: found.subject_id.clone(),
+                        event: found.event.clone(),
+                        attempt: 1,
+                        not_before: None,
+                        resend: false,
+                    };
+                    self.enqueue(Envelope::webhook(
+                        tenant.dealership_id(),
+                        job,
+                        trace_id,
+                        now,
+                    ))
+                    .await?;
+                    report.enqueued += 1;
+                }
+            }
+            if written {
+                webhook_events::mark_seen(&self.stores, tenant, &lead, now).await?;
             }
         }
         // Saved only once every event owed is on the queue: a run that
@@ -100,13 +153,21 @@ impl EventScan {
             .await
     }
 
-    /// The leads written since `since`, and those whose conversation or
-    /// appointments were (a booking does not always write its lead).
+    async fn enqueue(&self, envelope: Envelope<crate::jobs::EventJob>) -> Result<(), StoreError> {
+        envelope
+            .enqueue(self.queue.as_ref())
+            .await
+            .map_err(|e| StoreError::Backend(e.to_string()))
+    }
+
+    /// The leads written since `since` (`true`), and those whose
+    /// conversation or appointments were (`false`: a booking does not
+    /// always write its lead).
     async fn changed_since(
         &self,
         tenant: &TenantId,
         since: DateTime<Utc>,
-    ) -> Result<Vec<Lead>, StoreError> {
+    ) -> Result<Vec<(Lead, bool)>, StoreError> {
         let mut leads = Vec::new();
         let mut after = None;
         loop {
@@ -123,6 +184,7 @@ impl EventScan {
             }
         }
         let seen: BTreeSet<_> = leads.iter().map(|l| l.id).collect();
+        let mut leads: Vec<(Lead, bool)> = leads.into_iter().map(|l| (l, true)).collect();
         let active = self
             .stores
             .analytics
@@ -130,7 +192,7 @@ impl EventScan {
             .await?;
         for id in active.difference(&seen) {
             if let Some(lead) = self.stores.leads.get_lead(tenant, *id).await? {
-                leads.push(lead);
+                leads.push((lead, false));
             }
         }
         Ok(leads)

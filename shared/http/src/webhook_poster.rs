@@ -1,0 +1,98 @@
+//! The HTTP side of outbound webhooks. In the cloud a receiver on a
+//! private, loopback or link-local address (the metadata service) is
+//! refused twice: the URL when it is stored, and every address its name
+//! resolves to when it is called, so a name that later points inside
+//! cannot be used to reach in (DNS rebinding). Redirects are not followed.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use norvalt_core::integrations::webhooks::{WebhookPoster, is_public, url_problem};
+use reqwest::dns::{Addrs, Name, Resolve, Resolving};
+
+/// The receiver's whole answer must come within this (Standard Webhooks
+/// senders time out after 15–30 s; `event-sender` has 15 s in all).
+pub const TIMEOUT: Duration = Duration::from_secs(10);
+
+pub struct HttpWebhookPoster {
+    public_only: reqwest::Client,
+    any: reqwest::Client,
+}
+
+/// Resolves names as the system does, keeping only public addresses.
+struct PublicOnly;
+
+impl Resolve for PublicOnly {
+    fn resolve(&self, name: Name) -> Resolving {
+        let host = name.as_str().to_string();
+        Box::pin(async move {
+            let found: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
+                .await?
+                .filter(|a| is_public(a.ip()))
+                .collect();
+            if found.is_empty() {
+                return Err(format!("{host} has no public address").into());
+            }
+            Ok(Box::new(found.into_iter()) as Addrs)
+        })
+    }
+}
+
+fn client(resolver: Option<Arc<PublicOnly>>) -> reqwest::Client {
+    let mut builder = reqwest::Client::builder()
+        .timeout(TIMEOUT)
+        .connect_timeout(Duration::from_secs(5))
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy();
+    if let Some(resolver) = resolver {
+        builder = builder.dns_resolver(resolver);
+    }
+    builder.build().expect("a client with timeouts builds")
+}
+
+impl HttpWebhookPoster {
+    pub fn new() -> Self {
+        Self {
+            public_only: client(Some(Arc::new(PublicOnly))),
+            any: client(None),
+        }
+    }
+}
+
+impl Default for HttpWebhookPoster {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[async_trait]
+impl WebhookPoster for HttpWebhookPoster {
+    async fn post(
+        &self,
+        url: &str,
+        headers: &[(&str, String)],
+        body: Vec<u8>,
+        allow_private: bool,
+    ) -> Result<u16, String> {
+        if let Some(problem) = url_problem(url, allow_private) {
+            return Err(format!("the endpoint URL {problem}"));
+        }
+        let client = if allow_private {
+            &self.any
+        } else {
+            &self.public_only
+        };
+        let mut request = client.post(url).body(body);
+        for (name, value) in headers {
+            request = request.header(*name, value);
+        }
+        match request.send().await {
+            Ok(response) => Ok(response.status().as_u16()),
+            Err(e) if e.is_timeout() => Err(format!("no answer within {} s", TIMEOUT.as_secs())),
+            Err(e) if e.is_connect() => Err("could not connect".into()),
+            Err(e) => Err(format!("request failed: {}", e.without_url())),
+        }
+    }
+}
