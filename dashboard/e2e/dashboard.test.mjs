@@ -6,6 +6,7 @@
 
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
+import { createServer } from "node:http";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 
@@ -321,6 +322,57 @@ describe("dashboard", { timeout: 240_000 }, () => {
     await page.getByRole("tab", { name: "Logg" }).click();
     await page.getByRole("heading", { name: "Logg" }).waitFor();
     await expectAccessible("settings audit");
+  });
+
+  test("an admin sends the dealership's events to its own system and sends one again", async () => {
+    // The dealership's own system: takes every request and answers 200.
+    const received = [];
+    const receiver = createServer((req, res) => {
+      let body = "";
+      req.on("data", (c) => (body += c));
+      req.on("end", () => {
+        received.push({ id: req.headers["webhook-id"], signature: req.headers["webhook-signature"], event: JSON.parse(body) });
+        res.writeHead(200).end();
+      });
+    });
+    await new Promise((r) => receiver.listen(0, "127.0.0.1", r));
+    try {
+      await page.getByRole("tab", { name: "Integrasjoner" }).click();
+      const panel = page.getByTestId("webhooks");
+      await panel.getByLabel("Mottakerens URL (https)").fill(`http://127.0.0.1:${receiver.address().port}/norvalt`);
+      await panel.getByRole("button", { name: "Legg til mottaker" }).click();
+      const secret = await panel.getByLabel("Signeringsnøkkel (vises bare nå)").inputValue();
+      assert.match(secret, /^whsec_[A-Za-z0-9+/]{43}=$/);
+      await expectAccessible("settings integrations");
+      await screenshot(page, "13b-settings-integrations");
+
+      await postFormLead(server.url, await formKey(server.url, ADMIN), {
+        name: "Webhook Wenche", email: "wenche@example.no", message: "Har dere en brukt Yaris?", consent: true,
+      });
+      const deadline = Date.now() + 20_000;
+      while (!received.some((r) => r.event.type === "lead.created" && r.event.data.customer_name === "Webhook Wenche")) {
+        assert.ok(Date.now() < deadline, `no lead.created arrived: ${JSON.stringify(received.map((r) => r.event.type))}`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      const first = received.find((r) => r.event.data.customer_name === "Webhook Wenche");
+      assert.match(first.signature, /^v1,[A-Za-z0-9+/]{43}=$/);
+
+      await panel.getByRole("button", { name: "Leveranser" }).click();
+      const log = panel.getByRole("table", { name: /Leveranser til/ });
+      await log.getByText("Levert").first().waitFor();
+      await expectAccessible("webhook delivery log");
+      const before = received.length;
+      await log.getByRole("button", { name: "Send på nytt" }).first().click();
+      await log.getByText("Venter").first().waitFor();
+      while (received.length === before) {
+        assert.ok(Date.now() < deadline + 10_000, "the delivery was not sent again");
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      const again = received[received.length - 1];
+      assert.ok(received.slice(0, before).some((r) => r.id === again.id), "sent again with its webhook-id");
+    } finally {
+      receiver.close();
+    }
   });
 
   test("an admin changes the opening hours and sees the change in the audit log", async () => {

@@ -67,6 +67,8 @@ export async function startServer(options = {}) {
       NORVALT_DASHBOARD_DIR: path.join(DASHBOARD, "out"),
       NORVALT_ROLLUP_SECONDS: options.rollupSeconds ?? "2",
       NORVALT_IMAP_POLL_SECONDS: "0",
+      // Webhooks and Meta stages go out within a second or so.
+      NORVALT_EVENT_SCAN_SECONDS: options.eventScanSeconds ?? "1",
       RUST_LOG: "warn",
       ...(options.env ?? {}),
     },

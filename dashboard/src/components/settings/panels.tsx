@@ -1,6 +1,5 @@
 "use client";
 
-import { Check, Copy } from "lucide-react";
 import * as React from "react";
 
 import { ErrorState, InlineError, LoadingState } from "@/components/states";
@@ -18,6 +17,7 @@ import { useSession } from "@/lib/session";
 import type { Page, Role, User } from "@/lib/types";
 import { useResource } from "@/lib/use-resource";
 
+import { CopyButton } from "./copy-button";
 import { FacebookCard } from "./facebook-card";
 import { SaveBar, type Settings, text, useSaveSettings } from "./save";
 
@@ -134,33 +134,6 @@ export function HoursPanel({ settings, onSaved }: Props) {
         </form>
       </CardContent>
     </Card>
-  );
-}
-
-function CopyButton({ value, label }: { value: string; label: string }) {
-  const [copied, setCopied] = React.useState(false);
-  return (
-    <Button
-      variant="outline"
-      size="sm"
-      onClick={async () => {
-        try {
-          await navigator.clipboard.writeText(value);
-        } catch {
-          // Without clipboard access (plain http), select the text for the person instead.
-          const area = document.createElement("textarea");
-          area.value = value;
-          document.body.append(area);
-          area.select();
-          document.execCommand("copy");
-          area.remove();
-        }
-        setCopied(true);
-        window.setTimeout(() => setCopied(false), 2000);
-      }}
-    >
-      {copied ? <Check aria-hidden /> : <Copy aria-hidden />} {copied ? "Kopiert" : label}
-    </Button>
   );
 }
 

@@ -6,6 +6,7 @@ import { PageHeader } from "@/components/app-shell";
 import { AiPanel } from "@/components/settings/ai-panel";
 import { AuditPanel, ChannelsPanel, HoursPanel, ProfilePanel, TeamPanel } from "@/components/settings/panels";
 import type { Settings } from "@/components/settings/save";
+import { WebhooksPanel } from "@/components/settings/webhooks-panel";
 import { ErrorState, LoadingState } from "@/components/states";
 import { Tabs, TabsContent, TabsList, TabsTrigger } from "@/components/ui/tabs";
 import { useSession } from "@/lib/session";
@@ -29,7 +30,7 @@ function AdminSettings() {
   const onSaved = React.useCallback((s: Settings) => settings.setData(s), [settings.setData]);
   return (
     <>
-      <PageHeader title="Innstillinger" description="Profil, åpningstider, kanaler, AI-samtaler og booking, team og logg." />
+      <PageHeader title="Innstillinger" description="Profil, åpningstider, kanaler, AI-samtaler og booking, integrasjoner, team og logg." />
       {settings.loading && !settings.data && <LoadingState label="Henter innstillinger …" />}
       {settings.error && !settings.data ? <ErrorState error={settings.error} onRetry={settings.reload} /> : null}
       {settings.data && (
@@ -39,6 +40,7 @@ function AdminSettings() {
             <TabsTrigger value="hours">Åpningstider</TabsTrigger>
             <TabsTrigger value="channels">Kanaler</TabsTrigger>
             <TabsTrigger value="ai">AI og booking</TabsTrigger>
+            <TabsTrigger value="integrations">Integrasjoner</TabsTrigger>
             <TabsTrigger value="team">Team</TabsTrigger>
             <TabsTrigger value="audit">Logg</TabsTrigger>
           </TabsList>
@@ -53,6 +55,9 @@ function AdminSettings() {
           </TabsContent>
           <TabsContent value="ai">
             <AiPanel settings={settings.data} onSaved={onSaved} />
+          </TabsContent>
+          <TabsContent value="integrations">
+            <WebhooksPanel />
           </TabsContent>
           <TabsContent value="team">
             <TeamPanel />
