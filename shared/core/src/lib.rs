@@ -19,6 +19,7 @@ pub mod integrations;
 pub mod jobs;
 pub mod metrics;
 pub mod model;
+pub mod net;
 pub mod outbound;
 pub mod pagination;
 pub mod permissions;

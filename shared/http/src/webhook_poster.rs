@@ -9,7 +9,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use norvalt_core::integrations::webhooks::{WebhookPoster, is_public, url_problem};
+use norvalt_core::integrations::webhooks::{WebhookPoster, url_problem};
+use norvalt_core::net::is_public;
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 
 /// The receiver's whole answer must come within this (Standard Webhooks

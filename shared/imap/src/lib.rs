@@ -65,36 +65,7 @@ impl ImapConnector {
     }
 }
 
-/// Whether an address is on the public internet: not loopback, private
-/// (RFC 1918, unique local), link-local (the instance metadata service is
-/// 169.254.169.254), shared (100.64/10), unspecified, broadcast or
-/// documentation space.
-pub fn is_public(ip: std::net::IpAddr) -> bool {
-    use std::net::IpAddr;
-    match ip {
-        IpAddr::V4(v4) => {
-            let [a, b, ..] = v4.octets();
-            !(v4.is_loopback()
-                || v4.is_private()
-                || v4.is_link_local()
-                || v4.is_unspecified()
-                || v4.is_broadcast()
-                || v4.is_documentation()
-                || (a == 100 && (64..128).contains(&b))
-                || a == 0)
-        }
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => is_public(IpAddr::V4(v4)),
-            None => {
-                let first = v6.segments()[0];
-                !(v6.is_loopback()
-                    || v6.is_unspecified()
-                    || (first & 0xfe00) == 0xfc00
-                    || (first & 0xffc0) == 0xfe80)
-            }
-        },
-    }
-}
+pub use norvalt_core::net::is_public;
 
 async fn within<T>(
     limit: Duration,
