@@ -64,6 +64,43 @@ def a_google_lead_form_delivery_is_answered_once(h):
     assert page["items"][0]["source_metadata"]["test_lead"] is True, page["items"][0]
 
 
+def a_webhook_endpoint_is_signed_up_and_tried_under_the_functions_roles(h):
+    """An admin adds a webhook endpoint through api-account (the secret goes
+    to Secrets Manager under its role; a private address is refused, as
+    in every cloud run); a website lead; the event-scan tick finds it and
+    event-sender reads the endpoint's secret under its role and tries to
+    deliver. The receiver is unreachable from here, so the log says
+    "retrying" with the connection error, and the retry waits on the
+    events queue (event-sender may send there)."""
+    slug = f"bil-mo-{uuid.uuid4().hex[:6]}"
+    dealer = h.dealership(slug, "Bil i Mo", "post@bilmo.no")
+    admin = h.clerk.token(f"org_{slug}", "org:admin", PARAMETERS["ClerkAudience"])
+    status, refused = h.api("ApiAccountFunction", admin, "POST", "/api/webhooks",
+                            body={"url": "http://127.0.0.1:9/hook", "events": ["lead.created"]})
+    assert status == 422 and refused["error"]["details"]["fields"][0]["field"] == "url", refused
+    # A name that never resolves (RFC 2606 `.invalid`): nobody answers.
+    status, endpoint = h.api("ApiAccountFunction", admin, "POST", "/api/webhooks",
+                             body={"url": "https://hooks.norvalt-harness.invalid/hook", "events": ["lead.created"]})
+    assert status == 201 and endpoint["secret"].startswith("whsec_"), endpoint
+    stored = h.aws.client("secretsmanager").get_secret_value(
+        SecretId=f"norvalt/dev/webhooks/{dealer['id']}/{endpoint['id']}")["SecretString"]
+    assert endpoint["secret"] in stored
+    h.post_form(dealer["form_key"])
+    tick = json.load(open(os.path.join(ROOT, "events", "event-scan.json")))
+    kind, report = h.functions["EventScanFunction"].invoke(tick)
+    assert kind == "response", report
+    assert report["enqueued"] >= 1, report
+    h.pump()
+    status, log = h.api("ApiAccountFunction", admin, "GET", f"/api/webhooks/{endpoint['id']}/deliveries")
+    assert status == 200 and len(log["items"]) == 1, log
+    delivery = log["items"][0]
+    assert delivery["status"] == "retrying" and delivery["attempts"] == 1, delivery
+    # The attempt reached the network: the role read the signing secret (a
+    # refusal would say "the secret store failed").
+    assert delivery["event_type"] == "lead.created", delivery
+    assert delivery["last_error"] in ("could not connect", "no answer within 10 s"), delivery
+
+
 def a_dead_letter_is_redriven_and_delivered(h):
     """Importer mail whose raw copy is not in the bucket yet goes to the
     capture DLQ with its reason; once the mail is there, the operator's
@@ -539,6 +576,7 @@ def a_hard_bounce_through_sns_suppresses_the_address(h):
 CASES = [
     form_lead_is_answered_by_email,
     a_google_lead_form_delivery_is_answered_once,
+    a_webhook_endpoint_is_signed_up_and_tried_under_the_functions_roles,
     a_meta_lead_is_fetched_with_the_page_token_and_answered,
     a_texting_customer_can_stop_and_start_sms,
     a_follow_up_step_runs_once_on_the_schedules_tick,
