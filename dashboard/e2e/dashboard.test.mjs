@@ -343,6 +343,10 @@ describe("dashboard", { timeout: 240_000 }, () => {
       await panel.getByRole("button", { name: "Legg til mottaker" }).click();
       const secret = await panel.getByLabel("Signeringsnøkkel (vises bare nå)").inputValue();
       assert.match(secret, /^whsec_[A-Za-z0-9+/]{43}=$/);
+      const adf = page.getByTestId("adf");
+      await adf.getByLabel("Importadresse (e-post)").fill("leads@dms.bilsenteret-drammen.no");
+      await adf.getByRole("button", { name: "Lagre" }).click();
+      await adf.getByText("Lagret.").waitFor();
       await expectAccessible("settings integrations");
       await screenshot(page, "13b-settings-integrations");
 
@@ -355,6 +359,14 @@ describe("dashboard", { timeout: 240_000 }, () => {
         await new Promise((r) => setTimeout(r, 200));
       }
       const first = received.find((r) => r.event.data.customer_name === "Webhook Wenche");
+      // The same lead went to the dealer system as ADF, once.
+      await settle(server);
+      const outbox = path.join(server.dataDir, "outbox");
+      const adfMails = readdirSync(outbox).filter((f) => {
+        const raw = readFileSync(path.join(outbox, f), "utf8");
+        return raw.includes("leads@dms.bilsenteret-drammen.no") && raw.includes("Subject: ADF-lead: Webhook Wenche");
+      });
+      assert.equal(adfMails.length, 1, `ADF mails: ${adfMails}`);
       assert.match(first.signature, /^v1,[A-Za-z0-9+/]{43}=$/);
 
       await panel.getByRole("button", { name: "Leveranser" }).click();

@@ -26,6 +26,7 @@ mod fuzz;
 mod gdpr;
 mod imap;
 mod inbox;
+mod integrations_adf;
 mod integrations_meta;
 mod integrations_webhooks;
 mod lambda_events;

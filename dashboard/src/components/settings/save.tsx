@@ -32,6 +32,7 @@ export interface Settings {
     capture?: { allowed_origins: string[]; facebook_pages: string[]; conversions_pages?: string[]; thank_you_url: string | null; google_key_hash?: string | null; imap: { host: string; port: number; tls: boolean; username: string; mailbox?: string } | null };
     reply?: { sms_enabled: boolean; sms_number: string | null; sender_name: string | null; signature: string | null; tone: string | null; notify_emails: string[] };
     conversation?: ConversationSettings;
+    adf_email?: string | null;
     booking?: BookingSettings;
   };
   form_url: string;

@@ -3,5 +3,6 @@
 //! from the lead as stored; the HTTP clients that send it implement the
 //! small traits beside each kind.
 
+pub mod adf_out;
 pub mod meta_stages;
 pub mod webhooks;

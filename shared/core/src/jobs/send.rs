@@ -72,6 +72,9 @@ pub enum LeadEvent {
         #[serde(default)]
         reassigned_to: Option<UserId>,
     },
+    /// The new lead as an ADF 1.0 document, to the dealership's dealer
+    /// management system (`adf_email`).
+    Adf,
     /// A follow-up rule's `notify` step.
     FollowUp {
         rule_id: RuleId,
@@ -119,6 +122,7 @@ impl Envelope<SendJob> {
     ) -> Self {
         let key = match &event {
             LeadEvent::NewLead => format!("notify:{lead_id}:new"),
+            LeadEvent::Adf => format!("notify:{lead_id}:adf"),
             LeadEvent::CustomerReply { message_id } => {
                 format!("notify:{lead_id}:reply:{message_id}")
             }

@@ -56,6 +56,10 @@ pub struct Dealership {
     /// Innstillinger → Integrasjoner).
     #[serde(default)]
     pub webhooks: Vec<crate::integrations::webhooks::WebhookEndpoint>,
+    /// Where each new lead goes as an ADF 1.0 email (the dealer management
+    /// system's import address); none: no ADF.
+    #[serde(default)]
+    pub adf_email: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -387,6 +391,7 @@ pub(crate) fn sample(name: &str) -> Dealership {
         response_targets: Default::default(),
         inbox: Default::default(),
         webhooks: Vec::new(),
+        adf_email: None,
         created_at: now,
         updated_at: now,
     }

@@ -39,6 +39,8 @@ pub fn recipients(
             .collect()
     };
     let named = match event {
+        // The dealer system's import address, whoever has the lead.
+        LeadEvent::Adf => Some(dealership.adf_email.iter().cloned().collect()),
         LeadEvent::Assigned { user_id } => Some(
             users
                 .iter()
@@ -106,6 +108,47 @@ pub struct Notice<'a> {
     pub appointment: Option<&'a crate::model::Appointment>,
 }
 
+/// The lead as an ADF document, the whole plain-text body (as importer
+/// portals send it, which is what dealer systems read).
+fn adf_email(
+    dealership: &Dealership,
+    lead: &Lead,
+    to: &str,
+    send_key: &str,
+    dashboard_url: &str,
+    mail_domain: &str,
+    now: DateTime<Utc>,
+) -> OutboundEmail {
+    let text = crate::integrations::adf_out::document(lead, dealership);
+    let who = lead.customer_name.as_deref().unwrap_or("ukjent kunde");
+    let escaped = text
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
+    let settings = format!(
+        "{}/innstillinger/kanaler",
+        dashboard_url.trim_end_matches('/')
+    );
+    OutboundEmail {
+        send_key: send_key.to_string(),
+        from_name: format!("Norvalt for {}", dealership.name),
+        from_address: format!("varsel@{mail_domain}"),
+        to_name: None,
+        to: to.to_string(),
+        reply_to: dealership.email.clone(),
+        subject: format!("ADF-lead: {who}"),
+        html: format!("<!doctype html><html><body><pre>{escaped}</pre></body></html>"),
+        text,
+        // A system's import mailbox: the dealership's admin stops it in the
+        // settings.
+        unsubscribe_url: settings,
+        unsubscribe_mailto: Some(format!("mailto:{}?subject=ADF", dealership.email)),
+        message_id: format!("{}@{mail_domain}", send_key.replace([':', '@'], "-")),
+        date: now,
+        calendar: None,
+    }
+}
+
 /// The notice as an email to one team member.
 pub fn compose(
     notice: &Notice,
@@ -122,6 +165,17 @@ pub fn compose(
         reply_text,
         appointment,
     } = notice;
+    if let LeadEvent::Adf = event {
+        return adf_email(
+            dealership,
+            lead,
+            to,
+            send_key,
+            dashboard_url,
+            mail_domain,
+            now,
+        );
+    }
     let booking = appointment.map(|a| {
         let verb = match a.status {
             crate::model::AppointmentStatus::Cancelled => "avbestilt",
@@ -148,7 +202,8 @@ pub fn compose(
         .as_deref()
         .unwrap_or("bil ikke oppgitt");
     let subject = match event {
-        LeadEvent::NewLead => format!("Ny lead: {who} – {vehicle}"),
+        // (An ADF mail is written by `adf_email`.)
+        LeadEvent::NewLead | LeadEvent::Adf => format!("Ny lead: {who} – {vehicle}"),
         LeadEvent::CustomerReply { .. } => format!("{who} har svart – {vehicle}"),
         LeadEvent::Assigned { .. } => format!("Tildelt deg: {who} – {vehicle}"),
         LeadEvent::Handover { reason, .. } => {
@@ -168,7 +223,9 @@ pub fn compose(
     };
     let link = format!("{}/leads/{}", dashboard_url.trim_end_matches('/'), lead.id);
     let mut lines = vec![match event {
-        LeadEvent::NewLead => format!("En ny henvendelse har kommet inn til {}.", dealership.name),
+        LeadEvent::NewLead | LeadEvent::Adf => {
+            format!("En ny henvendelse har kommet inn til {}.", dealership.name)
+        }
         LeadEvent::CustomerReply { .. } => {
             format!("{who} har svart på meldingen fra {}.", dealership.name)
         }

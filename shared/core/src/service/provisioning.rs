@@ -61,6 +61,7 @@ pub async fn create_dealership(
         response_targets: Default::default(),
         inbox: Default::default(),
         webhooks: Vec::new(),
+        adf_email: None,
         created_at: now,
         updated_at: now,
     };

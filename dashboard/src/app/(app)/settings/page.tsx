@@ -3,6 +3,7 @@
 import * as React from "react";
 
 import { PageHeader } from "@/components/app-shell";
+import { AdfCard } from "@/components/settings/adf-card";
 import { AiPanel } from "@/components/settings/ai-panel";
 import { AuditPanel, ChannelsPanel, HoursPanel, ProfilePanel, TeamPanel } from "@/components/settings/panels";
 import type { Settings } from "@/components/settings/save";
@@ -57,7 +58,10 @@ function AdminSettings() {
             <AiPanel settings={settings.data} onSaved={onSaved} />
           </TabsContent>
           <TabsContent value="integrations">
-            <WebhooksPanel />
+            <div className="flex flex-col gap-4">
+              <WebhooksPanel />
+              <AdfCard settings={settings.data} onSaved={onSaved} />
+            </div>
           </TabsContent>
           <TabsContent value="team">
             <TeamPanel />

@@ -9,7 +9,7 @@
 //! recognised and never become leads; everything else that has no way to
 //! answer the customer becomes a lead for review, never nothing.
 
-mod adf;
+pub mod adf;
 mod body;
 mod headers;
 mod html;

@@ -2,7 +2,8 @@
 //! dealership with an integration on, the leads changed since the last run
 //! (a lead written, or a message or appointment of it) are looked at, and
 //! what each owes goes on the events queue: its stages for Meta, and an
-//! event for each webhook endpoint that hears of it.
+//! event for each webhook endpoint that hears of it. A new lead owed to the
+//! dealer system as ADF goes on the send queue, as a team notice does.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -82,7 +83,8 @@ impl EventScan {
             .flat_map(|e| e.events.iter().copied())
             .collect();
         let meta = !dealership.capture.conversions_pages.is_empty();
-        if !meta && wanted.is_empty() {
+        let adf = dealership.adf_email.is_some();
+        if !meta && !adf && wanted.is_empty() {
             return Ok(());
         }
         report.dealerships += 1;
@@ -106,6 +108,21 @@ impl EventScan {
                     now,
                 );
                 self.enqueue(stages).await?;
+                report.enqueued += 1;
+            }
+            // A new lead to the dealer system, as ADF: through the team
+            // notices' path (the send queue), once per lead and address.
+            if adf && written && lead.created_at >= since && !lead.is_deleted() {
+                crate::jobs::notify(
+                    self.queue.as_ref(),
+                    tenant.dealership_id(),
+                    lead.id,
+                    crate::jobs::LeadEvent::Adf,
+                    trace_id,
+                    now,
+                )
+                .await
+                .map_err(|e| StoreError::Backend(e.to_string()))?;
                 report.enqueued += 1;
             }
             if wanted.is_empty() {

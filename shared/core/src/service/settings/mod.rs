@@ -52,6 +52,11 @@ pub struct SettingsPatch {
     #[serde(default, deserialize_with = "patch::nullable")]
     #[schema(value_type = Option<String>)]
     pub address: Option<Option<String>>,
+    /// Where each new lead goes as an ADF 1.0 email (a dealer management
+    /// system's import address); `null` stops it.
+    #[serde(default, deserialize_with = "patch::nullable")]
+    #[schema(value_type = Option<String>)]
+    pub adf_email: Option<Option<String>>,
     pub branding: Option<Branding>,
     pub opening_hours: Option<OpeningHours>,
     pub opening_exceptions: Option<Vec<OpeningException>>,

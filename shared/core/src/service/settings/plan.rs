@@ -136,6 +136,13 @@ impl<'a> Planner<'a> {
             };
             self.touch("phone");
         }
+        if let Some(adf) = &patch.adf_email {
+            self.next.adf_email = match adf {
+                Some(a) => self.e.check(validation::email("adf_email", a)),
+                None => None,
+            };
+            self.touch("adf_email");
+        }
         if let Some(address) = &patch.address {
             self.next.address = self
                 .e
