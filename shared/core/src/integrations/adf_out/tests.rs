@@ -81,7 +81,7 @@ fn our_own_parser_reads_the_document_back_to_the_same_lead() {
         assert_eq!(back.vehicle_interest, lead.vehicle_interest, "{xml}");
         assert_eq!(
             back.message.as_deref(),
-            message.map(|m| clean(m)).as_deref(),
+            message.map(clean).as_deref(),
             "{xml}"
         );
         assert_eq!(
