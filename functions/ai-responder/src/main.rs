@@ -17,8 +17,14 @@ async fn main() -> Result<(), Error> {
     let env = norvalt_aws::config::function_env();
     let config = norvalt_aws::config::load().await;
     let secrets = norvalt_aws::secrets::SecretsManager::from_env(&config, &env)?;
-    let model =
-        AnthropicClient::reply_model(&env, norvalt_aws::secrets::anthropic_key(&secrets).await)?;
+    // Bedrock in the EU when `NORVALT_AI_PROVIDER=bedrock`, else the
+    // Anthropic API with its key.
+    let model = match norvalt_aws::bedrock::reply_model(&config, &env)? {
+        Some(bedrock) => Some(bedrock),
+        None => {
+            AnthropicClient::reply_model(&env, norvalt_aws::secrets::anthropic_key(&secrets).await)?
+        }
+    };
     let queues = Arc::new(norvalt_aws::sqs::SqsQueues::from_env(&config, &env)?);
     // Booking links in conversation turns: signed with the link key, to
     // the booking page's public address.

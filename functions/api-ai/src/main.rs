@@ -13,8 +13,14 @@ async fn main() -> Result<(), lambda_http::Error> {
     let env = norvalt_aws::config::function_env();
     let config = norvalt_aws::config::load().await;
     let secrets = norvalt_aws::secrets::SecretsManager::from_env(&config, &env)?;
-    let model =
-        AnthropicClient::reply_model(&env, norvalt_aws::secrets::anthropic_key(&secrets).await)?;
+    // Bedrock in the EU when `NORVALT_AI_PROVIDER=bedrock`, else the
+    // Anthropic API with its key.
+    let model = match norvalt_aws::bedrock::reply_model(&config, &env)? {
+        Some(bedrock) => Some(bedrock),
+        None => {
+            AnthropicClient::reply_model(&env, norvalt_aws::secrets::anthropic_key(&secrets).await)?
+        }
+    };
     let stores = norvalt_aws::dynamodb::stores_from_env(&config, &env)?;
     let cursor_key = norvalt_aws::secrets::cursor_key(&secrets).await?;
     let app = norvalt_http::AppState::from_env(&env, stores, cursor_key)?;

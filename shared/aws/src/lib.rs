@@ -1,5 +1,6 @@
 //! AWS adapters for Norvalt's ports. Only this crate names AWS SDK types.
 
+pub mod bedrock;
 pub mod config;
 pub mod dynamodb;
 pub mod lambda;

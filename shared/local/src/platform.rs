@@ -175,8 +175,20 @@ impl Platform {
                 .map_err(|e| format!("link key: {e}"))?
                 .to_vec(),
         };
-        let model = AnthropicClient::reply_model(&env, env.optional("ANTHROPIC_API_KEY"))
-            .map_err(|e| e.to_string())?;
+        // `NORVALT_AI_PROVIDER=bedrock`: Bedrock with the machine's AWS
+        // credentials (or the stand-in at `NORVALT_BEDROCK_URL`).
+        let bedrock = match env.optional("NORVALT_AI_PROVIDER").as_deref() {
+            Some("bedrock") => {
+                let config = norvalt_aws::config::load().await;
+                norvalt_aws::bedrock::reply_model(&config, &env).map_err(|e| e.to_string())?
+            }
+            _ => None,
+        };
+        let model = match bedrock {
+            Some(bedrock) => Some(bedrock),
+            None => AnthropicClient::reply_model(&env, env.optional("ANTHROPIC_API_KEY"))
+                .map_err(|e| e.to_string())?,
+        };
         let public_url = crate::public_url();
         Ok(Self {
             stores,

@@ -31,6 +31,7 @@ mod integrations_meta;
 mod integrations_webhooks;
 mod lambda_events;
 mod reply;
+mod reply_bedrock;
 mod reply_lambda;
 mod settings;
 mod sms;

@@ -9,6 +9,7 @@ pub mod fallback;
 pub mod guardrails;
 pub mod handover;
 pub mod language;
+pub mod messages_api;
 pub mod model;
 pub mod opening;
 pub mod prompt;
