@@ -14,6 +14,7 @@ import {
   apiAs,
   formKey,
   launchBrowser,
+  norvalt,
   postFormLead,
   screenshot,
   settle,
@@ -435,5 +436,19 @@ describe("dashboard", { timeout: 240_000 }, () => {
     assert.equal(await page.locator('a[href="mailto:kari.nordmann@example.no"]').count(), 1);
     await screenshot(page, "16-lead-set-aside");
     await expectAccessible("lead with details set aside");
+  });
+
+  test("a starter dealership's admin is told in Norwegian that SMS needs another plan", async () => {
+    // The operator puts Bergen on Starter.
+    await norvalt(server.dataDir, ["dealership", "configure", "fjord-bil-bergen", "--tier", "starter", "--status", "active"]);
+    await signIn(page, server.url, BERGEN_ADMIN);
+    await page.getByRole("link", { name: "Innstillinger" }).click();
+    await page.getByRole("tab", { name: "Kanaler" }).click();
+    await page.getByLabel("Svar leads som bare har telefon med SMS").click();
+    await page.getByRole("button", { name: "Lagre" }).first().click();
+    const alert = page.getByRole("alert").filter({ hasText: "SMS er med i Professional-abonnementet" });
+    await alert.waitFor();
+    await expectAccessible("settings refused by the plan");
+    await screenshot(page, "17-plan-upgrade-required");
   });
 });

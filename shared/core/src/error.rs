@@ -24,6 +24,9 @@ pub enum DomainError {
     },
     #[error("{message}")]
     Conflict { code: &'static str, message: String },
+    /// The dealership's plan does not include what was asked for (402).
+    #[error("{message}")]
+    PaymentRequired { code: &'static str, message: String },
     #[error("the cursor is invalid, expired or belongs to another query")]
     InvalidCursor,
     #[error(transparent)]

@@ -82,6 +82,9 @@ impl From<DomainError> for ApiError {
             DomainError::Conflict { code, message } => {
                 ApiError::new(StatusCode::CONFLICT, code, message)
             }
+            DomainError::PaymentRequired { code, message } => {
+                ApiError::new(StatusCode::PAYMENT_REQUIRED, code, message)
+            }
             DomainError::InvalidCursor => ApiError::new(
                 StatusCode::BAD_REQUEST,
                 "invalid_cursor",

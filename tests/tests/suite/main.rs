@@ -30,6 +30,7 @@ mod integrations_adf;
 mod integrations_meta;
 mod integrations_webhooks;
 mod lambda_events;
+mod plans;
 mod reply;
 mod reply_bedrock;
 mod reply_lambda;

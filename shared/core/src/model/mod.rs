@@ -10,6 +10,7 @@ pub mod lead;
 pub mod lead_query;
 pub mod message;
 pub mod patch;
+pub mod plan;
 pub mod rule;
 pub mod user;
 pub mod vehicle;

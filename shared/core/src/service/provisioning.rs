@@ -196,3 +196,36 @@ pub async fn provision_sms_number(
         Err(e) => Err(e.into()),
     }
 }
+
+/// A new plan for a dealership (the operator's CLI, Clerk billing): what
+/// the new plan lacks is turned off ([`Dealership::fit_to_plan`]). Returns
+/// the dealership as stored and what was turned off.
+pub async fn change_plan(
+    stores: &Stores,
+    tenant: &TenantId,
+    tier: Option<crate::model::dealership::SubscriptionTier>,
+    status: Option<SubscriptionStatus>,
+    now: DateTime<Utc>,
+) -> DomainResult<(Dealership, Vec<crate::model::plan::Feature>)> {
+    let mut dealership = stores
+        .dealerships
+        .get_dealership(tenant)
+        .await?
+        .ok_or(crate::error::DEALERSHIP_NOT_FOUND)?;
+    if let Some(tier) = tier {
+        dealership.subscription_tier = tier;
+    }
+    if let Some(status) = status {
+        dealership.subscription_status = status;
+    }
+    let off = dealership.fit_to_plan();
+    dealership.updated_at = now;
+    stores
+        .dealerships
+        .update_dealership(tenant, &dealership)
+        .await?;
+    if !off.is_empty() {
+        tracing::info!(dealership_id = %dealership.id, ?off, "features the new plan lacks were turned off");
+    }
+    Ok((dealership, off))
+}

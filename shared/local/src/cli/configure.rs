@@ -5,6 +5,7 @@
 use norvalt_core::DomainError;
 use norvalt_core::capture::facebook::QuestionTarget;
 use norvalt_core::model::Dealership;
+use norvalt_core::model::dealership::{SubscriptionStatus, SubscriptionTier};
 use norvalt_core::service::provisioning;
 use norvalt_core::service::settings::{
     self, CapturePatch, FacebookConnection, ImapInput, ReplyPatch, SettingsPatch,
@@ -61,6 +62,23 @@ pub struct ConfigureArgs {
     /// once; the old key stops working).
     #[arg(long)]
     pub new_google_key: bool,
+    /// The subscription tier: starter, professional or enterprise. What the
+    /// new plan lacks is turned off.
+    #[arg(long, value_parser = parse_tier)]
+    pub tier: Option<SubscriptionTier>,
+    /// The subscription status: trial, active or cancelled.
+    #[arg(long, value_parser = parse_status)]
+    pub status: Option<SubscriptionStatus>,
+}
+
+fn parse_tier(arg: &str) -> Result<SubscriptionTier, String> {
+    serde_json::from_value(serde_json::json!(arg))
+        .map_err(|_| format!("{arg}: starter, professional or enterprise"))
+}
+
+fn parse_status(arg: &str) -> Result<SubscriptionStatus, String> {
+    serde_json::from_value(serde_json::json!(arg))
+        .map_err(|_| format!("{arg}: trial, active or cancelled"))
 }
 
 fn parse_question(arg: &str) -> Result<(String, QuestionTarget), String> {
@@ -87,6 +105,20 @@ pub async fn run(platform: &Platform, args: ConfigureArgs) -> Result<(), String>
         .await
         .map_err(|e| e.to_string())?
         .ok_or_else(|| format!("no dealership with slug {}", args.slug))?;
+    // The plan first: what it includes decides what the rest may turn on.
+    let mut turned_off = Vec::new();
+    if args.tier.is_some() || args.status.is_some() {
+        turned_off = provisioning::change_plan(
+            &platform.stores,
+            &tenant,
+            args.tier,
+            args.status,
+            norvalt_core::time::now(),
+        )
+        .await
+        .map_err(describe)?
+        .1;
+    }
     // The CLI is the operator: a number given here is provisioned for the
     // dealership, then set as its sender.
     if let Some(number) = &args.sms_number {
@@ -171,6 +203,9 @@ pub async fn run(platform: &Platform, args: ConfigureArgs) -> Result<(), String>
             "capture": dealership.capture,
             "reply": dealership.reply,
             "google_key": google_key,
+            "subscription_tier": dealership.subscription_tier,
+            "subscription_status": dealership.subscription_status,
+            "turned_off": turned_off,
         }))
         .expect("serialisable")
     );

@@ -18,6 +18,7 @@ use crate::integrations::webhooks::{
 };
 use crate::jobs::{Envelope, WebhookJob};
 use crate::model::Dealership;
+use crate::model::plan::{Feature, upgrade_required};
 use crate::permissions::{Actor, Permission};
 use crate::ports::{StoreError, Stores};
 use crate::queue::Queue;
@@ -158,6 +159,9 @@ pub async fn create(
     now: DateTime<Utc>,
 ) -> DomainResult<EndpointView> {
     let mut dealership = dealership(&s.stores, actor).await?;
+    if !dealership.allows(Feature::Webhooks) {
+        return Err(upgrade_required(Feature::Webhooks));
+    }
     let mut e = FieldErrors::new();
     validate(&mut e, Some(&new.url), Some(&new.events), s.allow_private);
     if dealership.webhooks.len() >= MAX_ENDPOINTS {
@@ -201,6 +205,9 @@ pub async fn update(
     now: DateTime<Utc>,
 ) -> DomainResult<EndpointView> {
     let mut dealership = dealership(&s.stores, actor).await?;
+    if patch.enabled == Some(true) && !dealership.allows(Feature::Webhooks) {
+        return Err(upgrade_required(Feature::Webhooks));
+    }
     let mut e = FieldErrors::new();
     validate(
         &mut e,

@@ -270,6 +270,16 @@ pub async fn apply(
         .await?
         .ok_or(DEALERSHIP_NOT_FOUND)?;
     let mut plan = plan(&current, patch)?;
+    // What the subscription lacks cannot be turned on (402).
+    let was_on = current.features_on();
+    if let Some(feature) = plan
+        .next
+        .features_on()
+        .into_iter()
+        .find(|f| !was_on.contains(f) && !current.allows(*f))
+    {
+        return Err(crate::model::plan::upgrade_required(feature));
+    }
     if let Some(account) = &plan.next.capture.imap
         && !plan
             .secrets

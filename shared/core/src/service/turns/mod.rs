@@ -79,7 +79,13 @@ impl Turns<'_> {
         let Some(dealership) = stores.dealerships.get_dealership(tenant).await? else {
             return Ok(TurnOutcome::Quiet("the dealership is gone"));
         };
-        let mode = lead.ai_mode.unwrap_or(dealership.conversation.mode);
+        let mut mode = lead.ai_mode.unwrap_or(dealership.conversation.mode);
+        // A lead's own `auto` outlives a downgrade: its plan decides.
+        if mode == ConversationMode::Auto
+            && !dealership.allows(crate::model::plan::Feature::AutoConversation)
+        {
+            mode = ConversationMode::Draft;
+        }
         let conversation: Vec<Message> = stores
             .conversations
             .all_messages(tenant, lead.id)
