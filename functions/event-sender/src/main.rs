@@ -11,7 +11,7 @@ use norvalt_core::integrations::webhooks::RETRY_SCHEDULE;
 use norvalt_core::queue::QueueName;
 use norvalt_core::service::integrations::{EventSender, WebhookSettings};
 use norvalt_http::graph::GraphClient;
-use norvalt_http::webhook_poster::HttpWebhookPoster;
+use norvalt_http::outbound::HttpWebhookPoster;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {

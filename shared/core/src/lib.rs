@@ -16,6 +16,7 @@ pub mod config;
 pub mod error;
 pub mod ids;
 pub mod integrations;
+pub mod inventory;
 pub mod jobs;
 pub mod metrics;
 pub mod model;

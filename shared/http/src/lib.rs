@@ -8,11 +8,11 @@ pub mod error;
 pub mod extract;
 pub mod graph;
 pub mod openapi;
+pub mod outbound;
 pub mod routes;
 pub mod state;
 pub mod telemetry;
 pub mod twilio;
-pub mod webhook_poster;
 pub mod webhooks;
 
 pub use app::{api, assemble};

@@ -34,6 +34,7 @@ use norvalt_core::service::automation::FollowUpRunner;
 use norvalt_core::service::intake::{Intake, IntakeConfig};
 use norvalt_core::service::integrations::endpoints::EndpointServices;
 use norvalt_core::service::integrations::{EventScan, EventSender, WebhookSettings};
+use norvalt_core::service::inventory::FeedJob;
 use norvalt_core::service::mailbox_poll::{self, MailboxPoller};
 use norvalt_core::service::responder::Responder;
 use norvalt_core::service::sender::{Sender, SenderConfig};
@@ -104,6 +105,9 @@ pub struct Platform {
     /// `http` (`NORVALT_WEBHOOKS_ALLOW_PRIVATE`, default on locally; the
     /// cloud never allows them).
     pub webhooks_allow_private: bool,
+    /// How often due stock feeds are fetched (`NORVALT_INVENTORY_SECONDS`,
+    /// default 900, as the cloud schedule; each feed once an hour).
+    pub inventory_interval: Option<Duration>,
     /// Seconds before each webhook retry (the three-day schedule; tests
     /// shorten it).
     pub webhook_retry_schedule: Vec<u32>,
@@ -212,6 +216,7 @@ impl Platform {
             clerk_webhook_secret: env.optional("CLERK_WEBHOOK_SIGNING_SECRET"),
             rollup_interval: interval(&env, "NORVALT_ROLLUP_SECONDS", 60)?,
             event_scan_interval: interval(&env, "NORVALT_EVENT_SCAN_SECONDS", 60)?,
+            inventory_interval: interval(&env, "NORVALT_INVENTORY_SECONDS", 900)?,
             webhooks_allow_private: env
                 .parsed::<bool>("NORVALT_WEBHOOKS_ALLOW_PRIVATE")
                 .map_err(|e| e.to_string())?
@@ -384,11 +389,21 @@ impl Platform {
             secrets: self.secrets.clone(),
             conversions: Arc::new(GraphClient::new(self.graph_url.clone())),
             webhooks: WebhookSettings {
-                poster: Arc::new(norvalt_http::webhook_poster::HttpWebhookPoster::new()),
+                poster: Arc::new(norvalt_http::outbound::HttpWebhookPoster::new()),
                 queue: Arc::new(self.queues.clone()),
                 allow_private: self.webhooks_allow_private,
                 retry_schedule: self.webhook_retry_schedule.clone(),
             },
+        }
+    }
+
+    /// `inventory-feeds`' handler: feeds fetched over HTTP, private
+    /// addresses as for webhooks.
+    pub fn feed_job(&self) -> FeedJob {
+        FeedJob {
+            stores: self.stores.clone(),
+            fetcher: Arc::new(norvalt_http::outbound::HttpFeedFetcher::new()),
+            allow_private: self.webhooks_allow_private,
         }
     }
 
@@ -469,6 +484,9 @@ impl Platform {
                 Duration::from_secs(days * 86_400),
                 every,
             ));
+        }
+        if let Some(every) = self.inventory_interval {
+            tokio::spawn(crate::worker::run_feeds(self.feed_job(), every));
         }
         if let Some(every) = self.event_scan_interval {
             tokio::spawn(crate::worker::run_event_scans(self.event_scan(), every));

@@ -170,6 +170,20 @@ pub async fn run_event_scans(
     }
 }
 
+/// The `inventory-feeds` schedule.
+pub async fn run_feeds(job: norvalt_core::service::inventory::FeedJob, every: Duration) {
+    loop {
+        match job.run(norvalt_core::time::now()).await {
+            Ok(report) if report.imported + report.failed > 0 => {
+                tracing::info!(?report, "stock feeds imported")
+            }
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "stock feed run failed"),
+        }
+        tokio::time::sleep(every).await;
+    }
+}
+
 /// Deletes raw mails past their retention, every `every`.
 pub async fn prune_raw_mail(
     mail: std::sync::Arc<crate::sources::MailDir>,

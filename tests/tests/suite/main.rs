@@ -29,6 +29,7 @@ mod inbox;
 mod integrations_adf;
 mod integrations_meta;
 mod integrations_webhooks;
+mod inventory;
 mod lambda_events;
 mod plans;
 mod reply;

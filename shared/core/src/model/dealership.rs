@@ -60,6 +60,9 @@ pub struct Dealership {
     /// system's import address); none: no ADF.
     #[serde(default)]
     pub adf_email: Option<String>,
+    /// The dealership's stock feed, fetched every hour.
+    #[serde(default)]
+    pub inventory_feed: Option<crate::inventory::InventoryFeed>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -393,6 +396,7 @@ pub(crate) fn sample(name: &str) -> Dealership {
         inbox: Default::default(),
         webhooks: Vec::new(),
         adf_email: None,
+        inventory_feed: None,
         created_at: now,
         updated_at: now,
     }

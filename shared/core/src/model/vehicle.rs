@@ -53,6 +53,21 @@ pub struct Vehicle {
     pub mileage: Option<u32>,
     pub fuel_type: Option<FuelType>,
     pub listing_url: Option<String>,
+    /// The trim or version (`Plug-in Hybrid AWD`).
+    #[serde(default)]
+    pub variant: Option<String>,
+    #[serde(default)]
+    pub colour: Option<String>,
+    /// The dealer's own number for the car: how a feed finds it again.
+    #[serde(default)]
+    pub stock_number: Option<String>,
+    /// Picture URLs, from the feed.
+    #[serde(default)]
+    pub images: Vec<String>,
+    /// Brought by the dealership's stock feed: retired (sold) when a later
+    /// feed no longer lists it. A car added by hand never is.
+    #[serde(default)]
+    pub from_feed: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: u64,
@@ -106,6 +121,11 @@ impl NewVehicle {
             mileage,
             fuel_type: self.fuel_type,
             listing_url,
+            variant: None,
+            colour: None,
+            stock_number: None,
+            images: Vec::new(),
+            from_feed: false,
             created_at: now,
             updated_at: now,
             version: 1,

@@ -26,6 +26,7 @@ pub mod handover;
 pub mod inbox_setup;
 pub mod intake;
 pub mod integrations;
+pub mod inventory;
 pub mod lead_list;
 pub mod lead_records;
 pub mod leads;

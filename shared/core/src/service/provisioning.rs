@@ -62,6 +62,7 @@ pub async fn create_dealership(
         inbox: Default::default(),
         webhooks: Vec::new(),
         adf_email: None,
+        inventory_feed: None,
         created_at: now,
         updated_at: now,
     };

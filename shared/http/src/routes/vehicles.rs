@@ -8,8 +8,11 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use norvalt_core::error::VEHICLE_NOT_FOUND;
+use norvalt_core::inventory::FeedFormat;
+use norvalt_core::inventory::feed::MAX_FEED_BYTES;
 use norvalt_core::model::{NewVehicle, Vehicle, VehiclePatch, VehicleStatus};
 use norvalt_core::pagination::Page;
+use norvalt_core::service::inventory::{self, ImportReport};
 use norvalt_core::service::vehicles;
 use norvalt_core::{VehicleId, time};
 
@@ -27,6 +30,43 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list_vehicles, create_vehicle))
         .routes(routes!(list_available))
         .routes(routes!(get_vehicle, update_vehicle, delete_vehicle))
+        .routes(routes!(import_vehicles))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ImportParams {
+    /// `csv` or `xml`; guessed from the content when absent.
+    format: Option<FeedFormat>,
+}
+
+/// Import the dealership's stock from a CSV or XML feed (admin and
+/// manager; at most 5 MB): cars matched by stock number, else VIN, are
+/// updated, new ones added, and cars an earlier feed brought that this one
+/// lacks are marked sold. The report names every row left out and why.
+#[utoipa::path(post, path = "/api/vehicles/import", tag = "vehicles", params(ImportParams),
+    request_body(content = String, content_type = "text/csv"),
+    responses((status = 200, body = ImportReport), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub(crate) async fn import_vehicles(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    ApiQuery(params): ApiQuery<ImportParams>,
+    body: axum::body::Body,
+) -> Result<Json<ImportReport>, ApiError> {
+    let bytes = axum::body::to_bytes(body, MAX_FEED_BYTES)
+        .await
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                "The feed is over 5 MB",
+            )
+        })?;
+    Ok(Json(
+        inventory::upload(&state.stores, &actor, &bytes, params.format, time::now()).await?,
+    ))
 }
 
 pub fn router() -> Router<AppState> {

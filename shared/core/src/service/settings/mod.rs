@@ -57,6 +57,10 @@ pub struct SettingsPatch {
     #[serde(default, deserialize_with = "patch::nullable")]
     #[schema(value_type = Option<String>)]
     pub adf_email: Option<Option<String>>,
+    /// The stock feed to fetch every hour; `null` stops it.
+    #[serde(default, deserialize_with = "patch::nullable")]
+    #[schema(value_type = Option<crate::inventory::InventoryFeed>)]
+    pub inventory_feed: Option<Option<crate::inventory::InventoryFeed>>,
     pub branding: Option<Branding>,
     pub opening_hours: Option<OpeningHours>,
     pub opening_exceptions: Option<Vec<OpeningException>>,

@@ -143,6 +143,16 @@ impl<'a> Planner<'a> {
             };
             self.touch("adf_email");
         }
+        if let Some(feed) = &patch.inventory_feed {
+            self.next.inventory_feed = match feed {
+                Some(f) => self
+                    .e
+                    .check(validation::url("inventory_feed.url", f.url.trim()))
+                    .map(|url| crate::inventory::InventoryFeed { url, ..f.clone() }),
+                None => None,
+            };
+            self.touch("inventory_feed");
+        }
         if let Some(address) = &patch.address {
             self.next.address = self
                 .e
