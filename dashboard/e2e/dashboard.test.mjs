@@ -438,6 +438,30 @@ describe("dashboard", { timeout: 240_000 }, () => {
     await expectAccessible("lead with details set aside");
   });
 
+  test("a manager imports the stock list and sees what was left out and why", async () => {
+    await signIn(page, server.url, MANAGER);
+    await page.getByRole("link", { name: "Lager" }).click();
+    const form = page.getByTestId("feed-import");
+    await form.getByLabel("Fil (CSV eller XML, maks 5 MB)").setInputFiles({
+      name: "lager.csv",
+      mimeType: "text/csv",
+      buffer: Buffer.from(
+        "Merke;Modell;Årsmodell;Pris;Km;Drivstoff;Lagernummer\n" +
+          "Toyota;Corolla Touring Sports;2022;289 900;41 000;Hybrid;E2E-1\n" +
+          "Peugeot;e-2008;2023;329 000;9 000;Elektrisk;E2E-2\n" +
+          "Ford;;2020;;;;E2E-3\n",
+      ),
+    });
+    await form.getByRole("button", { name: "Importer" }).click();
+    const summary = page.getByTestId("import-summary");
+    await summary.waitFor();
+    assert.match(await summary.innerText(), /2 lagt til, 0 oppdatert, 0 uendret, 0 merket som solgt\. 1 rader ble ikke importert/);
+    await page.getByRole("table", { name: "Rader med feil" }).getByText("Ikke importert: mangler modell").waitFor();
+    await page.getByTestId("vehicle-row").filter({ hasText: "Peugeot e-2008" }).waitFor();
+    await expectAccessible("inventory import");
+    await screenshot(page, "16b-inventory-import");
+  });
+
   test("a starter dealership's admin is told in Norwegian that SMS needs another plan", async () => {
     // The operator puts Bergen on Starter.
     await norvalt(server.dataDir, ["dealership", "configure", "fjord-bil-bergen", "--tier", "starter", "--status", "active"]);

@@ -105,12 +105,18 @@ export class ApiClient {
     return this.request<void>("DELETE", path);
   }
 
-  async request<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+  /** POSTs a file as it is (a stock feed), not as JSON. */
+  upload<T>(path: string, file: Blob, contentType: string): Promise<T> {
+    return this.request<T>("POST", path, undefined, undefined, { body: file, contentType });
+  }
+
+  async request<T>(method: string, path: string, body?: unknown, signal?: AbortSignal, raw?: { body: BodyInit; contentType: string }): Promise<T> {
     const doFetch = this.options.fetch ?? globalThis.fetch.bind(globalThis);
     const headers: Record<string, string> = { accept: "application/json" };
     const token = await this.options.getToken();
     if (token) headers.authorization = `Bearer ${token}`;
-    if (body !== undefined) headers["content-type"] = "application/json";
+    if (raw) headers["content-type"] = raw.contentType;
+    else if (body !== undefined) headers["content-type"] = "application/json";
     let response: Response;
     const preloaded = method === "GET" ? takePreloaded(this.options.baseUrl + path, token) : undefined;
     try {
@@ -118,7 +124,7 @@ export class ApiClient {
         doFetch(this.options.baseUrl + path, {
           method,
           headers,
-          body: body === undefined ? undefined : JSON.stringify(body),
+          body: raw ? raw.body : body === undefined ? undefined : JSON.stringify(body),
           signal,
         }));
     } catch (e) {

@@ -59,7 +59,7 @@ async fn an_uploaded_feed_adds_updates_and_retires_cars() {
         "{report}"
     );
     assert_eq!(report["refused"][0]["row"], 3);
-    assert_eq!(report["refused"][0]["reason"], "no model");
+    assert_eq!(report["refused"][0]["reason"], "mangler modell");
     let cars = vehicles(&app, DRAMMEN).await;
     assert_eq!(cars.len(), before + 2);
     let rav = by_stock(&cars, "T-1042").unwrap();

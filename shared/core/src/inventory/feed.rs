@@ -155,13 +155,13 @@ pub struct ParsedFeed {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FeedError {
-    #[error("the feed is over {} MB", MAX_FEED_BYTES / 1024 / 1024)]
+    #[error("listen er større enn {} MB", MAX_FEED_BYTES / 1024 / 1024)]
     TooLarge,
-    #[error("the feed is empty")]
+    #[error("listen er tom")]
     Empty,
-    #[error("the feed is not CSV or XML we can read: {0}")]
+    #[error("listen er ikke CSV eller XML som kan leses: {0}")]
     Unreadable(String),
-    #[error("no column or element for {0}: set the feed's column mapping")]
+    #[error("fant ingen kolonne for {0}: angi kolonnenavnene i innstillingene")]
     MissingColumn(&'static str),
 }
 
@@ -223,7 +223,7 @@ pub fn parse(
             parsed.refused.push(RowNote {
                 row,
                 field: None,
-                reason: format!("over {MAX_ROWS} cars in one feed"),
+                reason: format!("mer enn {MAX_ROWS} biler i én liste"),
             });
             continue;
         }
@@ -260,7 +260,7 @@ fn csv_records(
         .map_err(|e| FeedError::Unreadable(e.to_string()))?
         .clone();
     let columns: Vec<Option<FeedField>> = headers.iter().map(|h| field_of(h, mapping)).collect();
-    for (field, name) in [(FeedField::Make, "make"), (FeedField::Model, "model")] {
+    for (field, name) in [(FeedField::Make, "merke"), (FeedField::Model, "modell")] {
         if !columns.contains(&Some(field)) {
             return Err(FeedError::MissingColumn(name));
         }
@@ -323,7 +323,7 @@ fn xml_records(
         .filter(|v| v.contains_key(&FeedField::Make) && v.contains_key(&FeedField::Model))
         .collect();
     if cars.is_empty() {
-        return Err(FeedError::MissingColumn("make"));
+        return Err(FeedError::MissingColumn("merke"));
     }
     Ok(cars)
 }
@@ -383,8 +383,8 @@ fn read_car(row: usize, values: &Values, notes: &mut Vec<RowNote>) -> Result<Fee
             reason,
         })
     };
-    let make = one(values, FeedField::Make).ok_or("no make")?;
-    let model = one(values, FeedField::Model).ok_or("no model")?;
+    let make = one(values, FeedField::Make).ok_or("mangler merke")?;
+    let model = one(values, FeedField::Model).ok_or("mangler modell")?;
     let stock_number = one(values, FeedField::StockNumber);
     let vin = one(values, FeedField::Vin).and_then(|v| {
         let v = v.to_uppercase();
@@ -394,39 +394,45 @@ fn read_car(row: usize, values: &Values, notes: &mut Vec<RowNote>) -> Result<Fee
         if !ok {
             note(
                 FeedField::Vin,
-                format!("{v:?} is not a VIN (17 letters and digits, no I, O or Q)"),
+                format!("{v:?} er ikke et chassisnummer (17 tegn, ikke I, O eller Q)"),
             );
         }
         ok.then_some(v)
     });
     if stock_number.is_none() && vin.is_none() {
-        return Err("no stock number and no valid VIN: the car could not be matched to itself in the next feed".into());
+        return Err("mangler lagernummer og gyldig chassisnummer: bilen kan ikke kjennes igjen i neste liste".into());
     }
     let year = one(values, FeedField::Year).and_then(|y| {
         let parsed = y.get(..4).and_then(|y| y.parse::<i64>().ok());
         if parsed.is_none() {
-            note(FeedField::Year, format!("{y:?} is not a year"));
+            note(FeedField::Year, format!("{y:?} er ikke et årstall"));
         }
         parsed
     });
     let price = one(values, FeedField::Price).and_then(|p| {
         let parsed = number(&p);
         if parsed.is_none() {
-            note(FeedField::Price, format!("{p:?} is not a price"));
+            note(FeedField::Price, format!("{p:?} er ikke en pris"));
         }
         parsed
     });
     let mileage = one(values, FeedField::Mileage).and_then(|m| {
         let parsed = number(&m).and_then(|d| d.trunc().to_string().parse::<i64>().ok());
         if parsed.is_none() {
-            note(FeedField::Mileage, format!("{m:?} is not a mileage"));
+            note(
+                FeedField::Mileage,
+                format!("{m:?} er ikke en kilometerstand"),
+            );
         }
         parsed
     });
     let fuel_type = one(values, FeedField::Fuel).and_then(|f| {
         let parsed = fuel(&f);
         if parsed.is_none() {
-            note(FeedField::Fuel, format!("{f:?} is not a fuel we know"));
+            note(
+                FeedField::Fuel,
+                format!("{f:?} er ikke et drivstoff vi kjenner"),
+            );
         }
         parsed
     });

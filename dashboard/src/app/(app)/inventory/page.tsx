@@ -5,6 +5,7 @@ import { useSearchParams } from "next/navigation";
 import * as React from "react";
 
 import { PageHeader } from "@/components/app-shell";
+import { FeedImport } from "@/components/inventory/feed-import";
 import { EmptyState, ErrorState, InlineError, LoadingState } from "@/components/states";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
@@ -98,6 +99,7 @@ function Inventory() {
           )
         }
       />
+      {canManage && <FeedImport onImported={() => setAttempt((n) => n + 1)} />}
       <div className="mb-4 flex max-w-xs flex-col gap-1.5">
         <Label htmlFor="vehicle-status">Status</Label>
         <NativeSelect id="vehicle-status" value={status} onChange={(e) => setStatus(e.target.value)}>

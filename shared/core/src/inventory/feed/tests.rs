@@ -56,11 +56,11 @@ fn a_row_is_refused_with_its_reason_and_a_bad_value_left_out() {
             .iter()
             .map(|r| (r.row, r.reason.as_str()))
             .collect::<Vec<_>>()[0],
-        (1, "no model")
+        (1, "mangler modell")
     );
     assert_eq!(parsed.refused[1].row, 2);
     assert!(
-        parsed.refused[1].reason.contains("no stock number"),
+        parsed.refused[1].reason.contains("mangler lagernummer"),
         "{:?}",
         parsed.refused
     );
@@ -88,7 +88,7 @@ fn a_dealership_s_own_column_names_are_used_first() {
     assert_eq!(parsed.cars[0].stock_number.as_deref(), Some("M-5"));
     assert_eq!(
         parse(b"Produsent,Modell\nMazda,CX-5\n", None, &BTreeMap::new()),
-        Err(FeedError::MissingColumn("make"))
+        Err(FeedError::MissingColumn("merke"))
     );
 }
 

@@ -172,7 +172,7 @@ pub async fn import(
             report.refused.push(RowNote {
                 row: car.row,
                 field: None,
-                reason: format!("the same stock number or VIN as row {first}"),
+                reason: format!("samme lagernummer eller chassisnummer som rad {first}"),
             });
             continue;
         }
@@ -210,7 +210,7 @@ pub async fn import(
                     report.refused.push(RowNote {
                         row: car.row,
                         field: None,
-                        reason: "the make or model is too long".into(),
+                        reason: "merke eller modell er for langt".into(),
                     });
                     continue;
                 };
