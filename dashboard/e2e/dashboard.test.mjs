@@ -462,6 +462,19 @@ describe("dashboard", { timeout: 240_000 }, () => {
     await screenshot(page, "16b-inventory-import");
   });
 
+  test("a manager downloads the month's leads as CSV for Excel", async () => {
+    await page.getByRole("link", { name: "Innboks" }).click();
+    await page.getByRole("button", { name: "Eksporter" }).click();
+    const dialog = page.getByRole("dialog", { name: "Eksporter leads" });
+    await dialog.getByLabel("Ta med samtalene").check();
+    await expectAccessible("export dialog");
+    const [download] = await Promise.all([page.waitForEvent("download"), dialog.getByRole("button", { name: "Last ned" }).click()]);
+    const text = readFileSync(await download.path(), "utf8");
+    assert.ok(text.startsWith("\uFEFFid;opprettet;kilde;status;navn"), text.slice(0, 80));
+    assert.match(text, /Kari Nordmann/);
+    assert.match(text.split("\n")[0], /;samtale\r?$/);
+  });
+
   test("a starter dealership's admin is told in Norwegian that SMS needs another plan", async () => {
     // The operator puts Bergen on Starter.
     await norvalt(server.dataDir, ["dealership", "configure", "fjord-bil-bergen", "--tier", "starter", "--status", "active"]);

@@ -105,6 +105,22 @@ export class ApiClient {
     return this.request<void>("DELETE", path);
   }
 
+  /** GETs a file (a CSV export) as a Blob. */
+  async download(path: string, query?: Query): Promise<Blob> {
+    const doFetch = this.options.fetch ?? globalThis.fetch.bind(globalThis);
+    const token = await this.options.getToken();
+    let response: Response;
+    try {
+      response = await doFetch(this.options.baseUrl + withQuery(path, query), {
+        headers: token ? { authorization: `Bearer ${token}` } : {},
+      });
+    } catch {
+      throw new ApiError(0, "network_error", CODE_TEXT.network_error);
+    }
+    if (!response.ok) throw await errorFrom(response);
+    return response.blob();
+  }
+
   /** POSTs a file as it is (a stock feed), not as JSON. */
   upload<T>(path: string, file: Blob, contentType: string): Promise<T> {
     return this.request<T>("POST", path, undefined, undefined, { body: file, contentType });

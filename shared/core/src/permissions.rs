@@ -65,7 +65,7 @@ impl Role {
         match permission {
             ReadLeads | WriteLeads | ReadConversations | WriteConversations | ReadVehicles
             | ReadAccount | ReadAutomations | ReadAnalytics => true,
-            DeleteLeads | ManageVehicles | ManageAutomations | ManageInbox => {
+            DeleteLeads | ExportLeads | ManageVehicles | ManageAutomations | ManageInbox => {
                 matches!(self, Role::Admin | Role::Manager)
             }
             ManageDealership => self == Role::Admin,
@@ -78,6 +78,8 @@ pub enum Permission {
     ReadLeads,
     WriteLeads,
     DeleteLeads,
+    /// Leads and their conversations out as CSV (a copy of people's data).
+    ExportLeads,
     ReadConversations,
     WriteConversations,
     ReadVehicles,

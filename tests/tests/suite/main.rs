@@ -31,6 +31,7 @@ mod integrations_meta;
 mod integrations_webhooks;
 mod inventory;
 mod lambda_events;
+mod lead_export;
 mod plans;
 mod reply;
 mod reply_bedrock;

@@ -27,6 +27,7 @@ pub mod inbox_setup;
 pub mod intake;
 pub mod integrations;
 pub mod inventory;
+pub mod lead_export;
 pub mod lead_list;
 pub mod lead_records;
 pub mod leads;

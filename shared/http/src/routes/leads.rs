@@ -15,6 +15,7 @@ use norvalt_core::service::lead_list::{self, LeadPage, ListLeads};
 use norvalt_core::service::leads;
 use norvalt_core::{LeadId, TagId, UserId, time};
 
+use super::lead_export::{__path_export_leads, export_leads};
 use super::parse_id;
 use crate::auth::Auth;
 use crate::error::{ApiError, ErrorBody};
@@ -27,6 +28,7 @@ use crate::state::AppState;
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_leads, create_lead))
+        .routes(routes!(export_leads))
         .routes(routes!(bulk_update))
         .routes(routes!(get_lead, update_lead, delete_lead))
         .routes(routes!(get_opt_outs))

@@ -10,6 +10,7 @@ pub mod dealership;
 pub mod endpoints;
 pub mod gdpr;
 pub mod handover;
+pub mod lead_export;
 pub mod leads;
 pub mod vehicles;
 

@@ -6,6 +6,7 @@ import * as React from "react";
 
 import { PageHeader } from "@/components/app-shell";
 import { BulkBar, describeSummary } from "@/components/inbox/bulk-bar";
+import { ExportButton } from "@/components/inbox/export-dialog";
 import { LeadRow } from "@/components/inbox/lead-row";
 import { ShortcutsHelp } from "@/components/inbox/shortcuts-help";
 import { StatusDialog } from "@/components/inbox/status-dialog";
@@ -308,6 +309,7 @@ export default function InboxPage() {
         description="Alle leads fra nettside, Facebook, e-post og SMS. Oppdateres av seg selv."
         actions={
           <div className="flex gap-2">
+            <ExportButton />
             <Button variant="outline" size="sm" onClick={toggleNotifications} aria-pressed={notifyOn} data-testid="notify-toggle">
               {notifyOn ? <Bell aria-hidden /> : <BellOff aria-hidden />} {notifyOn ? "Varsler på" : "Varsler av"}
             </Button>
