@@ -45,6 +45,7 @@ pub struct ExportParams {
     #[serde(default)]
     conversation: bool,
     /// `semicolon` (default) or `comma`.
+    #[param(inline)]
     delimiter: Option<Delimiter>,
 }
 

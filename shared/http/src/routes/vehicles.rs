@@ -38,6 +38,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 #[serde(deny_unknown_fields)]
 pub struct ImportParams {
     /// `csv` or `xml`; guessed from the content when absent.
+    #[param(inline)]
     format: Option<FeedFormat>,
 }
 
