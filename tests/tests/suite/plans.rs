@@ -161,3 +161,141 @@ async fn a_downgrade_turns_off_what_the_new_plan_lacks() {
     .await;
     assert_eq!(off, ["sms"]);
 }
+
+/// Clerk Billing on the Clerk webhook: a subscription item's plan sets the
+/// tier, `ended` cancels; a repeated or older delivery changes nothing.
+#[tokio::test(flavor = "multi_thread")]
+async fn clerk_billing_sets_the_plan() {
+    use norvalt_core::service::membership::sign;
+    const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    let app = TestApp::spawn_with(|p| p.clerk_webhook_secret = Some(SECRET.into())).await;
+    let org = norvalt_local::seed::demo_org_id(DRAMMEN);
+    let base_ms = norvalt_core::time::now().timestamp_millis();
+    let deliver = |id: &'static str,
+                   kind: &'static str,
+                   slug: &'static str,
+                   status: &'static str,
+                   at: i64| {
+        let app = &app;
+        let org = org.clone();
+        async move {
+            let body = json!({"type": kind, "object": "event", "data": {
+                "id": "csi_1", "object": "commerce_subscription_item", "status": status,
+                "updated_at": base_ms + at,
+                "plan": {"id": "cplan_1", "slug": slug, "name": slug},
+                "payer": {"id": "cpayer_1", "organization_id": org}}});
+            let raw = serde_json::to_vec(&body).unwrap();
+            let signed_at = norvalt_core::time::now().timestamp();
+            let response = app
+                .http
+                .post(app.url("/webhooks/clerk"))
+                .header("svix-id", id)
+                .header("svix-timestamp", signed_at.to_string())
+                .header("svix-signature", sign(SECRET, id, signed_at, &raw))
+                .header("content-type", "application/json")
+                .body(raw)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 200);
+            response.json::<serde_json::Value>().await.unwrap()["outcome"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        }
+    };
+    let plan = || async {
+        let d = provisioning::find_by_slug(&app.platform.stores, DRAMMEN)
+            .await
+            .unwrap()
+            .unwrap()
+            .1;
+        (d.subscription_tier, d.subscription_status)
+    };
+    assert_eq!(
+        deliver(
+            "msg_b1",
+            "subscriptionItem.active",
+            "starter",
+            "active",
+            1000
+        )
+        .await,
+        "plan_changed"
+    );
+    assert_eq!(
+        plan().await,
+        (SubscriptionTier::Starter, SubscriptionStatus::Active)
+    );
+    // Svix delivers it again: nothing more.
+    assert_eq!(
+        deliver(
+            "msg_b1",
+            "subscriptionItem.active",
+            "starter",
+            "active",
+            1000
+        )
+        .await,
+        "ignored"
+    );
+    assert_eq!(
+        deliver(
+            "msg_b2",
+            "subscriptionItem.active",
+            "enterprise",
+            "active",
+            3000
+        )
+        .await,
+        "plan_changed"
+    );
+    // An older event arriving late does not undo the newer one.
+    assert_eq!(
+        deliver(
+            "msg_b3",
+            "subscriptionItem.active",
+            "professional",
+            "active",
+            2000
+        )
+        .await,
+        "ignored"
+    );
+    assert_eq!(
+        plan().await,
+        (SubscriptionTier::Enterprise, SubscriptionStatus::Active)
+    );
+    // Cancelled: on until the period ends; then ended.
+    assert_eq!(
+        deliver(
+            "msg_b4",
+            "subscriptionItem.canceled",
+            "enterprise",
+            "canceled",
+            4000
+        )
+        .await,
+        "ignored"
+    );
+    assert_eq!(
+        deliver(
+            "msg_b5",
+            "subscriptionItem.ended",
+            "enterprise",
+            "ended",
+            5000
+        )
+        .await,
+        "plan_changed"
+    );
+    assert_eq!(
+        plan().await,
+        (SubscriptionTier::Enterprise, SubscriptionStatus::Cancelled)
+    );
+    // A plan that is no tier of ours changes nothing.
+    assert_eq!(
+        deliver("msg_b6", "subscriptionItem.active", "gold", "active", 6000).await,
+        "ignored"
+    );
+}

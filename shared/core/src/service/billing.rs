@@ -83,10 +83,16 @@ pub async fn apply(
     delivery: Delivery<'_>,
     now: DateTime<Utc>,
 ) -> Result<Billed, StoreError> {
-    let Some(org) = event.data.payer.as_ref().and_then(|p| p.organization_id.as_deref()) else {
+    let Some(org) = event
+        .data
+        .payer
+        .as_ref()
+        .and_then(|p| p.organization_id.as_deref())
+    else {
         return Ok(Billed::Ignored("the payer is not an organisation"));
     };
-    let Some(tenant) = tenancy::resolve(stores.routes.as_ref(), RouteKind::ClerkOrg, org).await? else {
+    let Some(tenant) = tenancy::resolve(stores.routes.as_ref(), RouteKind::ClerkOrg, org).await?
+    else {
         return Ok(Billed::Ignored("organisation is not a dealership"));
     };
     let (tier, status) = match plan_of(event) {

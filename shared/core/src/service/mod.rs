@@ -17,6 +17,7 @@ pub mod analytics;
 pub mod appointments;
 pub mod assignment;
 pub mod automation;
+pub mod billing;
 pub mod booking;
 pub mod bulk;
 pub mod conversations;

@@ -9,6 +9,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use norvalt_core::Stores;
 use norvalt_core::config::Env;
+use norvalt_core::service::billing::{self, Billed, BillingEvent};
 use norvalt_core::service::membership::{self, Event, Mirrored};
 use serde_json::{Value, json};
 
@@ -64,13 +65,6 @@ async fn deliver(
             "The Svix signature is missing, wrong or too old",
         ));
     }
-    let event: Event = serde_json::from_slice(&body).map_err(|e| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_json",
-            format!("Not a membership event: {e}"),
-        )
-    })?;
     let delivery = membership::Delivery {
         id: header("svix-id"),
         sent_at: header("svix-timestamp")
@@ -80,6 +74,38 @@ async fn deliver(
             .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
             .unwrap_or(now),
     };
+    let kind = serde_json::from_slice::<Value>(&body)
+        .ok()
+        .and_then(|v| v["type"].as_str().map(String::from))
+        .unwrap_or_default();
+    // Clerk Billing on the same endpoint: a subscription item sets the plan.
+    if kind.starts_with("subscriptionItem.") {
+        let event: BillingEvent = serde_json::from_slice(&body).map_err(|e| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_json",
+                format!("Not a subscription item event: {e}"),
+            )
+        })?;
+        let outcome = billing::apply(&hook.stores, &event, delivery, now)
+            .await
+            .map_err(norvalt_core::DomainError::from)?;
+        let outcome = match outcome {
+            Billed::Changed { .. } => "plan_changed",
+            Billed::Ignored(why) => {
+                tracing::info!(reason = why, %kind, "Clerk billing event ignored");
+                "ignored"
+            }
+        };
+        return Ok(Json(json!({ "outcome": outcome })));
+    }
+    let event: Event = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+            format!("Not a membership event: {e}"),
+        )
+    })?;
     let outcome = membership::mirror(&hook.stores, &event, delivery, now)
         .await
         .map_err(norvalt_core::DomainError::from)?;
