@@ -129,24 +129,21 @@ fn adf_email(
         "{}/innstillinger/kanaler",
         dashboard_url.trim_end_matches('/')
     );
-    OutboundEmail {
-        send_key: send_key.to_string(),
-        from_name: format!("Norvalt for {}", dealership.name),
-        from_address: format!("varsel@{mail_domain}"),
-        to_name: None,
-        to: to.to_string(),
-        reply_to: dealership.email.clone(),
-        subject: format!("ADF-lead: {who}"),
-        html: format!("<!doctype html><html><body><pre>{escaped}</pre></body></html>"),
-        text,
-        // A system's import mailbox: the dealership's admin stops it in the
-        // settings.
-        unsubscribe_url: settings,
-        unsubscribe_mailto: Some(format!("mailto:{}?subject=ADF", dealership.email)),
-        message_id: format!("{}@{mail_domain}", send_key.replace([':', '@'], "-")),
-        date: now,
-        calendar: None,
-    }
+    let html = format!("<!doctype html><html><body><pre>{escaped}</pre></body></html>");
+    // A system's import mailbox: the dealership's admin stops it in the
+    // settings.
+    from_norvalt(
+        dealership,
+        Addressed {
+            to,
+            send_key,
+            mail_domain,
+            now,
+        },
+        format!("ADF-lead: {who}"),
+        (text, html),
+        (settings, "ADF"),
+    )
 }
 
 /// The notice as an email to one team member.
@@ -307,21 +304,58 @@ pub fn compose(
         "{}/innstillinger/varsler",
         dashboard_url.trim_end_matches('/')
     );
+    let html = email::html_body(&dealership.name, &text, &settings);
+    from_norvalt(
+        dealership,
+        Addressed {
+            to,
+            send_key,
+            mail_domain,
+            now,
+        },
+        subject,
+        (text, html),
+        (settings, "Varsler"),
+    )
+}
+
+/// Who an email goes to, under which send key, and when.
+struct Addressed<'a> {
+    to: &'a str,
+    send_key: &'a str,
+    mail_domain: &'a str,
+    now: DateTime<Utc>,
+}
+
+/// An email from Norvalt, on the dealership's behalf, to its own people or
+/// systems: answers go to the dealership (not past Norvalt to a customer),
+/// and `stop` names the settings page that stops it and the subject of a
+/// mail to the dealership that asks it to.
+fn from_norvalt(
+    dealership: &Dealership,
+    a: Addressed,
+    subject: String,
+    (text, html): (String, String),
+    stop: (String, &str),
+) -> OutboundEmail {
+    let (settings, mailto_subject) = stop;
     OutboundEmail {
-        send_key: send_key.to_string(),
+        send_key: a.send_key.to_string(),
         from_name: format!("Norvalt for {}", dealership.name),
-        from_address: format!("varsel@{mail_domain}"),
+        from_address: format!("varsel@{}", a.mail_domain),
         to_name: None,
-        to: to.to_string(),
-        // Answers go to the dealership, not past Norvalt to the customer.
+        to: a.to.to_string(),
         reply_to: dealership.email.clone(),
-        html: email::html_body(&dealership.name, &text, &settings),
+        html,
         text,
         subject,
-        unsubscribe_mailto: Some(format!("mailto:{}?subject=Varsler", dealership.email)),
+        unsubscribe_mailto: Some(format!(
+            "mailto:{}?subject={mailto_subject}",
+            dealership.email
+        )),
         unsubscribe_url: settings,
-        message_id: format!("{}@{mail_domain}", send_key.replace([':', '@'], "-")),
-        date: now,
+        message_id: format!("{}@{}", a.send_key.replace([':', '@'], "-"), a.mail_domain),
+        date: a.now,
         calendar: None,
     }
 }

@@ -45,13 +45,7 @@ impl Planner<'_> {
             self.deleted_secrets.push(legacy_page_token_secret(page));
             self.touch("facebook_pages");
             // Its leads' stages have nowhere to go any more.
-            if self
-                .next
-                .capture
-                .conversions_pages
-                .iter()
-                .any(|p| p == page)
-            {
+            if self.sends_stages(page) {
                 self.drop_conversions(page);
             }
         } else {
@@ -113,13 +107,7 @@ impl Planner<'_> {
     /// Stops sending a page's leads' stages, and forgets its token.
     pub(super) fn disconnect_conversions_api(&mut self, page: &str) {
         let page = page.trim();
-        if self
-            .next
-            .capture
-            .conversions_pages
-            .iter()
-            .any(|p| p == page)
-        {
+        if self.sends_stages(page) {
             self.drop_conversions(page);
         } else {
             self.e.add(
@@ -127,6 +115,14 @@ impl Planner<'_> {
                 "is not a page sending lead stages to Meta",
             );
         }
+    }
+
+    fn sends_stages(&self, page: &str) -> bool {
+        self.next
+            .capture
+            .conversions_pages
+            .iter()
+            .any(|p| p == page)
     }
 
     fn drop_conversions(&mut self, page: &str) {
