@@ -13,7 +13,7 @@ async fn main() -> Result<(), Error> {
     let config = norvalt_aws::config::load().await;
     let job = RollupJob {
         stores: norvalt_aws::dynamodb::stores_from_env(&config, &env)?,
-        sms_segment_price_nok: norvalt_core::service::sender::sms_segment_price(&env)?,
+        prices: norvalt_core::service::analytics::prices(&env)?,
         budget: RollupJob::BUDGET,
     };
     norvalt_aws::lambda::run_schedule(|now, _trace| job.run(now)).await

@@ -108,6 +108,9 @@ pub struct Platform {
     /// How often due stock feeds are fetched (`NORVALT_INVENTORY_SECONDS`,
     /// default 900, as the cloud schedule; each feed once an hour).
     pub inventory_interval: Option<Duration>,
+    /// `NORVALT_MODEL_PRICE_USD_PER_MTOK`: what the model's tokens cost, in
+    /// the analytics.
+    pub model_prices: Option<norvalt_core::analytics::ModelPrices>,
     /// Seconds before each webhook retry (the three-day schedule; tests
     /// shorten it).
     pub webhook_retry_schedule: Vec<u32>,
@@ -222,6 +225,9 @@ impl Platform {
                 .map_err(|e| e.to_string())?
                 .unwrap_or(true),
             webhook_retry_schedule: norvalt_core::integrations::webhooks::RETRY_SCHEDULE.to_vec(),
+            model_prices: norvalt_core::service::analytics::prices(&env)
+                .map_err(|e| e.to_string())?
+                .model,
             twilio: TwilioWebhook::from_env(&env, public_url.clone()).map(Arc::new),
             shared_sms_number: env
                 .optional("TWILIO_FROM")
@@ -368,7 +374,10 @@ impl Platform {
     pub fn rollup_job(&self) -> RollupJob {
         RollupJob {
             stores: self.stores.clone(),
-            sms_segment_price_nok: self.sender_config.sms_segment_price_nok,
+            prices: norvalt_core::analytics::Prices {
+                sms_segment_nok: self.sender_config.sms_segment_price_nok,
+                model: self.model_prices,
+            },
             budget: RollupJob::BUDGET,
         }
     }

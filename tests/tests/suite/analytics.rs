@@ -87,7 +87,13 @@ impl Fixture<'_> {
 fn job(app: &TestApp) -> RollupJob {
     RollupJob {
         stores: app.platform.stores.clone(),
-        sms_segment_price_nok: Some(0.5),
+        prices: norvalt_core::analytics::Prices {
+            sms_segment_nok: Some(0.5),
+            model: Some(norvalt_core::analytics::ModelPrices {
+                input_per_mtok: 1.0,
+                output_per_mtok: 5.0,
+            }),
+        },
         budget: RollupJob::BUDGET,
     }
 }
@@ -296,7 +302,11 @@ async fn the_numbers_match_a_hand_computed_fixture() {
     );
     assert_eq!(
         s["ai"],
-        json!({"messages": 3, "fallbacks": 1, "fallback_rate": 0.3333, "tokens": 920})
+        // $1 and $5 per million tokens: 800 in and 120 out cost $0.0014,
+        // $0.4667 per 1,000 of the 3 AI messages.
+        json!({"messages": 3, "fallbacks": 1, "fallback_rate": 0.3333, "tokens": 920,
+               "input_tokens": 800, "output_tokens": 120, "cost_usd": 0.0014,
+               "cost_per_1000_replies_usd": 0.4667})
     );
     assert_eq!(s["sms"], json!({"segments": 2, "cost_nok": 1.0}));
 

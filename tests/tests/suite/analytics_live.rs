@@ -180,7 +180,7 @@ async fn a_first_run_over_its_budget_finishes_over_the_next_runs() {
     }
     let job = RollupJob {
         stores: app.platform.stores.clone(),
-        sms_segment_price_nok: None,
+        prices: Default::default(),
         budget: StdDuration::ZERO,
     };
     let dealerships = app

@@ -17,7 +17,8 @@ use chrono_tz::Europe::Oslo;
 use crate::automation::quiet::oslo_instant;
 
 pub use rollup::{
-    BookingCounts, CohortLead, DailyRollup, Funnel, RepDay, RollupCursor, TargetCounts,
+    BookingCounts, CohortLead, DailyRollup, Funnel, ModelPrices, Prices, RepDay, RollupCursor,
+    TargetCounts,
 };
 pub use series::{Granularity, Point, SeriesMetric, timeseries};
 pub use summary::{

@@ -27,6 +27,15 @@ pub struct DailyRollup {
     pub ai_messages: u32,
     pub ai_fallbacks: u32,
     pub ai_tokens: u64,
+    /// The model's input and output tokens on the day's AI messages, as
+    /// the provider reported them (`ai_tokens` is their sum).
+    #[serde(default)]
+    pub ai_input_tokens: u64,
+    #[serde(default)]
+    pub ai_output_tokens: u64,
+    /// What those tokens cost, when the model's prices are configured.
+    #[serde(default)]
+    pub ai_cost_usd: f64,
     pub sms_segments: u32,
     /// When the segment price is configured.
     pub sms_cost_nok: f64,
@@ -156,15 +165,57 @@ pub struct CohortLead {
     pub first_contact_due: Option<DateTime<Utc>>,
 }
 
+/// The prices the roll-ups turn counts into money with; each is set by
+/// the operator from the provider's price list (none: no cost is shown).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Prices {
+    /// `NORVALT_SMS_SEGMENT_PRICE_NOK`.
+    pub sms_segment_nok: Option<f64>,
+    /// `NORVALT_MODEL_PRICE_USD_PER_MTOK`.
+    pub model: Option<ModelPrices>,
+}
+
+/// A model's price in USD per million input and output tokens.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ModelPrices {
+    pub input_per_mtok: f64,
+    pub output_per_mtok: f64,
+}
+
+impl ModelPrices {
+    pub fn cost_usd(&self, input_tokens: u64, output_tokens: u64) -> f64 {
+        let cost = (input_tokens as f64 * self.input_per_mtok
+            + output_tokens as f64 * self.output_per_mtok)
+            / 1_000_000.0;
+        (cost * 1_000_000.0).round() / 1_000_000.0
+    }
+
+    /// `"<input>,<output>"`, e.g. `1,5` for $1 and $5 per million tokens.
+    pub fn parse(value: &str) -> Option<Self> {
+        let (input, output) = value.split_once(',')?;
+        let price = |v: &str| {
+            v.trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|p| p.is_finite() && *p >= 0.0)
+        };
+        Some(Self {
+            input_per_mtok: price(input)?,
+            output_per_mtok: price(output)?,
+        })
+    }
+}
+
 impl DailyRollup {
     /// The day's numbers from its leads, each with its conversation.
     pub fn compute(
         dealership_id: DealershipId,
         day: NaiveDate,
         leads: &[CohortLead],
-        sms_segment_price_nok: Option<f64>,
+        prices: &Prices,
         now: DateTime<Utc>,
     ) -> Self {
+        let sms_segment_price_nok = prices.sms_segment_nok;
         let mut r = DailyRollup {
             dealership_id: Some(dealership_id),
             day: Some(day),
@@ -233,8 +284,11 @@ impl DailyRollup {
                 if m.sender_type == SenderType::Ai {
                     r.ai_messages += 1;
                     r.ai_fallbacks += u32::from(m.metadata["fallback"] == true);
-                    r.ai_tokens += m.metadata["input_tokens"].as_u64().unwrap_or(0)
-                        + m.metadata["output_tokens"].as_u64().unwrap_or(0);
+                    let input = m.metadata["input_tokens"].as_u64().unwrap_or(0);
+                    let output = m.metadata["output_tokens"].as_u64().unwrap_or(0);
+                    r.ai_tokens += input + output;
+                    r.ai_input_tokens += input;
+                    r.ai_output_tokens += output;
                 }
                 if m.channel == Channel::Sms && m.direction == Direction::Outbound {
                     let (_, n) = crate::outbound::sms::segments(&m.message_content);
@@ -246,6 +300,24 @@ impl DailyRollup {
         if let Some(price) = sms_segment_price_nok {
             r.sms_cost_nok = round_cents(price * f64::from(r.sms_segments));
         }
+        if let Some(model) = prices.model {
+            r.ai_cost_usd = model.cost_usd(r.ai_input_tokens, r.ai_output_tokens);
+        }
         r
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn model_prices_are_read_and_priced_per_million_tokens() {
+        let haiku = ModelPrices::parse("1, 5").unwrap();
+        assert_eq!(haiku.cost_usd(800, 120), 0.0014);
+        assert_eq!(haiku.cost_usd(1_000_000, 0), 1.0);
+        for bad in ["1", "x,5", "1,-5", "1,inf", ""] {
+            assert_eq!(ModelPrices::parse(bad), None, "{bad}");
+        }
     }
 }

@@ -115,6 +115,12 @@ pub struct AiUse {
     pub fallbacks: u32,
     pub fallback_rate: Option<f64>,
     pub tokens: u64,
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    /// What the model cost (USD), when its prices are configured.
+    pub cost_usd: f64,
+    /// That cost per 1,000 AI messages (replies, turns, follow-ups).
+    pub cost_per_1000_replies_usd: Option<f64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, ToSchema)]
@@ -181,6 +187,9 @@ pub fn summarise(
         s.ai.messages += r.ai_messages;
         s.ai.fallbacks += r.ai_fallbacks;
         s.ai.tokens += r.ai_tokens;
+        s.ai.input_tokens += r.ai_input_tokens;
+        s.ai.output_tokens += r.ai_output_tokens;
+        s.ai.cost_usd += r.ai_cost_usd;
         s.sms.segments += r.sms_segments;
         sms_cost += r.sms_cost_nok;
     }
@@ -195,6 +204,9 @@ pub fn summarise(
         c.rate = ratio(c.won, c.leads);
     }
     s.ai.fallback_rate = ratio(s.ai.fallbacks, s.ai.messages);
+    s.ai.cost_usd = (s.ai.cost_usd * 1_000_000.0).round() / 1_000_000.0;
+    s.ai.cost_per_1000_replies_usd = (s.ai.messages > 0 && s.ai.cost_usd > 0.0)
+        .then(|| (s.ai.cost_usd / f64::from(s.ai.messages) * 1000.0 * 10_000.0).round() / 10_000.0);
     for b in s.bookings.by_source.values_mut() {
         b.booked_rate = ratio(b.booked, b.leads);
         b.show_rate = ratio(b.showed, b.showed + b.no_show);

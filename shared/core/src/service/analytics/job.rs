@@ -13,7 +13,7 @@ use chrono::{DateTime, Duration, NaiveDate, Timelike, Utc};
 use futures_util::{StreamExt, TryStreamExt, stream};
 use serde::Serialize;
 
-use crate::analytics::{CohortLead, DailyRollup, RollupCursor, day_span, oslo_day};
+use crate::analytics::{CohortLead, DailyRollup, Prices, RollupCursor, day_span, oslo_day};
 use crate::ids::LeadId;
 use crate::model::{Dealership, Lead, LeadQuery};
 use crate::ports::{StoreError, Stores};
@@ -30,8 +30,8 @@ const READS_IN_FLIGHT: usize = 8;
 
 pub struct RollupJob {
     pub stores: Stores,
-    /// `NORVALT_SMS_SEGMENT_PRICE_NOK`: SMS cost in the roll-ups.
-    pub sms_segment_price_nok: Option<f64>,
+    /// SMS segment and model token prices: cost in the roll-ups.
+    pub prices: Prices,
     /// How long a run starts new days: past it each dealership gets only
     /// its newest day and its oldest left-over one, and the rest wait in its
     /// cursor for the next run (a first run over years of leads spreads
@@ -46,6 +46,25 @@ pub struct RollupReport {
     /// Days left for the next run when the budget ran out.
     pub pending: usize,
     pub failed: usize,
+}
+
+/// `NORVALT_SMS_SEGMENT_PRICE_NOK` and `NORVALT_MODEL_PRICE_USD_PER_MTOK`
+/// (`"<input>,<output>"`, from the provider's price list for the model in
+/// use): the prices the roll-ups count cost with.
+pub fn prices(env: &crate::config::Env) -> Result<Prices, crate::config::ConfigError> {
+    let model = match env.optional("NORVALT_MODEL_PRICE_USD_PER_MTOK") {
+        None => None,
+        Some(v) => Some(crate::analytics::ModelPrices::parse(&v).ok_or_else(|| {
+            crate::config::error(
+                "NORVALT_MODEL_PRICE_USD_PER_MTOK",
+                &format!("is not \"<input>,<output>\" in USD per million tokens ({v:?})"),
+            )
+        })?),
+    };
+    Ok(Prices {
+        sms_segment_nok: crate::service::sender::sms_segment_price(env)?,
+        model,
+    })
 }
 
 impl RollupJob {
@@ -182,13 +201,7 @@ impl RollupJob {
             .buffered(READS_IN_FLIGHT)
             .try_collect()
             .await?;
-        let rollup = DailyRollup::compute(
-            tenant.dealership_id(),
-            day,
-            &cohort,
-            self.sms_segment_price_nok,
-            now,
-        );
+        let rollup = DailyRollup::compute(tenant.dealership_id(), day, &cohort, &self.prices, now);
         self.stores.analytics.put_rollup(tenant, &rollup).await?;
         Ok(rollup)
     }

@@ -3,7 +3,7 @@
 
 mod job;
 
-pub use job::{RollupJob, RollupReport};
+pub use job::{RollupJob, RollupReport, prices};
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::Serialize;
