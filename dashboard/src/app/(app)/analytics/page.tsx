@@ -35,7 +35,7 @@ interface Summary {
   }[];
   response_targets?: { due: number; met: number; within_target_share: number | null; median_first_human_secs: number | null };
   bookings?: { booked: number; showed: number; no_show: number; booked_rate: number | null; show_rate: number | null };
-  ai: { messages: number; fallbacks: number; fallback_rate: number | null; tokens: number };
+  ai: { messages: number; fallbacks: number; fallback_rate: number | null; tokens: number; cost_per_1000_replies_usd?: number | null };
   sms: { segments: number; cost_nok: number };
 }
 
@@ -231,7 +231,8 @@ export default function AnalyticsPage() {
             </Card>
           </div>
           <p className="text-xs text-muted-foreground">
-            AI: {formatNumber(s.ai.messages)} svar, {formatPercent(s.ai.fallback_rate)} fra mal. SMS: {formatNumber(s.sms.segments)} segmenter.
+            AI: {formatNumber(s.ai.messages)} svar, {formatPercent(s.ai.fallback_rate)} fra mal
+            {s.ai.cost_per_1000_replies_usd != null ? `, ${s.ai.cost_per_1000_replies_usd.toFixed(2)} USD per 1000 svar` : ""}. SMS: {formatNumber(s.sms.segments)} segmenter.
           </p>
         </div>
       )}
