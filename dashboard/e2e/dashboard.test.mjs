@@ -348,7 +348,25 @@ describe("dashboard", { timeout: 240_000 }, () => {
       await adf.getByLabel("Importadresse (e-post)").fill("leads@dms.bilsenteret-drammen.no");
       await adf.getByRole("button", { name: "Lagre" }).click();
       await adf.getByText("Lagret.").waitFor();
+      const feed = page.getByTestId("inventory-feed");
+      await feed.getByLabel("Adresse (URL)").fill("https://www.bilsenteret-drammen.no/lager.csv");
+      await feed.getByLabel("Lagernummer").fill("Internnr");
+      await feed.getByRole("button", { name: "Lagre" }).click();
+      await feed.getByText("Lagret.").waitFor();
+      const saved = await apiAs(server.url, await tokenFor(server.url, ADMIN), "GET", "/api/dealership");
+      assert.deepEqual(saved.body.dealership.inventory_feed, {
+        url: "https://www.bilsenteret-drammen.no/lager.csv",
+        format: null,
+        mapping: { stock_number: "Internnr" },
+      });
       await expectAccessible("settings integrations");
+      // No feed again: the manager's upload below uses the common names.
+      await feed.getByLabel("Adresse (URL)").fill("");
+      await feed.getByLabel("Lagernummer").fill("");
+      await feed.getByRole("button", { name: "Lagre" }).click();
+      await feed.getByText("Lagret.").waitFor();
+      const cleared = await apiAs(server.url, await tokenFor(server.url, ADMIN), "GET", "/api/dealership");
+      assert.equal(cleared.body.dealership.inventory_feed, null);
       await screenshot(page, "13b-settings-integrations");
 
       await postFormLead(server.url, await formKey(server.url, ADMIN), {

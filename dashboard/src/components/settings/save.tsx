@@ -33,6 +33,7 @@ export interface Settings {
     reply?: { sms_enabled: boolean; sms_number: string | null; sender_name: string | null; signature: string | null; tone: string | null; notify_emails: string[] };
     conversation?: ConversationSettings;
     adf_email?: string | null;
+    inventory_feed?: { url: string; format: "csv" | "xml" | null; mapping: Record<string, string> } | null;
     booking?: BookingSettings;
   };
   form_url: string;

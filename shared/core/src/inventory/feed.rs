@@ -195,6 +195,21 @@ fn field_of(name: &str, mapping: &BTreeMap<FeedField, String>) -> Option<FeedFie
         .find(|f| f.aliases().contains(&folded.as_str()))
 }
 
+/// The dealership's mapping, kept to the names this feed has: a mapped
+/// column the file lacks leaves its field to the common names (a file
+/// exported another way still reads).
+fn present<'a>(
+    mapping: &BTreeMap<FeedField, String>,
+    names: impl Iterator<Item = &'a str>,
+) -> BTreeMap<FeedField, String> {
+    let names: std::collections::BTreeSet<String> = names.map(fold).collect();
+    mapping
+        .iter()
+        .filter(|(_, column)| names.contains(&fold(column)))
+        .map(|(f, c)| (*f, c.clone()))
+        .collect()
+}
+
 /// Reads `bytes` as `format` (guessed from the first character when none).
 pub fn parse(
     bytes: &[u8],
@@ -259,7 +274,8 @@ fn csv_records(
         .headers()
         .map_err(|e| FeedError::Unreadable(e.to_string()))?
         .clone();
-    let columns: Vec<Option<FeedField>> = headers.iter().map(|h| field_of(h, mapping)).collect();
+    let mapping = present(mapping, headers.iter());
+    let columns: Vec<Option<FeedField>> = headers.iter().map(|h| field_of(h, &mapping)).collect();
     for (field, name) in [(FeedField::Make, "merke"), (FeedField::Model, "modell")] {
         if !columns.contains(&Some(field)) {
             return Err(FeedError::MissingColumn(name));
@@ -289,6 +305,12 @@ fn xml_records(
     mapping: &BTreeMap<FeedField, String>,
 ) -> Result<Vec<Values>, FeedError> {
     let doc = roxmltree::Document::parse(text).map_err(|e| FeedError::Unreadable(e.to_string()))?;
+    let mapping = &present(
+        mapping,
+        doc.descendants()
+            .filter(|n| n.is_element())
+            .map(|n| n.tag_name().name()),
+    );
     let fields_of = |node: roxmltree::Node| -> Values {
         let mut values = Values::new();
         for child in node.children().filter(|n| n.is_element()) {

@@ -5,6 +5,7 @@ import * as React from "react";
 import { PageHeader } from "@/components/app-shell";
 import { AdfCard } from "@/components/settings/adf-card";
 import { AiPanel } from "@/components/settings/ai-panel";
+import { FeedCard } from "@/components/settings/feed-card";
 import { AuditPanel, ChannelsPanel, HoursPanel, ProfilePanel, TeamPanel } from "@/components/settings/panels";
 import type { Settings } from "@/components/settings/save";
 import { WebhooksPanel } from "@/components/settings/webhooks-panel";
@@ -61,6 +62,7 @@ function AdminSettings() {
             <div className="flex flex-col gap-4">
               <WebhooksPanel />
               <AdfCard settings={settings.data} onSaved={onSaved} />
+              <FeedCard settings={settings.data} onSaved={onSaved} />
             </div>
           </TabsContent>
           <TabsContent value="team">

@@ -90,6 +90,14 @@ fn a_dealership_s_own_column_names_are_used_first() {
         parse(b"Produsent,Modell\nMazda,CX-5\n", None, &BTreeMap::new()),
         Err(FeedError::MissingColumn("merke"))
     );
+    // A file without the mapped column falls back to the common names.
+    let parsed = parse(
+        "Merke,Modell,Lagernummer\nMazda,CX-30,M-30\n".as_bytes(),
+        None,
+        &mapping,
+    )
+    .unwrap();
+    assert_eq!(parsed.cars[0].stock_number.as_deref(), Some("M-30"));
 }
 
 #[test]
