@@ -16,7 +16,7 @@ WANTED = {
     "AnalyticsRollupFunction", "ApiAnalyticsFunction", "WebhookTwilioFunction",
     "WebhookFacebookFunction", "ApiAutomationsFunction", "FollowupsFunction",
     "ImapPollerFunction", "ImapMailboxFunction", "SesEventsFunction",
-    "EventScanFunction", "EventSenderFunction",
+    "EventScanFunction", "EventSenderFunction", "ApiVehiclesFunction", "InventoryFeedsFunction",
 }
 
 
@@ -103,6 +103,37 @@ def a_webhook_endpoint_is_signed_up_and_tried_under_the_functions_roles(h):
     # ends, so it cannot slow a later case's pumps.
     status, _ = h.api("ApiAccountFunction", admin, "DELETE", f"/api/webhooks/{endpoint['id']}")
     assert status == 204
+
+
+def a_stock_list_is_imported_and_a_feed_fetched_under_the_functions_roles(h):
+    """A manager's CSV through api-vehicles (API Gateway hands the file
+    over as the body) adds the cars under that function's role; the stock
+    feed's URL, set through api-account, is fetched by the inventory-feeds
+    tick. The feed's host never resolves here: the tick counts one failed
+    feed and retires nothing."""
+    from harness import api_event
+
+    slug = f"bil-narvik-{uuid.uuid4().hex[:6]}"
+    h.dealership(slug, "Bil i Narvik", "post@bilnarvik.no")
+    manager = h.clerk.token(f"org_{slug}", "org:manager", PARAMETERS["ClerkAudience"])
+    event = api_event(manager, "POST", "/api/vehicles/import")
+    event["headers"]["content-type"] = "text/csv"
+    event["body"] = ("Merke;Modell;Årsmodell;Pris;Lagernummer\n"
+                     "Toyota;bZ4X;2024;459 900;N-1\nNissan;Leaf;2021;189 000;N-2\nFord;;2020;;N-3\n")
+    kind, answer = h.functions["ApiVehiclesFunction"].invoke(event)
+    assert kind == "response" and answer["statusCode"] == 200, answer
+    report = json.loads(answer["body"])
+    assert (report["added"], len(report["refused"])) == (2, 1), report
+    admin = h.clerk.token(f"org_{slug}", "org:admin", PARAMETERS["ClerkAudience"])
+    status, settings = h.api("ApiAccountFunction", admin, "PATCH", "/api/dealership",
+                             body={"inventory_feed": {"url": "https://feed.norvalt-harness.invalid/lager.csv"}})
+    assert status == 200, settings
+    tick = json.load(open(os.path.join(ROOT, "events", "inventory-feeds.json")))
+    kind, run = h.functions["InventoryFeedsFunction"].invoke(tick)
+    assert kind == "response" and run["failed"] >= 1 and run["retired"] == 0, run
+    status, cars = h.api("ApiVehiclesFunction", manager, "GET", "/api/vehicles", "limit=100")
+    assert status == 200 and sorted(v["stock_number"] for v in cars["items"]) == ["N-1", "N-2"], cars
+    assert all(v["status"] == "available" for v in cars["items"]), cars
 
 
 def a_dead_letter_is_redriven_and_delivered(h):
@@ -583,6 +614,7 @@ CASES = [
     form_lead_is_answered_by_email,
     a_google_lead_form_delivery_is_answered_once,
     a_webhook_endpoint_is_signed_up_and_tried_under_the_functions_roles,
+    a_stock_list_is_imported_and_a_feed_fetched_under_the_functions_roles,
     a_meta_lead_is_fetched_with_the_page_token_and_answered,
     a_texting_customer_can_stop_and_start_sms,
     a_follow_up_step_runs_once_on_the_schedules_tick,
