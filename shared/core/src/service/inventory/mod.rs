@@ -18,7 +18,7 @@ use utoipa::ToSchema;
 use crate::error::DomainResult;
 use crate::ids::VehicleId;
 use crate::inventory::FeedField;
-use crate::inventory::feed::{self, FeedCar, FeedError, FeedFormat, RowNote};
+use crate::inventory::feed::{self, FeedCar, FeedFormat, RowNote};
 use crate::model::{NewVehicle, Vehicle, VehicleStatus};
 use crate::permissions::{Actor, Permission};
 use crate::ports::{StoreError, Stores};
@@ -258,14 +258,3 @@ async fn all_vehicles(stores: &Stores, tenant: &TenantId) -> Result<Vec<Vehicle>
     }
 }
 
-/// A whole feed refused (too large, unreadable, no make column).
-pub fn refused_whole(e: &FeedError) -> ImportReport {
-    ImportReport {
-        refused: vec![RowNote {
-            row: 0,
-            field: None,
-            reason: e.to_string(),
-        }],
-        ..Default::default()
-    }
-}
