@@ -25,6 +25,35 @@ pub struct Export {
     pub conversation: bool,
     /// `b';'` (the default, for Norwegian Excel) or `b','`.
     pub delimiter: u8,
+    /// The team's names, read once for every page.
+    reps: HashMap<UserId, String>,
+}
+
+impl Export {
+    /// An export the actor may make, with the team read for its `selger`
+    /// column.
+    pub async fn new(
+        stores: &Stores,
+        actor: &Actor,
+        query: LeadQuery,
+        conversation: bool,
+        delimiter: u8,
+    ) -> DomainResult<Self> {
+        actor.require(Permission::ExportLeads)?;
+        let reps = stores
+            .users
+            .list_users(&actor.tenant)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u.name.unwrap_or(u.email)))
+            .collect();
+        Ok(Self {
+            query,
+            conversation,
+            delimiter,
+            reps,
+        })
+    }
 }
 
 fn oslo(t: DateTime<Utc>) -> String {
@@ -128,13 +157,6 @@ pub async fn page(
         .await?;
     let more = leads.len() > PAGE;
     let leads: Vec<Lead> = leads.into_iter().take(PAGE).collect();
-    let users: HashMap<UserId, String> = stores
-        .users
-        .list_users(tenant)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.name.unwrap_or(u.email)))
-        .collect();
     let mut rows = Vec::with_capacity(leads.len());
     for lead in &leads {
         let mut row = vec![
@@ -148,7 +170,7 @@ pub async fn page(
             lead.vehicle_interest.clone().unwrap_or_default(),
             lead.initial_message.clone().unwrap_or_default(),
             lead.assigned_to
-                .and_then(|u| users.get(&u).cloned())
+                .and_then(|u| export.reps.get(&u).cloned())
                 .unwrap_or_default(),
             lead.lead_score.map(|s| s.to_string()).unwrap_or_default(),
             lead.first_response_at.map(oslo).unwrap_or_default(),

@@ -61,22 +61,20 @@ pub(crate) async fn export_leads(
     Auth(actor): Auth,
     ApiQuery(p): ApiQuery<ExportParams>,
 ) -> Result<Response, ApiError> {
-    let export = Export {
-        query: LeadQuery {
-            status: p.status,
-            source: p.source,
-            assigned_to: p.assigned_to,
-            created_after: p.created_after,
-            created_before: p.created_before,
-            tag: p.tag,
-            ..Default::default()
-        },
-        conversation: p.conversation,
-        delimiter: match p.delimiter {
-            Some(Delimiter::Comma) => b',',
-            _ => b';',
-        },
+    let query = LeadQuery {
+        status: p.status,
+        source: p.source,
+        assigned_to: p.assigned_to,
+        created_after: p.created_after,
+        created_before: p.created_before,
+        tag: p.tag,
+        ..Default::default()
     };
+    let delimiter = match p.delimiter {
+        Some(Delimiter::Comma) => b',',
+        _ => b';',
+    };
+    let export = Export::new(&state.stores, &actor, query, p.conversation, delimiter).await?;
     let (first, next) = lead_export::page(&state.stores, &actor, &export, None).await?;
     let head = Bytes::from(lead_export::header(&export) + &first);
     let rest = stream::unfold(

@@ -257,4 +257,3 @@ async fn all_vehicles(stores: &Stores, tenant: &TenantId) -> Result<Vec<Vehicle>
         }
     }
 }
-
