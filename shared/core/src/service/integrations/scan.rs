@@ -15,7 +15,7 @@ use super::webhook_events;
 use crate::integrations::meta_stages::{self, WINDOW};
 use crate::integrations::webhooks::WebhookEventType;
 use crate::jobs::{Envelope, WebhookJob};
-use crate::model::{Dealership, Lead};
+use crate::model::{Appointment, Dealership, Lead};
 use crate::outbound::claims::ClaimState;
 use crate::ports::{StoreError, Stores};
 use crate::queue::Queue;
@@ -99,7 +99,18 @@ impl EventScan {
         };
         for (lead, written) in self.changed_since(tenant, since).await? {
             report.leads_read += 1;
-            if meta && self.owes_stages(tenant, &dealership, &lead, now).await? {
+            // The lead's appointments, read once for both: its `booked`
+            // stage and its appointment events.
+            let to_meta = meta && sends_stages(&dealership, &lead);
+            let appointments = if to_meta || webhook_events::wants_appointments(&wanted) {
+                self.stores
+                    .appointments
+                    .appointments_of_lead(tenant, lead.id)
+                    .await?
+            } else {
+                Vec::new()
+            };
+            if to_meta && self.owes_stages(tenant, &lead, &appointments, now).await? {
                 let stages = Envelope::meta_stages(
                     tenant.dealership_id(),
                     lead.id,
@@ -128,9 +139,16 @@ impl EventScan {
             if wanted.is_empty() {
                 continue;
             }
-            let events =
-                webhook_events::events_of(&self.stores, tenant, &lead, written, since, &wanted)
-                    .await?;
+            let events = webhook_events::events_of(
+                &self.stores,
+                tenant,
+                &lead,
+                written,
+                since,
+                &wanted,
+                &appointments,
+            )
+            .await?;
             for found in events {
                 let hearing = dealership
                     .webhooks
@@ -220,21 +238,11 @@ impl EventScan {
     async fn owes_stages(
         &self,
         tenant: &TenantId,
-        dealership: &Dealership,
         lead: &Lead,
+        appointments: &[Appointment],
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        if meta_stages::leadgen_id(lead).is_none()
-            || meta_stages::dataset_page(lead, &dealership.capture.conversions_pages).is_none()
-        {
-            return Ok(false);
-        }
-        let appointments = self
-            .stores
-            .appointments
-            .appointments_of_lead(tenant, lead.id)
-            .await?;
-        for reached in meta_stages::stages_reached(lead, &appointments) {
+        for reached in meta_stages::stages_reached(lead, appointments) {
             if !meta_stages::within_window(reached.at, now) {
                 continue;
             }
@@ -246,4 +254,11 @@ impl EventScan {
         }
         Ok(false)
     }
+}
+
+/// Whether the lead's stages go to Meta: a Lead Ads lead of a page whose
+/// dataset is connected.
+fn sends_stages(dealership: &Dealership, lead: &Lead) -> bool {
+    meta_stages::leadgen_id(lead).is_some()
+        && meta_stages::dataset_page(lead, &dealership.capture.conversions_pages).is_some()
 }

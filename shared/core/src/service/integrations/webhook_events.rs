@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, Utc};
 
 use crate::integrations::webhooks::{WebhookEvent, WebhookEventType};
-use crate::model::Lead;
+use crate::model::{Appointment, Lead};
 use crate::outbound::claims::{ClaimRecord, ClaimState};
 use crate::ports::{StoreError, Stores};
 use crate::tenancy::TenantId;
@@ -31,9 +31,17 @@ fn json(value: &impl serde::Serialize) -> serde_json::Value {
     serde_json::to_value(value).expect("a record serialises")
 }
 
+/// Whether any of `wanted` is an appointment's event (the caller then
+/// reads the lead's appointments).
+pub(super) fn wants_appointments(wanted: &BTreeSet<WebhookEventType>) -> bool {
+    wanted.contains(&WebhookEventType::AppointmentBooked)
+        || wanted.contains(&WebhookEventType::AppointmentChanged)
+}
+
 /// The events `lead` owes the event types in `wanted`; `written` when the
 /// lead itself was written since `since` (not only its conversation or
-/// appointments).
+/// appointments). `appointments` are the lead's, read by the caller when
+/// [`wants_appointments`].
 pub(super) async fn events_of(
     stores: &Stores,
     tenant: &TenantId,
@@ -41,6 +49,7 @@ pub(super) async fn events_of(
     written: bool,
     since: DateTime<Utc>,
     wanted: &BTreeSet<WebhookEventType>,
+    appointments: &[Appointment],
 ) -> Result<Vec<FoundEvent>, StoreError> {
     let mut found = Vec::new();
     if written {
@@ -91,14 +100,8 @@ pub(super) async fn events_of(
             }
         }
     }
-    if wanted.contains(&WebhookEventType::AppointmentBooked)
-        || wanted.contains(&WebhookEventType::AppointmentChanged)
-    {
-        for a in stores
-            .appointments
-            .appointments_of_lead(tenant, lead.id)
-            .await?
-        {
+    if wants_appointments(wanted) {
+        for a in appointments {
             if a.updated_at < since {
                 continue;
             }
