@@ -79,6 +79,40 @@ pub fn address_digest(address: &str) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// What asking for a piece of work's claim gave.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Taken {
+    /// The caller holds it now.
+    Mine(ClaimRecord),
+    /// It was done before.
+    Done,
+    /// Another delivery holds it and its lease runs.
+    Busy,
+}
+
+/// Claims `record`'s key for the caller: the work is the caller's when
+/// nobody had it, when its last try failed, or when its holder's lease
+/// lapsed (the holder crashed mid-call).
+pub async fn take(
+    stores: &crate::ports::Stores,
+    tenant: &crate::tenancy::TenantId,
+    record: ClaimRecord,
+    now: DateTime<Utc>,
+) -> crate::ports::StoreResult<Taken> {
+    match stores.claims.claim(tenant, &record).await? {
+        None => Ok(Taken::Mine(record)),
+        Some(existing) if existing.state == ClaimState::Done => Ok(Taken::Done),
+        Some(existing) if existing.state == ClaimState::Failed || existing.expired(now) => {
+            stores
+                .claims
+                .update_claim(tenant, &record, existing.claimed_at)
+                .await?;
+            Ok(Taken::Mine(record))
+        }
+        Some(_) => Ok(Taken::Busy),
+    }
+}
+
 /// Records that `key` happened at `at`, keeping the latest time: the record
 /// is created (state done, `value`), or its `updated_at` moved forward. An
 /// older `at` changes nothing; a concurrent writer is read again.

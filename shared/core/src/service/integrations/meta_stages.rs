@@ -11,7 +11,7 @@ use crate::ids::LeadId;
 use crate::integrations::meta_stages::{self, ConversionsError, DatasetAccess, ReachedStage};
 use crate::jobs::JobError;
 use crate::model::Lead;
-use crate::outbound::claims::{ClaimRecord, ClaimState};
+use crate::outbound::claims::{self, ClaimRecord, ClaimState, Taken};
 use crate::tenancy::TenantId;
 
 impl EventSender {
@@ -115,18 +115,10 @@ impl EventSender {
         for reached in owed {
             let key = meta_stages::claim_key(lead, reached.stage);
             let record = ClaimRecord::new(key, reached.stage.as_str(), now);
-            let taken = match self.stores.claims.claim(tenant, &record).await? {
-                None => Some(record),
-                Some(existing) if existing.state == ClaimState::Done => None,
-                Some(existing) if existing.state == ClaimState::Failed || existing.expired(now) => {
-                    // Refused before, or its holder crashed: ours now.
-                    self.stores
-                        .claims
-                        .update_claim(tenant, &record, existing.claimed_at)
-                        .await?;
-                    Some(record)
-                }
-                Some(_) => {
+            let taken = match claims::take(&self.stores, tenant, record, now).await? {
+                Taken::Mine(record) => Some(record),
+                Taken::Done => None,
+                Taken::Busy => {
                     self.release_stages(tenant, &held).await;
                     return Err(JobError::Retry(format!(
                         "lead {}: another delivery is sending its stages",

@@ -15,7 +15,7 @@ use crate::integrations::webhooks::{
     self, DeliveryStatus, SigningSecrets, WebhookDelivery, WebhookEndpoint,
 };
 use crate::jobs::{Envelope, JobError, WebhookJob};
-use crate::outbound::claims::{ClaimRecord, ClaimState};
+use crate::outbound::claims::{self, ClaimRecord, ClaimState, Taken};
 use crate::tenancy::TenantId;
 
 /// SQS holds a message back at most this long; a longer back-off waits in
@@ -127,21 +127,13 @@ impl EventSender {
         now: DateTime<Utc>,
     ) -> Result<Option<ClaimRecord>, JobError> {
         let key = format!("wh:{}:{}", job.endpoint_id, job.event_key);
-        let record = ClaimRecord::new(key, &job.delivery_id, now);
-        match self.stores.claims.claim(tenant, &record).await? {
-            None => Ok(Some(record)),
-            Some(existing) if existing.expired(now) => {
-                // Its holder crashed mid-call: ours now.
-                self.stores
-                    .claims
-                    .update_claim(tenant, &record, existing.claimed_at)
-                    .await?;
-                Ok(Some(record))
-            }
-            Some(existing) if existing.state == ClaimState::Claimed => Err(JobError::Retry(
-                format!("{}: another delivery is sending it", existing.key),
-            )),
-            Some(_) => Ok(None),
+        let record = ClaimRecord::new(key.clone(), &job.delivery_id, now);
+        match claims::take(&self.stores, tenant, record, now).await? {
+            Taken::Mine(record) => Ok(Some(record)),
+            Taken::Done => Ok(None),
+            Taken::Busy => Err(JobError::Retry(format!(
+                "{key}: another delivery is sending it"
+            ))),
         }
     }
 
