@@ -110,6 +110,25 @@ pub trait LeadStore: Send + Sync {
         after: Option<ChangeMark>,
         limit: usize,
     ) -> StoreResult<Vec<Lead>>;
+    /// Every lead changed at or after `since` (deleted ones too), in the
+    /// order they changed, read page by page.
+    async fn all_changed_leads(
+        &self,
+        tenant: &TenantId,
+        since: chrono::DateTime<chrono::Utc>,
+    ) -> StoreResult<Vec<Lead>> {
+        const PAGE: usize = 500;
+        let mut all: Vec<Lead> = Vec::new();
+        loop {
+            let after = all.last().map(Lead::change_mark);
+            let page = self.changed_leads(tenant, since, after, PAGE).await?;
+            let full = page.len() == PAGE;
+            all.extend(page);
+            if !full {
+                return Ok(all);
+            }
+        }
+    }
 }
 
 #[async_trait]
@@ -164,6 +183,21 @@ pub trait VehicleStore: Send + Sync {
     ) -> StoreResult<Vec<Vehicle>>;
     /// Replaces the vehicle if its stored version is `vehicle.version - 1`.
     async fn update_vehicle(&self, tenant: &TenantId, vehicle: &Vehicle) -> StoreResult<()>;
+    /// Every vehicle of the dealership, whatever its status, read page by
+    /// page.
+    async fn all_vehicles(&self, tenant: &TenantId) -> StoreResult<Vec<Vehicle>> {
+        const PAGE: usize = 500;
+        let mut all: Vec<Vehicle> = Vec::new();
+        loop {
+            let after = all.last().map(|v| v.id);
+            let page = self.list_vehicles(tenant, None, after, PAGE).await?;
+            let full = page.len() == PAGE;
+            all.extend(page);
+            if !full {
+                return Ok(all);
+            }
+        }
+    }
     /// `false` when there was nothing to delete.
     async fn delete_vehicle(&self, tenant: &TenantId, id: VehicleId) -> StoreResult<bool>;
 }

@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::automation::response_clock::{self, Clock, Step};
 use crate::ids::UserId;
 use crate::jobs::{self, JobError, LeadEvent};
-use crate::model::{ChangeMark, Dealership, Lead};
+use crate::model::{Dealership, Lead};
 use crate::outbound::ClaimRecord;
 use crate::ports::Stores;
 use crate::queue::Queue;
@@ -23,7 +23,6 @@ use crate::tenancy::TenantId;
 /// at: a clock runs from the lead's latest change (arrival, reply,
 /// handover), and a week of opening hours is past any target.
 const LOOK_BACK: Duration = Duration::days(7);
-const PAGE: usize = 500;
 
 pub struct Escalations {
     pub stores: Stores,
@@ -48,21 +47,10 @@ impl Escalations {
             // Leads changed in the look-back (a clock starts with a write):
             // read by the change index, deleted ones skipped.
             let since = now - LOOK_BACK;
-            let mut after: Option<ChangeMark> = None;
-            loop {
-                let page = self
-                    .stores
-                    .leads
-                    .changed_leads(&tenant, since, after, PAGE)
+            let changed = self.stores.leads.all_changed_leads(&tenant, since).await?;
+            for lead in changed.iter().filter(|l| !l.is_deleted()) {
+                self.step(&tenant, &dealership, lead, now, &mut report)
                     .await?;
-                after = page.last().map(Lead::change_mark);
-                for lead in page.iter().filter(|l| !l.is_deleted()) {
-                    self.step(&tenant, &dealership, lead, now, &mut report)
-                        .await?;
-                }
-                if page.len() < PAGE {
-                    break;
-                }
             }
         }
         Ok(report)

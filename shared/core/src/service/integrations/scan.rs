@@ -27,7 +27,6 @@ pub const JOB: &str = "event-scan";
 /// when that run started is not missed. What was sent is never sent again
 /// (the claims), so the overlap costs reads, not events.
 const OVERLAP: Duration = Duration::minutes(5);
-const PAGE: usize = 200;
 
 pub struct EventScan {
     pub stores: Stores,
@@ -203,21 +202,7 @@ impl EventScan {
         tenant: &TenantId,
         since: DateTime<Utc>,
     ) -> Result<Vec<(Lead, bool)>, StoreError> {
-        let mut leads = Vec::new();
-        let mut after = None;
-        loop {
-            let page = self
-                .stores
-                .leads
-                .changed_leads(tenant, since, after, PAGE)
-                .await?;
-            after = page.last().map(Lead::change_mark);
-            let full = page.len() == PAGE;
-            leads.extend(page);
-            if !full {
-                break;
-            }
-        }
+        let leads = self.stores.leads.all_changed_leads(tenant, since).await?;
         let seen: BTreeSet<_> = leads.iter().map(|l| l.id).collect();
         let mut leads: Vec<(Lead, bool)> = leads.into_iter().map(|l| (l, true)).collect();
         let active = self

@@ -148,7 +148,7 @@ pub async fn import(
         notes: parsed.notes,
         ..Default::default()
     };
-    let existing = all_vehicles(stores, tenant).await?;
+    let existing = stores.vehicles.all_vehicles(tenant).await?;
     let mut by_stock: BTreeMap<String, usize> = BTreeMap::new();
     let mut by_vin: BTreeMap<String, usize> = BTreeMap::new();
     for (i, v) in existing.iter().enumerate() {
@@ -238,22 +238,4 @@ pub async fn import(
         report.retired += 1;
     }
     Ok(report)
-}
-
-async fn all_vehicles(stores: &Stores, tenant: &TenantId) -> Result<Vec<Vehicle>, StoreError> {
-    const PAGE: usize = 500;
-    let mut all = Vec::new();
-    let mut after = None;
-    loop {
-        let page = stores
-            .vehicles
-            .list_vehicles(tenant, None, after, PAGE)
-            .await?;
-        after = page.last().map(|v| v.id);
-        let full = page.len() == PAGE;
-        all.extend(page);
-        if !full {
-            return Ok(all);
-        }
-    }
 }
