@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::webhook_events::json;
 use crate::audit::AuditEntry;
 use crate::capture::sources::SecretWriter;
 use crate::error::{DEALERSHIP_NOT_FOUND, DomainError, DomainResult};
@@ -368,10 +369,6 @@ pub async fn resend(
     .await
     .map_err(|e| StoreError::Backend(e.to_string()))?;
     Ok(delivery)
-}
-
-fn json(value: &impl Serialize) -> serde_json::Value {
-    serde_json::to_value(value).expect("a record serialises")
 }
 
 /// The event's subject as it is now; `None` when it is gone.

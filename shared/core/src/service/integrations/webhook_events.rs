@@ -27,7 +27,8 @@ fn seen_key(lead: &Lead) -> String {
     format!("whlead:{}", lead.id)
 }
 
-fn json(value: &impl serde::Serialize) -> serde_json::Value {
+/// A record as an event's `data`.
+pub(super) fn json(value: &impl serde::Serialize) -> serde_json::Value {
     serde_json::to_value(value).expect("a record serialises")
 }
 
