@@ -183,13 +183,15 @@ impl Platform {
                 .to_vec(),
         };
         // `NORVALT_AI_PROVIDER=bedrock`: Bedrock with the machine's AWS
-        // credentials (or the stand-in at `NORVALT_BEDROCK_URL`).
+        // credentials (or the stand-in at `NORVALT_BEDROCK_URL`). The AWS
+        // configuration is loaded only for another provider than the
+        // default, and one it does not know is refused there, as in Lambda.
         let bedrock = match env.optional("NORVALT_AI_PROVIDER").as_deref() {
-            Some("bedrock") => {
+            None | Some("anthropic") => None,
+            Some(_) => {
                 let config = norvalt_aws::config::load().await;
                 norvalt_aws::bedrock::reply_model(&config, &env).map_err(|e| e.to_string())?
             }
-            _ => None,
         };
         let model = match bedrock {
             Some(bedrock) => Some(bedrock),
